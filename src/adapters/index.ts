@@ -1,0 +1,35 @@
+import type { ToolAdapter, ToolId } from './types.ts';
+import { TOOL_IDS } from './types.ts';
+import { claudeCode } from './claude-code.ts';
+import { codex } from './codex.ts';
+import { geminiCli } from './gemini-cli.ts';
+import { qwenCode } from './qwen-code.ts';
+import { kimiCli } from './kimi-cli.ts';
+import { kimiCode } from './kimi-code.ts';
+import { codebuddy } from './codebuddy.ts';
+import { opencode } from './opencode.ts';
+import { crush } from './crush.ts';
+
+const ADAPTERS: Record<ToolId, ToolAdapter> = {
+  'claude-code': claudeCode,
+  codex,
+  'gemini-cli': geminiCli,
+  'qwen-code': qwenCode,
+  'kimi-cli': kimiCli,
+  'kimi-code': kimiCode,
+  codebuddy,
+  opencode,
+  crush,
+};
+
+export function adapterFor(id: ToolId): ToolAdapter {
+  return ADAPTERS[id];
+}
+
+export function allAdapters(): ToolAdapter[] {
+  return TOOL_IDS.map((id) => ADAPTERS[id]);
+}
+
+export function isToolId(s: string): s is ToolId {
+  return (TOOL_IDS as readonly string[]).includes(s);
+}

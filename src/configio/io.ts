@@ -1,0 +1,254 @@
+/**
+ * The only code that touches a tool's config file.
+ *
+ * - Reads follow symlinks and remember the content hash (for compare-and-swap) and the mode.
+ * - Writes are atomic: a temp file opened `wx` in the target's real directory, fsync, chmod,
+ *   re-check that nobody changed the target since we read it, rename over the real file (so a
+ *   stow/chezmoi symlink survives and its target changes), fsync the directory.
+ * - Every failure is a {@link ConfigIoError} naming the file and what to do. File contents never
+ *   appear in errors.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as FS, promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export class ConfigIoError extends Error {
+  readonly file: string;
+  readonly code: string;
+  constructor(file: string, code: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'ConfigIoError';
+    this.file = file;
+    this.code = code;
+  }
+}
+
+/** Another process changed the file between our read and our write. Nothing was written. */
+export class ConcurrentWriteError extends ConfigIoError {
+  constructor(file: string) {
+    super(file, 'CONCURRENT', 'changed by another program while gwctl was editing it; nothing was written (run the command again)');
+    this.name = 'ConcurrentWriteError';
+  }
+}
+
+export interface ConfigFile {
+  /** The path as the tool knows it (may be a symlink). */
+  path: string;
+  /** The file actually read and written (symlinks resolved). */
+  realPath: string;
+  exists: boolean;
+  /** UTF-8 text ('' when missing). */
+  text: string;
+  /** hashText(text), or null when missing. */
+  hash: string | null;
+  /** Permission bits (e.g. 0o644), or null when missing. */
+  mode: number | null;
+  /** True when `path` is a symlink. */
+  symlink: boolean;
+}
+
+export function hashText(text: string): string {
+  return 'sha256:' + createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException)?.code ?? 'EUNKNOWN';
+}
+
+/** Resolve symlinks; a dangling link is an error, a missing plain file is fine. */
+async function resolveTarget(path: string): Promise<{ realPath: string; symlink: boolean }> {
+  let st;
+  try {
+    st = await fsp.lstat(path);
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return { realPath: path, symlink: false };
+    throw fsError(path, e, 'read');
+  }
+  if (!st.isSymbolicLink()) return { realPath: path, symlink: false };
+  try {
+    return { realPath: await fsp.realpath(path), symlink: true };
+  } catch (e) {
+    if (errCode(e) === 'ENOENT' || errCode(e) === 'ELOOP') {
+      let target = '?';
+      try {
+        target = await fsp.readlink(path);
+      } catch {
+        /* keep '?' */
+      }
+      throw new ConfigIoError(path, 'DANGLING_SYMLINK', `is a symlink to ${target}, which does not exist; fix or remove the link and run the command again`);
+    }
+    throw fsError(path, e, 'read');
+  }
+}
+
+function fsError(file: string, e: unknown, verb: 'read' | 'write'): ConfigIoError {
+  const code = errCode(e);
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return new ConfigIoError(file, code, verb === 'read' ? 'permission denied while reading; check the file\'s owner and mode (ls -l)' : 'permission denied while writing; check that you own the file and its directory (ls -ld)');
+    case 'EISDIR':
+      return new ConfigIoError(file, code, 'is a directory, but a file is expected here; move the directory away and run the command again');
+    case 'ENOSPC':
+      return new ConfigIoError(file, code, 'no space left on the device; nothing was written (free some space and run the command again)');
+    case 'EROFS':
+      return new ConfigIoError(file, code, 'is on a read-only file system; nothing was written');
+    case 'ENOTDIR':
+      return new ConfigIoError(file, code, 'a parent of this path is a file, not a directory; fix the path and run the command again');
+    default:
+      return new ConfigIoError(file, code, `could not ${verb} (${code}); nothing was written`);
+  }
+}
+
+export async function readConfig(path: string): Promise<ConfigFile> {
+  const { realPath, symlink } = await resolveTarget(path);
+  let st;
+  try {
+    st = await fsp.stat(realPath);
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return { path, realPath, exists: false, text: '', hash: null, mode: null, symlink };
+    throw fsError(path, e, 'read');
+  }
+  if (st.isDirectory()) throw fsError(path, Object.assign(new Error(), { code: 'EISDIR' }), 'read');
+  if (!st.isFile()) throw new ConfigIoError(path, 'NOT_A_FILE', 'is not a regular file; move it away and run the command again');
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(realPath);
+  } catch (e) {
+    throw fsError(path, e, 'read');
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new ConfigIoError(path, 'NOT_UTF8', 'is not valid UTF-8 text; fix its encoding (or restore it from its .bak copy) and run the command again');
+  }
+  return { path, realPath, exists: true, text, hash: hashText(text), mode: st.mode & 0o7777, symlink };
+}
+
+export interface WriteOptions {
+  /** Hash of the content we read (null: the file must still not exist). */
+  expectHash: string | null;
+  /** Permission bits for the written file. */
+  mode: number;
+}
+
+/**
+ * Atomically replace `file` (as read by readConfig) with `text`. Throws ConcurrentWriteError if
+ * the file changed since it was read; in every failure case the original file is untouched.
+ */
+export async function writeConfig(file: Pick<ConfigFile, 'path' | 'realPath'>, text: string, opts: WriteOptions): Promise<void> {
+  const target = file.realPath;
+  const dir = dirname(target);
+  await assertWritable(file.path, target, opts.expectHash !== null);
+  const tmp = join(dir, `.${basename(target)}.gwctl-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(tmp, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL, opts.mode);
+    await handle.writeFile(text, 'utf8');
+    await handle.chmod(opts.mode);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await compareAndSwap(file.path, target, opts.expectHash, tmp);
+    await syncDir(dir);
+  } catch (e) {
+    if (handle) await handle.close().catch(() => {});
+    await fsp.rm(tmp, { force: true }).catch(() => {});
+    if (e instanceof ConfigIoError) throw e;
+    throw fsError(file.path, e, 'write');
+  }
+}
+
+async function compareAndSwap(path: string, target: string, expectHash: string | null, tmp: string): Promise<void> {
+  let current: string | null;
+  try {
+    current = hashText(utf8.decode(await fsp.readFile(target)));
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') current = null;
+    else if (e instanceof TypeError) current = 'not-utf8';
+    else throw e;
+  }
+  if (current !== expectHash) throw new ConcurrentWriteError(path);
+  if (expectHash === null) {
+    // Nothing may appear at the target between the check and the rename: link() fails if it exists.
+    try {
+      await fsp.link(tmp, target);
+    } catch (e) {
+      if (errCode(e) === 'EEXIST') throw new ConcurrentWriteError(path);
+      throw e;
+    }
+    await fsp.rm(tmp, { force: true });
+    return;
+  }
+  await fsp.rename(tmp, target);
+}
+
+async function assertWritable(path: string, target: string, exists: boolean): Promise<void> {
+  if (exists) {
+    const readOnly = new ConfigIoError(path, 'READ_ONLY', 'is read-only; gwctl will not override that. Make it writable (chmod u+w) and run the command again');
+    // The owner's write bit is the user's intent, even for root (who could write anyway).
+    const st = await fsp.stat(target).catch(() => null);
+    if (st && (st.mode & 0o200) === 0) throw readOnly;
+    try {
+      await fsp.access(target, FS.W_OK);
+    } catch (e) {
+      if (errCode(e) === 'EACCES' || errCode(e) === 'EPERM') throw readOnly;
+      if (errCode(e) !== 'ENOENT') throw fsError(path, e, 'write');
+    }
+  }
+  try {
+    await fsp.access(dirname(target), FS.W_OK | FS.X_OK);
+  } catch (e) {
+    throw new ConfigIoError(path, 'DIR_NOT_WRITABLE', `its directory ${dirname(target)} is not writable (${errCode(e)}); check its owner and mode (ls -ld)`);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  let h: fsp.FileHandle | undefined;
+  try {
+    h = await fsp.open(dir, 'r');
+    await h.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    await h?.close().catch(() => {});
+  }
+}
+
+/** Delete a file the takeover created, only if it still holds what we expect. */
+export async function removeConfig(file: Pick<ConfigFile, 'path' | 'realPath'>, expectHash: string): Promise<void> {
+  const current = await readConfig(file.path);
+  if (!current.exists) return;
+  if (current.hash !== expectHash) throw new ConcurrentWriteError(file.path);
+  try {
+    await fsp.unlink(current.symlink ? current.path : current.realPath);
+  } catch (e) {
+    throw fsError(file.path, e, 'write');
+  }
+}
+
+/** Copy `src` (real path) to `dest` keeping its mode; never follows or replaces a symlink at dest. */
+export async function copyBackup(src: ConfigFile, dest: string): Promise<void> {
+  try {
+    const st = await fsp.lstat(dest).catch(() => null);
+    if (st?.isSymbolicLink()) throw new ConfigIoError(dest, 'BAK_SYMLINK', 'is a symlink; gwctl will not write a backup through it. Remove it and run the command again');
+    await writeConfig({ path: dest, realPath: dest }, src.text, {
+      expectHash: st ? hashText(await fsp.readFile(dest, 'utf8')) : null,
+      mode: src.mode ?? 0o600,
+    });
+  } catch (e) {
+    if (e instanceof ConfigIoError) throw e;
+    throw fsError(dest, e, 'write');
+  }
+}
+
+export async function dirExists(path: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

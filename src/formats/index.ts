@@ -1,0 +1,15 @@
+import type { Format, FormatEditor } from './slot.ts';
+import { jsonEditor, jsoncEditor } from './json.ts';
+import { tomlEditor } from './toml.ts';
+import { dotenvEditor } from './dotenv.ts';
+
+const EDITORS: Record<Format, FormatEditor> = {
+  json: jsonEditor,
+  jsonc: jsoncEditor,
+  toml: tomlEditor,
+  dotenv: dotenvEditor,
+};
+
+export function editorFor(format: Format): FormatEditor {
+  return EDITORS[format];
+}
