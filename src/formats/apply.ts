@@ -149,7 +149,8 @@ export function revertRecords(
   return { text: out, reverted, kept };
 }
 
+/** An empty object/array, or one holding nothing but (recursively) empty containers. */
 function isEmptyContainer(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length === 0;
-  return isObject(v) && Object.keys(v).length === 0;
+  if (Array.isArray(v)) return v.every(isEmptyContainer);
+  return isObject(v) && Object.values(v).every(isEmptyContainer);
 }
