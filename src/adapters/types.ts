@@ -55,11 +55,11 @@ export interface GatewayIdentity {
   root: string;
   /** Base URL per protocol, e.g. openai = root + '/v1' (Bifrost: root + '/anthropic', …). */
   baseUrl: Record<Protocol, string>;
+  /** Provider id written into configs (default 'servbay'). */
+  providerId: string;
 }
 
 export interface TakeoverTarget extends GatewayIdentity {
-  /** Provider id written into configs (default 'servbay'). */
-  providerId: string;
   /** Human name written where a tool shows one (default 'ServBay AI Gateway'). */
   displayName: string;
   /** The tool's virtual key (plaintext; only ever written into the tool's config). */
