@@ -1,0 +1,462 @@
+/**
+ * The engine: status, takeover and restore of one tool. The CLI (in-process, `--no-agent`) and
+ * the agent (CLI requests and drift re-apply) both call this, so there is one code path.
+ *
+ * Takeover: detect → inspect (refuse other addresses without --force) → gateway health →
+ * virtual key → models → plan (adapter, pure) → edit (format editors, verified) → ledger intent →
+ * .bak → atomic compare-and-swap writes → ledger applied → status.
+ * Restore: revert each ledger record that still points here (or is unchanged), sweep, put the
+ * original bytes back when nothing else changed, delete files the takeover created, revoke key.
+ */
+import { promises as fsp } from 'node:fs';
+import { adapterFor } from '../adapters/index.ts';
+import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, Status, TakeoverTarget, ToolAdapter, ToolId } from '../adapters/types.ts';
+import { ConcurrentWriteError, ConfigIoError, checkWritable, copyBackup, dirExists, hashText, readConfig, removeConfig, writeConfig, type ConfigFile } from '../configio/io.ts';
+import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../formats/apply.ts';
+import { editorFor } from '../formats/index.ts';
+import { formatPath, hashValue } from '../formats/path.ts';
+import { ConfigFormatError, type Edit } from '../formats/slot.ts';
+import { pointsAt } from './address.ts';
+import { LedgerStore, type Ledger, type LedgerEntry, type LedgerFile } from './ledger.ts';
+
+export interface GatewaySettings extends GatewayIdentity {
+  kind: string;
+  providerId: string;
+  displayName: string;
+  /** Configured default model (else the first the gateway lists). */
+  defaultModel?: string;
+  /** Configured model list, used when the gateway's list is empty or unavailable. */
+  models?: string[];
+}
+
+/** Where virtual keys come from, and where they go back (gateway kinds implement this). */
+export interface KeySource {
+  /** Check the gateway is up; throws with what to do when it is not. */
+  health(): Promise<void>;
+  /** Every model the gateway offers for `key` (may be empty). */
+  models(key: string): Promise<string[]>;
+  /** A key for this tool. */
+  acquire(tool: ToolId): Promise<{ key: string; ref: LedgerEntry['keyRef'] }>;
+  /** Give a key back (revoke). Returns a note for the user when nothing could be revoked. */
+  release(tool: ToolId, ref: LedgerEntry['keyRef']): Promise<string | undefined>;
+}
+
+export interface EngineOptions {
+  home: string;
+  env: Readonly<Record<string, string | undefined>>;
+  stateDir: string;
+  gateway: GatewaySettings;
+  keys: KeySource;
+  now?: () => Date;
+}
+
+export type Action = 'taken-over' | 'already-taken-over' | 'restored' | 'nothing-to-restore' | 'refused' | 'failed';
+
+export interface ToolReport {
+  id: ToolId;
+  name: string;
+  status: Status;
+  configPath: string;
+  address: string | null;
+  detail?: string;
+  action?: Action;
+  /** What was done, one line each (backups made, slots kept, modes changed). Never a key. */
+  notes?: string[];
+  error?: string;
+}
+
+interface LoadedTool {
+  adapter: ToolAdapter;
+  ctx: AdapterEnv;
+  dir: string;
+  specs: FileSpec[];
+  detected: boolean;
+  files: Map<string, ConfigFile>;
+  texts: FileTexts;
+}
+
+const MAX_ATTEMPTS = 4;
+
+export class Engine {
+  private readonly ledger: LedgerStore;
+  private healthChecked: Promise<void> | undefined;
+  private readonly modelCache = new Map<string, Promise<string[]>>();
+
+  private readonly opts: EngineOptions;
+
+  constructor(opts: EngineOptions) {
+    this.opts = opts;
+    this.ledger = new LedgerStore(opts.stateDir);
+  }
+
+  private get ctx(): AdapterEnv {
+    return { home: this.opts.home, env: this.opts.env };
+  }
+
+  private async load(id: ToolId): Promise<LoadedTool> {
+    const adapter = adapterFor(id);
+    const ctx = this.ctx;
+    const loc = adapter.locate(ctx);
+    const detected = await dirExists(loc.dir);
+    const files = new Map<string, ConfigFile>();
+    const texts: Record<string, string | null> = {};
+    if (detected) {
+      for (const spec of loc.files) {
+        const f = await readConfig(spec.path);
+        files.set(spec.role, f);
+        texts[spec.role] = f.exists ? f.text : null;
+      }
+    }
+    return { adapter, ctx, dir: loc.dir, specs: loc.files, detected, files, texts };
+  }
+
+  private primaryPath(t: LoadedTool): string {
+    const writable = t.specs.filter((s) => s.writable);
+    const existing = writable.find((s) => t.files.get(s.role)?.exists);
+    return (existing ?? writable[0] ?? t.specs[0])?.path ?? t.dir;
+  }
+
+  private inspect(t: LoadedTool): Inspection {
+    return t.adapter.inspect(t.texts, this.opts.gateway, t.ctx);
+  }
+
+  private report(t: LoadedTool, extra: Partial<ToolReport> = {}): ToolReport {
+    const base: ToolReport = { id: t.adapter.id, name: t.adapter.name, status: 'not-detected', configPath: this.primaryPath(t), address: null };
+    if (t.detected) {
+      const ins = this.inspect(t);
+      base.status = ins.status;
+      base.address = ins.address ?? null;
+      if (ins.detail) base.detail = ins.detail;
+    }
+    return { ...base, ...extra };
+  }
+
+  async status(id: ToolId): Promise<ToolReport> {
+    const t = await this.load(id);
+    return this.report(t);
+  }
+
+  async takeover(id: ToolId, { force = false } = {}): Promise<ToolReport> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.takeoverOnce(id, force);
+      } catch (e) {
+        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
+        throw e;
+      }
+    }
+  }
+
+  private async takeoverOnce(id: ToolId, force: boolean): Promise<ToolReport> {
+    const t = await this.load(id);
+    const notes: string[] = [];
+    if (!t.detected) {
+      return this.report(t, {
+        action: 'refused',
+        error: `${t.adapter.name} is not detected: ${t.dir} does not exist. Install ${t.adapter.name} and run it once, then take it over.`,
+      });
+    }
+    const before = this.inspect(t);
+    const ledger = await this.ledger.load();
+    const entry = ledger.tools[id];
+    if (before.status === 'taken-over' && entry?.state === 'applied' && pointsAt(entry.gatewayRoot, this.opts.gateway.root)) {
+      return this.report(t, { action: 'already-taken-over' });
+    }
+    if (before.status === 'other-address' && !force) {
+      return this.report(t, {
+        action: 'refused',
+        error: `${t.adapter.name} points at ${before.address ?? 'another address'} (${this.primaryPath(t)}); gwctl will not overwrite it. Run again with --force to take it over anyway (restore puts the old address back).`,
+      });
+    }
+    if (entry) {
+      // An earlier takeover (other gateway, or interrupted): undo it first so the ledger keeps
+      // the user's true originals rather than our own earlier values.
+      const undone = await this.restoreOnce(id, { revoke: true });
+      notes.push(...(undone.notes ?? []).map((n) => `earlier takeover undone: ${n}`));
+      return this.takeoverFresh(await this.load(id), notes, { keepBackup: true });
+    }
+    return this.takeoverFresh(t, notes, { keepBackup: false });
+  }
+
+  private async ensureHealthy(): Promise<void> {
+    this.healthChecked ??= this.opts.keys.health();
+    return this.healthChecked;
+  }
+
+  private async models(key: string): Promise<string[]> {
+    const cached = this.modelCache.get(key);
+    if (cached) return cached;
+    const p = (async () => {
+      let list = await this.opts.keys.models(key);
+      if (list.length === 0) list = this.opts.gateway.models ?? [];
+      if (list.length === 0) {
+        throw new Error(`the gateway at ${this.opts.gateway.root} lists no models (GET ${this.opts.gateway.baseUrl.openai}/models) and none are configured; add a channel in the gateway, or set gateway.models`);
+      }
+      return list;
+    })();
+    this.modelCache.set(key, p);
+    return p;
+  }
+
+  /**
+   * `keepBackup`: this is a re-apply over an earlier takeover, so a .bak gwctl made holds the
+   * pre-takeover original and must not be replaced.
+   */
+  private async takeoverFresh(t: LoadedTool, notes: string[], { keepBackup }: { keepBackup: boolean }): Promise<ToolReport> {
+    const gw = this.opts.gateway;
+    const id = t.adapter.id;
+    await this.ensureHealthy();
+    const { key, ref } = await this.opts.keys.acquire(id);
+    let committed = false;
+    try {
+      const models = t.adapter.protocol === 'openai' ? await this.models(key) : (gw.models ?? []);
+      const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? '');
+      const target: TakeoverTarget = { ...gw, key, models: models.length ? models : [defaultModel].filter(Boolean), defaultModel };
+      const edits = t.adapter.plan(t.texts, target, t.ctx);
+      const planned = this.applyPlan(t, edits);
+      // Fail before the first change (no ledger entry, no .bak) if any file cannot be written.
+      for (const p of planned) await checkWritable(p.file);
+      const entry: LedgerEntry = {
+        tool: id,
+        state: 'applying',
+        takenOverAt: (this.opts.now?.() ?? new Date()).toISOString(),
+        gatewayRoot: gw.root,
+        providerId: gw.providerId,
+        keyHash: hashValue(key),
+        keyRef: ref,
+        files: planned.map((p) => p.ledgerFile),
+      };
+      await this.ledger.update((l) => {
+        l.tools[id] = entry;
+      });
+      const written: Array<{ file: ConfigFile; text: string; hash: string }> = [];
+      try {
+        for (const p of planned) {
+          if (p.file.exists) {
+            const bak = await this.backup(p.file, p.ledgerFile.backupPath!, notes, keepBackup);
+            if (bak) notes.push(bak);
+          }
+          await writeConfig(p.file, p.text, { expectHash: p.file.hash, mode: p.mode });
+          written.push({ file: p.file, text: p.text, hash: p.ledgerFile.writtenHash });
+          if (p.file.exists && p.mode !== p.file.mode) {
+            notes.push(`${p.file.path}: mode ${octal(p.file.mode)} → ${octal(p.mode)} (it now holds a key; restore puts ${octal(p.file.mode)} back)`);
+          }
+          if (p.file.symlink) notes.push(`${p.file.path}: symlink kept; wrote its target ${p.file.realPath}`);
+        }
+      } catch (e) {
+        await this.rollback(written, planned);
+        await this.ledger.update((l) => {
+          delete l.tools[id];
+        });
+        throw e;
+      }
+      await this.ledger.update((l) => {
+        const cur = l.tools[id];
+        if (cur) cur.state = 'applied';
+      });
+      committed = true;
+      return this.report(await this.load(id), { action: 'taken-over', ...(notes.length ? { notes } : {}) });
+    } finally {
+      if (!committed) {
+        // Never leave a minted key behind for a takeover that did not happen.
+        await this.opts.keys.release(id, ref).catch(() => undefined);
+      }
+    }
+  }
+
+  private applyPlan(t: LoadedTool, edits: Edit[]) {
+    const byRole = new Map<string, Edit[]>();
+    for (const e of edits) {
+      if (!byRole.has(e.file)) byRole.set(e.file, []);
+      byRole.get(e.file)!.push(e);
+    }
+    const out: Array<{ file: ConfigFile; text: string; mode: number; ledgerFile: LedgerFile }> = [];
+    for (const [role, list] of byRole) {
+      const spec = t.specs.find((s) => s.role === role);
+      const file = t.files.get(role);
+      if (!spec || !file) throw new Error(`internal: ${t.adapter.id} planned an edit to unknown file role '${role}'`);
+      if (!spec.writable) throw new Error(`internal: ${t.adapter.id} planned an edit to read-only file ${spec.path}`);
+      const { text, applied } = applyEdits(file.text, spec.format, list, spec.path);
+      if (text === file.text) continue;
+      const holdsKey = list.some((e) => e.secret);
+      const mode = file.exists ? (holdsKey ? file.mode! & ~0o077 : file.mode!) : 0o600;
+      out.push({
+        file,
+        text,
+        mode,
+        ledgerFile: {
+          role,
+          path: spec.path,
+          existedBefore: file.exists,
+          originalHash: file.hash,
+          writtenHash: hashText(text),
+          originalMode: file.mode,
+          backupPath: file.exists ? `${spec.path}.bak` : null,
+          records: toSlotRecords(applied),
+        },
+      });
+    }
+    return out;
+  }
+
+  /** Copy the pre-takeover file to `<file>.bak`; a foreign .bak is kept aside, never overwritten. */
+  private async backup(file: ConfigFile, dest: string, notes: string[], keepOurs: boolean): Promise<string | undefined> {
+    const ledger = await this.ledger.load();
+    const existing = await readConfig(dest).catch((e) => {
+      if (e instanceof ConfigIoError && (e.code === 'EISDIR' || e.code === 'NOT_A_FILE' || e.code === 'DANGLING_SYMLINK')) {
+        throw new ConfigIoError(dest, e.code, `cannot hold gwctl's backup (${e.message.split(': ').slice(1).join(': ')})`);
+      }
+      throw e;
+    });
+    if (existing.exists && existing.hash === file.hash) {
+      await this.ledger.update((l) => {
+        l.backups[dest] = existing.hash!;
+      });
+      return undefined;
+    }
+    const ours = existing.exists && ledger.backups[dest] === existing.hash;
+    if (ours && keepOurs) return `kept ${dest}: it holds the original from before the first takeover`;
+    if (existing.exists && !ours) {
+      let n = 1;
+      while (await fsp.lstat(`${dest}.${n}`).then(() => true, () => false)) n++;
+      await fsp.rename(existing.symlink ? existing.path : existing.realPath, `${dest}.${n}`);
+      notes.push(`${dest} existed and was not gwctl's: kept it as ${dest}.${n}`);
+    }
+    await copyBackup(file, dest);
+    await this.ledger.update((l) => {
+      l.backups[dest] = file.hash!;
+    });
+    return `backed up ${file.path} to ${dest}`;
+  }
+
+  private async rollback(written: Array<{ file: ConfigFile; hash: string }>, planned: Array<{ file: ConfigFile }>): Promise<void> {
+    for (const w of written.reverse()) {
+      const orig = planned.find((p) => p.file === w.file)!.file;
+      try {
+        if (orig.exists) await writeConfig(orig, orig.text, { expectHash: w.hash, mode: orig.mode! });
+        else await removeConfig(orig, w.hash);
+      } catch {
+        // Leave it: the ledger entry is dropped, and the .bak holds the original.
+      }
+    }
+  }
+
+  async restore(id: ToolId): Promise<ToolReport> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.restoreOnce(id, { revoke: true });
+      } catch (e) {
+        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
+        throw e;
+      }
+    }
+  }
+
+  private async restoreOnce(id: ToolId, { revoke }: { revoke: boolean }): Promise<ToolReport> {
+    const t = await this.load(id);
+    const ledger = await this.ledger.load();
+    const entry = ledger.tools[id];
+    const notes: string[] = [];
+    if (!entry) return this.restoreWithoutLedger(t);
+    if (!t.detected) {
+      notes.push(`${t.dir} no longer exists; nothing to put back`);
+    } else {
+      for (const lf of entry.files) await this.restoreFile(t, entry, lf, notes);
+    }
+    await this.ledger.update((l: Ledger) => {
+      delete l.tools[id];
+    });
+    if (revoke) {
+      const note = await this.opts.keys.release(id, entry.keyRef);
+      if (note) notes.push(note);
+    }
+    return this.report(await this.load(id), { action: 'restored', ...(notes.length ? { notes } : {}) });
+  }
+
+  private async restoreFile(t: LoadedTool, entry: LedgerEntry, lf: LedgerFile, notes: string[]): Promise<void> {
+    const spec = t.specs.find((s) => s.role === lf.role) ?? { role: lf.role, path: lf.path, format: formatOf(t, lf.role), writable: true };
+    const current = await readConfig(lf.path);
+    if (!current.exists) {
+      notes.push(`${lf.path} is gone; nothing to put back${lf.backupPath ? ` (the original is in ${lf.backupPath})` : ''}`);
+      return;
+    }
+    const gw: GatewayIdentity = { root: entry.gatewayRoot, baseUrl: this.opts.gateway.baseUrl, providerId: entry.providerId };
+    const res = revertRecords(current.text, spec.format, lf.records, entry.gatewayRoot, spec.path);
+    let text = res.text;
+    const sweep = (t.adapter.sweep?.({ ...t.texts, [lf.role]: text }, gw, entry.providerId, t.ctx) ?? []).filter((e) => e.file === lf.role);
+    if (sweep.length) text = applyEdits(text, spec.format, sweep, spec.path).text;
+    const editor = editorFor(spec.format);
+    const stillThere = res.kept.filter((k) => editor.get(text, k.path, spec.path) !== undefined);
+    for (const k of stillThere) notes.push(`${spec.path}: kept ${formatPath(k.path)} as it is (changed since the takeover)`);
+
+    // Nothing else changed since the takeover: put the original bytes back exactly.
+    if (current.hash === lf.writtenHash && lf.backupPath) {
+      const bak = await readConfig(lf.backupPath).catch(() => undefined);
+      if (bak?.exists && bak.hash === lf.originalHash) text = bak.text;
+    }
+    const secretsLeft = stillThere.length > 0;
+    const mode = lf.originalMode !== null && !secretsLeft ? lf.originalMode : current.mode!;
+    if (!lf.existedBefore && isEmptyDocument(text, spec.format, spec.path)) {
+      await removeConfig(current, current.hash!);
+      notes.push(`${spec.path}: removed (the takeover had created it)`);
+      return;
+    }
+    if (text !== current.text || mode !== current.mode) {
+      await writeConfig(current, text, { expectHash: current.hash, mode });
+    }
+  }
+
+  /** No ledger entry: if the tool still points here, remove the slot (previous values unknown). */
+  private async restoreWithoutLedger(t: LoadedTool): Promise<ToolReport> {
+    if (!t.detected) return this.report(t, { action: 'nothing-to-restore' });
+    const ins = this.inspect(t);
+    if (ins.status !== 'taken-over') return this.report(t, { action: 'nothing-to-restore' });
+    const gw = this.opts.gateway;
+    const probe: TakeoverTarget = { ...gw, key: '', models: gw.models?.length ? gw.models : [gw.defaultModel ?? 'model'], defaultModel: gw.defaultModel ?? 'model' };
+    const edits = t.adapter.plan(t.texts, probe, t.ctx).filter((e) => e.value !== undefined);
+    const notes: string[] = [];
+    const byRole = new Map<string, SlotRecord[]>();
+    for (const e of edits) {
+      const spec = t.specs.find((s) => s.role === e.file);
+      const text = t.texts[e.file];
+      if (!spec || text == null) continue;
+      const current = editorFor(spec.format).get(text, e.path, spec.path);
+      if (current === undefined) continue;
+      const rec: SlotRecord = { file: e.file, path: e.path, before: undefined, afterHash: hashValue(current), guard: e.guard ?? { kind: 'unchanged' } };
+      if (!byRole.has(e.file)) byRole.set(e.file, []);
+      byRole.get(e.file)!.push(rec);
+    }
+    for (const [role, records] of byRole) {
+      const spec = t.specs.find((s) => s.role === role)!;
+      const file = t.files.get(role)!;
+      let { text } = revertRecords(file.text, spec.format, records, gw.root, spec.path);
+      const sweep = (t.adapter.sweep?.({ ...t.texts, [role]: text }, gw, gw.providerId, t.ctx) ?? []).filter((e) => e.file === role);
+      if (sweep.length) text = applyEdits(text, spec.format, sweep, spec.path).text;
+      if (text !== file.text) {
+        await writeConfig(file, text, { expectHash: file.hash, mode: file.mode! });
+        notes.push(`${spec.path}: removed the settings pointing at ${gw.root} (gwctl has no record of this takeover, so earlier values are unknown${file.exists ? `; see ${spec.path}.bak if it exists` : ''})`);
+      }
+    }
+    return this.report(await this.load(t.adapter.id), { action: notes.length ? 'restored' : 'nothing-to-restore', ...(notes.length ? { notes } : {}) });
+  }
+}
+
+function formatOf(t: LoadedTool, role: string) {
+  const spec = t.specs.find((s) => s.role === role);
+  if (!spec) throw new Error(`internal: ${t.adapter.id} has no file role '${role}'`);
+  return spec.format;
+}
+
+function isEmptyDocument(text: string, format: FileSpec['format'], file: string): boolean {
+  if (text.replace(/^\uFEFF/, '').trim() === '') return true;
+  try {
+    return Object.keys(editorFor(format).parse(text, file)).length === 0 && !/[#/]/.test(text);
+  } catch (e) {
+    if (e instanceof ConfigFormatError) return false;
+    throw e;
+  }
+}
+
+function octal(mode: number | null): string {
+  return mode === null ? '—' : '0' + mode.toString(8);
+}

@@ -1,0 +1,96 @@
+/**
+ * The ledger: what each takeover wrote and what it replaced, so a restore can put things back.
+ * One JSON file in gwctl's state dir, mode 0600, written atomically. It never holds a virtual
+ * key: slot values we wrote are kept as hashes (SlotRecord.afterHash), and the key as keyHash.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { ToolId } from '../adapters/types.ts';
+import { ConfigIoError, readConfig, writeConfig } from '../configio/io.ts';
+import type { SlotRecord } from '../formats/apply.ts';
+
+export const LEDGER_VERSION = 1;
+
+export interface LedgerFile {
+  role: string;
+  path: string;
+  /** The file existed before the takeover (false: the takeover created it; restore deletes it). */
+  existedBefore: boolean;
+  /** Hash of the file before the takeover (null when it did not exist). */
+  originalHash: string | null;
+  /** Hash of the file right after the takeover wrote it. */
+  writtenHash: string;
+  /** Mode before the takeover (null when created). */
+  originalMode: number | null;
+  /** Where the pre-takeover copy is (null when the file did not exist). */
+  backupPath: string | null;
+  records: SlotRecord[];
+}
+
+export interface LedgerEntry {
+  tool: ToolId;
+  /** 'applying' while files are being written; 'applied' once all are. */
+  state: 'applying' | 'applied';
+  takenOverAt: string;
+  gatewayRoot: string;
+  providerId: string;
+  /** sha256 of the virtual key, to recognise it without storing it. */
+  keyHash: string;
+  /** What revocation needs (gateway kind, id or alias); never the key. */
+  keyRef: { kind: string; id?: string; alias?: string } | null;
+  files: LedgerFile[];
+}
+
+export interface Ledger {
+  version: number;
+  tools: Partial<Record<ToolId, LedgerEntry>>;
+  /** Hashes of the .bak files gwctl created, by path: only these may be replaced later. */
+  backups: Record<string, string>;
+}
+
+export function emptyLedger(): Ledger {
+  return { version: LEDGER_VERSION, tools: {}, backups: {} };
+}
+
+export class LedgerStore {
+  readonly path: string;
+  readonly stateDir: string;
+  constructor(stateDir: string) {
+    this.stateDir = stateDir;
+    this.path = join(stateDir, 'ledger.json');
+  }
+
+  async load(): Promise<Ledger> {
+    const file = await readConfig(this.path);
+    if (!file.exists) return emptyLedger();
+    let data: unknown;
+    try {
+      data = JSON.parse(file.text);
+    } catch {
+      throw new ConfigIoError(this.path, 'LEDGER_CORRUPT', 'gwctl\'s ledger is not valid JSON; move it aside and run `gwctl status` (restores then rely on the .bak copies)');
+    }
+    const ledger = data as Ledger;
+    if (typeof ledger !== 'object' || ledger === null || ledger.version !== LEDGER_VERSION || typeof ledger.tools !== 'object') {
+      throw new ConfigIoError(this.path, 'LEDGER_VERSION', `gwctl's ledger has an unknown format (version ${String((ledger as { version?: unknown })?.version)}); upgrade gwctl`);
+    }
+    ledger.backups ??= {};
+    return ledger;
+  }
+
+  /** Read-modify-write under compare-and-swap; retried when another gwctl wrote in between. */
+  async update(fn: (ledger: Ledger) => void): Promise<Ledger> {
+    await fsp.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    for (let attempt = 0; ; attempt++) {
+      const file = await readConfig(this.path);
+      const ledger = file.exists ? await this.load() : emptyLedger();
+      fn(ledger);
+      try {
+        await writeConfig(file, JSON.stringify(ledger, null, 2) + '\n', { expectHash: file.hash, mode: 0o600 });
+        return ledger;
+      } catch (e) {
+        if (e instanceof ConfigIoError && e.code === 'CONCURRENT' && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+}
