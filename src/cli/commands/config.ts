@@ -1,0 +1,212 @@
+/**
+ * `gwctl config list|get|set|unset`: gwctl's settings (config.json) and secrets (secrets.json).
+ * Secrets (`gateway.adminKey`, `gateway.key`) are read from stdin, never from argv, and never
+ * printed back: get/list say only whether and where they are set.
+ */
+import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writeSecret, type SecretName } from '../../agent/secrets.ts';
+import { deleteSetting, isSettingKey, parseSettingValue, readSettings, settingsPath, SETTING_KEYS, writeSetting, type GatewaySettingsFile, type SettingKey } from '../../agent/settings.ts';
+import { DEFAULT_DISPLAY_NAME, DEFAULT_GATEWAY_URL, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
+import type { Io } from '../main.ts';
+
+const USAGE = `Usage:
+  gwctl config list [--json]          every setting, its value and where it comes from
+  gwctl config get KEY                print one value (secrets: only whether they are set)
+  gwctl config set KEY VALUE          save a setting
+  gwctl config set gateway.adminKey   save a secret, read from stdin (never from the command line):
+                                        printf '%s' "$KEY" | gwctl config set gateway.adminKey
+  gwctl config unset KEY              remove a setting or secret
+
+Settings: ${SETTING_KEYS.join(', ')}
+Secrets (read from stdin, never printed):
+  gateway.adminKey   admin credential: LiteLLM master key, new-api access token, Bifrost user:password
+  gateway.key        the key every tool uses on a servbay or static gateway
+Environment overrides (one command): GWCTL_GATEWAY_URL, GWCTL_GATEWAY_KIND, GWCTL_GATEWAY_ADMIN_KEY, GWCTL_GATEWAY_KEY`;
+
+const ENV_OF: Partial<Record<string, string>> = {
+  'gateway.url': 'GWCTL_GATEWAY_URL',
+  'gateway.kind': 'GWCTL_GATEWAY_KIND',
+  'gateway.adminKey': 'GWCTL_GATEWAY_ADMIN_KEY',
+  'gateway.key': 'GWCTL_GATEWAY_KEY',
+};
+
+interface Row {
+  key: string;
+  /** Never a secret's value. */
+  value: string | string[] | null;
+  source: 'env' | 'settings' | 'secrets' | 'default' | 'unset';
+  secret?: boolean;
+}
+
+function fileValue(g: GatewaySettingsFile, key: SettingKey): string | string[] | undefined {
+  const v = (g as Record<string, unknown>)[key.slice('gateway.'.length)];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+function defaultOf(key: SettingKey, g: GatewaySettingsFile, env: Io['env']): string | undefined {
+  const kindId = env.GWCTL_GATEWAY_KIND || g.kind || DEFAULT_KIND;
+  const kind = isKindId(kindId) ? KINDS[kindId] : undefined;
+  if (key === 'gateway.kind') return DEFAULT_KIND;
+  if (key === 'gateway.url') return kind ? (kind.defaultRoot ?? undefined) : DEFAULT_GATEWAY_URL;
+  if (key === 'gateway.providerId') return DEFAULT_PROVIDER_ID;
+  if (key === 'gateway.displayName') return kindId === 'servbay' ? DEFAULT_DISPLAY_NAME : kind?.label;
+  return undefined;
+}
+
+function rows(configDir: string, env: Io['env']): Row[] {
+  const g = readSettings(configDir).gateway;
+  const out: Row[] = [];
+  for (const key of SETTING_KEYS) {
+    const envName = ENV_OF[key];
+    const fromEnv = envName ? env[envName] : undefined;
+    const fromFile = fileValue(g, key);
+    const dflt = defaultOf(key, g, env);
+    if (fromEnv) out.push({ key, value: fromEnv, source: 'env' });
+    else if (fromFile !== undefined) out.push({ key, value: fromFile, source: 'settings' });
+    else if (dflt !== undefined) out.push({ key, value: dflt, source: 'default' });
+    else out.push({ key, value: null, source: 'unset' });
+  }
+  for (const key of SECRET_NAMES) {
+    const envName = ENV_OF[key]!;
+    const source = env[envName]?.trim() ? 'env' : readSecret(configDir, key) ? 'secrets' : 'unset';
+    out.push({ key, value: null, source, secret: true });
+  }
+  return out;
+}
+
+function describe(r: Row, configDir: string): string {
+  if (r.secret) {
+    if (r.source === 'env') return `set (${ENV_OF[r.key]}; hidden)`;
+    if (r.source === 'secrets') return `set (${secretsPath(configDir)}; hidden)`;
+    return 'not set';
+  }
+  if (r.value === null) return '—';
+  const v = Array.isArray(r.value) ? r.value.join(',') : r.value;
+  if (r.source === 'env') return `${v}  (${ENV_OF[r.key]})`;
+  if (r.source === 'default') return `${v}  (default)`;
+  return v;
+}
+
+/** Read all of process.stdin; on a terminal, read one line without echoing it. */
+async function processStdin(): Promise<string> {
+  const stdin = process.stdin;
+  if (stdin.isTTY) {
+    process.stderr.write('Paste the value and press Enter (it is not shown): ');
+    return new Promise((resolve, reject) => {
+      let buf = '';
+      stdin.setRawMode(true);
+      stdin.resume();
+      stdin.setEncoding('utf8');
+      const done = (err?: Error) => {
+        stdin.setRawMode(false);
+        stdin.pause();
+        stdin.off('data', onData);
+        process.stderr.write('\n');
+        if (err) reject(err);
+        else resolve(buf);
+      };
+      const onData = (chunk: string) => {
+        for (const ch of chunk) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
+          if (ch === '\u0003') return done(new Error('cancelled; nothing was saved'));
+          if (ch === '\u007f' || ch === '\b') buf = buf.slice(0, -1);
+          else buf += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+class Usage extends Error {}
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const json = args.includes('--json');
+  const rest = args.filter((a) => a !== '--json');
+  const [sub, key, ...values] = rest;
+  try {
+    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+      io.out(USAGE);
+      return sub ? 0 : 2;
+    }
+    const unknownOpt = rest.find((a) => a.startsWith('-') && a !== '-');
+    if (unknownOpt) throw new Usage(`unknown option ${unknownOpt}`);
+    const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
+
+    if (sub === 'list') {
+      if (key) throw new Usage('config list takes no arguments');
+      const all = rows(configDir, io.env);
+      if (json) {
+        io.out(JSON.stringify({ settings: all.map((r) => (r.secret ? { key: r.key, set: r.source !== 'unset', source: r.source } : { key: r.key, value: r.value, source: r.source })) }, null, 2));
+      } else {
+        const width = Math.max(...all.map((r) => r.key.length));
+        for (const r of all) io.out(`${r.key.padEnd(width)}  ${describe(r, configDir)}`);
+      }
+      return 0;
+    }
+
+    if (!key) throw new Usage(`config ${sub} needs a KEY`);
+    if (!isSettingKey(key) && !isSecretName(key)) throw new Usage(`unknown setting '${key}' (settings: ${[...SETTING_KEYS, ...SECRET_NAMES].join(', ')})`);
+
+    if (sub === 'get') {
+      if (values.length) throw new Usage('config get takes one KEY');
+      const r = rows(configDir, io.env).find((x) => x.key === key)!;
+      if (json) {
+        io.out(JSON.stringify(r.secret ? { key, set: r.source !== 'unset', source: r.source } : { key, value: r.value, source: r.source }));
+        return r.source === 'unset' ? 1 : 0;
+      }
+      if (r.secret) {
+        io.out(describe(r, configDir));
+        return r.source === 'unset' ? 1 : 0;
+      }
+      if (r.value === null) return 1;
+      io.out(Array.isArray(r.value) ? r.value.join(',') : r.value);
+      return 0;
+    }
+
+    if (sub === 'set') {
+      if (isSecretName(key)) {
+        if (values.length) {
+          // The value is not echoed: it may already be in the shell history; say so.
+          throw new Usage(`${key} is never taken from the command line (it would stay in shell history and be visible to other users in \`ps\`); pipe it in instead: printf '%s' "$VALUE" | gwctl config set ${key}. If you just typed it, remove it from your shell history and consider rotating it.`);
+        }
+        const raw = await (io.stdin ?? processStdin)();
+        const value = raw.replace(/\r?\n$/, '').trim();
+        if (!value) throw new Error(`nothing arrived on stdin; nothing was saved (pipe the value in: printf '%s' "$VALUE" | gwctl config set ${key})`);
+        if (/[\r\n]/.test(value)) throw new Error(`${key} must be one line; nothing was saved`);
+        writeSecret(configDir, key as SecretName, value);
+        io.out(`${key} saved in ${secretsPath(configDir)} (mode 0600)`);
+        if (io.env[ENV_OF[key]!]) io.err(`gwctl: note: ${ENV_OF[key]} is set in this environment and takes precedence`);
+        return 0;
+      }
+      if (values.length !== 1) throw new Usage(`config set ${key} needs exactly one VALUE${key === 'gateway.models' ? ' (comma-separated)' : ''}`);
+      const value = parseSettingValue(key, values[0]!);
+      await writeSetting(configDir, key, value);
+      io.out(`${key} = ${Array.isArray(value) ? value.join(',') : value}  (${settingsPath(configDir)})`);
+      const envName = ENV_OF[key];
+      if (envName && io.env[envName]) io.err(`gwctl: note: ${envName} is set in this environment and overrides ${key}`);
+      return 0;
+    }
+
+    if (sub === 'unset') {
+      if (values.length) throw new Usage('config unset takes one KEY');
+      const had = isSecretName(key) ? deleteSecret(configDir, key) : await deleteSetting(configDir, key);
+      io.out(had ? `${key} removed` : `${key} was not set`);
+      return 0;
+    }
+    throw new Usage(`unknown config command '${sub}'`);
+  } catch (e) {
+    if (e instanceof Usage) {
+      io.err(`gwctl config: ${e.message}\nRun 'gwctl config --help' for usage.`);
+      return 2;
+    }
+    io.err(`gwctl config: ${(e as Error).message}`);
+    return 1;
+  }
+}

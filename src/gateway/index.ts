@@ -1,0 +1,221 @@
+/**
+ * Gateway kinds and the KeySource the engine uses. `resolveGateway` turns settings and the
+ * environment into GatewaySettings (root, base URL per protocol, provider id, models) and a
+ * KeySource: health probe, model list, mint a key per tool (or the configured key), revoke.
+ */
+import { hostname as osHostname } from 'node:os';
+import type { ToolId } from '../adapters/types.ts';
+import { gwctlPaths } from '../agent/paths.ts';
+import { readSecret } from '../agent/secrets.ts';
+import type { GatewaySettingsFile } from '../agent/settings.ts';
+import { trimRoot } from '../engine/address.ts';
+import type { GatewaySettings, KeySource } from '../engine/engine.ts';
+import type { LedgerEntry } from '../engine/ledger.ts';
+import { GatewayClient } from './client.ts';
+import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
+import { keyName, shortHost } from './keyname.ts';
+import { bifrost } from './kinds/bifrost.ts';
+import { litellm } from './kinds/litellm.ts';
+import { newApi } from './kinds/new-api.ts';
+import { servbay } from './kinds/servbay.ts';
+import { staticKind } from './kinds/static.ts';
+import { GATEWAY_KINDS, type GatewayKind, type KindId } from './kinds/types.ts';
+import { listModels } from './models.ts';
+
+export { GATEWAY_KINDS, type GatewayKind, type KindId } from './kinds/types.ts';
+
+export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:11580';
+export const DEFAULT_PROVIDER_ID = 'servbay';
+export const DEFAULT_DISPLAY_NAME = 'ServBay AI Gateway';
+export const DEFAULT_KIND: KindId = 'servbay';
+
+export const KINDS: Record<KindId, GatewayKind> = { servbay, litellm, 'new-api': newApi, bifrost, static: staticKind };
+
+export function isKindId(s: string): s is KindId {
+  return (GATEWAY_KINDS as readonly string[]).includes(s);
+}
+
+export function kindOf(id: string): GatewayKind {
+  if (!isKindId(id)) throw new Error(`unknown gateway kind '${id}' (kinds: ${GATEWAY_KINDS.join(', ')}); set gateway.kind or GWCTL_GATEWAY_KIND`);
+  return KINDS[id];
+}
+
+export function baseUrls(kind: string, root: string) {
+  return kindOf(kind).baseUrls(root);
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ResolveOptions {
+  /** Where secrets.json is (default: gwctl's config dir from HOME/XDG_CONFIG_HOME). */
+  configDir?: string;
+  /** Machine name for key names (default os.hostname()). */
+  hostname?: string;
+}
+
+export interface ResolvedGateway {
+  settings: GatewaySettings;
+  keys: KeySource;
+  kind: GatewayKind;
+  /** Where each value came from, for `gwctl gateway status` / `config list`. */
+  source: { url: 'env' | 'settings' | 'default'; kind: 'env' | 'settings' | 'default' };
+  /** The admin credential (env first, then secrets.json); read when needed. */
+  adminKey(): string | undefined;
+  /** The configured key for kinds that cannot mint (env first, then secrets.json). */
+  configuredKey(): string | undefined;
+  /** A client on the gateway root with the admin credential attached. */
+  client(timeoutMs?: number): GatewayClient;
+}
+
+function timeoutFrom(env: Env): number {
+  const n = Number(env.GWCTL_GATEWAY_TIMEOUT_MS);
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_TIMEOUT_MS;
+}
+
+function configDirFrom(env: Env): string | undefined {
+  const home = env.HOME;
+  return home && home.startsWith('/') ? gwctlPaths({ home, env }).configDir : undefined;
+}
+
+export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: ResolveOptions = {}): ResolvedGateway {
+  const kindId = env.GWCTL_GATEWAY_KIND || file.kind || DEFAULT_KIND;
+  const kind = kindOf(kindId);
+  const rawRoot = env.GWCTL_GATEWAY_URL || file.url || kind.defaultRoot;
+  if (!rawRoot) {
+    throw new Error(`a ${kind.id} gateway has no default address; set gateway.url (gwctl config set gateway.url http://127.0.0.1:PORT) or GWCTL_GATEWAY_URL`);
+  }
+  let root: string;
+  try {
+    const u = new URL(rawRoot);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    root = trimRoot(u.toString());
+  } catch {
+    throw new Error(`gateway URL '${rawRoot}' is not a valid http(s) URL; set GWCTL_GATEWAY_URL or gateway.url to e.g. ${kind.defaultRoot ?? DEFAULT_GATEWAY_URL}`);
+  }
+  const settings: GatewaySettings = {
+    kind: kind.id,
+    root,
+    baseUrl: kind.baseUrls(root),
+    providerId: file.providerId || DEFAULT_PROVIDER_ID,
+    displayName: file.displayName || (kind.id === 'servbay' ? DEFAULT_DISPLAY_NAME : kind.id === 'static' ? 'AI Gateway' : kind.label),
+    ...(file.defaultModel ? { defaultModel: file.defaultModel } : {}),
+    ...(file.models?.length ? { models: file.models } : {}),
+  };
+  const configDir = opts.configDir ?? configDirFrom(env);
+  const secret = (name: 'gateway.adminKey' | 'gateway.key') => (configDir ? readSecret(configDir, name) : undefined);
+  const adminKey = () => env.GWCTL_GATEWAY_ADMIN_KEY?.trim() || secret('gateway.adminKey');
+  const configuredKey = () => env.GWCTL_GATEWAY_KEY?.trim() || secret('gateway.key');
+  const userId = file.userId ? String(file.userId) : undefined;
+  const timeoutMs = timeoutFrom(env);
+  const minted: string[] = [];
+  const client = (t = timeoutMs) => {
+    const keyApi = kind.keys;
+    return new GatewayClient(root, {
+      timeoutMs: t,
+      headers: () => keyApi?.adminHeaders(adminKey(), userId) ?? {},
+      secrets: () => [quiet(adminKey) ?? '', quiet(configuredKey) ?? '', ...minted],
+    });
+  };
+  const keys = keySource(kind, settings, {
+    client,
+    adminKey,
+    configuredKey,
+    userId,
+    hostname: opts.hostname ?? osHostname(),
+    timeoutMs,
+    remember: (k) => minted.push(k),
+  });
+  return {
+    settings,
+    keys,
+    kind,
+    source: { url: env.GWCTL_GATEWAY_URL ? 'env' : file.url ? 'settings' : 'default', kind: env.GWCTL_GATEWAY_KIND ? 'env' : file.kind ? 'settings' : 'default' },
+    adminKey,
+    configuredKey,
+    client,
+  };
+}
+
+/** For scrubbing messages: a secrets file that cannot be read is reported elsewhere. */
+function quiet(read: () => string | undefined): string | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+interface KeyDeps {
+  client: (timeoutMs?: number) => GatewayClient;
+  adminKey: () => string | undefined;
+  configuredKey: () => string | undefined;
+  userId: string | undefined;
+  hostname: string;
+  timeoutMs: number;
+  remember: (key: string) => void;
+}
+
+const SET_ADMIN = 'set GWCTL_GATEWAY_ADMIN_KEY, or run `gwctl config set gateway.adminKey` (it reads the value from stdin)';
+
+function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySource {
+  const label = `${kind.label} at ${gw.root}`;
+  return {
+    async health() {
+      await kind.health(d.client());
+    },
+
+    async models(key) {
+      try {
+        return await listModels(gw.baseUrl.openai, key, d.timeoutMs);
+      } catch (e) {
+        // The gateway is up (health passed): a configured list stands in for a broken listing,
+        // but not for a key the gateway refuses (the tool could not use it either).
+        const status = (e as GatewayError).status;
+        if (gw.models?.length && status !== 401 && status !== 403) return gw.models;
+        throw e;
+      }
+    },
+
+    async acquire(tool: ToolId) {
+      const api = kind.keys;
+      if (!api) {
+        const key = d.configuredKey();
+        if (!key) {
+          throw new GatewayError(gw.root, `no virtual key: ${kind.id === 'servbay' ? 'create one in ServBay (AI Gateway → Keys)' : 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
+        }
+        return { key, ref: { kind: kind.id } };
+      }
+      if (api.adminRequired && !d.adminKey()) {
+        const what = kind.id === 'litellm' ? "LiteLLM's master key (LITELLM_MASTER_KEY, starts sk-)" : "a new-api access token (Personal Settings → Access token)";
+        throw new GatewayError(gw.root, `gwctl mints a key per tool on ${label} and needs ${what}: ${SET_ADMIN}`);
+      }
+      if (kind.id === 'new-api' && !d.userId) {
+        throw new GatewayError(gw.root, `new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Personal Settings)`);
+      }
+      const name = keyName(tool, d.hostname, api.maxName);
+      const minted = await api.mint({ client: d.client(), tool, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
+      d.remember(minted.key);
+      return minted;
+    },
+
+    async release(_tool: ToolId, ref: LedgerEntry['keyRef']) {
+      const named = ref?.alias ?? ref?.id;
+      if (!ref || !named) {
+        const was = ref?.kind ?? kind.id;
+        return `the configured key was kept: gwctl did not mint it (${was} keys are not minted by gwctl), so nothing was revoked; revoke it in the gateway if no tool needs it`;
+      }
+      const what = `key '${named}'${ref.alias && ref.id ? ` (id ${ref.id})` : ''}`;
+      if (ref.kind !== kind.id || !kind.keys) {
+        return `${what} was minted on a ${ref.kind} gateway, but gateway.kind is now ${kind.id}: revoke it in that gateway`;
+      }
+      try {
+        const r = await kind.keys.revoke(d.client(), ref, d.userId);
+        return r === 'revoked' ? `revoked ${what} on ${label}` : `${what} was already gone from ${label}`;
+      } catch (e) {
+        const why = (e as Error).message;
+        const hint = kind.keys.adminRequired && !d.adminKey() ? `; ${SET_ADMIN}` : '';
+        return `could not revoke ${what} on ${label}: ${why}${hint}; revoke it in ${kind.label}'s UI`;
+      }
+    },
+  };
+}

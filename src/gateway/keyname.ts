@@ -1,0 +1,13 @@
+/** Virtual key names: `gwctl-<tool>-<host>`, so the gateway's UI shows whose key it is. */
+import type { ToolId } from '../adapters/types.ts';
+
+/** The machine's short name, lower-case, safe in a key name (`MacBook-Pro.local` → `macbook-pro`). */
+export function shortHost(hostname: string): string {
+  const first = hostname.trim().toLowerCase().split('.')[0] ?? '';
+  const safe = first.replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  return safe || 'host';
+}
+
+export function keyName(tool: ToolId, hostname: string, max = Infinity): string {
+  return `gwctl-${tool}-${shortHost(hostname)}`.slice(0, max).replace(/-+$/, '');
+}

@@ -1,0 +1,78 @@
+/**
+ * LiteLLM proxy. Health: `GET /health/liveliness` ("I'm alive!"), then `GET /health/readiness`
+ * ({status, db}) because virtual keys live in its Postgres database. Keys: `POST /key/generate`
+ * with the master key as Bearer, `{key_alias, metadata}` → `{key, key_alias}`; revoke with
+ * `POST /key/delete {key_aliases:[…]}`. Aliases are unique across LiteLLM, so a taken alias is
+ * retried as `<alias>-2`, `-3`….
+ */
+import type { GatewayClient } from '../client.ts';
+import { GatewayError } from '../http.ts';
+import { answers, isRecord, nameCandidate, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyRef } from './types.ts';
+
+const MAX_ATTEMPTS = 5;
+
+function noDatabase(client: GatewayClient, path: string): GatewayError {
+  return new GatewayError(
+    client.url(path),
+    `LiteLLM at ${client.root} runs without its database ("DB not connected"), and virtual keys need it: give LiteLLM a Postgres DATABASE_URL, or use it as a static gateway with the master key (gwctl config set gateway.kind static; GWCTL_GATEWAY_KEY=<master key> or gwctl config set gateway.key)`,
+    500,
+  );
+}
+
+const isNoDb = (text: string) => /db not connected|no db connected|database not connected/i.test(text);
+
+export const litellm: GatewayKind = {
+  id: 'litellm',
+  label: 'LiteLLM',
+  defaultRoot: 'http://127.0.0.1:4000',
+  baseUrls: standardBases,
+  probe: 'GET /health/liveliness',
+  async health(client) {
+    const live = await client.call('GET', '/health/liveliness', { auth: false });
+    if (live.status !== 200) {
+      throw client.failure(live, 'GET', '/health/liveliness', 'LiteLLM liveness', (res) =>
+        res.status === 404 ? 'this does not look like LiteLLM: check gateway.kind and gateway.url (`gwctl gateway detect`)' : undefined,
+      );
+    }
+    // Readiness tells whether the key database is there. Some setups put it behind auth: then
+    // only an explicit "not connected" counts; /key/generate reports the rest.
+    const ready = await client.call('GET', '/health/readiness', { auth: false }).catch(() => undefined);
+    const body = ready?.status === 200 ? parseJson(ready.text) : undefined;
+    if (isRecord(body) && typeof body.db === 'string' && body.db.toLowerCase() !== 'connected') {
+      throw noDatabase(client, '/health/readiness');
+    }
+  },
+  looksLike: (client) => answers(client, '/health/liveliness', (status, text) => status === 200 && /alive/i.test(text)),
+  keys: {
+    adminRequired: true,
+    adminHeaders: (adminKey): Record<string, string> => (adminKey ? { authorization: `Bearer ${adminKey}` } : {}),
+    async mint({ client, tool, name, hostname }: KeyContext) {
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const alias = nameCandidate(name, attempt);
+        const path = '/key/generate';
+        const res = await client.call('POST', path, { body: { key_alias: alias, metadata: { created_by: 'gwctl', tool, host: hostname } } });
+        if (res.status === 400 && /already exists/i.test(res.text) && attempt < MAX_ATTEMPTS) continue;
+        if (res.status >= 500 && isNoDb(res.text)) throw noDatabase(client, path);
+        if (res.status !== 200) {
+          throw client.failure(res, 'POST', path, 'mint a LiteLLM key', (r) =>
+            r.status === 401 || r.status === 403 ? 'LiteLLM refused the master key: set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to its LITELLM_MASTER_KEY (starts sk-)' : undefined,
+          );
+        }
+        const body = parseJson(res.text);
+        if (!isRecord(body) || typeof body.key !== 'string' || body.key === '') {
+          throw new GatewayError(client.url(path), `POST ${client.url(path)} answered ${body === undefined ? 'something that is not JSON' : 'without a key (expected {"key": …})'}; is gateway.url pointing at LiteLLM, and gateway.kind right?`, res.status);
+        }
+        return { key: body.key, ref: { kind: 'litellm', alias: typeof body.key_alias === 'string' && body.key_alias ? body.key_alias : alias } };
+      }
+      throw new GatewayError(client.url('/key/generate'), `LiteLLM already has keys named ${name} … ${nameCandidate(name, MAX_ATTEMPTS)}; delete the stale ones in the LiteLLM UI`);
+    },
+    async revoke(client, ref: KeyRef) {
+      if (!ref.alias) throw new Error('the ledger has no alias for this LiteLLM key');
+      const path = '/key/delete';
+      const res = await client.call('POST', path, { body: { key_aliases: [ref.alias] } });
+      if (res.status === 200) return 'revoked';
+      if (res.status === 404 || (res.status === 400 && /not found|no key/i.test(res.text))) return 'gone';
+      throw client.failure(res, 'POST', path, 'revoke a LiteLLM key');
+    },
+  },
+};

@@ -1,0 +1,19 @@
+/**
+ * Any gateway gwctl cannot mint keys on (claude-code-router, one-api, LiteLLM without its
+ * database, …): a configured key is used for every tool, and restore revokes nothing.
+ */
+import type { GatewayClient } from '../client.ts';
+import { answers, standardBases, type GatewayKind } from './types.ts';
+
+export const staticKind: GatewayKind = {
+  id: 'static',
+  label: 'static gateway',
+  defaultRoot: null,
+  baseUrls: standardBases,
+  probe: 'GET /',
+  async health(client: GatewayClient) {
+    // Any HTTP status means something is listening.
+    await client.call('GET', '/', { auth: false });
+  },
+  looksLike: (client) => answers(client, '/', () => true),
+};

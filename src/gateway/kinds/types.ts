@@ -1,0 +1,82 @@
+/** What a gateway kind knows: its default root, health probe, base paths, and its key API. */
+import type { Protocol, ToolId } from '../../adapters/types.ts';
+import type { LedgerEntry } from '../../engine/ledger.ts';
+import type { GatewayClient } from '../client.ts';
+
+export const GATEWAY_KINDS = ['servbay', 'litellm', 'new-api', 'bifrost', 'static'] as const;
+export type KindId = (typeof GATEWAY_KINDS)[number];
+
+export type KeyRef = NonNullable<LedgerEntry['keyRef']>;
+
+/** What minting and revoking need besides the client. */
+export interface KeyContext {
+  /** Client for management calls (admin credentials attached). */
+  client: GatewayClient;
+  tool: ToolId;
+  /** The key's name: `gwctl-<tool>-<host>` (already shortened where the kind limits it). */
+  name: string;
+  hostname: string;
+  /** new-api only: the user the access token belongs to. */
+  userId?: string;
+}
+
+export interface GatewayKind {
+  id: KindId;
+  /** Human name, e.g. "LiteLLM". */
+  label: string;
+  /** Where it listens out of the box (null: no default, `static`). */
+  defaultRoot: string | null;
+  /** Base URL per wire protocol. */
+  baseUrls(root: string): Record<Protocol, string>;
+  /** The probe, for messages: e.g. "GET /health/liveliness". */
+  probe: string;
+  /** Throws a GatewayError saying what to do when the gateway is not usable. */
+  health(client: GatewayClient): Promise<void>;
+  /** Does whatever answers at the client's root look like this kind? Never throws. */
+  looksLike(client: GatewayClient): Promise<boolean>;
+  /** Key API; absent when the kind cannot mint (a configured key is used for every tool). */
+  keys?: {
+    /** The admin credential is required (LiteLLM master key, new-api access token). */
+    adminRequired: boolean;
+    /** Longest key name the gateway accepts. */
+    maxName?: number;
+    /** Headers carrying the admin credential. */
+    adminHeaders(adminKey: string | undefined, userId: string | undefined): Record<string, string>;
+    mint(ctx: KeyContext): Promise<{ key: string; ref: KeyRef }>;
+    /** 'gone': the gateway no longer had it. Throws when it could not be revoked. */
+    revoke(client: GatewayClient, ref: KeyRef, userId: string | undefined): Promise<'revoked' | 'gone'>;
+  };
+}
+
+/** Root, `/v1`, root: what LiteLLM, new-api and ServBay serve. */
+export function standardBases(root: string): Record<Protocol, string> {
+  return { anthropic: root, openai: `${root}/v1`, gemini: root };
+}
+
+/** GET path and test the answer; false on any failure (for detection). */
+export async function answers(client: GatewayClient, path: string, test: (status: number, text: string) => boolean): Promise<boolean> {
+  try {
+    const res = await client.call('GET', path, { auth: false });
+    return test(res.status, res.text);
+  } catch {
+    return false;
+  }
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `name`, then `name-2`, `name-3`…, each at most `max` characters. */
+export function nameCandidate(name: string, attempt: number, max = Infinity): string {
+  const suffix = attempt <= 1 ? '' : `-${attempt}`;
+  return name.slice(0, Math.max(1, max - suffix.length)).replace(/-+$/, '') + suffix;
+}
