@@ -50,7 +50,7 @@ export interface EngineOptions {
   now?: () => Date;
 }
 
-export type Action = 'taken-over' | 'already-taken-over' | 'restored' | 'nothing-to-restore' | 'refused' | 'failed';
+export type Action = 'taken-over' | 'already-taken-over' | 'rotated' | 'restored' | 'nothing-to-restore' | 'refused' | 'failed';
 
 export interface ToolReport {
   id: ToolId;
@@ -209,10 +209,7 @@ export class Engine {
     const { key, ref } = await this.opts.keys.acquire(id);
     let committed = false;
     try {
-      const models = t.adapter.protocol === 'openai' ? await this.models(key) : (gw.models ?? []);
-      const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? '');
-      const target: TakeoverTarget = { ...gw, key, models: models.length ? models : [defaultModel].filter(Boolean), defaultModel };
-      const edits = t.adapter.plan(t.texts, target, t.ctx);
+      const edits = t.adapter.plan(t.texts, await this.target(t, key), t.ctx);
       const planned = this.applyPlan(t, edits);
       // Fail before the first change (no ledger entry, no .bak) if any file cannot be written.
       for (const p of planned) await checkWritable(p.file);
@@ -262,6 +259,13 @@ export class Engine {
         await this.opts.keys.release(id, ref).catch(() => undefined);
       }
     }
+  }
+
+  private async target(t: LoadedTool, key: string): Promise<TakeoverTarget> {
+    const gw = this.opts.gateway;
+    const models = t.adapter.protocol === 'openai' ? await this.models(key) : (gw.models ?? []);
+    const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? '');
+    return { ...gw, key, models: models.length ? models : [defaultModel].filter(Boolean), defaultModel };
   }
 
   private applyPlan(t: LoadedTool, edits: Edit[]) {
@@ -339,6 +343,55 @@ export class Engine {
         // Leave it: the ledger entry is dropped, and the .bak holds the original.
       }
     }
+  }
+
+  /**
+   * A new virtual key for a taken-over tool: mint, write it (and refresh the model list), record
+   * it, then revoke the old key. The ledger keeps the pre-takeover values, so restore still puts
+   * the original back.
+   */
+  async rotate(id: ToolId): Promise<ToolReport> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rotateOnce(id);
+      } catch (e) {
+        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
+        throw e;
+      }
+    }
+  }
+
+  private async rotateOnce(id: ToolId): Promise<ToolReport> {
+    const t = await this.load(id);
+    const entry = (await this.ledger.load()).tools[id];
+    if (!t.detected || !entry || entry.state !== 'applied' || this.inspect(t).status !== 'taken-over') {
+      return this.report(t, { action: 'refused', error: `${t.adapter.name} is not taken over by gwctl; take it over first (gwctl takeover ${id})` });
+    }
+    await this.ensureHealthy();
+    const { key, ref } = await this.opts.keys.acquire(id);
+    let committed = false;
+    try {
+      const planned = this.applyPlan(t, t.adapter.plan(t.texts, await this.target(t, key), t.ctx));
+      for (const p of planned) await checkWritable(p.file);
+      const files = entry.files.map((old) => ({ ...old }));
+      for (const p of planned) {
+        const old = files.find((f) => f.role === p.ledgerFile.role);
+        const merged: LedgerFile = old
+          ? { ...old, writtenHash: p.ledgerFile.writtenHash, records: mergeRecords(old.records, p.ledgerFile.records) }
+          : p.ledgerFile;
+        if (old) files[files.indexOf(old)] = merged;
+        else files.push(merged);
+      }
+      for (const p of planned) await writeConfig(p.file, p.text, { expectHash: p.file.hash, mode: p.mode });
+      await this.ledger.update((l) => {
+        l.tools[id] = { ...entry, keyHash: hashValue(key), keyRef: ref, files };
+      });
+      committed = true;
+    } finally {
+      if (!committed) await this.opts.keys.release(id, ref).catch(() => undefined);
+    }
+    const note = await this.opts.keys.release(id, entry.keyRef);
+    return this.report(await this.load(id), { action: 'rotated', notes: [note ?? 'new key written; the old key was revoked'] });
   }
 
   async restore(id: ToolId): Promise<ToolReport> {
@@ -439,6 +492,22 @@ export class Engine {
     }
     return this.report(await this.load(t.adapter.id), { action: notes.length ? 'restored' : 'nothing-to-restore', ...(notes.length ? { notes } : {}) });
   }
+}
+
+/** New records for a rotation, keeping what the first takeover found before each slot. */
+function mergeRecords(old: readonly SlotRecord[], fresh: readonly SlotRecord[]): SlotRecord[] {
+  const key = (r: SlotRecord) => JSON.stringify(r.path);
+  const byPath = new Map(old.map((r) => [key(r), r]));
+  const out = fresh.map((r) => {
+    const o = byPath.get(key(r));
+    if (!o) return r;
+    const merged: SlotRecord = { ...r, before: o.before };
+    if (o.createdParent) merged.createdParent = o.createdParent;
+    else delete merged.createdParent;
+    return merged;
+  });
+  const freshKeys = new Set(fresh.map(key));
+  return [...old.filter((r) => !freshKeys.has(key(r))), ...out];
 }
 
 function formatOf(t: LoadedTool, role: string) {
