@@ -1,71 +1,24 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codex } from '../../src/adapters/codex.ts';
-import type { AdapterEnv, FileTexts, TakeoverTarget } from '../../src/adapters/types.ts';
-import { applyEdits, revertRecords, toSlotRecords } from '../../src/formats/apply.ts';
-import { editorFor } from '../../src/formats/index.ts';
+import type { TakeoverTarget } from '../../src/adapters/types.ts';
 import { deleteIn } from '../../src/formats/path.ts';
 import { ConfigFormatError, type JsonObject } from '../../src/formats/slot.ts';
+import { arbModelName, arbProviderId, CTX, GW, PROPERTY_RUNS, singleFileHarness, TARGET } from './harness.ts';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'codex');
-const HOME = '/home/tester';
-const target: TakeoverTarget = {
-  root: 'http://127.0.0.1:11580',
-  baseUrl: { anthropic: 'http://127.0.0.1:11580', openai: 'http://127.0.0.1:11580/v1', gemini: 'http://127.0.0.1:11580' },
-  providerId: 'servbay',
-  displayName: 'ServBay AI Gateway',
-  key: 'sk-test-codex-0123456789',
-  models: ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder'],
-  defaultModel: 'gpt-4o',
-};
-const gw = { root: target.root, baseUrl: target.baseUrl, providerId: target.providerId };
-const OUR_TABLE = { name: 'ServBay AI Gateway', base_url: 'http://127.0.0.1:11580/v1', experimental_bearer_token: target.key, wire_api: 'responses' };
-const toml = editorFor('toml');
-const FILE = 'config.toml';
-
-interface Case {
-  name: string;
-  ctx: AdapterEnv;
-  text: string | null;
-  expect: string;
-}
-
-/** Every fixture case: its config text (null when the file does not exist) and its env. */
-function fixtureCases(): Case[] {
-  return readdirSync(FIXTURES).map((name) => {
-    const meta = JSON.parse(readFileSync(join(FIXTURES, name, 'case.json'), 'utf8')) as { env?: Record<string, string>; expect: string };
-    const env = Object.fromEntries(Object.entries(meta.env ?? {}).map(([k, v]) => [k, v.replace('$HOME', HOME)]));
-    const ctx: AdapterEnv = { home: HOME, env };
-    const rel = codex.locate(ctx).files[0]!.path.slice(HOME.length + 1);
-    const path = join(FIXTURES, name, 'home', rel);
-    return { name, ctx, text: existsSync(path) ? readFileSync(path, 'utf8') : null, expect: meta.expect };
-  });
-}
-
-const ctx0: AdapterEnv = { home: HOME, env: {} };
-const files = (text: string | null): FileTexts => ({ config: text });
-
-function takeover(text: string | null, ctx = ctx0, t = target) {
-  const edits = codex.plan(files(text), t, ctx);
-  return { edits, ...applyEdits(text ?? '', 'toml', edits, FILE) };
-}
-
-function restore(text: string, applied: ReturnType<typeof takeover>['applied']) {
-  return revertRecords(text, 'toml', toSlotRecords(applied), target.root, FILE);
-}
+const { FILE, editor: toml, files, takeover, restore, cases, fixture } = singleFileHarness(codex);
+const OUR_TABLE = { name: 'ServBay AI Gateway', base_url: 'http://127.0.0.1:11580/v1', experimental_bearer_token: TARGET.key, wire_api: 'responses' };
 
 describe('codex locate', () => {
   it('uses ~/.codex/config.toml by default', () => {
-    const loc = codex.locate(ctx0);
-    expect(loc.dir).toBe('/home/tester/.codex');
-    expect(loc.files).toEqual([{ role: 'config', path: '/home/tester/.codex/config.toml', format: 'toml', writable: true }]);
+    const loc = codex.locate(CTX);
+    expect(loc.dir).toBe('/home/u/.codex');
+    expect(loc.files).toEqual([{ role: 'config', path: '/home/u/.codex/config.toml', format: 'toml', writable: true }]);
   });
 
   it('honours CODEX_HOME (and ignores an empty one)', () => {
-    expect(codex.locate({ home: HOME, env: { CODEX_HOME: '/srv/codex' } }).files[0]!.path).toBe('/srv/codex/config.toml');
-    expect(codex.locate({ home: HOME, env: { CODEX_HOME: '' } }).dir).toBe('/home/tester/.codex');
+    expect(codex.locate({ home: CTX.home, env: { CODEX_HOME: '/srv/codex' } }).files[0]!.path).toBe('/srv/codex/config.toml');
+    expect(codex.locate({ home: CTX.home, env: { CODEX_HOME: '' } }).dir).toBe('/home/u/.codex');
   });
 
   it('declares the tool facts', () => {
@@ -74,62 +27,62 @@ describe('codex locate', () => {
 });
 
 describe('codex inspect', () => {
-  it.each(fixtureCases().map((c) => [c.name, c] as const))('fixture %s has its expected status', (_n, c) => {
-    expect(codex.inspect(files(c.text), gw, c.ctx).status).toBe(c.expect);
+  it.each(cases().map((c) => [c.name, c] as const))('fixture %s has its expected status', (_n, c) => {
+    expect(codex.inspect(files(c.text), GW, c.ctx).status).toBe(c.expect);
   });
 
   it('a missing config.toml is not taken over', () => {
-    expect(codex.inspect(files(null), gw, ctx0)).toEqual({ status: 'not-taken-over' });
+    expect(codex.inspect(files(null), GW, CTX)).toEqual({ status: 'not-taken-over' });
   });
 
   it('the user\'s active provider elsewhere is another address', () => {
-    const c = fixtureCases().find((x) => x.name === 'openrouter-active')!;
-    const ins = codex.inspect(files(c.text), gw, c.ctx);
+    const c = fixture('openrouter-active');
+    const ins = codex.inspect(files(c.text), GW, c.ctx);
     expect(ins).toMatchObject({ status: 'other-address', address: 'https://openrouter.ai/api/v1' });
     expect(ins.detail).toContain('openrouter');
   });
 
   it('our provider table pointing elsewhere is another address, even when inactive', () => {
     const text = 'model = "o3"\n\n[model_providers.servbay]\nname = "x"\nbase_url = "http://127.0.0.1:9999/v1"\n';
-    expect(codex.inspect(files(text), gw, ctx0)).toMatchObject({ status: 'other-address', address: 'http://127.0.0.1:9999/v1' });
+    expect(codex.inspect(files(text), GW, CTX)).toMatchObject({ status: 'other-address', address: 'http://127.0.0.1:9999/v1' });
   });
 
   it('openai_base_url on the built-in provider is another address', () => {
-    const ins = codex.inspect(files('openai_base_url = "https://relay.example.com/v1"\n'), gw, ctx0);
+    const ins = codex.inspect(files('openai_base_url = "https://relay.example.com/v1"\n'), GW, CTX);
     expect(ins).toMatchObject({ status: 'other-address', address: 'https://relay.example.com/v1' });
   });
 
   it('a user provider already pointing at this gateway is reported, not claimed', () => {
     const text = 'model_provider = "mine"\n[model_providers.mine]\nname = "m"\nbase_url = "http://localhost:11580/v1/"\n';
-    const ins = codex.inspect(files(text), gw, ctx0);
+    const ins = codex.inspect(files(text), GW, CTX);
     expect(ins.status).toBe('not-taken-over');
     expect(ins.detail).toContain('mine');
   });
 
   it('is taken over once our provider is active and points here (any loopback spelling)', () => {
     const text = 'model_provider = "servbay"\n[model_providers.servbay]\nname = "S"\nbase_url = "http://localhost:11580/v1/"\n';
-    expect(codex.inspect(files(text), gw, ctx0)).toEqual({ status: 'taken-over', address: 'http://localhost:11580/v1/' });
+    expect(codex.inspect(files(text), GW, CTX)).toEqual({ status: 'taken-over', address: 'http://localhost:11580/v1/' });
   });
 
   it('uses the provider id the engine passes with the gateway settings', () => {
     const text = 'model_provider = "lab"\n[model_providers.lab]\nname = "S"\nbase_url = "http://127.0.0.1:11580/v1"\n';
-    expect(codex.inspect(files(text), { ...gw, providerId: 'lab' } as typeof gw, ctx0).status).toBe('taken-over');
-    expect(codex.inspect(files(text), gw, ctx0).status).toBe('not-taken-over');
+    expect(codex.inspect(files(text), { ...GW, providerId: 'lab' } as typeof GW, CTX).status).toBe('taken-over');
+    expect(codex.inspect(files(text), GW, CTX).status).toBe('not-taken-over');
   });
 
   it('mentions an active profile that picks another provider', () => {
-    const c = fixtureCases().find((x) => x.name === 'codex-home-profile')!;
-    const ins = codex.inspect(files(c.text), gw, c.ctx);
+    const c = fixture('codex-home-profile');
+    const ins = codex.inspect(files(c.text), GW, c.ctx);
     expect(ins.status).toBe('not-taken-over');
     expect(ins.detail).toContain('profile "work"');
     const after = takeover(c.text, c.ctx).text;
-    const ins2 = codex.inspect(files(after), gw, c.ctx);
+    const ins2 = codex.inspect(files(after), GW, c.ctx);
     expect(ins2.status).toBe('taken-over');
     expect(ins2.detail).toContain('model_provider = "azure"');
   });
 
   it('says so when model_provider names ours but the table is missing', () => {
-    const ins = codex.inspect(files('model_provider = "servbay"\n'), gw, ctx0);
+    const ins = codex.inspect(files('model_provider = "servbay"\n'), GW, CTX);
     expect(ins.status).toBe('not-taken-over');
     expect(ins.detail).toContain('[model_providers.servbay]');
   });
@@ -138,12 +91,12 @@ describe('codex inspect', () => {
     const bad = 'model = "gpt-5"\n[model_providers.x\nexperimental_bearer_token = "sk-secret-value"\n';
     let err: unknown;
     try {
-      codex.inspect(files(bad), gw, ctx0);
+      codex.inspect(files(bad), GW, CTX);
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigFormatError);
-    expect((err as Error).message).toContain('/home/tester/.codex/config.toml');
+    expect((err as Error).message).toContain('/home/u/.codex/config.toml');
     expect((err as Error).message).not.toContain('sk-secret-value');
   });
 });
@@ -165,13 +118,13 @@ describe('codex plan', () => {
   });
 
   it('uses the configured provider id, display name and the OpenAI base URL', () => {
-    const t = { ...target, providerId: 'gw2', displayName: 'Lab', baseUrl: { ...target.baseUrl, openai: 'http://127.0.0.1:4000/openai/v1' }, root: 'http://127.0.0.1:4000' };
-    const doc = toml.parse(takeover(null, ctx0, t).text, FILE);
+    const t = { ...TARGET, providerId: 'gw2', displayName: 'Lab', baseUrl: { ...TARGET.baseUrl, openai: 'http://127.0.0.1:4000/openai/v1' }, root: 'http://127.0.0.1:4000' };
+    const doc = toml.parse(takeover(null, CTX, t).text, FILE);
     expect(doc.model_provider).toBe('gw2');
     expect((doc.model_providers as JsonObject).gw2).toMatchObject({ name: 'Lab', base_url: 'http://127.0.0.1:4000/openai/v1' });
   });
 
-  describe.each(fixtureCases().map((c) => [c.name, c] as const))('fixture %s', (_n, c) => {
+  describe.each(cases().map((c) => [c.name, c] as const))('fixture %s', (_n, c) => {
     it('takeover changes only our slot and is then taken over', () => {
       const { text } = takeover(c.text, c.ctx);
       const before = toml.parse(c.text ?? '', FILE);
@@ -179,7 +132,7 @@ describe('codex plan', () => {
       expect(after.model_provider).toBe('servbay');
       expect((after.model_providers as JsonObject).servbay).toEqual(OUR_TABLE);
       const model = before.model;
-      expect(after.model).toBe(typeof model === 'string' && target.models.includes(model) ? model : 'gpt-4o');
+      expect(after.model).toBe(typeof model === 'string' && TARGET.models.includes(model) ? model : 'gpt-4o');
       // Everything else is untouched.
       let rest = deleteIn(after, ['model_providers', 'servbay']) as JsonObject;
       if (!before.model_providers) rest = deleteIn(rest, ['model_providers']) as JsonObject;
@@ -187,7 +140,7 @@ describe('codex plan', () => {
         rest = before[k] === undefined ? (deleteIn(rest, [k]) as JsonObject) : { ...rest, [k]: before[k]! };
       }
       expect(rest).toEqual(before);
-      expect(codex.inspect(files(text), gw, c.ctx).status).toBe('taken-over');
+      expect(codex.inspect(files(text), GW, c.ctx).status).toBe('taken-over');
       if (c.text?.startsWith('\uFEFF')) expect(text.startsWith('\uFEFF')).toBe(true);
       if (c.text?.includes('\r\n')) expect(text.replace(/\r\n/g, '')).not.toContain('\n');
     });
@@ -212,12 +165,12 @@ describe('codex plan', () => {
       const doc = toml.parse(res.text, FILE);
       expect((doc.model_providers as JsonObject).servbay).toMatchObject({ base_url: 'https://elsewhere.example/v1' });
       expect(res.kept.map((r) => r.path.join('.'))).toEqual(['model_providers.servbay']);
-      expect(codex.inspect(files(res.text), gw, c.ctx).status).toBe('other-address');
+      expect(codex.inspect(files(res.text), GW, c.ctx).status).toBe('other-address');
     });
   });
 
   it('restore survives Codex appending a [tui] table after the takeover', () => {
-    const c = fixtureCases().find((x) => x.name === 'openrouter-active')!;
+    const c = fixture('openrouter-active');
     const { text, applied } = takeover(c.text, c.ctx);
     const appended = `${text}${text.endsWith('\n') ? '' : '\n'}\n[tui]\nnotifications = true\n`;
     const res = restore(appended, applied);
@@ -233,23 +186,21 @@ describe('codex plan', () => {
 });
 
 describe('codex takeover/restore property', () => {
-  const modelName = fc.oneof(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:\/@-]{0,30}$/), fc.string({ minLength: 1, maxLength: 12 }));
-  const providerId = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,15}$/);
-  const RUNS = 150;
+  const RUNS = PROPERTY_RUNS;
 
   it(`restores every fixture with a final newline byte for byte and re-plans idempotently (${RUNS} runs)`, () => {
     // windows-crlf-bom has no final newline: the TOML editor adds one (see the fixture test above).
-    const cases = fixtureCases().filter((c) => c.text === null || /\n$/.test(c.text));
+    const endingInNewline = cases().filter((c) => c.text === null || /\n$/.test(c.text));
     let runs = 0;
     fc.assert(
-      fc.property(fc.constantFrom(...cases), providerId, fc.uniqueArray(modelName, { minLength: 1, maxLength: 4 }), fc.string({ maxLength: 20 }), (c, P, models, displayName) => {
+      fc.property(fc.constantFrom(...endingInNewline), arbProviderId, fc.uniqueArray(arbModelName, { minLength: 1, maxLength: 4 }), fc.string({ maxLength: 20 }), (c, P, models, displayName) => {
         runs++;
-        const t: TakeoverTarget = { ...target, providerId: P, displayName, models, defaultModel: models[0]! };
+        const t: TakeoverTarget = { ...TARGET, providerId: P, displayName, models, defaultModel: models[0]! };
         const { text, applied } = takeover(c.text, c.ctx, t);
         const doc = toml.parse(text, FILE);
         expect(doc.model_provider).toBe(P);
         expect((doc.model_providers as JsonObject)[P]).toEqual({ ...OUR_TABLE, name: displayName });
-        expect(codex.inspect(files(text), { ...gw, providerId: P } as typeof gw, c.ctx).status).toBe('taken-over');
+        expect(codex.inspect(files(text), { ...GW, providerId: P } as typeof GW, c.ctx).status).toBe('taken-over');
         expect(takeover(text, c.ctx, t).text).toBe(text);
         const res = restore(text, applied);
         if (c.text === null) expect(res.text.trim()).toBe('');

@@ -1,85 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { opencode as adapter } from '../../src/adapters/opencode.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, TakeoverTarget } from '../../src/adapters/types.ts';
-import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../../src/formats/apply.ts';
 import { editorFor } from '../../src/formats/index.ts';
-import { hashValue } from '../../src/formats/path.ts';
 import { ConfigFormatError } from '../../src/formats/slot.ts';
+import { CTX, GW, TARGET, describeFixtures, harnessFor } from './harness.ts';
 
-// ------------------------------------------------------------------ harness (same in each adapter test)
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', adapter.id);
-const GW: GatewayIdentity = { root: 'http://127.0.0.1:11580', baseUrl: { anthropic: 'http://127.0.0.1:11580', openai: 'http://127.0.0.1:11580/v1', gemini: 'http://127.0.0.1:11580' }, providerId: 'servbay' };
-const TARGET: TakeoverTarget = { ...GW, providerId: 'servbay', displayName: 'ServBay AI Gateway', key: 'sk-test-5f2c9a', models: ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder'], defaultModel: 'gpt-4o' };
-const CTX: AdapterEnv = { home: '/home/u', env: {} };
-
-interface Fixture { name: string; ctx: AdapterEnv; texts: FileTexts; expect?: string }
-function fixtures(): Fixture[] {
-  return readdirSync(FIXTURES).sort().map((name) => {
-    const home = join(FIXTURES, name, 'home');
-    const meta = existsSync(join(FIXTURES, name, 'case.json')) ? JSON.parse(readFileSync(join(FIXTURES, name, 'case.json'), 'utf8')) : {};
-    const env = Object.fromEntries(Object.entries((meta.env ?? {}) as Record<string, string>).map(([k, v]) => [k, v.replaceAll('$HOME', home)]));
-    const ctx = { home, env };
-    const texts = Object.fromEntries(adapter.locate(ctx).files.map((f) => [f.role, existsSync(f.path) ? readFileSync(f.path, 'utf8') : null]));
-    return { name, ctx, texts, expect: meta.expect };
-  });
-}
-function parse(texts: FileTexts, role: string, ctx = CTX) {
-  const spec = adapter.locate(ctx).files.find((f) => f.role === role)!;
-  return editorFor(spec.format).parse(texts[role] ?? '', spec.path);
-}
-function takeover(texts: FileTexts, ctx = CTX, target = TARGET) {
-  const out: Record<string, string | null> = { ...texts };
-  const records: Record<string, SlotRecord[]> = {};
-  const edits = adapter.plan(texts, target, ctx);
-  for (const spec of adapter.locate(ctx).files) {
-    const mine = edits.filter((e) => e.file === spec.role);
-    if (mine.length === 0) continue;
-    expect(spec.writable).toBe(true);
-    const r = applyEdits(texts[spec.role] ?? '', spec.format, mine, spec.path);
-    out[spec.role] = r.text;
-    records[spec.role] = toSlotRecords(r.applied);
-  }
-  expect(edits.every((e) => records[e.file] !== undefined)).toBe(true);
-  return { texts: out as FileTexts, records };
-}
-function restore(texts: FileTexts, records: Record<string, SlotRecord[]>, ctx = CTX) {
-  const out: Record<string, string | null> = { ...texts };
-  for (const spec of adapter.locate(ctx).files) {
-    if (records[spec.role]) out[spec.role] = revertRecords(texts[spec.role]!, spec.format, records[spec.role]!, GW.root, spec.path).text;
-  }
-  return out as FileTexts;
-}
-/**
- * Byte-identical, except where the takeover removed a key (it comes back at the end of its object)
- * or replaced a whole object or array (it comes back in the editor's layout): there, equal data.
- */
-function expectRestored(restored: FileTexts, original: FileTexts, records: Record<string, SlotRecord[]>, ctx = CTX) {
-  for (const [role, text] of Object.entries(original)) {
-    const relaid = (records[role] ?? []).some((r) => r.afterHash === hashValue(undefined) || (typeof r.before === 'object' && r.before !== null));
-    if (text === null) expect(restored[role] === null || Object.keys(parse(restored, role, ctx)).length === 0).toBe(true);
-    else if (relaid) expect(parse(restored, role, ctx)).toEqual(parse(original, role, ctx));
-    else expect(restored[role]).toBe(text);
-  }
-}
-describe(`${adapter.id} fixtures`, () => {
-  const all = fixtures();
-  it('has at least three cases, one on another address', () => {
-    expect(all.length).toBeGreaterThanOrEqual(3);
-    expect(all.some((f) => f.expect === 'other-address')).toBe(true);
-  });
-  it.each(all.map((f) => [f.name, f] as const))('%s: status, takeover, idempotent re-plan, byte-identical restore', (_n, f) => {
-    expect(existsSync(adapter.locate(f.ctx).dir)).toBe(true);
-    expect(adapter.inspect(f.texts, GW, f.ctx).status).toBe(f.expect);
-    for (const e of adapter.plan(f.texts, TARGET, f.ctx)) expect(JSON.stringify(e.value ?? null).includes(TARGET.key)).toBe(!!e.secret);
-    const taken = takeover(f.texts, f.ctx);
-    expect(adapter.inspect(taken.texts, GW, f.ctx).status).toBe('taken-over');
-    expect(takeover(taken.texts, f.ctx).texts).toEqual(taken.texts);
-    expectRestored(restore(taken.texts, taken.records, f.ctx), f.texts, taken.records, f.ctx);
-  });
-});
-// ------------------------------------------------------------------ end of harness
+const { parse, takeover, restore } = harnessFor(adapter);
+describeFixtures(adapter);
 
 const PROVIDER = {
   npm: '@ai-sdk/openai-compatible',
