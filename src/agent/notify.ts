@@ -1,0 +1,199 @@
+/**
+ * Desktop notifications, best-effort: node-notifier (loaded on first use, never on the CLI
+ * path). Linux: notify-send over the D-Bus session; macOS: terminal-notifier, and `osascript`
+ * where that cannot run (Apple Silicon without Rosetta, not allowed).
+ *
+ * - Never throws, never crashes the agent: a missing notify-send, no D-Bus session or a refusal
+ *   is logged once (per reason) and otherwise ignored.
+ * - Rate-limited: one notification per kind and subject per {@link NotifierOptions.perSubjectMs},
+ *   and at most {@link NotifierOptions.burst} of any kind per minute, so a flapping file cannot
+ *   spam. What was held back is counted into the next one that goes out.
+ * - The `notify` setting turns them off: `false` (all), `true` (all on), or per kind, e.g.
+ *   `{"drift": false}` or `{"enabled": true, "gateway-up": false}`.
+ */
+import { execFile } from 'node:child_process';
+import type { AgentEvent } from '../ipc/schema.ts';
+import type { AgentLog } from './log.ts';
+
+export const NOTIFY_KINDS = ['drift', 'tool-detected', 'reapply-failed', 'gateway-down', 'gateway-up'] as const;
+export type NotifyKind = (typeof NOTIFY_KINDS)[number];
+
+/** The `notify` setting: all on/off, or per kind (a kind left out follows `enabled`, default on). */
+export type NotifySetting = boolean | ({ enabled?: boolean } & Partial<Record<NotifyKind, boolean>>);
+
+/** JSON schema for the `notify` setting (for the settings store). */
+export const NOTIFY_SETTING_SCHEMA = {
+  anyOf: [
+    { type: 'boolean' },
+    {
+      type: 'object',
+      properties: Object.fromEntries(['enabled', ...NOTIFY_KINDS].map((k) => [k, { type: 'boolean' }])),
+      additionalProperties: false,
+    },
+  ],
+  default: true,
+} as const;
+
+/** `kind` is optional for older callers: it is then inferred from the title. */
+export type Notify = (title: string, message: string, kind?: NotifyKind) => void;
+
+interface NodeNotifier {
+  notify(opts: { title: string; message: string; wait?: boolean; 'app-name'?: string }, cb?: (err: Error | string | null) => void): void;
+}
+
+export interface NotifierOptions {
+  platform?: NodeJS.Platform;
+  now?: () => number;
+  /** Minimum gap between two notifications with the same kind and title (default 60 s). */
+  perSubjectMs?: number;
+  /** At most this many notifications per minute in all (default 6). */
+  burst?: number;
+  /** How node-notifier is loaded (tests inject a failing one). */
+  load?: () => Promise<NodeNotifier>;
+  /** Environment for the osascript fallback (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Called after each delivery attempt (tests). */
+  onResult?: (r: { title: string; message: string; ok: boolean; via: 'node-notifier' | 'osascript' | 'none'; error?: string }) => void;
+}
+
+export function kindEnabled(setting: NotifySetting | undefined, kind: NotifyKind | undefined): boolean {
+  if (setting === undefined || setting === true) return true;
+  if (setting === false) return false;
+  if (setting.enabled === false) return false;
+  return kind === undefined ? true : setting[kind] !== false;
+}
+
+/** For callers that pass no kind (titles as the agent writes them). */
+export function inferKind(title: string): NotifyKind | undefined {
+  const t = title.toLowerCase();
+  if (/re-?apply/.test(t)) return 'reapply-failed';
+  if (/gateway (is )?down/.test(t)) return 'gateway-down';
+  if (/gateway (is )?(up|back)/.test(t)) return 'gateway-up';
+  if (/appeared|detected|new tool/.test(t)) return 'tool-detected';
+  if (/points elsewhere|dropped|drift/.test(t)) return 'drift';
+  return undefined;
+}
+
+/** The notification an agent event deserves, if any (the agent can route every event through this). */
+export function notificationFor(e: AgentEvent, toolName: string = e.tool ?? 'a tool'): { kind: NotifyKind; title: string; message: string } | undefined {
+  switch (e.type) {
+    case 'drift':
+      return { kind: 'drift', title: `gwctl: ${toolName} left the gateway`, message: e.message };
+    case 'tool-detected':
+      return e.tool ? { kind: 'tool-detected', title: `gwctl: ${toolName} detected`, message: `${e.message}. To point it at the gateway: gwctl takeover ${e.tool}` } : undefined;
+    case 'reapply-failed':
+      return { kind: 'reapply-failed', title: `gwctl: re-apply failed${e.tool ? ` (${toolName})` : ''}`, message: e.message };
+    case 'gateway-down':
+      return { kind: 'gateway-down', title: 'gwctl: gateway down', message: e.message };
+    case 'gateway-up':
+      return { kind: 'gateway-up', title: 'gwctl: gateway up', message: e.message };
+    default:
+      return undefined;
+  }
+}
+
+/** Send the notification an event deserves through `notify`. */
+export function notifyEvent(notify: Notify, e: AgentEvent, toolName?: string): void {
+  const n = notificationFor(e, toolName);
+  if (n) notify(n.title, n.message, n.kind);
+}
+
+const MINUTE = 60_000;
+
+export function makeNotifier(log: AgentLog, enabled: () => NotifySetting | undefined, opts: NotifierOptions = {}): Notify {
+  const platform = opts.platform ?? process.platform;
+  const now = opts.now ?? Date.now;
+  const perSubjectMs = opts.perSubjectMs ?? MINUTE;
+  const burst = opts.burst ?? 6;
+  const load = opts.load ?? (() => import('node-notifier').then((m) => ((m as { default?: unknown }).default ?? m) as NodeNotifier));
+  let loaded: Promise<NodeNotifier> | undefined;
+  const lastSent = new Map<string, number>();
+  const held = new Map<string, number>();
+  const recent: number[] = [];
+  const reported = new Set<string>();
+
+  /** Log a failure once per reason; repeats go to debug. */
+  const failed = (what: string, error: string) => {
+    // exec errors start with "Command failed: <command line>": the line after it says why.
+    const why = error.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Command failed:'))[0] ?? 'failed without a message';
+    const missing = /not found: notify-send|notify-send must be installed/.test(error);
+    const reason = missing ? 'notify-send: not installed (Debian/Ubuntu: apt install libnotify-bin)' : `${what}: ${why.slice(0, 200)}`;
+    if (reported.has(reason)) return log.debug('desktop notification failed again', { reason });
+    reported.add(reason);
+    log.warn(
+      platform === 'darwin'
+        ? 'desktop notifications are not working (allow notifications for terminal-notifier/Script Editor in System Settings, or set notify to false)'
+        : 'desktop notifications are not working (install libnotify-bin and run a notification daemon in a D-Bus session, or set notify to false)',
+      { reason },
+    );
+  };
+  const result = (r: Parameters<NonNullable<NotifierOptions['onResult']>>[0]) => {
+    try {
+      opts.onResult?.(r);
+    } catch {
+      // a test hook must not break delivery
+    }
+  };
+
+  const deliver = (title: string, message: string) => {
+    loaded ??= load();
+    loaded.then(
+      (n) => {
+        try {
+          n.notify({ title, message, wait: false }, (err) => {
+            // node-notifier passes stderr text as the "error" even on success; empty means fine.
+            if (!err) return result({ title, message, ok: true, via: 'node-notifier' });
+            const error = typeof err === 'string' ? err : err.message;
+            if (platform === 'darwin') return osascript(title, message, error);
+            failed('notify-send', error);
+            result({ title, message, ok: false, via: 'node-notifier', error });
+          });
+        } catch (e) {
+          failed('node-notifier', (e as Error).message);
+          result({ title, message, ok: false, via: 'node-notifier', error: (e as Error).message });
+        }
+      },
+      (e: Error) => {
+        if (platform === 'darwin') return osascript(title, message, e.message);
+        failed('node-notifier could not load', e.message);
+        result({ title, message, ok: false, via: 'none', error: e.message });
+      },
+    );
+  };
+
+  const osascript = (title: string, message: string, first: string) => {
+    const q = (s: string) => JSON.stringify(s.replace(/[\u0000-\u001f]/g, ' '));
+    try {
+      execFile('osascript', ['-e', `display notification ${q(message)} with title ${q(title)}`], { env: opts.env ?? process.env, timeout: 10_000 }, (err) => {
+        if (!err) return result({ title, message, ok: true, via: 'osascript' });
+        failed('terminal-notifier and osascript', `${first}; ${err.message}`);
+        result({ title, message, ok: false, via: 'osascript', error: err.message });
+      });
+    } catch (e) {
+      failed('osascript', (e as Error).message);
+    }
+  };
+
+  return (title, message, kind) => {
+    try {
+      const k = kind ?? inferKind(title);
+      if (!kindEnabled(enabled(), k)) return;
+      const t = now();
+      const subject = `${k ?? 'other'}\u0000${title}`;
+      const last = lastSent.get(subject);
+      while (recent.length && t - recent[0]! >= MINUTE) recent.shift();
+      if ((last !== undefined && t - last < perSubjectMs) || recent.length >= burst) {
+        held.set(subject, (held.get(subject) ?? 0) + 1);
+        log.debug('notification held back (rate limit)', { kind: k, title });
+        return;
+      }
+      lastSent.set(subject, t);
+      recent.push(t);
+      const n = held.get(subject) ?? 0;
+      held.delete(subject);
+      deliver(title, n ? `${message} (${n} similar held back)` : message);
+    } catch (e) {
+      failed('notifier', (e as Error).message);
+    }
+  };
+}

@@ -1,0 +1,434 @@
+/**
+ * `gwctl doctor`: one report, a fix for each finding. Checks the agent (running, same version
+ * as this CLI, socket directory owner/mode), the service (installed, the node it runs still
+ * exists), the gateway (healthy; each taken-over tool's key still accepted, by a
+ * `GET /v1/models` with it), and each tool's effective route, including what shadows gwctl's
+ * config: project settings, variables exported in the calling shell, Gemini's `.env` lookup and
+ * folder trust, Qwen's `modelProviders`, Crush's data file and `crushrc`.
+ *
+ * Reads only; never writes a tool's config. Findings never carry a key or a file's contents.
+ */
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { adapterFor, allAdapters } from '../adapters/index.ts';
+import { STATUS_LABEL, type ToolId } from '../adapters/types.ts';
+import { gwctlPaths } from '../agent/paths.ts';
+import { readSettings } from '../agent/settings.ts';
+import { pointsAt } from '../engine/address.ts';
+import { Engine, type GatewaySettings, type ToolReport } from '../engine/engine.ts';
+import { LedgerStore, type Ledger } from '../engine/ledger.ts';
+import { editorFor } from '../formats/index.ts';
+import { hashValue } from '../formats/path.ts';
+import type { Format, JsonObject, JsonValue } from '../formats/slot.ts';
+import { resolveGateway } from '../gateway/index.ts';
+import { redact, request } from '../gateway/http.ts';
+import { incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
+import { socketLocation, type HelloResult } from '../ipc/schema.ts';
+import type { ServiceStatus } from '../service/index.ts';
+
+export type Severity = 'ok' | 'info' | 'warn' | 'error';
+export type Area = 'agent' | 'service' | 'gateway' | 'tool';
+
+export interface Finding {
+  /** Stable id, e.g. `agent.version`, `shadow.claude-project`. */
+  id: string;
+  area: Area;
+  severity: Severity;
+  tool?: ToolId;
+  /** One line: what is so. */
+  title: string;
+  /** What to do (absent for `ok`). */
+  fix?: string;
+  /** The file concerned, when there is one. */
+  file?: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  findings: Finding[];
+}
+
+export interface DoctorContext {
+  home: string;
+  /** The calling shell's environment (exported variables are findings). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Where the user runs their tools (project files are looked up from here). */
+  cwd: string;
+  /** This CLI's version. */
+  version: string;
+  platform?: NodeJS.Platform;
+  uid?: number;
+  /** The service's status (undefined: skip the service checks). */
+  serviceStatus?: () => Promise<ServiceStatus>;
+  /** Agent hello (default: probe the socket). */
+  probe?: () => Promise<HelloResult | null>;
+}
+
+const OPENAI_VARS = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_MODEL'];
+const GEMINI_VARS = ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
+
+function parseFile(path: string, format: Format): JsonObject | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return editorFor(format).parse(text, path);
+  } catch {
+    return undefined;
+  }
+}
+
+const obj = (v: JsonValue | undefined): JsonObject | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
+const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Every string leaf, for finding the key by its hash. */
+function strings(v: JsonValue | undefined, out: string[] = []): string[] {
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) for (const x of v) strings(x, out);
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x, out);
+  return out;
+}
+
+/** cwd and its parents up to (not including) HOME or the filesystem root; stops after a repo root. */
+function projectDirs(cwd: string, home: string): string[] {
+  const dirs: string[] = [];
+  for (let d = cwd; d !== home; d = dirname(d)) {
+    dirs.push(d);
+    if (existsSync(join(d, '.git')) || dirname(d) === d) break;
+  }
+  return dirs;
+}
+
+export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
+  const findings: Finding[] = [];
+  const add = (f: Finding) => findings.push(f);
+  const platform = ctx.platform ?? process.platform;
+  const paths = gwctlPaths({ home: ctx.home, env: ctx.env, platform });
+
+  await checkAgent(ctx, platform, add);
+  if (ctx.serviceStatus) await checkService(ctx, add);
+
+  // ---- gateway ----
+  let settings: GatewaySettings | undefined;
+  let health: 'up' | 'down' | 'unknown' = 'unknown';
+  let engine: Engine | undefined;
+  try {
+    const gw = resolveGateway(readSettings(paths.configDir).gateway, ctx.env, { configDir: paths.configDir });
+    settings = gw.settings;
+    engine = new Engine({ home: ctx.home, env: ctx.env, stateDir: paths.stateDir, gateway: gw.settings, keys: gw.keys });
+    try {
+      await gw.keys.health();
+      health = 'up';
+      add({ id: 'gateway.healthy', area: 'gateway', severity: 'ok', title: `the gateway at ${gw.settings.root} (${gw.settings.kind}) answers` });
+    } catch (e) {
+      health = 'down';
+      add({ id: 'gateway.down', area: 'gateway', severity: 'error', title: `the gateway at ${gw.settings.root} does not answer: ${redact((e as Error).message)}`, fix: 'start the gateway, or point gwctl at the right one: gwctl config set gateway.url http://127.0.0.1:PORT (gwctl gateway detect finds one)' });
+    }
+  } catch (e) {
+    add({ id: 'gateway.config', area: 'gateway', severity: 'error', title: `gwctl's gateway settings cannot be used: ${redact((e as Error).message)}`, fix: 'fix the setting named above (gwctl config list shows them)' });
+  }
+
+  // ---- tools ----
+  let ledger: Ledger | undefined;
+  try {
+    ledger = await new LedgerStore(paths.stateDir).load();
+  } catch (e) {
+    add({ id: 'ledger.unreadable', area: 'tool', severity: 'error', title: redact((e as Error).message), fix: 'move the ledger aside as the message says; restores then rely on the .bak copies' });
+  }
+  if (engine && settings) {
+    for (const adapter of allAdapters()) {
+      let report: ToolReport;
+      try {
+        report = await engine.status(adapter.id);
+      } catch (e) {
+        add({ id: 'tool.unreadable', area: 'tool', severity: 'error', tool: adapter.id, title: `${adapter.name}: ${redact((e as Error).message)}`, fix: 'fix the file named above (or put back its .bak copy)' });
+        continue;
+      }
+      const entry = ledger?.tools[adapter.id];
+      await checkTool(ctx, settings, report, entry !== undefined && entry.state === 'applied', add);
+      if (report.status === 'taken-over' && entry) await checkKey(ctx, settings, adapter.id, entry.keyHash, health, add);
+    }
+  }
+  const ok = !findings.some((f) => f.severity === 'error');
+  return { ok, findings };
+}
+
+// ---- agent ---------------------------------------------------------------------------------
+
+async function checkAgent(ctx: DoctorContext, platform: NodeJS.Platform, add: (f: Finding) => void): Promise<void> {
+  const loc = socketLocation({ home: ctx.home, env: ctx.env, platform, ...(ctx.uid !== undefined ? { uid: ctx.uid } : {}) });
+  const uid = ctx.uid ?? process.getuid?.();
+  let dirOk = true;
+  try {
+    const st = lstatSync(loc.dir);
+    if (st.isSymbolicLink() || !st.isDirectory()) {
+      dirOk = false;
+      add({ id: 'agent.socket-dir', area: 'agent', severity: 'error', title: `${loc.dir} (the agent socket directory) is not a plain directory`, fix: `remove it (rm '${loc.dir}'); the agent creates it again`, file: loc.dir });
+    } else if (uid !== undefined && st.uid !== uid) {
+      dirOk = false;
+      add({ id: 'agent.socket-dir', area: 'agent', severity: 'error', title: `${loc.dir} (the agent socket directory) belongs to uid ${st.uid}, not you (uid ${uid})`, fix: `remove it (sudo rm -r '${loc.dir}'); the agent creates it again`, file: loc.dir });
+    } else if ((st.mode & 0o077) !== 0) {
+      dirOk = false;
+      add({ id: 'agent.socket-dir', area: 'agent', severity: 'error', title: `${loc.dir} (the agent socket directory) has mode 0${(st.mode & 0o777).toString(8)}, open to other users`, fix: `chmod 700 '${loc.dir}'`, file: loc.dir });
+    }
+  } catch {
+    // No directory yet: the agent never ran here; reported below as "not running".
+  }
+  if (!dirOk) return;
+  let hello: HelloResult | null;
+  try {
+    hello = await (ctx.probe ?? (() => probeAgent(loc, 1500)))();
+  } catch (e) {
+    add({ id: 'agent.socket-dir', area: 'agent', severity: 'error', title: (e as Error).message, fix: e instanceof UnsafeSocketError ? 'follow the instruction above' : 'gwctl agent stop; gwctl agent start' });
+    return;
+  }
+  if (!hello) {
+    add({ id: 'agent.not-running', area: 'agent', severity: 'warn', title: 'the agent is not running: nothing keeps tools pointed at the gateway between commands', fix: 'gwctl service install (starts at login), or gwctl agent start' });
+    return;
+  }
+  const problem = incompatibility(hello, ctx.home);
+  if (problem) {
+    add({ id: 'agent.incompatible', area: 'agent', severity: 'error', title: problem, fix: 'gwctl agent stop && gwctl agent start (or gwctl service restart)' });
+  } else if (hello.version !== ctx.version) {
+    add({ id: 'agent.version', area: 'agent', severity: 'error', title: `the running agent is gwctl ${hello.version} (pid ${hello.pid}), this CLI is ${ctx.version}`, fix: 'restart it so both run the same code: gwctl service restart (or gwctl agent stop && gwctl agent start)' });
+  } else {
+    add({ id: 'agent.running', area: 'agent', severity: 'ok', title: `the agent ${hello.version} is running (pid ${hello.pid}, socket ${hello.socket})` });
+  }
+}
+
+// ---- service -------------------------------------------------------------------------------
+
+async function checkService(ctx: DoctorContext, add: (f: Finding) => void): Promise<void> {
+  let s: ServiceStatus;
+  try {
+    s = await ctx.serviceStatus!();
+  } catch (e) {
+    add({ id: 'service.unknown', area: 'service', severity: 'warn', title: `could not ask the service manager: ${(e as Error).message}` });
+    return;
+  }
+  if (!s.installed) {
+    add({
+      id: s.managerProblem ? 'service.no-manager' : 'service.not-installed',
+      area: 'service',
+      severity: 'info',
+      title: s.managerProblem ? `no service manager: ${s.managerProblem}` : `the agent is not installed as a service (${s.file})`,
+      fix: s.managerProblem ? 'gwctl agent start' : 'gwctl service install',
+    });
+    return;
+  }
+  const program = s.program;
+  if (!program) {
+    add({ id: 'service.unreadable', area: 'service', severity: 'error', title: `${s.file} does not say which node runs the agent`, fix: 'gwctl service install (rewrites it)', file: s.file });
+    return;
+  }
+  if (!existsSync(program.node)) {
+    add({ id: 'service.node-missing', area: 'service', severity: 'error', title: `the service runs ${program.node}, which no longer exists (a node version manager removed it?)`, fix: 'gwctl service install (records the node you run it with)', file: s.file });
+    return;
+  }
+  if (!existsSync(program.script)) {
+    add({ id: 'service.script-missing', area: 'service', severity: 'error', title: `the service runs ${program.script}, which no longer exists (gwctl moved or was uninstalled)`, fix: 'gwctl service install, or gwctl service uninstall', file: s.file });
+    return;
+  }
+  if (s.managerProblem) {
+    add({ id: 'service.no-manager', area: 'service', severity: 'warn', title: `${s.file} is installed but ${s.managerProblem}` });
+    return;
+  }
+  if (!s.running) {
+    add({ id: 'service.not-running', area: 'service', severity: 'error', title: `the service is installed (${s.file}) but ${s.loaded ? 'not running' : 'not loaded'}`, fix: s.loaded ? 'gwctl service restart; if it keeps stopping, read the agent log (gwctl agent status)' : 'gwctl service install', file: s.file });
+    return;
+  }
+  add({ id: 'service.running', area: 'service', severity: 'ok', title: `the service runs the agent (pid ${s.pid ?? '?'}) with ${program.node}` });
+}
+
+// ---- keys ----------------------------------------------------------------------------------
+
+async function checkKey(ctx: DoctorContext, gw: GatewaySettings, tool: ToolId, keyHash: string, health: string, add: (f: Finding) => void): Promise<void> {
+  const adapter = adapterFor(tool);
+  const loc = adapter.locate({ home: ctx.home, env: ctx.env });
+  let key: string | undefined;
+  for (const spec of loc.files) {
+    key = strings(parseFile(spec.path, spec.format)).find((s) => hashValue(s) === keyHash);
+    if (key) break;
+  }
+  if (!key) {
+    add({ id: 'key.missing', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the key gwctl wrote is no longer in its config (someone replaced it)`, fix: `gwctl restore ${tool} && gwctl takeover ${tool}` });
+    return;
+  }
+  if (health !== 'up') {
+    add({ id: 'key.unchecked', area: 'gateway', severity: 'info', tool, title: `${adapter.name}: key not checked (the gateway is down)` });
+    return;
+  }
+  const url = `${gw.root}/v1/models`;
+  try {
+    const res = await request(url, { headers: { authorization: `Bearer ${key}` } });
+    if (res.status === 401 || res.status === 403) {
+      add({ id: 'key.rejected', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the gateway rejects its key (HTTP ${res.status} on GET /v1/models); it was revoked or expired`, fix: `gwctl restore ${tool} && gwctl takeover ${tool} (mints a fresh key)` });
+    } else if (res.status >= 200 && res.status < 300) {
+      add({ id: 'key.accepted', area: 'gateway', severity: 'ok', tool, title: `${adapter.name}: the gateway accepts its key` });
+    } else {
+      add({ id: 'key.unexpected', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: GET /v1/models with its key answered HTTP ${res.status}`, fix: 'check the gateway log' });
+    }
+  } catch (e) {
+    add({ id: 'key.unchecked', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: could not check its key: ${redact((e as Error).message)}` });
+  }
+}
+
+// ---- tools and what shadows them ------------------------------------------------------------
+
+async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport, applied: boolean, add: (f: Finding) => void): Promise<void> {
+  const tool = r.id;
+  if (r.status === 'not-detected') return;
+  const takenOver = r.status === 'taken-over';
+  if (takenOver) {
+    add({ id: 'tool.taken-over', area: 'tool', severity: 'ok', tool, title: `${r.name}: ${STATUS_LABEL['taken-over']} (${r.configPath})` });
+  } else if (applied) {
+    add({ id: 'tool.drift', area: 'tool', severity: 'error', tool, title: `${r.name}: gwctl took it over, but it is now ${STATUS_LABEL[r.status]}${r.address ? ` (${r.address})` : ''}${r.detail ? `: ${r.detail}` : ''}`, fix: `gwctl takeover ${tool}${r.status === 'other-address' ? ' --force' : ''} (or gwctl restore ${tool} to give it up)`, file: r.configPath });
+  } else if (r.status === 'other-address') {
+    add({ id: 'tool.other-address', area: 'tool', severity: 'info', tool, title: `${r.name}: ${STATUS_LABEL['other-address']} (${r.address ?? 'unknown'})${r.detail ? `: ${r.detail}` : ''}`, fix: `gwctl takeover ${tool} --force, if it should use the gateway` });
+  } else {
+    add({ id: 'tool.not-taken-over', area: 'tool', severity: 'info', tool, title: `${r.name}: ${STATUS_LABEL[r.status]}`, fix: `gwctl takeover ${tool}` });
+  }
+  if (!takenOver && !applied) return;
+  const env = ctx.env;
+  const shadow = (id: string, severity: Severity, title: string, fix: string, file?: string) => add({ id: `shadow.${id}`, area: 'tool', severity, tool, title: `${r.name}: ${title}`, fix, ...(file ? { file } : {}) });
+  const loc = adapterFor(tool).locate({ home: ctx.home, env });
+
+  switch (tool) {
+    case 'claude-code': {
+      for (const d of projectDirs(ctx.cwd, ctx.home)) {
+        for (const name of ['settings.json', 'settings.local.json']) {
+          const file = join(d, '.claude', name);
+          if (file === loc.files[0]?.path) continue;
+          const url = str(obj(parseFile(file, 'jsonc')?.env)?.ANTHROPIC_BASE_URL);
+          if (url !== undefined && !pointsAt(url, gw.root)) {
+            shadow('claude-project', 'error', `the project file ${file} sets ANTHROPIC_BASE_URL to ${url}, which wins over ~/.claude/settings.json in that project`, `remove env.ANTHROPIC_BASE_URL from ${file} (or set it to ${gw.baseUrl.anthropic})`, file);
+          }
+        }
+      }
+      if (env.ANTHROPIC_API_KEY) {
+        const blanked = str(obj(parseFile(loc.files[0]!.path, 'jsonc')?.env)?.ANTHROPIC_API_KEY) === '';
+        shadow(
+          'env-anthropic',
+          blanked ? 'warn' : 'error',
+          blanked
+            ? 'ANTHROPIC_API_KEY is exported in this shell; the takeover blanks it for Claude Code, but other programs send it to Anthropic'
+            : 'ANTHROPIC_API_KEY is exported in this shell and Claude Code sends it as x-api-key next to the gateway key',
+          blanked ? 'unset ANTHROPIC_API_KEY (and remove it from your shell profile) if you no longer use it directly' : `unset ANTHROPIC_API_KEY (remove it from your shell profile), then gwctl takeover ${tool}`,
+        );
+      }
+      for (const v of ['ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN']) {
+        if (env[v]) shadow('env-anthropic', 'info', `${v} is exported in this shell; Claude Code's settings win over it, other Anthropic clients do not`, `unset ${v} if nothing else needs it`);
+      }
+      break;
+    }
+    case 'qwen-code': {
+      for (const v of OPENAI_VARS) {
+        if (env[v] === undefined) continue;
+        const harmless = v === 'OPENAI_BASE_URL' && pointsAt(env[v], gw.root);
+        if (!harmless) shadow('env-openai', 'error', `${v} is exported in this shell and wins over ~/.qwen/.env`, `unset ${v} (and remove it from your shell profile)`);
+      }
+      const settingsFile = loc.files.find((f) => f.role === 'settings')?.path ?? join(loc.dir, 'settings.json');
+      const s = parseFile(settingsFile, 'json');
+      const model = str(obj(s?.model)?.name);
+      const entries = obj(s?.modelProviders)?.openai;
+      if (model && Array.isArray(entries)) {
+        for (const e of entries) {
+          const o = obj(e);
+          if (str(o?.id) !== model) continue;
+          const url = str(o?.baseUrl);
+          if (url !== undefined && !pointsAt(url, gw.root)) shadow('qwen-model-providers', 'error', `settings.json modelProviders.openai entry "${model}" sends requests to ${url}, beating ~/.qwen/.env`, `remove that entry, or set its baseUrl to ${gw.baseUrl.openai}`, settingsFile);
+        }
+      }
+      break;
+    }
+    case 'codex': {
+      // Codex reads the key from experimental_bearer_token; OPENAI_* only matter to other clients.
+      break;
+    }
+    case 'gemini-cli':
+      checkGemini(ctx, gw, loc.dir, shadow);
+      break;
+    case 'crush': {
+      const data = loc.files.find((f) => f.role === 'data');
+      const d = data ? parseFile(data.path, 'json') : undefined;
+      for (const size of ['large', 'small']) {
+        const p = str(obj(obj(d?.models)?.[size])?.provider);
+        if (p !== undefined && p !== gw.providerId) shadow('crush-data', 'error', `Crush's data file selects provider "${p}" for models.${size}, which outranks crush.json`, `pick a ${gw.providerId} model in Crush, or gwctl takeover ${tool} again`, data!.path);
+      }
+      const rc = join(loc.dir, 'crushrc');
+      let rcText: string | undefined;
+      try {
+        rcText = readFileSync(rc, 'utf8');
+      } catch {
+        rcText = undefined;
+      }
+      if (rcText !== undefined) {
+        const id = gw.providerId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        const hit = rcText.split('\n').some((l) => !/^\s*#/.test(l) && /provider/i.test(l) && new RegExp(`(^|[^A-Za-z0-9_-])${id}([^A-Za-z0-9_-]|$)`).test(l));
+        if (hit) shadow('crushrc', 'warn', `crushrc also defines provider "${gw.providerId}"; it is loaded after crush.json and may override the gateway's settings`, `remove the "${gw.providerId}" provider from ${rc} (gwctl does not edit shell scripts)`, rc);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+/** Gemini CLI's .env lookup (packages/cli findEnvFile): the first found walking up from cwd. */
+export function geminiEnvFile(cwd: string, home: string, trusted: boolean, ignoreLocalEnv: boolean, geminiDir = '.gemini'): string | null {
+  for (let d = cwd; ; d = dirname(d)) {
+    if (trusted && existsSync(join(d, geminiDir, '.env'))) return join(d, geminiDir, '.env');
+    if (existsSync(join(d, '.env')) && (!ignoreLocalEnv || d === home)) return join(d, '.env');
+    if (dirname(d) === d) {
+      if (trusted && existsSync(join(home, geminiDir, '.env'))) return join(home, geminiDir, '.env');
+      if (existsSync(join(home, '.env'))) return join(home, '.env');
+      return null;
+    }
+  }
+}
+
+/** Folder trust: off, forced by GEMINI_CLI_TRUST_WORKSPACE, or the most specific trustedFolders.json rule. */
+function geminiTrusted(ctx: DoctorContext, geminiDir: string, settings: JsonObject | undefined): { trusted: boolean; why: string } {
+  if (obj(obj(settings?.security)?.folderTrust)?.enabled === false) return { trusted: true, why: 'folder trust is off' };
+  if (ctx.env.GEMINI_CLI_TRUST_WORKSPACE === 'true') return { trusted: true, why: 'GEMINI_CLI_TRUST_WORKSPACE=true' };
+  const rules = obj(parseFile(join(geminiDir, 'trustedFolders.json'), 'jsonc'));
+  let best: { len: number; trusted: boolean } | undefined;
+  for (const [path, rule] of Object.entries(rules ?? {})) {
+    const base = rule === 'TRUST_PARENT' ? dirname(path) : path;
+    if (ctx.cwd !== base && !ctx.cwd.startsWith(base.replace(/\/+$/, '') + '/')) continue;
+    if (!best || base.length > best.len) best = { len: base.length, trusted: rule !== 'DO_NOT_TRUST' };
+  }
+  return best?.trusted ? { trusted: true, why: 'trusted folder' } : { trusted: false, why: best ? 'marked DO_NOT_TRUST' : 'not in trustedFolders.json' };
+}
+
+function checkGemini(ctx: DoctorContext, gw: GatewaySettings, geminiDir: string, shadow: (id: string, s: Severity, title: string, fix: string, file?: string) => void): void {
+  const settingsFile = join(geminiDir, 'settings.json');
+  const settings = parseFile(settingsFile, 'jsonc');
+  const ours = join(geminiDir, '.env');
+  for (const v of GEMINI_VARS) {
+    if (ctx.env[v] === undefined) continue;
+    if (v === 'GOOGLE_GEMINI_BASE_URL' && pointsAt(ctx.env[v], gw.root)) continue;
+    shadow('env-gemini', 'error', `${v} is exported in this shell and wins over ${ours}`, `unset ${v} (and remove it from your shell profile)`);
+  }
+  const selected = str(obj(obj(settings?.security)?.auth)?.selectedType);
+  if (selected !== 'gemini-api-key') {
+    shadow('gemini-selected-type', 'error', `settings.json security.auth.selectedType is ${selected === undefined ? 'missing' : JSON.stringify(selected)}, not "gemini-api-key": with a base URL set Gemini CLI exits 41`, `gwctl takeover gemini-cli (sets it), or set it in ${settingsFile}`, settingsFile);
+  }
+  const trust = geminiTrusted(ctx, geminiDir, settings);
+  const ignoreLocal = obj(settings?.advanced)?.ignoreLocalEnv === true;
+  const home = dirname(geminiDir);
+  const found = geminiEnvFile(ctx.cwd, home, trust.trusted, ignoreLocal);
+  if (found === ours) return;
+  if (!trust.trusted && !existsSync(join(ctx.cwd, '.env'))) {
+    shadow('gemini-trust', 'warn', `${ctx.cwd} is not a trusted folder (${trust.why}), so Gemini CLI started here does not load ${ours}`, `trust the folder when Gemini CLI asks (or /permissions), or set security.folderTrust.enabled to false in ${settingsFile}`, settingsFile);
+    return;
+  }
+  if (found) {
+    shadow('gemini-project-env', 'error', `started in ${ctx.cwd}, Gemini CLI loads ${found} instead of ${ours} (only one .env is read)`, `set advanced.ignoreLocalEnv to true in ${settingsFile}, or move the gateway settings into ${found}`, found);
+  } else {
+    shadow('gemini-trust', 'warn', `${ctx.cwd} is not a trusted folder (${trust.why}), so Gemini CLI started here does not load ${ours}`, `trust the folder when Gemini CLI asks (or /permissions), or set security.folderTrust.enabled to false in ${settingsFile}`, settingsFile);
+  }
+}
