@@ -3,14 +3,15 @@
  * Exit codes: 0 every requested action succeeded; 1 something failed or was refused; 2 usage.
  */
 import { homedir } from 'node:os';
-import { TOOL_IDS, STATUS_LABEL, type Status, type ToolId } from '../adapters/types.ts';
-import { isToolId } from '../adapters/index.ts';
+import { TOOL_IDS, STATUS_LABEL, type ToolId } from '../adapters/types.ts';
 import { gwctlPaths, homeFrom } from '../agent/paths.ts';
-import { readSettings } from '../agent/settings.ts';
-import { Engine, type ToolReport } from '../engine/engine.ts';
-import { resolveGateway } from '../gateway/index.ts';
+import type { Engine, ToolReport } from '../engine/engine.ts';
 import { redact } from '../gateway/http.ts';
+import type { Command } from '../ipc/schema.ts';
 import { routeCommand } from './agent-client.ts';
+
+// The engine, adapters, format editors and gateway kinds are loaded only when the command runs
+// in-process: through the agent, `gwctl status` costs little more than starting Node.
 
 export const VERSION = '0.1.0';
 
@@ -112,10 +113,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out(USAGE);
       return args.command === undefined && !args.help ? 2 : 0;
     }
-    if (!['status', 'takeover', 'restore'].includes(args.command)) throw new UsageError(`unknown command '${args.command}'`);
-    for (const t of args.tools) if (!isToolId(t)) throw new UsageError(`unknown tool '${t}' (tools: ${TOOL_IDS.join(', ')})`);
+    if (!['status', 'takeover', 'restore', 'rotate'].includes(args.command)) throw new UsageError(`unknown command '${args.command}'`);
+    for (const t of args.tools) if (!(TOOL_IDS as readonly string[]).includes(t)) throw new UsageError(`unknown tool '${t}' (tools: ${TOOL_IDS.join(', ')})`);
     if (args.command !== 'status' && args.tools.length === 0 && !args.all) throw new UsageError(`${args.command} needs tool names or --all`);
     if (args.all && args.tools.length) throw new UsageError('give tool names or --all, not both');
+    if (args.command === 'rotate' && args.all) throw new UsageError('rotate needs tool names');
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`gwctl: ${e.message}\nRun 'gwctl --help' for usage.`);
@@ -126,7 +128,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 
   // Through the agent (the single writer) unless --no-agent; in-process when none runs and
   // autostart is off.
-  const command = args.command as 'status' | 'takeover' | 'restore';
+  const command = args.command as Command;
   const routed = await routeCommand(command, { tools: args.tools as ToolId[], force: args.force, all: args.all }, io, { noAgent: args.noAgent, noAutostart: args.noAutostart });
   if (routed.kind === 'exit') return routed.code;
 
@@ -137,11 +139,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     reports = routed.reports;
   } else {
     let engine: Engine;
+    const [{ Engine: EngineClass }, { resolveGateway }, { readSettings }, { runOne }] = await Promise.all([
+      import('../engine/engine.ts'),
+      import('../gateway/index.ts'),
+      import('../agent/settings.ts'),
+      import('../agent/commands.ts'),
+    ]);
     try {
       home = homeFrom(io.env);
       const paths = gwctlPaths({ home, env: io.env });
-      const { settings, keys } = resolveGateway(readSettings(paths.configDir).gateway, io.env);
-      engine = new Engine({ home, env: io.env, stateDir: paths.stateDir, gateway: settings, keys });
+      const { settings, keys } = resolveGateway(readSettings(paths.configDir).gateway, io.env, { configDir: paths.configDir });
+      engine = new EngineClass({ home, env: io.env, stateDir: paths.stateDir, gateway: settings, keys });
     } catch (e) {
       io.err(`gwctl: ${redact((e as Error).message)}`);
       return 1;
@@ -163,28 +171,6 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   const failed = reports.some((r) => r.error !== undefined || r.action === 'failed' || r.action === 'refused');
   return failed ? 1 : 0;
-}
-
-async function runOne(engine: Engine, command: string, id: ToolId, args: Parsed): Promise<ToolReport> {
-  try {
-    if (command === 'takeover') {
-      // A tool that is not installed is skipped by --all, refused when named.
-      const r = await engine.takeover(id, { force: args.force });
-      if (args.all && r.status === 'not-detected') return { ...r, action: undefined, error: undefined } as ToolReport;
-      return r;
-    }
-    if (command === 'restore') return await engine.restore(id);
-    return await engine.status(id);
-  } catch (e) {
-    const message = redact((e as Error).message ?? String(e));
-    let base: ToolReport;
-    try {
-      base = await engine.status(id);
-    } catch {
-      base = { id, name: id, status: null as unknown as Status, configPath: '', address: null };
-    }
-    return { ...base, ...(command === 'status' ? {} : { action: 'failed' as const }), error: message };
-  }
 }
 
 function toJson(r: ToolReport) {

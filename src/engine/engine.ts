@@ -179,7 +179,11 @@ export class Engine {
   }
 
   private async ensureHealthy(): Promise<void> {
-    this.healthChecked ??= this.opts.keys.health();
+    // Remember a healthy gateway for this engine's lifetime; a failure is checked again next time.
+    this.healthChecked ??= this.opts.keys.health().catch((e: unknown) => {
+      this.healthChecked = undefined;
+      throw e;
+    });
     return this.healthChecked;
   }
 

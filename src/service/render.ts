@@ -4,6 +4,7 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '../cli/agent-client.ts';
 
 /** launchd label (reverse DNS) and the plist's file name. */
 export const LAUNCHD_LABEL = 'dev.gwctl.agent';
@@ -67,6 +68,7 @@ export function renderPlist(template: string, r: RenderInput): string {
   return fill(template, {
     LABEL: LAUNCHD_LABEL,
     NODE: xml(r.node),
+    NODE_FLAGS: AGENT_NODE_FLAGS.map((f) => `    <string>${xml(f)}</string>\n`).join(''),
     SCRIPT: xml(r.script),
     HOME: xml(r.home),
     PATH: xml(servicePath(r.node)),
@@ -86,6 +88,7 @@ export function renderUnit(template: string, r: Omit<RenderInput, 'logDir'>): st
   for (const p of [r.node, r.script]) if (!p.startsWith('/')) throw new Error(`systemd needs absolute paths, got ${p}`);
   return fill(template, {
     NODE: systemdWord(r.node),
+    NODE_FLAGS: AGENT_NODE_FLAGS.map((f) => `${systemdWord(f)} `).join(''),
     SCRIPT: systemdWord(r.script),
     PATH_ENV: systemdWord(`PATH=${servicePath(r.node)}`),
     CREATED: createdNote(r.created),
@@ -95,9 +98,9 @@ export function renderUnit(template: string, r: Omit<RenderInput, 'logDir'>): st
 /** The node binary an installed service file runs (doctor checks it still exists). */
 export function programOf(text: string, platform: 'darwin' | 'linux'): { node: string; script: string } | undefined {
   if (platform === 'darwin') {
-    const m = /<key>ProgramArguments<\/key>\s*<array>\s*<string>([^<]*)<\/string>\s*<string>([^<]*)<\/string>/.exec(text);
+    const array = /<key>ProgramArguments<\/key>\s*<array>([\s\S]*?)<\/array>/.exec(text)?.[1] ?? '';
     const un = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-    return m?.[1] && m[2] ? { node: un(m[1]), script: un(m[2]) } : undefined;
+    return nodeAndScript([...array.matchAll(/<string>([^<]*)<\/string>/g)].map((m) => un(m[1]!)));
   }
   const line = /^ExecStart=(.*)$/m.exec(text)?.[1];
   if (!line) return undefined;
@@ -107,5 +110,12 @@ export function programOf(text: string, platform: 'darwin' | 'linux'): { node: s
     const w = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!.replace(/\\\\/g, '\\');
     words.push(w.replace(/%%/g, '%').replace(/\$\$/g, '$'));
   }
-  return words[0] && words[1] ? { node: words[0], script: words[1] } : undefined;
+  return nodeAndScript(words);
+}
+
+/** `node [--flags…] script …` → node and script (node's own flags skipped). */
+function nodeAndScript(words: string[]): { node: string; script: string } | undefined {
+  const node = words[0];
+  const script = words.slice(1).find((w) => !w.startsWith('-'));
+  return node && script ? { node, script } : undefined;
 }

@@ -9,10 +9,10 @@ export interface RunResult {
 }
 
 /** In-process engine (GWCTL_NO_AGENT=1) unless the caller's env says otherwise. */
-export async function gwctl(args: string[], env: Record<string, string | undefined>): Promise<RunResult> {
+export async function gwctl(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<RunResult> {
   env = { GWCTL_NO_AGENT: '1', ...env };
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { out: (s) => (stdout += s + '\n'), err: (s) => (stderr += s + '\n'), env });
+  const code = await main(args, { out: (s) => (stdout += s + '\n'), err: (s) => (stderr += s + '\n'), env, ...(stdin !== undefined ? { stdin: async () => stdin } : {}) });
   return { code, stdout, stderr, json: () => JSON.parse(stdout) };
 }

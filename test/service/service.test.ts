@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Service, ServiceManagerMissing, type ServiceContext } from '../../src/service/index.ts';
 import { LAUNCHD_LABEL, LAUNCHD_TEMPLATE, programOf, renderPlist, renderUnit, SYSTEMD_TEMPLATE, SYSTEMD_UNIT } from '../../src/service/render.ts';
-import { GWCTL_BIN } from '../../src/cli/agent-client.ts';
+import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/cli/agent-client.ts';
 import { run as serviceCli } from '../../src/cli/commands/service.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { parsePlist } from './plist.ts';
@@ -100,7 +100,7 @@ describe('rendered service files', () => {
     const p = parsePlist(text) as Record<string, unknown>;
     expect(p.Label).toBe(LAUNCHD_LABEL);
     expect(LAUNCHD_LABEL).toMatch(/^[a-z]+\.[a-z]+\.[a-z]+$/);
-    expect(p.ProgramArguments).toEqual([node, GWCTL_BIN, 'agent', 'run']);
+    expect(p.ProgramArguments).toEqual([node, ...AGENT_NODE_FLAGS, GWCTL_BIN, 'agent', 'run']);
     expect(p.RunAtLoad).toBe(true);
     expect(p.KeepAlive).toEqual({ SuccessfulExit: false });
     expect(p.ProcessType).toBe('Background');

@@ -4,29 +4,13 @@
  * `gwctl agent start`.
  */
 import { homeFrom } from '../../agent/paths.ts';
-import { AgentConnection, probeAgent } from '../../ipc/client.ts';
 import { socketLocation } from '../../ipc/schema.ts';
 import { Service, ServiceManagerMissing, type ServiceContext, type ServicePlatform } from '../../service/index.ts';
-import { GWCTL_BIN } from '../agent-client.ts';
+import { GWCTL_BIN, stopAgent } from '../agent-client.ts';
 import type { Io } from '../main.ts';
 
 export const SERVICE_USAGE = `Usage: gwctl service (install|uninstall|status|restart) [--json]`;
 
-/** Stop an agent answering on the socket; its pid, or undefined when none ran. */
-export async function stopAgent(home: string, env: Io['env']): Promise<number | undefined> {
-  const loc = socketLocation({ home, env });
-  const running = await probeAgent(loc).catch(() => null);
-  if (!running) return undefined;
-  const conn = await AgentConnection.open(loc);
-  const gone = new Promise<void>((resolve) => conn.onClose(() => resolve()));
-  await conn.request('shutdown', {}, { timeoutMs: 5000 });
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
-  clearTimeout(timer);
-  conn.close();
-  for (let i = 0; i < 100 && (await probeAgent(loc, 300).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 50));
-  return running.pid;
-}
 
 export function serviceContext(io: Io, overrides: Partial<ServiceContext> = {}): ServiceContext {
   const home = homeFrom(io.env);
@@ -38,7 +22,7 @@ export function serviceContext(io: Io, overrides: Partial<ServiceContext> = {}):
     uid: process.getuid?.() ?? 0,
     node: process.execPath,
     script: GWCTL_BIN,
-    stopStrayAgent: () => stopAgent(home, io.env),
+    stopStrayAgent: () => stopAgent(socketLocation({ home, env: io.env })),
     ...overrides,
   };
 }

@@ -1,0 +1,262 @@
+/**
+ * Agent benchmarks, all in one run, printed side by side with their targets:
+ *
+ *   node bench/agent.ts [--idle-seconds 60] [--edits 200] [--drifts 50]
+ *
+ * Uses the built CLI (bin/gwctl.js → dist/, built first if stale), a throw-away HOME under the
+ * OS temp dir with all nine tools present, and a local gateway (servbay kind, static key) on
+ * 127.0.0.1. Nothing outside the temp HOME is touched.
+ */
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { allAdapters } from '../src/adapters/index.ts';
+import { GWCTL_BIN } from '../src/cli/agent-client.ts';
+import type { AgentEvent } from '../src/ipc/schema.ts';
+import { tempHome } from '../test/helpers/home.ts';
+import { adapter, configPointingAt, Events, sleep, startAgentProc, writeFiles, writeSettings } from '../test/agent/helpers.ts';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const IDLE_SECONDS = arg('idle-seconds', 60);
+const EDITS = arg('edits', 200);
+const DRIFTS = arg('drifts', 50);
+const ROOT = join(import.meta.dirname, '..');
+const execAsync = promisify(execFile);
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? NaN;
+}
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+interface Row {
+  metric: string;
+  measured: string;
+  target: string;
+  ok: boolean | null;
+}
+const rows: Row[] = [];
+
+async function main(): Promise<void> {
+  try {
+    execFileSync('sh', [join(ROOT, 'scripts', 'with-node.sh'), 'true'], { cwd: ROOT, stdio: 'inherit' });
+  } catch {
+    console.error('bench: the build reported errors; measuring the dist/ that is there');
+  }
+
+  // A local gateway: any answer on the root, an OpenAI model list.
+  const gw = createServer((req, res) => {
+    if (req.url === '/v1/models') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o' }, { id: 'claude-sonnet-4-5' }] }));
+    else res.writeHead(200).end('ok');
+  });
+  await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(gw.address() as AddressInfo).port}`;
+
+  const h = tempHome('gwctl-bench-');
+  const env: Record<string, string> = { ...h.env, GWCTL_GATEWAY_URL: url, GWCTL_GATEWAY_KEY: 'sk-bench-static-key-0001' };
+  const ctx = { home: h.home, env };
+  writeSettings(h.home, env, { notify: false, autoReapply: true, agent: { reapplyPerMinute: 60 } });
+  // All nine tools present, each pointing somewhere else.
+  for (const a of allAdapters()) {
+    mkdirSync(a.locate(ctx).dir, { recursive: true });
+    writeFiles(configPointingAt(a, ctx, 'https://elsewhere.example.com'));
+  }
+
+  try {
+    await idle(env);
+    const agent = await startAgentProc(env);
+    try {
+      await statusTime(env);
+      await writeToEvent(env, ctx);
+      await driftToReapplied(env, ctx, url);
+      await burst(env, ctx);
+    } finally {
+      await agent.stop();
+    }
+  } finally {
+    gw.close();
+    h.cleanup();
+  }
+
+  const w = [Math.max(...rows.map((r) => r.metric.length)), Math.max(...rows.map((r) => r.measured.length)), Math.max(...rows.map((r) => r.target.length))];
+  console.log('\n' + ['metric'.padEnd(w[0]!), 'measured'.padEnd(w[1]!), 'target'.padEnd(w[2]!), 'ok'].join('  '));
+  for (const r of rows) console.log([r.metric.padEnd(w[0]!), r.measured.padEnd(w[1]!), r.target.padEnd(w[2]!), r.ok === null ? '—' : r.ok ? 'yes' : 'NO'].join('  '));
+}
+
+/** Wall time of one process run, in ms. */
+function wall(args: string[], env: Record<string, string>): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dt = performance.now() - t;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
+  return dt;
+}
+
+async function statusTime(env: Record<string, string>): Promise<void> {
+  const N = 30;
+  const bare: number[] = [];
+  const viaAgent: number[] = [];
+  const inProcess: number[] = [];
+  const clientOnly: number[] = [];
+  // The same request through the agent client module alone, without what cli/main.ts loads
+  // statically for the in-process path (engine, adapters, format editors, gateway kinds).
+  const client = `const { routeCommand } = await import(${JSON.stringify(join(ROOT, 'dist', 'cli', 'agent-client.js'))});
+const r = await routeCommand('status', { tools: [], force: false, all: false }, { out: console.log, err: console.error, env: process.env }, { noAgent: false, noAutostart: true });
+process.stdout.write(JSON.stringify({ tools: r.reports }, null, 2) + '\\n');`;
+  for (let i = 0; i < 3; i++) wall([GWCTL_BIN, 'status', '--json'], env); // warm the file cache
+  for (let i = 0; i < N; i++) {
+    bare.push(wall(['-e', '0'], env));
+    viaAgent.push(wall([GWCTL_BIN, 'status', '--json'], env));
+    inProcess.push(wall([GWCTL_BIN, 'status', '--json', '--no-agent'], env));
+    clientOnly.push(wall(['--input-type=module', '-e', client], env));
+  }
+  const b = pct(bare, 0.5);
+  const a = pct(viaAgent, 0.5);
+  rows.push({ metric: 'node -e 0 (p50)', measured: ms(b), target: '—', ok: null });
+  rows.push({ metric: 'gwctl status --json via agent (p50)', measured: `${ms(a)} (${(a / b).toFixed(2)}×)`, target: '≤ 1.6×', ok: a / b <= 1.6 });
+  const c = pct(clientOnly, 0.5);
+  rows.push({ metric: '  the agent client alone (p50)', measured: `${ms(c)} (${(c / b).toFixed(2)}×)`, target: '≤ 1.6×', ok: c / b <= 1.6 });
+  rows.push({ metric: 'gwctl status --json --no-agent (p50)', measured: `${ms(pct(inProcess, 0.5))} (${(pct(inProcess, 0.5) / b).toFixed(2)}×)`, target: '—', ok: null });
+}
+
+/** A `gwctl watch --json` child; resolves lines as they arrive. */
+function watcher(env: Record<string, string>) {
+  const child = spawn(process.execPath, [GWCTL_BIN, 'watch', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let buf = '';
+  const waiting: Array<{ pred: (e: AgentEvent) => boolean; resolve: (t: number) => void }> = [];
+  child.stdout.on('data', (d: Buffer) => {
+    const now = performance.now();
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const e = JSON.parse(line) as AgentEvent;
+      const k = waiting.findIndex((w) => w.pred(e));
+      if (k >= 0) waiting.splice(k, 1)[0]!.resolve(now);
+    }
+  });
+  return {
+    next: (pred: (e: AgentEvent) => boolean, timeoutMs = 5000) =>
+      new Promise<number>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no event in time')), timeoutMs);
+        waiting.push({ pred, resolve: (x) => (clearTimeout(t), resolve(x)) });
+      }),
+    stop: () => child.kill('SIGINT'),
+  };
+}
+
+async function writeToEvent(env: Record<string, string>, ctx: { home: string; env: Record<string, string> }): Promise<void> {
+  const w = watcher(env);
+  await sleep(500); // subscribed
+  const a = adapter('claude-code');
+  const texts = [configPointingAt(a, ctx, 'https://a.example.com'), configPointingAt(a, ctx, 'https://b.example.com')];
+  const lat: number[] = [];
+  for (let i = 0; i < EDITS; i++) {
+    const files = texts[i % 2]!;
+    const seen = w.next((e) => e.type === 'status-changed' && e.tool === 'claude-code' && (e.address ?? '').includes(i % 2 ? 'b.example' : 'a.example'));
+    const t = performance.now();
+    writeFiles(files);
+    lat.push((await seen) - t);
+    await sleep(5);
+  }
+  w.stop();
+  rows.push({ metric: `write → status-changed at a watch subscriber, ${EDITS} edits`, measured: `p50 ${ms(pct(lat, 0.5))}, p99 ${ms(pct(lat, 0.99))}`, target: 'p50 < 50 ms', ok: pct(lat, 0.5) < 50 });
+}
+
+async function driftToReapplied(env: Record<string, string>, ctx: { home: string; env: Record<string, string> }, url: string): Promise<void> {
+  const file = join(ctx.home, '.claude', 'settings.json');
+  const original = '{\n  "model": "opus"\n}\n';
+  writeFileSync(file, original);
+  await sleep(100);
+  // Not spawnSync: the gateway answers from this process's event loop.
+  await execAsync(process.execPath, [GWCTL_BIN, 'takeover', 'claude-code'], { env });
+  const lat: number[] = [];
+  for (let i = 0; i < DRIFTS; i++) {
+    const t = performance.now();
+    writeFileSync(file, original); // the tool dropped our slot
+    for (;;) {
+      if (readFileSync(file, 'utf8').includes(url)) break;
+      if (performance.now() - t > 5000) throw new Error('not re-applied within 5 s');
+      await sleep(1);
+    }
+    lat.push(performance.now() - t);
+    await sleep(20);
+  }
+  rows.push({ metric: `drift → re-applied file on disk, ${DRIFTS} drifts`, measured: `p50 ${ms(pct(lat, 0.5))}, p99 ${ms(pct(lat, 0.99))}`, target: 'p50 < 200 ms', ok: pct(lat, 0.5) < 200 });
+  await execAsync(process.execPath, [GWCTL_BIN, 'restore', 'claude-code'], { env });
+}
+
+async function burst(env: Record<string, string>, ctx: { home: string; env: Record<string, string> }): Promise<void> {
+  const ev = await Events.subscribe(env);
+  const a = adapter('codex');
+  const texts = [configPointingAt(a, ctx, 'https://a.example.com'), configPointingAt(a, ctx, 'https://b.example.com')];
+  const t0 = performance.now();
+  for (let i = 0; i < 1000; i++) {
+    while (performance.now() - t0 < i) await new Promise((r) => setImmediate(r));
+    writeFiles(texts[i % 2]!);
+  }
+  const took = performance.now() - t0;
+  await sleep(1000);
+  const changes = ev.all.filter((e) => e.type === 'status-changed' && e.tool === 'codex');
+  const errors = ev.all.filter((e) => e.error);
+  const last = changes.at(-1);
+  const status = JSON.parse(spawnSync(process.execPath, [GWCTL_BIN, 'status', 'codex', '--json'], { env }).stdout.toString()).tools[0];
+  const right = (last?.address ?? '').includes('b.example') && (status.address ?? '').includes('b.example');
+  ev.close();
+  if (!right) console.error('burst: last event', JSON.stringify(last), 'status now', JSON.stringify(status), 'events', JSON.stringify(ev.all.filter((e) => e.tool === 'codex').map((e) => [e.type, e.status, e.address, e.error])));
+  rows.push({
+    metric: `burst: 1,000 writes to one file in ${(took / 1000).toFixed(2)} s`,
+    measured: `${changes.length} status-changed, ${errors.length} errors, final ${right ? 'correct' : 'WRONG'}`,
+    target: '≪ 1,000 events, final correct',
+    ok: right && changes.length < 100 && errors.length === 0,
+  });
+}
+
+async function idle(env: Record<string, string>): Promise<void> {
+  if (process.platform !== 'linux') {
+    rows.push({ metric: 'idle RSS / CPU', measured: 'skipped (reads /proc)', target: '< 80 MiB, no polling', ok: null });
+    return;
+  }
+  const agent = await startAgentProc(env);
+  try {
+    await sleep(2000);
+    const pid = agent.hello.pid;
+    const cpu = () => {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12])) * (1000 / 100); // utime+stime, clock ticks (100 Hz) → ms
+    };
+    const c0 = cpu();
+    await sleep(IDLE_SECONDS * 1000);
+    const used = cpu() - c0;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    const watches = inotifyWatches(pid);
+    rows.push({ metric: `agent idle RSS, 9 tools present`, measured: `${(rssKiB / 1024).toFixed(1)} MiB`, target: '< 80 MiB', ok: rssKiB / 1024 < 80 });
+    rows.push({ metric: `agent idle CPU over ${IDLE_SECONDS} s`, measured: `${used.toFixed(0)} ms (${watches} inotify watches)`, target: 'no polling', ok: used < IDLE_SECONDS * 5 });
+  } finally {
+    await agent.stop();
+  }
+}
+
+function inotifyWatches(pid: number): number {
+  try {
+    const fds = execFileSync('ls', [`/proc/${pid}/fdinfo`]).toString().trim().split('\n');
+    let n = 0;
+    for (const fd of fds) {
+      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+      n += (info.match(/^inotify wd:/gm) ?? []).length;
+    }
+    return n;
+  } catch {
+    return -1;
+  }
+}
+
+await main();

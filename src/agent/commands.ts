@@ -1,0 +1,31 @@
+/**
+ * `status`, `takeover`, `restore`, `rotate` for one tool, with the CLI's semantics (a failure becomes a
+ * report with `error`; `--all` skips tools that are not installed). The agent runs requests
+ * through this; `gwctl --no-agent` runs the same function in-process (cli/main.ts).
+ */
+import type { Status, ToolId } from '../adapters/types.ts';
+import type { Engine, ToolReport } from '../engine/engine.ts';
+import { redact } from '../gateway/http.ts';
+import type { Command } from '../ipc/schema.ts';
+
+export async function runOne(engine: Engine, command: Command, id: ToolId, { force = false, all = false }: { force?: boolean; all?: boolean }): Promise<ToolReport> {
+  try {
+    if (command === 'takeover') {
+      const r = await engine.takeover(id, { force });
+      if (all && r.status === 'not-detected') return { ...r, action: undefined, error: undefined } as ToolReport;
+      return r;
+    }
+    if (command === 'restore') return await engine.restore(id);
+    if (command === 'rotate') return await engine.rotate(id);
+    return await engine.status(id);
+  } catch (e) {
+    const message = redact((e as Error).message ?? String(e));
+    let base: ToolReport;
+    try {
+      base = await engine.status(id);
+    } catch {
+      base = { id, name: id, status: null as unknown as Status, configPath: '', address: null };
+    }
+    return { ...base, ...(command === 'status' ? {} : { action: 'failed' as const }), error: message };
+  }
+}

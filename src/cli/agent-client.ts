@@ -1,0 +1,216 @@
+/**
+ * How `gwctl` reaches its agent: find it on the socket, start it in the background when none
+ * answers (and say so), or run in-process when asked (`--no-agent`, GWCTL_NO_AGENT=1).
+ *
+ * Light on purpose: this is on the `gwctl status` path, so it loads no chokidar, pino, conf or
+ * notifier, and not node-ipc's full module (see ipc/client.ts).
+ */
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ToolId } from '../adapters/types.ts';
+import { gwctlPaths, homeFrom } from '../agent/paths.ts';
+import type { ToolReport } from '../engine/engine.ts';
+import { AgentConnection, AgentRequestError, AgentUnavailableError, incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
+import { socketLocation, type Command, type HelloResult, type SocketLocation } from '../ipc/schema.ts';
+import type { Io } from './main.ts';
+
+/** bin/gwctl.js, from src/cli/ and from dist/cli/ alike. */
+export const GWCTL_BIN = fileURLToPath(new URL('../../bin/gwctl.js', import.meta.url));
+
+/**
+ * Node flags for the long-running agent (service units should use agentCommandLine() too). A
+ * 1 MiB young generation instead of V8's default 16 MiB: the idle agent allocates little, and
+ * its RSS with all nine tools watched drops from about 83 to 76 MiB. (`--lite-mode` would save
+ * more but disables WebAssembly, which Node's fetch needs.)
+ */
+export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
+/** The command that runs the agent in the foreground: `node --max-semi-space-size=1 bin/gwctl.js agent run`. */
+export function agentCommandLine(): { file: string; args: string[] } {
+  return { file: process.execPath, args: [...AGENT_NODE_FLAGS, GWCTL_BIN, 'agent', 'run'] };
+}
+
+export interface RouteOptions {
+  /** `--no-agent` (or GWCTL_NO_AGENT=1): run in-process; refused for writes while an agent runs. */
+  noAgent: boolean;
+  /** `--no-autostart`: use a running agent, else run in-process. */
+  noAutostart: boolean;
+}
+
+export type Routed =
+  | { kind: 'agent'; reports: ToolReport[] }
+  | { kind: 'in-process' }
+  | { kind: 'exit'; code: number };
+
+export function noAgentRequested(opts: Pick<RouteOptions, 'noAgent'>, env: Io['env']): boolean {
+  return opts.noAgent || env.GWCTL_NO_AGENT === '1';
+}
+
+/** The caller's gateway variables travel with the request, so it means what it would in-process. */
+export function gatewayEnv(env: Io['env']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('GWCTL_GATEWAY_') && typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** The `autostart` setting (default on); read as plain JSON, without conf. */
+export function autostartEnabled(configDir: string): boolean {
+  try {
+    // settings.ts's settingsPath(), without loading that module (and what it imports).
+    const data = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8').replace(/^\uFEFF/, '')) as { autostart?: unknown };
+    return data?.autostart !== false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Route `status|takeover|restore` through the agent. Returns the agent's reports, or
+ * 'in-process' when the caller should run the engine itself, or an exit code after printing why.
+ */
+export async function routeCommand(
+  command: Command,
+  params: { tools: ToolId[]; force: boolean; all: boolean },
+  io: Io,
+  opts: RouteOptions,
+): Promise<Routed> {
+  let home: string;
+  try {
+    home = homeFrom(io.env);
+  } catch {
+    return { kind: 'in-process' }; // the in-process path reports the missing HOME
+  }
+  const loc = socketLocation({ home, env: io.env });
+
+  if (noAgentRequested(opts, io.env)) {
+    if (command === 'status') return { kind: 'in-process' };
+    let running: HelloResult | null = null;
+    try {
+      running = await probeAgent(loc, 1000);
+    } catch {
+      running = null; // an unsafe socket dir is no agent of ours
+    }
+    if (running) {
+      io.err(`gwctl: a gwctl agent is running (pid ${running.pid}) and is the single writer of tool configs; drop --no-agent to go through it, or stop it first (gwctl agent stop)`);
+      return { kind: 'exit', code: 1 };
+    }
+    return { kind: 'in-process' };
+  }
+
+  let conn: AgentConnection | undefined;
+  try {
+    conn = await connectOrStart(loc, home, io, { autostart: !opts.noAutostart && autostartEnabled(gwctlPaths({ home, env: io.env }).configDir) });
+  } catch (e) {
+    io.err(`gwctl: ${(e as Error).message}`);
+    return { kind: 'exit', code: 1 };
+  }
+  if (!conn) return { kind: 'in-process' };
+  try {
+    const hello = conn.request('hello', {}, { timeoutMs: 5000 });
+    const result = conn.request(command, { ...params, env: gatewayEnv(io.env) });
+    result.catch(() => undefined);
+    const problem = incompatibility(await hello, home);
+    if (problem) {
+      io.err(`gwctl: ${problem}`);
+      return { kind: 'exit', code: 1 };
+    }
+    return { kind: 'agent', reports: (await result).tools };
+  } catch (e) {
+    if (e instanceof AgentRequestError) io.err(`gwctl: ${e.message}`);
+    else io.err(`gwctl: the agent did not finish the request: ${(e as Error).message}. See its log: gwctl agent status`);
+    return { kind: 'exit', code: 1 };
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * A connection to the running agent; when none answers, start one (if `autostart`) and say so
+ * on stderr. `undefined`: no agent and autostart is off. Throws on an unsafe socket directory
+ * or an agent that fails to start.
+ */
+export async function connectOrStart(loc: SocketLocation, home: string, io: Io, { autostart }: { autostart: boolean }): Promise<AgentConnection | undefined> {
+  try {
+    return await AgentConnection.open(loc);
+  } catch (e) {
+    if (e instanceof UnsafeSocketError) throw e;
+    if (!(e instanceof AgentUnavailableError)) throw e;
+  }
+  if (!autostart) return undefined;
+  const hello = await startAgent(io.env, home);
+  io.err(`gwctl: no agent was running; started one in the background (pid ${hello.pid}). It keeps tools pointed at the gateway; stop it with: gwctl agent stop`);
+  return AgentConnection.open(loc);
+}
+
+/**
+ * Start `gwctl agent run` detached and wait until it answers. If another agent won a race to
+ * start, that one is returned. Its early output goes to `<logDir>/agent.out`.
+ */
+export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<HelloResult> {
+  const loc = socketLocation({ home, env });
+  const { logDir } = gwctlPaths({ home, env });
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  const outFile = join(logDir, 'agent.out');
+  const out = openSync(outFile, 'a', 0o600);
+  let exited: number | null | undefined;
+  try {
+    // Loaded here, not at the top: `gwctl status` with a running agent never needs it.
+    const { spawn } = await import('node:child_process');
+    const cmd = agentCommandLine();
+    const child = spawn(cmd.file, cmd.args, {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...env } as NodeJS.ProcessEnv,
+      cwd: '/',
+    });
+    child.on('exit', (code) => (exited = code));
+    child.on('error', () => (exited = -1));
+    child.unref();
+  } finally {
+    closeSync(out);
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hello = await probeAgent(loc, 500).catch((e: Error) => {
+      if (e instanceof UnsafeSocketError) throw e;
+      return null;
+    });
+    if (hello) return hello;
+    if (exited !== undefined) {
+      // Exited: lost a race to another agent (which then answers), or failed to start.
+      const again = await probeAgent(loc, 500).catch(() => null);
+      if (again) return again;
+      throw new Error(`the agent exited at start (code ${exited}): ${lastLine(outFile)} (full output in ${outFile})`);
+    }
+    if (Date.now() > deadline) throw new Error(`the agent did not answer within ${timeoutMs / 1000} s; see ${outFile}`);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+
+function lastLine(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    return lines[lines.length - 1]?.slice(0, 300) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Ask the agent answering at `loc` to shut down and wait until its socket is gone (so a following
+ * start does not race it). Its pid, or undefined when none was running.
+ */
+export async function stopAgent(loc: SocketLocation): Promise<number | undefined> {
+  const running = await probeAgent(loc).catch(() => null);
+  if (!running) return undefined;
+  const conn = await AgentConnection.open(loc);
+  const gone = new Promise<void>((resolve) => conn.onClose(() => resolve()));
+  await conn.request('shutdown', {}, { timeoutMs: 5000 });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+  clearTimeout(timer);
+  conn.close();
+  for (let i = 0; i < 100 && (await probeAgent(loc, 300).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 50));
+  return running.pid;
+}

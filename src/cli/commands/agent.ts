@@ -1,0 +1,100 @@
+/**
+ * `gwctl agent run|start|stop|status`.
+ * - run: the agent in the foreground (launchd, systemd, autostart); exits 1 if one is running.
+ * - start: in the background; "already running" is not an error.
+ * - stop: ask it to stop and wait until its socket is gone.
+ * - status: whether it runs, its pid, socket, log, and what it watches (`--json`).
+ */
+import { homeFrom } from '../../agent/paths.ts';
+import { incompatibility, probeAgent } from '../../ipc/client.ts';
+import { socketLocation, type HelloResult } from '../../ipc/schema.ts';
+import { startAgent, stopAgent } from '../agent-client.ts';
+import { VERSION, type Io } from '../main.ts';
+
+export const AGENT_USAGE = `Usage: gwctl agent (run|start|stop|status) [--json]`;
+
+/** Dispatched from main: `gwctl agent …`. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const unknown = argv.find((a) => a.startsWith('-') && a !== '--json');
+  if (unknown || words.length > 1) {
+    io.err(`gwctl: ${unknown ? `unknown option ${unknown}` : `unexpected '${words[1]}'`}\n${AGENT_USAGE}`);
+    return 2;
+  }
+  return agentCommand(words[0], { json: argv.includes('--json'), version: VERSION }, io);
+}
+
+export async function agentCommand(sub: string | undefined, { json, version }: { json: boolean; version: string }, io: Io): Promise<number> {
+  let home: string;
+  try {
+    home = homeFrom(io.env);
+  } catch (e) {
+    io.err(`gwctl: ${(e as Error).message}`);
+    return 1;
+  }
+  const loc = socketLocation({ home, env: io.env });
+  try {
+    switch (sub) {
+      case 'run': {
+        const { runAgent } = await import('../../agent/run.ts');
+        return await runAgent(io, { version });
+      }
+      case 'start': {
+        const running = await probeAgent(loc);
+        if (running) {
+          report(io, json, running, `gwctl agent is already running (pid ${running.pid}, socket ${running.socket})`);
+          return 0;
+        }
+        const hello = await startAgent(io.env, home);
+        report(io, json, hello, `gwctl agent started (pid ${hello.pid}); log ${hello.logFile}`);
+        return 0;
+      }
+      case 'stop': {
+        const pid = await stopAgent(loc);
+        if (pid === undefined) {
+          if (json) io.out(JSON.stringify({ running: false }));
+          else io.out('gwctl agent is not running');
+          return 0;
+        }
+        if (json) io.out(JSON.stringify({ running: false, stopped: pid }));
+        else io.out(`gwctl agent stopped (pid ${pid})`);
+        return 0;
+      }
+      case 'status': {
+        const running = await probeAgent(loc);
+        if (!running) {
+          if (json) io.out(JSON.stringify({ running: false, socket: loc.path }, null, 2));
+          else io.out(`gwctl agent is not running (socket ${loc.path}); start it with: gwctl agent start`);
+          return 1;
+        }
+        const problem = incompatibility(running, home);
+        if (json) io.out(JSON.stringify({ running: true, ...running, ...(problem ? { problem } : {}) }, null, 2));
+        else {
+          io.out(
+            [
+              `gwctl agent ${running.version} running (pid ${running.pid}) since ${running.startedAt}`,
+              `  socket:   ${running.socket}`,
+              `  log:      ${running.logFile}`,
+              `  settings: ${running.settingsFile}`,
+              `  watching: ${Object.keys(running.watching).length} tool config dirs`,
+              `  subscribers: ${running.subscribers}`,
+            ].join('\n'),
+          );
+          if (problem) io.err(`gwctl: ${problem}`);
+        }
+        return problem ? 1 : 0;
+      }
+      default:
+        io.err(`gwctl: ${sub ? `unknown agent command '${sub}'` : 'agent needs a command'}\n${AGENT_USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    io.err(`gwctl: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+function report(io: Io, json: boolean, hello: HelloResult, text: string): void {
+  if (json) io.out(JSON.stringify({ running: true, ...hello }, null, 2));
+  else io.out(text);
+}

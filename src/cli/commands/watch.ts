@@ -1,0 +1,76 @@
+/**
+ * `gwctl watch [--json]`: stream the agent's events until Ctrl-C. With `--json`, one JSON
+ * object per line (the AgentEvent of ipc/schema.ts); otherwise a time, the event and a sentence.
+ */
+import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { incompatibility } from '../../ipc/client.ts';
+import { socketLocation, type AgentEvent } from '../../ipc/schema.ts';
+import { autostartEnabled, connectOrStart } from '../agent-client.ts';
+import type { Io } from '../main.ts';
+
+/** Dispatched from main: `gwctl watch [--json] [--no-autostart]`. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const bad = argv.find((a) => a !== '--json' && a !== '--no-autostart');
+  if (bad) {
+    io.err(`gwctl: ${bad.startsWith('-') ? `unknown option ${bad}` : `unexpected '${bad}'`}\nUsage: gwctl watch [--json] [--no-autostart]`);
+    return 2;
+  }
+  return watchCommand({ json: argv.includes('--json'), noAutostart: argv.includes('--no-autostart') }, io);
+}
+
+export async function watchCommand({ json, noAutostart, signal }: { json: boolean; noAutostart: boolean; signal?: AbortSignal }, io: Io): Promise<number> {
+  let home: string;
+  try {
+    home = homeFrom(io.env);
+  } catch (e) {
+    io.err(`gwctl: ${(e as Error).message}`);
+    return 1;
+  }
+  const loc = socketLocation({ home, env: io.env });
+  const autostart = !noAutostart && autostartEnabled(gwctlPaths({ home, env: io.env }).configDir);
+  let conn;
+  try {
+    conn = await connectOrStart(loc, home, io, { autostart });
+    if (!conn) {
+      io.err('gwctl: no agent is running, and watch needs one; start it with: gwctl agent start');
+      return 1;
+    }
+    const problem = incompatibility(await conn.request('hello', {}, { timeoutMs: 5000 }), home);
+    if (problem) {
+      conn.close();
+      io.err(`gwctl: ${problem}`);
+      return 1;
+    }
+    conn.onEvent((e) => io.out(json ? JSON.stringify(e) : line(e)));
+    await conn.request('subscribe', {}, { timeoutMs: 5000 });
+  } catch (e) {
+    conn?.close();
+    io.err(`gwctl: ${(e as Error).message}`);
+    return 1;
+  }
+  if (!json) io.err(`gwctl: watching (agent on ${loc.path}); Ctrl-C to stop`);
+
+  const c = conn;
+  return new Promise<number>((resolve) => {
+    let interrupted = false;
+    const stop = () => {
+      interrupted = true;
+      c.close();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    signal?.addEventListener('abort', stop, { once: true });
+    c.onClose(() => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (interrupted) return resolve(0);
+      io.err('gwctl: the agent went away (stopped or restarted); run gwctl watch again');
+      resolve(1);
+    });
+  });
+}
+
+function line(e: AgentEvent): string {
+  const time = e.at.slice(11, 19);
+  return `${time}  ${e.type.padEnd(14)}  ${e.message}`;
+}

@@ -1,0 +1,194 @@
+/**
+ * The message schema between `gwctl` and its agent: the one module both ends import.
+ *
+ * Wire: node-ipc's frame format (`JSON.stringify({type, data}) + '\f'`) with the `assured`
+ * profile: only the three envelope types below are accepted, frames are capped at
+ * {@link MAX_FRAME_BYTES}. Requests carry an id; the response echoes it. After `subscribe`, the
+ * agent streams `gwctl.event` frames on the same connection.
+ *
+ * Keep this module free of imports that cost start-up time: the `gwctl status` path loads it.
+ */
+import { join } from 'node:path';
+import type { Status, ToolId } from '../adapters/types.ts';
+import type { ToolReport } from '../engine/engine.ts';
+
+/** Bumped when a request or event changes shape; the client refuses a mismatched agent. */
+export const PROTOCOL_VERSION = 1;
+
+export const WIRE = {
+  request: 'gwctl.request',
+  response: 'gwctl.response',
+  event: 'gwctl.event',
+} as const;
+/** node-ipc `assured` allow-list: the same on both ends, for frames sent and received. */
+export const ALLOWED_WIRE_TYPES: readonly string[] = Object.values(WIRE);
+
+export const FRAME_DELIMITER = '\f';
+/** Largest frame either end accepts (a status of nine tools is about 4 KiB). */
+export const MAX_FRAME_BYTES = 256 * 1024;
+/** A slow subscriber is disconnected once this much is queued for it. */
+export const MAX_PENDING_BYTES = 2 * 1024 * 1024;
+/** An incomplete frame older than this closes the connection. */
+export const FRAME_TIMEOUT_MS = 10_000;
+
+/** The parser options node-ipc's `assured` profile needs; both ends build their parser from it. */
+export function wireConfig() {
+  return {
+    parser: 'assured' as const,
+    delimiter: FRAME_DELIMITER,
+    allowedEvents: [...ALLOWED_WIRE_TYPES],
+    maxMessageSize: MAX_FRAME_BYTES,
+    maxPendingBytes: MAX_PENDING_BYTES,
+    maxEventNameLength: 64,
+    messageTimeout: FRAME_TIMEOUT_MS,
+    allowReservedEvents: false,
+  };
+}
+
+// ---- requests ------------------------------------------------------------------------------
+
+export type Command = 'status' | 'takeover' | 'restore' | 'rotate';
+
+export interface CommandParams {
+  tools: ToolId[];
+  force?: boolean;
+  all?: boolean;
+  /** The caller's GWCTL_GATEWAY_* variables, so a request through the agent means what it would in-process. */
+  env?: Record<string, string>;
+}
+
+export interface HelloResult {
+  protocol: number;
+  version: string;
+  pid: number;
+  startedAt: string;
+  home: string;
+  socket: string;
+  logFile: string;
+  settingsFile: string;
+  /** Tool id → config dir being watched. */
+  watching: Partial<Record<ToolId, string>>;
+  subscribers: number;
+}
+
+export interface Methods {
+  hello: { params: Record<string, never>; result: HelloResult };
+  status: { params: CommandParams; result: { tools: ToolReport[] } };
+  takeover: { params: CommandParams; result: { tools: ToolReport[] } };
+  restore: { params: CommandParams; result: { tools: ToolReport[] } };
+  rotate: { params: CommandParams; result: { tools: ToolReport[] } };
+  subscribe: { params: Record<string, never>; result: { subscribed: true } };
+  'config.get': { params: { key?: string }; result: { value: unknown } };
+  'config.set': { params: { key: string; value: unknown }; result: { value: unknown } };
+  shutdown: { params: Record<string, never>; result: { stopping: true } };
+}
+export type Method = keyof Methods;
+export const METHODS: readonly Method[] = ['hello', 'status', 'takeover', 'restore', 'rotate', 'subscribe', 'config.get', 'config.set', 'shutdown'];
+
+export interface RequestFrame<M extends Method = Method> {
+  id: number;
+  method: M;
+  params: Methods[M]['params'];
+}
+
+export type ErrorCode = 'bad-request' | 'unknown-method' | 'failed' | 'stopping';
+
+export type ResponseFrame =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+
+/** Validate an incoming request's envelope (the method handlers validate their params). */
+export function parseRequest(data: unknown): RequestFrame | { id: number | null; error: string } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { id: null, error: 'a request must be an object' };
+  const { id, method, params } = data as Record<string, unknown>;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) return { id: null, error: 'a request needs a numeric id' };
+  if (typeof method !== 'string' || !(METHODS as readonly string[]).includes(method)) return { id, error: `unknown method '${String(method).slice(0, 40)}'` };
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return { id, error: 'params must be an object' };
+  return { id, method: method as Method, params: (params ?? {}) as RequestFrame['params'] };
+}
+
+// ---- events --------------------------------------------------------------------------------
+
+export const EVENT_TYPES = [
+  'status-changed',
+  'drift',
+  'tool-detected',
+  'tool-removed',
+  'reapplied',
+  'reapply-failed',
+  'gateway-down',
+  'gateway-up',
+] as const;
+export type AgentEventType = (typeof EVENT_TYPES)[number];
+
+/** Why a status changed: a file edit the agent saw, or something the agent did. */
+export type Cause = 'file-change' | 'takeover' | 'restore' | 'rotate' | 'reapply' | 'auto-takeover';
+
+export interface AgentEvent {
+  /** Increases by one per event within one agent run. */
+  seq: number;
+  /** ISO time the agent published it. */
+  at: string;
+  type: AgentEventType;
+  tool?: ToolId;
+  /** Current status (null: the config could not be read, see `error`). */
+  status?: Status | null;
+  previous?: Status | null;
+  address?: string | null;
+  cause?: Cause;
+  /** The config file concerned. */
+  configPath?: string;
+  /** One line for people; never a key. */
+  message: string;
+  error?: string;
+}
+
+// ---- where the socket lives ----------------------------------------------------------------
+
+export const SOCKET_NAME = 'agent.sock';
+export const PID_NAME = 'agent.pid';
+/** sun_path is 104 bytes on macOS (108 on Linux), including the NUL. */
+export const MAX_SOCKET_PATH_BYTES = 103;
+
+export interface SocketLocation {
+  /** The socket's directory: owner-only (0700), checked by both ends. */
+  dir: string;
+  path: string;
+  /** Set when the preferred place was not usable, and why. */
+  fallbackReason?: string;
+}
+
+/**
+ * Linux: `$XDG_RUNTIME_DIR/gwctl/`, else `$XDG_STATE_HOME/gwctl/` (`~/.local/state/gwctl/`).
+ * macOS: `~/Library/Application Support/gwctl/`. A path over 103 bytes falls back to
+ * `/tmp/gwctl-<uid>/` (checked for owner and mode like any other).
+ */
+export function socketLocation({
+  home,
+  env,
+  platform = process.platform,
+  uid = process.getuid?.() ?? 0,
+}: {
+  home: string;
+  env: Readonly<Record<string, string | undefined>>;
+  platform?: NodeJS.Platform;
+  uid?: number;
+}): SocketLocation {
+  let dir: string;
+  if (platform === 'darwin') {
+    dir = join(home, 'Library', 'Application Support', 'gwctl');
+  } else {
+    const runtime = env.XDG_RUNTIME_DIR;
+    const state = env.XDG_STATE_HOME;
+    if (runtime && runtime.startsWith('/')) dir = join(runtime, 'gwctl');
+    else dir = join(state && state.startsWith('/') ? state : join(home, '.local', 'state'), 'gwctl');
+  }
+  const path = join(dir, SOCKET_NAME);
+  if (Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES) return { dir, path };
+  const short = join('/tmp', `gwctl-${uid}`);
+  return {
+    dir: short,
+    path: join(short, SOCKET_NAME),
+    fallbackReason: `${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes (the socket path limit)`,
+  };
+}

@@ -1,0 +1,248 @@
+/**
+ * Watchers: one chokidar 6 watcher over every tool's config dir (existing or not: chokidar waits
+ * on the nearest existing parent, so `mkdir ~/.kimi` is seen), settled per tool, and a content
+ * check that tells a real change from the agent's own write.
+ *
+ * - Only what a tool's status depends on is watched: the config dir itself, its config files
+ *   and the directories leading to them. Everything else under the dir (Claude's `projects/`,
+ *   Codex's `sessions/`, temp files, `.bak` copies) is ignored, decided on the path RELATIVE to
+ *   the tool's root, so churn costs no inotify watch and no wake-up.
+ * - Events for one tool settle for `debounceMs` (at most `maxWaitMs` under a continuous burst),
+ *   then `onSettled(tool)` runs. No awaitWriteFinish: a half-written file is the caller's to
+ *   retry on the next event.
+ * - `changed(tool)` hashes the tool's files and compares with the baseline; the agent sets the
+ *   baseline after its own writes, so those come back as "unchanged" (by content, not by time).
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import { promises as fsp } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import type { ToolId } from '../adapters/types.ts';
+import { readConfig } from '../configio/io.ts';
+
+export interface WatchTarget {
+  tool: ToolId;
+  /** The config dir whose existence means "detected". */
+  dir: string;
+  /** Every config file the tool's status reads. */
+  files: string[];
+}
+
+/** What a tool looks like on disk: its dir exists, and each file's content hash (null: missing). */
+export interface ToolSnapshot {
+  dir: boolean;
+  files: Record<string, string | null>;
+  /**
+   * The text each hash was taken of (null: missing), so a status can be computed from exactly
+   * these bytes: a file rewritten between two reads can never leave the baseline and the status
+   * describing different contents. Not compared.
+   */
+  texts: Record<string, string | null>;
+  /** Files that could not be read as text, and why (not compared). */
+  errors: Record<string, Error>;
+}
+
+export interface WatcherOptions {
+  debounceMs?: number;
+  maxWaitMs?: number;
+  onSettled: (tool: ToolId) => void;
+  onError?: (err: Error) => void;
+}
+
+export interface WatcherStats {
+  /** Raw chokidar events that concerned a tool. */
+  events: number;
+  /** Settled batches handed to onSettled. */
+  settled: number;
+  /** Checks that found the content equal to the baseline (the agent's own writes, touches). */
+  unchanged: number;
+}
+
+interface Root {
+  tool: ToolId;
+  /** A directory chokidar watches for this tool (the config dir, or a config file's dir). */
+  path: string;
+  /** Paths relative to `path` that matter: config files and the directories leading to them. */
+  relevant: Set<string>;
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export class ConfigWatcher {
+  private readonly targets: Map<ToolId, WatchTarget>;
+  private readonly roots: Root[] = [];
+  private readonly opts: Required<Omit<WatcherOptions, 'onError'>> & Pick<WatcherOptions, 'onError'>;
+  private watcher: FSWatcher | undefined;
+  private readonly timers = new Map<ToolId, { timer: NodeJS.Timeout; first: number }>();
+  private readonly baselines = new Map<ToolId, ToolSnapshot>();
+  readonly stats: WatcherStats = { events: 0, settled: 0, unchanged: 0 };
+
+  constructor(targets: WatchTarget[], opts: WatcherOptions) {
+    this.targets = new Map(targets.map((t) => [t.tool, t]));
+    this.opts = { debounceMs: 20, maxWaitMs: 200, ...opts };
+    for (const t of targets) {
+      const dirs = new Set([t.dir, ...t.files.map((f) => dirname(f)).filter((d) => !isInside(t.dir, d))]);
+      for (const d of dirs) {
+        const relevant = new Set<string>(['']);
+        for (const f of t.files) {
+          if (!isInside(d, f)) continue;
+          let rel = relative(d, f);
+          relevant.add(rel);
+          while ((rel = dirname(rel)) !== '.') relevant.add(rel);
+        }
+        this.roots.push({ tool: t.tool, path: d, relevant });
+      }
+    }
+  }
+
+  /** The directories chokidar is asked to watch. */
+  get watchedRoots(): string[] {
+    return [...new Set(this.roots.map((r) => r.path))];
+  }
+
+  /** Tools a path concerns: inside a root and relevant there, or an ancestor of a root. */
+  toolsFor(path: string): ToolId[] {
+    const out = new Set<ToolId>();
+    for (const r of this.roots) {
+      if (isInside(r.path, path)) {
+        if (r.relevant.has(relative(r.path, path))) out.add(r.tool);
+      } else if (isInside(path, r.path)) {
+        out.add(r.tool);
+      }
+    }
+    return [...out];
+  }
+
+  /**
+   * chokidar's `ignored`: a path inside some tool root that no root finds relevant. Ancestors of
+   * roots must pass (they are how a missing dir is waited for); other paths never reach here
+   * except as siblings of a waited-for dir, and those are ignored too.
+   */
+  private ignored = (path: string): boolean => {
+    for (const r of this.roots) {
+      if (isInside(r.path, path)) {
+        if (r.relevant.has(relative(r.path, path))) return false;
+      } else if (isInside(path, r.path)) {
+        return false;
+      }
+    }
+    return true;
+  };
+
+  async start(): Promise<void> {
+    const w = watch(this.watchedRoots, {
+      ignoreInitial: true,
+      ignored: this.ignored,
+      persistent: true,
+      followSymlinks: true,
+      atomic: false,
+    });
+    this.watcher = w;
+    w.on('all', (_event, path) => this.onEvent(path));
+    // chokidar holds a second `change` to a file for up to 50 ms (its own throttle); the raw
+    // inotify/FSEvents notification comes at once, so it starts the settle timer too. The
+    // content check makes the later duplicate free.
+    w.on('raw', (_event, name, details) => {
+      const dir = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (typeof name !== 'string' || !name || typeof dir !== 'string') return;
+      this.onEvent(basename(dir) === name ? dir : join(dir, name));
+    });
+    w.on('error', (err) => this.opts.onError?.(err as Error));
+    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+  }
+
+  private onEvent(path: string): void {
+    const tools = this.toolsFor(path);
+    if (tools.length === 0) return;
+    this.stats.events++;
+    for (const tool of tools) this.schedule(tool);
+  }
+
+  private schedule(tool: ToolId): void {
+    const now = Date.now();
+    const cur = this.timers.get(tool);
+    const first = cur?.first ?? now;
+    if (cur) clearTimeout(cur.timer);
+    const wait = Math.max(0, Math.min(this.opts.debounceMs, first + this.opts.maxWaitMs - now));
+    const timer = setTimeout(() => {
+      this.timers.delete(tool);
+      this.stats.settled++;
+      this.opts.onSettled(tool);
+    }, wait);
+    this.timers.set(tool, { timer, first });
+  }
+
+  /** Hash the tool's files now (the same hash the ledger records for what gwctl wrote). */
+  async snapshot(tool: ToolId): Promise<ToolSnapshot> {
+    const t = this.targets.get(tool);
+    if (!t) throw new Error(`internal: ${tool} is not watched`);
+    const dir = await fsp.stat(t.dir).then((s) => s.isDirectory(), () => false);
+    const files: Record<string, string | null> = {};
+    const texts: Record<string, string | null> = {};
+    const errors: Record<string, Error> = {};
+    for (const f of t.files) {
+      try {
+        const c = await readConfig(f);
+        files[f] = c.hash;
+        texts[f] = c.exists ? c.text : null;
+      } catch (e) {
+        errors[f] = e as Error;
+        texts[f] = null;
+        // Not text we can read (a directory, not UTF-8, a dangling link): still compare bytes.
+        files[f] = await fsp.readFile(f).then(
+          (b) => 'bytes:' + createHash('sha256').update(b).digest('hex'),
+          () => `unreadable:${(e as { code?: string }).code ?? 'error'}`,
+        );
+      }
+    }
+    return { dir, files, texts, errors };
+  }
+
+  /** Record what the tool looks like now as known (after the agent's own writes, at start). */
+  setBaseline(tool: ToolId, snap: ToolSnapshot): void {
+    this.baselines.set(tool, snap);
+  }
+
+  /** Read the tool now, make that the baseline, and say whether it differs from the old one. */
+  async check(tool: ToolId): Promise<{ snap: ToolSnapshot; changed: boolean }> {
+    const snap = await this.snapshot(tool);
+    const base = this.baselines.get(tool);
+    this.baselines.set(tool, snap);
+    const changed = !base || !sameSnapshot(base, snap);
+    if (!changed) this.stats.unchanged++;
+    return { snap, changed };
+  }
+
+  /** The new snapshot when it differs from the baseline (and make it the baseline), else null. */
+  async changed(tool: ToolId): Promise<ToolSnapshot | null> {
+    const { snap, changed } = await this.check(tool);
+    return changed ? snap : null;
+  }
+
+  /** Forget the baseline, so the next check reports whatever is there. */
+  invalidate(tool: ToolId): void {
+    this.baselines.delete(tool);
+  }
+
+  /** inotify watches in use (directories chokidar watches), for diagnostics. */
+  watchedDirectories(): string[] {
+    return Object.keys(this.watcher?.getWatched() ?? {});
+  }
+
+  async close(): Promise<void> {
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
+
+export function sameSnapshot(a: ToolSnapshot, b: ToolSnapshot): boolean {
+  if (a.dir !== b.dir) return false;
+  const ka = Object.keys(a.files);
+  if (ka.length !== Object.keys(b.files).length) return false;
+  return ka.every((k) => a.files[k] === b.files[k]);
+}
