@@ -51,7 +51,8 @@ export function hashText(text: string): string {
   return 'sha256:' + createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a UTF-8 BOM in the text (the default would silently drop it on the next write).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? 'EUNKNOWN';
@@ -152,7 +153,9 @@ export async function writeConfig(file: Pick<ConfigFile, 'path' | 'realPath'>, t
     await handle.sync();
     await handle.close();
     handle = undefined;
+    testCrashPoint('before-rename');
     await compareAndSwap(file.path, target, opts.expectHash, tmp);
+    testCrashPoint('after-rename');
     await syncDir(dir);
   } catch (e) {
     if (handle) await handle.close().catch(() => {});
@@ -160,6 +163,20 @@ export async function writeConfig(file: Pick<ConfigFile, 'path' | 'realPath'>, t
     if (e instanceof ConfigIoError) throw e;
     throw fsError(file.path, e, 'write');
   }
+}
+
+/**
+ * TEST HOOK for the reliability suite (test/reliability*): with GWCTL_TEST_CRASH_AT=<point>[:<n>]
+ * the process kills itself with SIGKILL the n-th time (default 1st) a write reaches <point>:
+ * 'before-rename' (temp file written and synced, target untouched) or 'after-rename' (target
+ * replaced, directory not yet synced). Does nothing when the variable is unset.
+ */
+let testCrashHits = 0;
+function testCrashPoint(point: 'before-rename' | 'after-rename'): void {
+  const spec = process.env.GWCTL_TEST_CRASH_AT;
+  if (!spec) return;
+  const [at, nth] = spec.split(':');
+  if (at === point && ++testCrashHits >= Number(nth ?? 1)) process.kill(process.pid, 'SIGKILL');
 }
 
 async function compareAndSwap(path: string, target: string, expectHash: string | null, tmp: string): Promise<void> {
@@ -184,6 +201,11 @@ async function compareAndSwap(path: string, target: string, expectHash: string |
     return;
   }
   await fsp.rename(tmp, target);
+}
+
+/** Throws the error a write would, before anything is changed (read-only file, unwritable dir). */
+export async function checkWritable(file: Pick<ConfigFile, 'path' | 'realPath' | 'exists'>): Promise<void> {
+  await assertWritable(file.path, file.realPath, file.exists);
 }
 
 async function assertWritable(path: string, target: string, exists: boolean): Promise<void> {

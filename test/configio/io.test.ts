@@ -113,3 +113,17 @@ describe('copyBackup', () => {
     expect(statSync(p + '.bak').mode & 0o777).toBe(0o600);
   });
 });
+
+describe('byte fidelity', () => {
+  it('keeps a UTF-8 BOM through read, backup and write', async () => {
+    const p = join(h.home, 'settings.json');
+    const bom = '\ufeff{"a":1}\r\n';
+    writeFileSync(p, bom);
+    const f = await readConfig(p);
+    expect(f.text).toBe(bom);
+    await copyBackup(f, p + '.bak');
+    expect(readFileSync(p + '.bak')).toEqual(Buffer.from(bom, 'utf8'));
+    await writeConfig(f, f.text.replace('1', '2'), { expectHash: f.hash, mode: 0o600 });
+    expect(readFileSync(p).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+});
