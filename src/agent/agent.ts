@@ -149,6 +149,7 @@ export class Agent {
       // Only now: a second agent that was refused above must not touch the settings file.
       this.settings = new SettingsStore(this.paths.configDir);
       this.notify = this.opts.notify ?? makeNotifier(this.log, () => this.settings.current().notify);
+      await this.reconcile();
       const targets = this.targets();
       const s = this.settings.current();
       this.watcher = new ConfigWatcher(targets, {
@@ -181,6 +182,20 @@ export class Agent {
       this.server?.close();
       await this.watcher?.close();
       throw e;
+    }
+  }
+
+  /**
+   * A gwctl killed mid-takeover or mid-restore leaves a ledger entry that is not 'applied':
+   * finish it before watching (files put back where ours, key revoked or named in the log).
+   */
+  private async reconcile(): Promise<void> {
+    try {
+      for (const r of await this.engine(this.env).reconcile()) {
+        this.log.warn('finished a command a killed gwctl left half-done', { tool: r.id, status: r.status, notes: r.notes, error: r.error });
+      }
+    } catch (e) {
+      this.log.warn('could not reconcile the ledger', { error: (e as Error).message });
     }
   }
 

@@ -144,6 +144,7 @@ export async function writeConfig(file: Pick<ConfigFile, 'path' | 'realPath'>, t
   const target = file.realPath;
   const dir = dirname(target);
   await assertWritable(file.path, target, opts.expectHash !== null);
+  await removeStaleTemps(dir, basename(target));
   const tmp = join(dir, `.${basename(target)}.gwctl-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   let handle: fsp.FileHandle | undefined;
   try {
@@ -166,6 +167,35 @@ export async function writeConfig(file: Pick<ConfigFile, 'path' | 'realPath'>, t
 }
 
 /**
+ * Temp files of a gwctl that was killed between writing and renaming (`.<file>.gwctl-<pid>-….tmp`)
+ * are removed on the next write to that file, once their process is gone. They may hold a key.
+ */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.gwctl-`;
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    await fsp.rm(join(dir, name), { force: true }).catch(() => {});
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errCode(e) === 'EPERM';
+  }
+}
+
+/**
  * TEST HOOK for the reliability suite (test/reliability*): with GWCTL_TEST_CRASH_AT=<point>[:<n>]
  * the process kills itself with SIGKILL the n-th time (default 1st) a write reaches <point>:
  * 'before-rename' (temp file written and synced, target untouched) or 'after-rename' (target
@@ -180,16 +210,8 @@ function testCrashPoint(point: 'before-rename' | 'after-rename'): void {
 }
 
 async function compareAndSwap(path: string, target: string, expectHash: string | null, tmp: string): Promise<void> {
-  let current: string | null;
-  try {
-    current = hashText(utf8.decode(await fsp.readFile(target)));
-  } catch (e) {
-    if (errCode(e) === 'ENOENT') current = null;
-    else if (e instanceof TypeError) current = 'not-utf8';
-    else throw e;
-  }
-  if (current !== expectHash) throw new ConcurrentWriteError(path);
   if (expectHash === null) {
+    if (await fsp.lstat(target).then(() => true, () => false)) throw new ConcurrentWriteError(path);
     // Nothing may appear at the target between the check and the rename: link() fails if it exists.
     try {
       await fsp.link(tmp, target);
@@ -200,7 +222,49 @@ async function compareAndSwap(path: string, target: string, expectHash: string |
     await fsp.rm(tmp, { force: true });
     return;
   }
-  await fsp.rename(tmp, target);
+  let old: fsp.FileHandle;
+  try {
+    old = await fsp.open(target, 'r');
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') throw new ConcurrentWriteError(path);
+    throw e;
+  }
+  try {
+    const before = await old.stat();
+    let current: string;
+    try {
+      current = hashText(utf8.decode(await readAt(old, before.size)));
+    } catch {
+      current = 'not-utf8';
+    }
+    if (current !== expectHash) throw new ConcurrentWriteError(path);
+    await fsp.rename(tmp, target);
+    // A program that writes its config in place (open, truncate, write) may have written into
+    // the old file between the check and the rename: its write would be lost. The old file is
+    // still open here, so look, and put that write back rather than lose it.
+    const after = await old.stat();
+    // (Not ctime: the rename itself changes the old file's ctime when it unlinks it.)
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      const theirs = await readAt(old, after.size);
+      const back = `${tmp}.theirs`;
+      await fsp.writeFile(back, theirs, { mode: after.mode & 0o7777, flag: 'wx' });
+      await fsp.rename(back, target);
+      throw new ConcurrentWriteError(path);
+    }
+  } finally {
+    await old.close().catch(() => {});
+  }
+}
+
+async function readAt(h: fsp.FileHandle, size: number): Promise<Buffer> {
+  const buf = Buffer.alloc(size);
+  let off = 0;
+  while (off < size) {
+    const { bytesRead } = await h.read(buf, off, size - off, off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return buf.subarray(0, off);
 }
 
 /** Throws the error a write would, before anything is changed (read-only file, unwritable dir). */
@@ -210,9 +274,13 @@ export async function checkWritable(file: Pick<ConfigFile, 'path' | 'realPath' |
 
 async function assertWritable(path: string, target: string, exists: boolean): Promise<void> {
   if (exists) {
-    const readOnly = new ConfigIoError(path, 'READ_ONLY', 'is read-only; gwctl will not override that. Make it writable (chmod u+w) and run the command again');
-    // The owner's write bit is the user's intent, even for root (who could write anyway).
     const st = await fsp.stat(target).catch(() => null);
+    const me = process.getuid?.();
+    const foreign = st !== null && me !== undefined && st.uid !== me;
+    const readOnly = foreign
+      ? new ConfigIoError(path, 'READ_ONLY', `is not writable for you: it belongs to another user (uid ${st.uid}; you are uid ${me}), and gwctl will not write it: run gwctl as that user, or give the file back to yourself (sudo chown $(id -u) ${path})`)
+      : new ConfigIoError(path, 'READ_ONLY', 'is read-only; gwctl will not override that. Make it writable (chmod u+w) and run the command again');
+    // The owner's write bit is the user's intent, even for root (who could write anyway).
     if (st && (st.mode & 0o200) === 0) throw readOnly;
     try {
       await fsp.access(target, FS.W_OK);

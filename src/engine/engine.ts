@@ -39,6 +39,8 @@ export interface KeySource {
   acquire(tool: ToolId): Promise<{ key: string; ref: LedgerEntry['keyRef'] }>;
   /** Give a key back (revoke). Returns a note for the user when nothing could be revoked. */
   release(tool: ToolId, ref: LedgerEntry['keyRef']): Promise<string | undefined>;
+  /** The name a key minted for `tool` gets in the gateway (to name one gwctl could not record). */
+  keyName?(tool: ToolId): string;
 }
 
 export interface EngineOptions {
@@ -210,23 +212,49 @@ export class Engine {
     const gw = this.opts.gateway;
     const id = t.adapter.id;
     await this.ensureHealthy();
-    const { key, ref } = await this.opts.keys.acquire(id);
+    refuseEmptyJson(t);
+    // Before the first write of any kind: every file this tool may write must be writable.
+    for (const spec of t.specs) {
+      const f = t.files.get(spec.role);
+      if (spec.writable && f?.exists) await checkWritable(f);
+    }
+    const entry: LedgerEntry = {
+      tool: id,
+      state: 'minting',
+      takenOverAt: (this.opts.now?.() ?? new Date()).toISOString(),
+      gatewayRoot: gw.root,
+      providerId: gw.providerId,
+      keyHash: '',
+      keyRef: null,
+      files: [],
+    };
+    // Recorded before the key exists, so a crash while minting is named by the next command.
+    await this.ledger.update((l) => {
+      l.tools[id] = entry;
+    });
+    let acquired: { key: string; ref: LedgerEntry['keyRef'] };
+    try {
+      acquired = await this.opts.keys.acquire(id);
+    } catch (e) {
+      await this.ledger.update((l) => {
+        delete l.tools[id];
+      });
+      throw e;
+    }
+    const { key, ref } = acquired;
     let committed = false;
     try {
+      entry.state = 'applying';
+      entry.keyHash = hashValue(key);
+      entry.keyRef = ref;
+      await this.ledger.update((l) => {
+        l.tools[id] = entry;
+      });
       const edits = t.adapter.plan(t.texts, await this.target(t, key), t.ctx);
       const planned = this.applyPlan(t, edits);
-      // Fail before the first change (no ledger entry, no .bak) if any file cannot be written.
+      // Fail before the first file change (no .bak) if any file cannot be written.
       for (const p of planned) await checkWritable(p.file);
-      const entry: LedgerEntry = {
-        tool: id,
-        state: 'applying',
-        takenOverAt: (this.opts.now?.() ?? new Date()).toISOString(),
-        gatewayRoot: gw.root,
-        providerId: gw.providerId,
-        keyHash: hashValue(key),
-        keyRef: ref,
-        files: planned.map((p) => p.ledgerFile),
-      };
+      entry.files = planned.map((p) => p.ledgerFile);
       await this.ledger.update((l) => {
         l.tools[id] = entry;
       });
@@ -246,9 +274,6 @@ export class Engine {
         }
       } catch (e) {
         await this.rollback(written, planned);
-        await this.ledger.update((l) => {
-          delete l.tools[id];
-        });
         throw e;
       }
       await this.ledger.update((l) => {
@@ -259,8 +284,14 @@ export class Engine {
       return this.report(await this.load(id), { action: 'taken-over', ...(notes.length ? { notes } : {}) });
     } finally {
       if (!committed) {
-        // Never leave a minted key behind for a takeover that did not happen.
+        // Never leave a minted key behind for a takeover that did not happen; the ledger entry
+        // goes only once the key is revoked, so a crash in between is reconciled later.
         await this.opts.keys.release(id, ref).catch(() => undefined);
+        await this.ledger
+          .update((l) => {
+            if (l.tools[id]?.takenOverAt === entry.takenOverAt) delete l.tools[id];
+          })
+          .catch(() => undefined);
       }
     }
   }
@@ -398,6 +429,21 @@ export class Engine {
     return this.report(await this.load(id), { action: 'rotated', notes: [note ?? 'new key written; the old key was revoked'] });
   }
 
+  /**
+   * Finish what a killed gwctl left half-done: a takeover that stopped while minting or writing
+   * is undone (files put back where they are ours, key revoked or named), a restore that stopped
+   * before revoking revokes. Returns a report per tool that needed it.
+   */
+  async reconcile(): Promise<ToolReport[]> {
+    const ledger = await this.ledger.load();
+    const reports: ToolReport[] = [];
+    for (const [id, entry] of Object.entries(ledger.tools) as Array<[ToolId, LedgerEntry]>) {
+      if (entry.state === 'applied') continue;
+      reports.push(await this.restore(id));
+    }
+    return reports;
+  }
+
   async restore(id: ToolId): Promise<ToolReport> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -415,18 +461,31 @@ export class Engine {
     const entry = ledger.tools[id];
     const notes: string[] = [];
     if (!entry) return this.restoreWithoutLedger(t);
-    if (!t.detected) {
-      notes.push(`${t.dir} no longer exists; nothing to put back`);
-    } else {
-      for (const lf of entry.files) await this.restoreFile(t, entry, lf, notes);
+    if (entry.state === 'minting') {
+      // An earlier takeover stopped while creating its key: gwctl never learned which.
+      notes.push(`an interrupted takeover may have created the key ${this.opts.keys.keyName?.(id) ?? `for ${id}`} in the gateway without recording it; revoke it there if it exists`);
+    } else if (entry.state !== 'revoking') {
+      if (!t.detected) {
+        notes.push(`${t.dir} no longer exists; nothing to put back`);
+      } else {
+        for (const lf of entry.files) await this.restoreFile(t, entry, lf, notes);
+      }
+      // The files are back; the entry stays (as 'revoking') until the key is revoked.
+      await this.ledger.update((l: Ledger) => {
+        const cur = l.tools[id];
+        if (cur) {
+          cur.state = 'revoking';
+          cur.files = [];
+        }
+      });
+    }
+    if (revoke && entry.state !== 'minting') {
+      const note = await this.opts.keys.release(id, entry.keyRef);
+      if (note) notes.push(note);
     }
     await this.ledger.update((l: Ledger) => {
       delete l.tools[id];
     });
-    if (revoke) {
-      const note = await this.opts.keys.release(id, entry.keyRef);
-      if (note) notes.push(note);
-    }
     return this.report(await this.load(id), { action: 'restored', ...(notes.length ? { notes } : {}) });
   }
 
@@ -512,6 +571,19 @@ function mergeRecords(old: readonly SlotRecord[], fresh: readonly SlotRecord[]):
   });
   const freshKeys = new Set(fresh.map(key));
   return [...old.filter((r) => !freshKeys.has(key(r))), ...out];
+}
+
+/**
+ * A config that exists but has 0 bytes is what a tool rewriting it in place leaves for a moment
+ * (truncate, then write). For JSON that is never a valid config, so it is refused rather than
+ * taken as empty: a takeover on it would lose the tool's settings when its write lands.
+ */
+function refuseEmptyJson(t: LoadedTool): void {
+  for (const spec of t.specs) {
+    const f = t.files.get(spec.role);
+    if (!spec.writable || !f?.exists || f.text !== '' || (spec.format !== 'json' && spec.format !== 'jsonc')) continue;
+    throw new ConfigIoError(spec.path, 'EMPTY', 'is empty (0 bytes), which is not valid JSON: if the tool is writing it right now, run the command again; if it should be empty, delete it and run the command again');
+  }
 }
 
 function formatOf(t: LoadedTool, role: string) {

@@ -29,8 +29,12 @@ export interface LedgerFile {
 
 export interface LedgerEntry {
   tool: ToolId;
-  /** 'applying' while files are being written; 'applied' once all are. */
-  state: 'applying' | 'applied';
+  /**
+   * 'minting' while a key is being created (the key is not known yet: a crash here is named in
+   * the next command's output); 'applying' while files are being written; 'applied' once all
+   * are; 'revoking' after a restore put the files back, until the key is revoked.
+   */
+  state: 'minting' | 'applying' | 'applied' | 'revoking';
   takenOverAt: string;
   gatewayRoot: string;
   providerId: string;
@@ -79,7 +83,12 @@ export class LedgerStore {
 
   /** Read-modify-write under compare-and-swap; retried when another gwctl wrote in between. */
   async update(fn: (ledger: Ledger) => void): Promise<Ledger> {
-    await fsp.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    try {
+      await fsp.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+      throw new ConfigIoError(this.stateDir, code, `gwctl cannot create its state directory (${code}); it needs a writable home (check HOME, XDG_STATE_HOME and the disk) and nothing was written`);
+    }
     for (let attempt = 0; ; attempt++) {
       const file = await readConfig(this.path);
       const ledger = file.exists ? await this.load() : emptyLedger();

@@ -32,6 +32,7 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
   let out = text;
   const applied: AppliedEdit[] = [];
   for (const edit of edits) {
+    refuseNonContainerParent(editor.parse(out, file), edit, file);
     const before = editor.get(out, edit.path, file);
     const createdParent = before === undefined ? firstMissingPrefix(out, edit.path, (p) => editor.get(out, p, file)) : undefined;
     applied.push(createdParent ? { edit, before, createdParent } : { edit, before });
@@ -47,6 +48,27 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
   return { text: out, applied };
 }
 
+/**
+ * An edit below a value that is not an object/array (e.g. `"env": "x"` when we set
+ * `env.ANTHROPIC_BASE_URL`) would replace the user's value with a container, and no restore could
+ * give it back: refuse instead.
+ */
+function refuseNonContainerParent(doc: JsonValue, edit: Edit, file: string): void {
+  if (edit.value === undefined) return; // deleting below a scalar is a no-op, not a loss
+  let cur: unknown = doc;
+  for (let i = 0; i < edit.path.length - 1; i++) {
+    cur = getIn(cur, [edit.path[i]!]);
+    if (cur === undefined) return;
+    const container = typeof edit.path[i + 1] === 'string' ? isObject(cur) : Array.isArray(cur);
+    if (!container) {
+      const what = cur === null ? 'null' : Array.isArray(cur) ? 'a list' : isObject(cur) ? 'an object' : `a ${typeof cur}`;
+      throw new ConfigFormatError(file, `${formatPath(edit.path.slice(0, i + 1))} is ${what}, where gwctl needs to add ${formatPath(edit.path)}; nothing was written`, {
+        fix: `make ${formatPath(edit.path.slice(0, i + 1))} ${typeof edit.path[i + 1] === 'string' ? 'an object ({})' : 'a list ([])'} or remove it, and run the command again`,
+      });
+    }
+  }
+}
+
 function firstMissingPrefix(
   _text: string,
   path: SlotPath,
@@ -60,7 +82,14 @@ function firstMissingPrefix(
 }
 
 function verify(actual: unknown, expected: unknown, file: string, edits: readonly Edit[]): void {
-  if (deepEqual(actual, expected)) return;
+  let same: boolean;
+  try {
+    same = deepEqual(actual, expected);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ConfigFormatError(file, 'is nested too deeply to check an edit safely, so nothing was written', { fix: 'flatten the deeply nested value by hand and run the command again' });
+    throw e;
+  }
+  if (same) return;
   const paths = edits.map((e) => formatPath(e.path)).join(', ');
   throw new ConfigFormatError(
     file,

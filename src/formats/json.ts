@@ -447,7 +447,35 @@ function requirePath(path: SlotPath, file: string): void {
   if (path.length === 0) throw new ConfigFormatError(file, 'an edit needs a non-empty path', { fix: 'this is a bug in gwctl: please report it' });
 }
 
+/**
+ * A document nested thousands of levels deep overflows the stack of a recursive walk: report it
+ * as a format error naming the file (no real config comes near; nothing is written).
+ */
+function guardDepth(editor: FormatEditor): FormatEditor {
+  const guard =
+    <A extends unknown[], R>(fn: (...a: A) => R, fileArg: (a: A) => string) =>
+    (...a: A): R => {
+      try {
+        return fn(...a);
+      } catch (e) {
+        if (e instanceof RangeError) throw new ConfigFormatError(fileArg(a), 'is nested too deeply to read safely', { fix: 'flatten the deeply nested value by hand and run the command again' });
+        throw e;
+      }
+    };
+  return {
+    format: editor.format,
+    parse: guard(editor.parse, (a) => a[1]),
+    get: guard(editor.get, (a) => a[2]),
+    set: guard(editor.set, (a) => a[3]),
+    delete: guard(editor.delete, (a) => a[2]),
+  };
+}
+
 function makeEditor(format: Format): FormatEditor {
+  return guardDepth(makeRawEditor(format));
+}
+
+function makeRawEditor(format: Format): FormatEditor {
   const strict = format === 'json';
   return {
     format,

@@ -198,6 +198,10 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
       return minted;
     },
 
+    keyName(tool: ToolId) {
+      return kind.keys ? `'${keyName(tool, d.hostname, kind.keys.maxName)}'` : `(the configured ${kind.label} key)`;
+    },
+
     async release(_tool: ToolId, ref: LedgerEntry['keyRef']) {
       const named = ref?.alias ?? ref?.id;
       if (!ref || !named) {

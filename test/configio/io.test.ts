@@ -127,3 +127,17 @@ describe('byte fidelity', () => {
     expect(readFileSync(p).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });
 });
+
+describe('temp files of a killed gwctl', () => {
+  it('are removed on the next write once their process is gone; a live process keeps its own', async () => {
+    const p = join(h.home, 'settings.json');
+    writeFileSync(p, '{}');
+    const dead = join(h.home, '.settings.json.gwctl-2147483646-0a1b2c3d.tmp'); // no such pid
+    const live = join(h.home, `.settings.json.gwctl-1-0a1b2c3d.tmp`); // pid 1 is always alive
+    const other = join(h.home, '.other.json.gwctl-2147483646-0a1b2c3d.tmp');
+    for (const f of [dead, live, other]) writeFileSync(f, '{"key":"sk-half-written"}');
+    const f = await readConfig(p);
+    await writeConfig(f, '{"a":1}', { expectHash: f.hash, mode: 0o600 });
+    expect(readdirSync(h.home).sort()).toEqual(['.other.json.gwctl-2147483646-0a1b2c3d.tmp', '.settings.json.gwctl-1-0a1b2c3d.tmp', 'settings.json']);
+  });
+});
