@@ -157,7 +157,9 @@ describe('real clients: takeover → model request → restore', () => {
 
       const sb = makeSandbox(c.tool);
       const gw = await startRecorder();
-      const key = `sk-gwctl-test-${randomBytes(12).toString('hex')}`;
+      // A LiteLLM-style gateway: gwctl mints a key for this tool (MANUAL: a key written by hand).
+      let key = `sk-gwctl-test-${randomBytes(12).toString('hex')}`;
+      const admin = { url: gw.url, adminKey: gw.masterKey };
       let agentNote = '';
       try {
         const s0: Snapshot = snapshot(sb.home);
@@ -167,8 +169,13 @@ describe('real clients: takeover → model request → restore', () => {
         if (MANUAL) {
           configPath = manualTakeover(c.tool, sb.home, gw.url, key);
         } else {
-          const t = await gwctl(sb, ['takeover', c.tool], { url: gw.url, key });
+          const t = await gwctl(sb, ['takeover', c.tool], admin);
+          expect(gw.minted.size, 'gwctl minted one key for the tool').toBe(1);
+          const [alias, minted] = [...gw.minted.entries()][0]!;
+          expect(alias).toMatch(new RegExp(`^gwctl-${c.tool}-`));
+          key = minted;
           expectGwctlOk(t, `gwctl takeover ${c.tool}`, key);
+          expectGwctlOk(t, `gwctl takeover ${c.tool}`, gw.masterKey);
           const tools = toolsOf(t);
           expect(tools).toHaveLength(1);
           const tool = tools[0] as ToolJson;
@@ -176,10 +183,10 @@ describe('real clients: takeover → model request → restore', () => {
           expect(typeof tool.configPath).toBe('string');
           expect(tool.address, 'takeover reports the address the tool now uses').toMatch(new RegExp(`^${gw.url.replaceAll('.', '\\.')}(/|$)`));
           configPath = tool.configPath as string;
-          expect(gw.requests.some((r) => r.method === 'GET' && r.path === '/'), 'gwctl checked the gateway\'s health').toBe(true);
+          expect(gw.requests.some((r) => r.method === 'GET' && r.path === '/health/liveliness'), 'gwctl checked the gateway\'s health').toBe(true);
           if (c.listsModels) expect(gw.requests.some((r) => r.method === 'GET' && r.path === '/v1/models'), 'gwctl asked the gateway for its models').toBe(true);
 
-          const st = await gwctl(sb, ['status', c.tool], { url: gw.url, key });
+          const st = await gwctl(sb, ['status', c.tool], admin);
           expectGwctlOk(st, `gwctl status ${c.tool}`, key);
           expect(toolsOf(st)[0]).toMatchObject({ id: c.tool, status: 'taken-over' });
         }
@@ -226,8 +233,11 @@ describe('real clients: takeover → model request → restore', () => {
           row.result = 'ok (manual takeover, no restore)';
           return;
         }
-        const rs = await gwctl(sb, ['restore', c.tool], { url: gw.url, key });
+        const rs = await gwctl(sb, ['restore', c.tool], admin);
         expectGwctlOk(rs, `gwctl restore ${c.tool}`, key);
+        expect(gw.revoked.length, 'restore revoked the key gwctl minted for the tool').toBe(1);
+        expect(gw.revoked[0]).toMatch(new RegExp(`^gwctl-${c.tool}-`));
+        expect(gw.minted.size, 'no minted key is left live at the gateway').toBe(0);
         const restored = toolsOf(rs)[0];
         expect(restored?.id).toBe(c.tool);
         expect(restored?.status).not.toBe('taken-over');
@@ -264,7 +274,7 @@ describe('real clients: takeover → model request → restore', () => {
           expect(text(s3, f)?.includes(key), `gwctl's own ${f} holds the virtual key`).toBe(false);
         }
         // The agent (takeover started it) lets the restored files be, also when it shuts down.
-        agentNote = await stopAgent(sb, { url: gw.url, key });
+        agentNote = await stopAgent(sb, admin);
         const s4 = snapshot(sb.home);
         expect(changedFiles(s3, s4).filter((f) => !isGwctlOwn(f)), 'files changed after restore, while the agent stopped').toEqual([]);
         const notes = [
@@ -276,7 +286,7 @@ describe('real clients: takeover → model request → restore', () => {
         row.result = `FAIL: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 100) ?? ''}`;
         throw e;
       } finally {
-        if (!MANUAL && !agentNote) agentNote = await stopAgent(sb, { url: gw.url, key }).catch((e: Error) => `agent stop failed: ${e.message}`);
+        if (!MANUAL && !agentNote) agentNote = await stopAgent(sb, admin).catch((e: Error) => `agent stop failed: ${e.message}`);
         if (DEBUG) console.log(`${c.tool}: ${agentNote}`);
         await gw.close();
         sb.cleanup();

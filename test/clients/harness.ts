@@ -130,8 +130,11 @@ export interface GwctlResult extends RunResult {
 }
 
 /** `node bin/gwctl.js <args> --json` against the sandbox. */
-export async function gwctl(sb: Sandbox, args: readonly string[], gateway: { url: string; key: string }): Promise<GwctlResult> {
-  const env = { ...sb.env, GWCTL_GATEWAY_URL: gateway.url, GWCTL_GATEWAY_KEY: gateway.key };
+/** `adminKey`: a LiteLLM gateway where gwctl mints a key per tool; else `key` for every tool. */
+export async function gwctl(sb: Sandbox, args: readonly string[], gateway: { url: string; key?: string; adminKey?: string }): Promise<GwctlResult> {
+  const env = gateway.adminKey
+    ? { ...sb.env, GWCTL_GATEWAY_URL: gateway.url, GWCTL_GATEWAY_KIND: 'litellm', GWCTL_GATEWAY_ADMIN_KEY: gateway.adminKey }
+    : { ...sb.env, GWCTL_GATEWAY_URL: gateway.url, GWCTL_GATEWAY_KEY: gateway.key ?? '' };
   const r = await run(process.execPath, [GWCTL_BIN, ...args, '--json'], { cwd: sb.project, env, timeoutMs: 60_000 });
   let parsed: unknown = null;
   try { parsed = JSON.parse(r.stdout); } catch { /* asserted by the caller */ }
@@ -152,7 +155,7 @@ function alive(pid: number): boolean {
  * start one when none runs). `gwctl agent stop`, then waits for its pid to vanish; SIGKILLs that
  * pid (which the test started) only if it outlives the stop. Returns what happened, for the log.
  */
-export async function stopAgent(sb: Sandbox, gateway: { url: string; key: string }): Promise<string> {
+export async function stopAgent(sb: Sandbox, gateway: { url: string; key?: string; adminKey?: string }): Promise<string> {
   const st = await gwctl(sb, ['agent', 'status'], gateway);
   const pid = (st.json as { running?: boolean; pid?: number } | null)?.pid;
   if (typeof pid !== 'number') return 'no agent';

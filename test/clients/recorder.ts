@@ -27,6 +27,12 @@ export interface Recorder {
   url: string;
   port: number;
   requests: RecordedRequest[];
+  /** LiteLLM-style virtual keys minted through POST /key/generate, by alias (GATEWAYS.md). */
+  minted: Map<string, string>;
+  /** Aliases revoked through POST /key/delete {key_aliases}. */
+  revoked: string[];
+  /** The master key /key/generate and /key/delete require (Bearer). */
+  masterKey: string;
   /** Requests a model answered (as opposed to health, model list, 404s). */
   modelRequests(): RecordedRequest[];
   close(): Promise<void>;
@@ -134,6 +140,9 @@ function answerGemini(res: ServerResponse, model: string, stream: boolean, wants
 
 export async function startRecorder(): Promise<Recorder> {
   const requests: RecordedRequest[] = [];
+  const minted = new Map<string, string>();
+  const revoked: string[] = [];
+  const masterKey = `sk-master-${Math.random().toString(36).slice(2, 12)}`;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -159,6 +168,23 @@ export async function startRecorder(): Promise<Recorder> {
       requests.push(rec);
       const bare = path.split('?')[0] ?? '';
       if (method === 'GET' && bare === '/') return json(res, 200, { status: 'ok' });
+      // LiteLLM's health and key API, as GATEWAYS.md documents it, so gwctl mints a key per tool.
+      if (method === 'GET' && bare === '/health/liveliness') return json(res, 200, "I'm alive!");
+      if (method === 'GET' && bare === '/health/readiness') return json(res, 200, { status: 'healthy', db: 'connected' });
+      if (method === 'POST' && (bare === '/key/generate' || bare === '/key/delete')) {
+        if (rec.authorization !== `Bearer ${masterKey}`) return json(res, 401, { error: { message: 'Authentication Error' } });
+        const req = JSON.parse(body.toString('utf8') || '{}') as { key_alias?: string; key_aliases?: string[] };
+        if (bare === '/key/generate') {
+          const alias = req.key_alias ?? `key-${minted.size + 1}`;
+          if (minted.has(alias)) return json(res, 400, { error: { message: `Key with alias ${alias} already exists` } });
+          const key = `sk-minted-${Math.random().toString(36).slice(2, 14)}`;
+          minted.set(alias, key);
+          return json(res, 200, { key, key_alias: alias, token: `hash-${alias}` });
+        }
+        const gone = (req.key_aliases ?? []).filter((a) => minted.delete(a));
+        revoked.push(...gone);
+        return json(res, 200, { deleted_keys: gone });
+      }
       if (method === 'GET' && bare === '/v1/models') {
         return json(res, 200, { object: 'list', data: GATEWAY_MODELS.map((id) => ({ id, object: 'model' })) });
       }
@@ -180,6 +206,9 @@ export async function startRecorder(): Promise<Recorder> {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    minted,
+    revoked,
+    masterKey,
     modelRequests: () => requests.filter((r) => protocolOf(r.method, r.path) !== null),
     close: () => new Promise<void>((done) => {
       server.close(() => done());
