@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
 import { STATUS_LABEL, TOOL_IDS, type Status, type ToolId } from '../adapters/types.ts';
 import { ConfigIoError } from '../configio/io.ts';
-import { Engine, type ToolReport } from '../engine/engine.ts';
+import { Engine, reportFromTexts, type ToolReport } from '../engine/engine.ts';
 import { LedgerStore } from '../engine/ledger.ts';
 import { ConfigFormatError } from '../formats/slot.ts';
 import { resolveGateway } from '../gateway/index.ts';
@@ -293,20 +293,16 @@ export class Agent {
     const adapter = adapterFor(tool);
     const ctx = { home: this.home, env: this.env };
     const loc = adapter.locate(ctx);
-    const writable = loc.files.filter((f) => f.writable);
-    const existing = snap.dir ? writable.find((f) => snap.texts[f.path] != null) : undefined;
-    const configPath = (existing ?? writable[0] ?? loc.files[0])?.path ?? loc.dir;
-    const report: ToolReport = { id: tool, name: adapter.name, status: 'not-detected', configPath, address: null };
-    if (!snap.dir) return report;
-    for (const f of loc.files) {
-      const err = snap.errors[f.path];
-      if (err) throw err;
-    }
     const texts: Record<string, string | null> = {};
-    for (const f of loc.files) texts[f.role] = snap.texts[f.path] ?? null;
+    for (const f of loc.files) texts[f.role] = snap.dir ? (snap.texts[f.path] ?? null) : null;
+    if (snap.dir) {
+      for (const f of loc.files) {
+        const err = snap.errors[f.path];
+        if (err) throw err;
+      }
+    }
     const { settings } = resolveGateway(readSettings(this.paths.configDir).gateway, this.env, { configDir: this.paths.configDir });
-    const ins = adapter.inspect(texts, settings, ctx);
-    return { ...report, status: ins.status, address: ins.address ?? null, ...(ins.detail ? { detail: ins.detail } : {}) };
+    return reportFromTexts(adapter, ctx, settings, snap.dir, texts);
   }
 
   /** After the agent wrote a tool's files: what is there now is known, so its events are dropped. */

@@ -113,9 +113,7 @@ export class Engine {
   }
 
   private primaryPath(t: LoadedTool): string {
-    const writable = t.specs.filter((s) => s.writable);
-    const existing = writable.find((s) => t.files.get(s.role)?.exists);
-    return (existing ?? writable[0] ?? t.specs[0])?.path ?? t.dir;
+    return configPathOf(t.specs, t.dir, t.texts);
   }
 
   private inspect(t: LoadedTool): Inspection {
@@ -123,14 +121,7 @@ export class Engine {
   }
 
   private report(t: LoadedTool, extra: Partial<ToolReport> = {}): ToolReport {
-    const base: ToolReport = { id: t.adapter.id, name: t.adapter.name, status: 'not-detected', configPath: this.primaryPath(t), address: null };
-    if (t.detected) {
-      const ins = this.inspect(t);
-      base.status = ins.status;
-      base.address = ins.address ?? null;
-      if (ins.detail) base.detail = ins.detail;
-    }
-    return { ...base, ...extra };
+    return { ...reportFromTexts(t.adapter, t.ctx, this.opts.gateway, t.detected, t.texts), ...extra };
   }
 
   async status(id: ToolId): Promise<ToolReport> {
@@ -557,6 +548,25 @@ export class Engine {
   }
 }
 
+/** The file a tool's status names: its first writable file that exists, else the first it would create. */
+function configPathOf(specs: readonly FileSpec[], dir: string, texts: FileTexts): string {
+  const writable = specs.filter((s) => s.writable);
+  const existing = writable.find((s) => texts[s.role] != null);
+  return (existing ?? writable[0] ?? specs[0])?.path ?? dir;
+}
+
+/**
+ * A tool's report from its files' texts (`null`: missing). Pure: the engine uses it on what it
+ * just read, the agent on exactly the bytes its watcher hashed.
+ */
+export function reportFromTexts(adapter: ToolAdapter, ctx: AdapterEnv, gw: GatewayIdentity, detected: boolean, texts: FileTexts): ToolReport {
+  const loc = adapter.locate(ctx);
+  const report: ToolReport = { id: adapter.id, name: adapter.name, status: 'not-detected', configPath: configPathOf(loc.files, loc.dir, texts), address: null };
+  if (!detected) return report;
+  const ins = adapter.inspect(texts, gw, ctx);
+  return { ...report, status: ins.status, address: ins.address ?? null, ...(ins.detail ? { detail: ins.detail } : {}) };
+}
+
 /** New records for a rotation, keeping what the first takeover found before each slot. */
 function mergeRecords(old: readonly SlotRecord[], fresh: readonly SlotRecord[]): SlotRecord[] {
   const key = (r: SlotRecord) => JSON.stringify(r.path);
@@ -592,6 +602,10 @@ function formatOf(t: LoadedTool, role: string) {
   return spec.format;
 }
 
+/**
+ * A file the takeover created may be deleted again when restore leaves nothing in it. A comment
+ * (`#`, `//`, `/*`) means someone wrote there since: keep the file.
+ */
 function isEmptyDocument(text: string, format: FileSpec['format'], file: string): boolean {
   if (text.replace(/^\uFEFF/, '').trim() === '') return true;
   try {

@@ -34,7 +34,7 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
   for (const edit of edits) {
     refuseNonContainerParent(editor.parse(out, file), edit, file);
     const before = editor.get(out, edit.path, file);
-    const createdParent = before === undefined ? firstMissingPrefix(out, edit.path, (p) => editor.get(out, p, file)) : undefined;
+    const createdParent = before === undefined ? firstMissingPrefix(edit.path, (p) => editor.get(out, p, file)) : undefined;
     applied.push(createdParent ? { edit, before, createdParent } : { edit, before });
     if (edit.value === undefined) {
       out = editor.delete(out, edit.path, file);
@@ -70,7 +70,6 @@ function refuseNonContainerParent(doc: JsonValue, edit: Edit, file: string): voi
 }
 
 function firstMissingPrefix(
-  _text: string,
   path: SlotPath,
   get: (p: SlotPath) => JsonValue | undefined,
 ): SlotPath | undefined {

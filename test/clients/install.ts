@@ -85,7 +85,7 @@ export async function installClient(client: Client): Promise<Installed> {
     '--cache', NPM_CACHE, '--loglevel=error', `${client.pkg}@${client.version}`];
   const started = performance.now();
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done) => {
-    const child = spawn('npm', args, { cwd: prefix, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', args, { cwd: prefix, env: installEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -116,4 +116,23 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     }
   }
   process.exitCode = failed ? 1 : 0;
+}
+
+/**
+ * npm runs the clients' install scripts: give them a throw-away HOME and XDG dirs so nothing
+ * lands in the real home directory. npm still reads the caller's own .npmrc (settings only).
+ */
+function installEnv(): NodeJS.ProcessEnv {
+  const home = join(REPO_ROOT, '.cache', 'install-home');
+  mkdirSync(home, { recursive: true });
+  const userconfig = process.env.npm_config_userconfig ?? (process.env.HOME ? join(process.env.HOME, '.npmrc') : undefined);
+  return {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_STATE_HOME: join(home, '.local', 'state'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    ...(userconfig ? { npm_config_userconfig: userconfig } : {}),
+  };
 }

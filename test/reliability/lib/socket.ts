@@ -7,7 +7,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { AgentConnection, probeAgent } from '../../../src/ipc/client.ts';
 import { socketLocation, type SocketLocation } from '../../../src/ipc/schema.ts';
 import { startGateway, type FakeGateway } from '../../helpers/gateway.ts';
