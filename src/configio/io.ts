@@ -9,7 +9,7 @@
  *   appear in errors.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as FS, promises as fsp } from 'node:fs';
+import { closeSync, constants as FS, fstatSync, lstatSync, openSync, promises as fsp, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export class ConfigIoError extends Error {
@@ -59,22 +59,22 @@ function errCode(e: unknown): string {
 }
 
 /** Resolve symlinks; a dangling link is an error, a missing plain file is fine. */
-async function resolveTarget(path: string): Promise<{ realPath: string; symlink: boolean }> {
+function resolveTarget(path: string): { realPath: string; symlink: boolean } {
   let st;
   try {
-    st = await fsp.lstat(path);
+    st = lstatSync(path);
   } catch (e) {
     if (errCode(e) === 'ENOENT') return { realPath: path, symlink: false };
     throw fsError(path, e, 'read');
   }
   if (!st.isSymbolicLink()) return { realPath: path, symlink: false };
   try {
-    return { realPath: await fsp.realpath(path), symlink: true };
+    return { realPath: realpathSync(path), symlink: true };
   } catch (e) {
     if (errCode(e) === 'ENOENT' || errCode(e) === 'ELOOP') {
       let target = '?';
       try {
-        target = await fsp.readlink(path);
+        target = readlinkSync(path);
       } catch {
         /* keep '?' */
       }
@@ -104,21 +104,39 @@ function fsError(file: string, e: unknown, verb: 'read' | 'write'): ConfigIoErro
 }
 
 export async function readConfig(path: string): Promise<ConfigFile> {
-  const { realPath, symlink } = await resolveTarget(path);
-  let st;
+  return readConfigSync(path);
+}
+
+/**
+ * readConfig's work, done with synchronous calls on one descriptor: a tool's config is a few KiB
+ * on a local disk, and six thread-pool round trips per file (lstat, stat, open, fstat, read,
+ * close) made a nine-tool status take 2-7 ms instead of well under one. Opening with O_NONBLOCK
+ * means a FIFO in the file's place is reported, not waited on; fstat on the open descriptor
+ * means what was checked is what is read.
+ */
+function readConfigSync(path: string): ConfigFile {
+  const { realPath, symlink } = resolveTarget(path);
+  let fd: number;
   try {
-    st = await fsp.stat(realPath);
+    fd = openSync(realPath, FS.O_RDONLY | FS.O_NONBLOCK);
   } catch (e) {
     if (errCode(e) === 'ENOENT') return { path, realPath, exists: false, text: '', hash: null, mode: null, symlink };
     throw fsError(path, e, 'read');
   }
-  if (st.isDirectory()) throw fsError(path, Object.assign(new Error(), { code: 'EISDIR' }), 'read');
-  if (!st.isFile()) throw new ConfigIoError(path, 'NOT_A_FILE', 'is not a regular file; move it away and run the command again');
   let bytes: Buffer;
+  let mode: number;
   try {
-    bytes = await fsp.readFile(realPath);
-  } catch (e) {
-    throw fsError(path, e, 'read');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw fsError(path, Object.assign(new Error(), { code: 'EISDIR' }), 'read');
+    if (!st.isFile()) throw new ConfigIoError(path, 'NOT_A_FILE', 'is not a regular file; move it away and run the command again');
+    mode = st.mode & 0o7777;
+    try {
+      bytes = readFileSync(fd);
+    } catch (e) {
+      throw fsError(path, e, 'read');
+    }
+  } finally {
+    closeSync(fd);
   }
   let text: string;
   try {
@@ -126,7 +144,7 @@ export async function readConfig(path: string): Promise<ConfigFile> {
   } catch {
     throw new ConfigIoError(path, 'NOT_UTF8', 'is not valid UTF-8 text; fix its encoding (or restore it from its .bak copy) and run the command again');
   }
-  return { path, realPath, exists: true, text, hash: hashText(text), mode: st.mode & 0o7777, symlink };
+  return { path, realPath, exists: true, text, hash: hashText(text), mode, symlink };
 }
 
 export interface WriteOptions {
@@ -337,7 +355,7 @@ export async function copyBackup(src: ConfigFile, dest: string): Promise<void> {
 
 export async function dirExists(path: string): Promise<boolean> {
   try {
-    return (await fsp.stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }

@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, readdirSync, lstatSync, statSync, symlinkSync, writeFileSync, readlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrentWriteError, ConfigIoError, copyBackup, hashText, readConfig, writeConfig } from '../../src/configio/io.ts';
@@ -24,6 +25,26 @@ describe('readConfig', () => {
     const p = join(h.home, 'settings.json');
     mkdirSync(p);
     await expect(readConfig(p)).rejects.toThrow(/settings\.json: is a directory.*move the directory away/);
+  });
+
+  it('a FIFO where the file should be is refused at once, not waited on (also behind a symlink)', () => {
+    const p = join(h.home, 'settings.json');
+    execFileSync('mkfifo', [p]);
+    symlinkSync(p, join(h.home, 'linked.json'));
+    // In a child with a deadline: no writer ever opens the FIFO, so a blocking open would hang
+    // the reading process for good (a synchronous hang that no test timeout can interrupt).
+    const io = new URL('../../src/configio/io.ts', import.meta.url).pathname;
+    const script = `import { readConfig } from ${JSON.stringify(io)};
+for (const f of ['settings.json', 'linked.json']) {
+  const e = await readConfig(${JSON.stringify(h.home)} + '/' + f).then(() => null, (err) => err);
+  console.log(e?.code, e?.message);
+}`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000, encoding: 'utf8' });
+    expect(r.signal).toBeNull();
+    expect(r.stdout.trim().split('\n')).toEqual([
+      `NOT_A_FILE ${p}: is not a regular file; move it away and run the command again`,
+      `NOT_A_FILE ${join(h.home, 'linked.json')}: is not a regular file; move it away and run the command again`,
+    ]);
   });
 
   it('a dangling symlink is a clear error naming the link and its target', async () => {
