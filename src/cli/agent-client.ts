@@ -5,7 +5,6 @@
  * Light on purpose: this is on the `gwctl status` path, so it loads no chokidar, pino, conf or
  * notifier, and not node-ipc's full module (see ipc/client.ts).
  */
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ToolId } from '../adapters/types.ts';
@@ -14,6 +13,10 @@ import type { ToolReport } from '../engine/engine.ts';
 import { AgentConnection, AgentRequestError, AgentUnavailableError, incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
 import { socketLocation, type Command, type HelloResult, type SocketLocation } from '../ipc/schema.ts';
 import type { Io } from './main.ts';
+
+// Not `import … from 'node:fs'`: see ipc/client.ts (an ES import of node:fs loads fs.promises
+// and a dozen internal modules with it).
+const { closeSync, mkdirSync, openSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 /** bin/gwctl.js, from src/cli/ and from dist/cli/ alike. */
 export const GWCTL_BIN = fileURLToPath(new URL('../../bin/gwctl.js', import.meta.url));

@@ -2,13 +2,14 @@
  * `gwctl`: parse arguments, run the engine, print a table or `--json`. Thin on purpose.
  * Exit codes: 0 every requested action succeeded; 1 something failed or was refused; 2 usage.
  */
-import { homedir } from 'node:os';
 import { TOOL_IDS, STATUS_LABEL, type ToolId } from '../adapters/types.ts';
 import { gwctlPaths, homeFrom } from '../agent/paths.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
 import { redact } from '../gateway/http.ts';
 import type { Command } from '../ipc/schema.ts';
 import { routeCommand } from './agent-client.ts';
+
+const { homedir } = process.getBuiltinModule('node:os'); // not an ES import: see ipc/client.ts
 
 // The engine, adapters, format editors and gateway kinds are loaded only when the command runs
 // in-process: through the agent, `gwctl status` costs little more than starting Node.

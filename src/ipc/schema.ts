@@ -3,7 +3,8 @@
  *
  * Wire: node-ipc's frame format (`JSON.stringify({type, data}) + '\f'`) with the `assured`
  * profile: only the three envelope types below are accepted, frames are capped at
- * {@link MAX_FRAME_BYTES}. Requests carry an id; the response echoes it. After `subscribe`, the
+ * {@link MAX_FRAME_BYTES}. The agent reads and writes frames with node-ipc; the client with
+ * {@link encodeFrame}/{@link readFrames} below, which follow the same rules. Requests carry an id; the response echoes it. After `subscribe`, the
  * agent streams `gwctl.event` frames on the same connection.
  *
  * Keep this module free of imports that cost start-up time: the `gwctl status` path loads it.
@@ -43,6 +44,76 @@ export function wireConfig() {
     messageTimeout: FRAME_TIMEOUT_MS,
     allowReservedEvents: false,
   };
+}
+
+/** A frame that breaks the wire rules (too large, not JSON, a type off the allow-list). */
+export class WireError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'WireError';
+    this.code = code;
+  }
+}
+
+const ALLOWED = new Set(ALLOWED_WIRE_TYPES);
+
+function checkFrameSize(frame: string): void {
+  // A UTF-8 byte is at most one UTF-16 unit: only a long frame needs counting.
+  if (frame.length > MAX_FRAME_BYTES / 3 && Buffer.byteLength(frame) > MAX_FRAME_BYTES) {
+    throw new WireError('ERR_IPC_FRAME_TOO_LARGE', 'message exceeds maxMessageSize');
+  }
+}
+
+function checkType(type: unknown): void {
+  if (typeof type !== 'string' || !ALLOWED.has(type)) throw new WireError('ERR_IPC_EVENT_NOT_ALLOWED', 'event type is not in allowedEvents');
+}
+
+/**
+ * One frame as node-ipc's `assured` parser writes it: `JSON.stringify({type, data})` and the
+ * delimiter (JSON escapes a form feed inside strings, so it never occurs inside a frame).
+ *
+ * The agent's server reads with node-ipc itself; the `gwctl` client uses this and
+ * {@link readFrames} instead of importing node-ipc's parser, whose package resolution and two
+ * modules were about 2 ms of `gwctl status`. test/ipc/wire.test.ts checks that both agree,
+ * frame for frame and error for error.
+ */
+export function encodeFrame(type: string, data: unknown): string {
+  checkType(type);
+  const frame = JSON.stringify({ type, data });
+  checkFrameSize(frame);
+  return frame + FRAME_DELIMITER;
+}
+
+/**
+ * Split `buffer + chunk` into frames and hand each to `receive`; returns the incomplete rest
+ * to pass back as `buffer` next time. The same checks as node-ipc's AssuredParser.read: size
+ * of every frame and of the rest, JSON, an object with an allowed `type`. Throws WireError.
+ */
+export function readFrames(buffer: string, chunk: string, receive: (message: { type: string; data: unknown }) => void): string {
+  const combined = buffer ? buffer + chunk : chunk;
+  let start = 0;
+  let end = combined.indexOf(FRAME_DELIMITER);
+  while (end !== -1) {
+    const frame = combined.slice(start, end);
+    checkFrameSize(frame);
+    let message: unknown;
+    try {
+      message = JSON.parse(frame);
+    } catch {
+      throw new WireError('ERR_IPC_INVALID_JSON', 'received message is not valid JSON');
+    }
+    if (!message || typeof message !== 'object' || Array.isArray(message)) {
+      throw new WireError('ERR_IPC_INVALID_MESSAGE', 'received message must be a JSON object');
+    }
+    checkType((message as { type?: unknown }).type);
+    receive(message as { type: string; data: unknown });
+    start = end + FRAME_DELIMITER.length;
+    end = combined.indexOf(FRAME_DELIMITER, start);
+  }
+  const rest = start === 0 ? combined : combined.slice(start);
+  checkFrameSize(rest);
+  return rest;
 }
 
 // ---- requests ------------------------------------------------------------------------------

@@ -369,20 +369,26 @@ describe('settings', () => {
 });
 
 describe('gwctl through the agent', () => {
-  it('the status path loads no chokidar, pino, conf, notifier, or all of node-ipc', async () => {
+  it('the status path loads no chokidar, pino, conf, notifier, node-ipc, or fs.promises', async () => {
     await agent();
     const hook = join(h.home, 'hook.mjs');
-    writeFileSync(hook, `import { registerHooks } from 'node:module';
+    writeFileSync(hook, `const { registerHooks } = process.getBuiltinModule('node:module');
 const seen = [];
+const internalBefore = new Set(process.moduleLoadList);
 registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.push(r.url); return r; } });
-process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(seen) + '\\n'));
+process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen, internal: process.moduleLoadList.filter((m) => !internalBefore.has(m)) }) + '\\n'));
 `);
     const p = spawnGwctl(['status', '--json'], env, ['--import', hook]);
     expect(await p.exited).toBe(0);
-    const loaded: string[] = JSON.parse(/LOADED (.*)/.exec(p.err())![1]!);
-    expect(loaded.some((u) => u.includes('/dist/ipc/client.js'))).toBe(true); // it did go through the socket
-    for (const heavy of ['/chokidar/', '/pino/', '/conf/', '/node-notifier/', '/node-ipc/node-ipc.js', '/dist/agent/agent.js', '/dist/watchers/']) {
-      expect(loaded.filter((u) => u.includes(heavy))).toEqual([]);
+    const loaded: { seen: string[]; internal: string[] } = JSON.parse(/LOADED (.*)/.exec(p.err())![1]!);
+    expect(loaded.seen.some((u) => u.includes('/dist/ipc/client.js'))).toBe(true); // it did go through the socket
+    for (const heavy of ['/chokidar/', '/pino/', '/conf/', '/node-notifier/', '/node-ipc/', '/dist/agent/agent.js', '/dist/watchers/', '/dist/engine/']) {
+      expect(loaded.seen.filter((u) => u.includes(heavy))).toEqual([]);
+    }
+    // Node's own modules: an ES import of node:fs would load fs.promises, readline and fs streams.
+    expect(loaded.internal).toContain('NativeModule net'); // the list is live: the socket's module is in it
+    for (const heavy of ['NativeModule internal/fs/promises', 'NativeModule internal/readline/interface', 'NativeModule internal/fs/streams', 'NativeModule child_process']) {
+      expect(loaded.internal).not.toContain(heavy);
     }
   });
 
