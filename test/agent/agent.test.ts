@@ -288,12 +288,13 @@ describe('lifecycle', () => {
     expect(start.stdout).toMatch(`already running (pid ${first.hello.pid}`);
   });
 
-  it('SIGTERM: clean shutdown, socket removed', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s: clean shutdown, socket removed, log flushed', async (signal) => {
     const a = await agent();
     const loc = socketLocation({ home: h.home, env });
-    expect(await a.stop('SIGTERM')).toBe(0);
+    expect(await a.stop(signal)).toBe(0);
     expect(existsSync(loc.path)).toBe(false);
-    expect(readFileSync(join(gwctlPaths(ctx()).logDir, 'agent.log'), 'utf8')).toMatch(/agent stopped/);
+    const lines = readFileSync(join(gwctlPaths(ctx()).logDir, 'agent.log'), 'utf8').split('\n');
+    expect(lines.filter((l) => l.includes('agent stopped') && l.includes(`"reason":"${signal}"`))).toHaveLength(1);
   });
 
   it('after SIGKILL a new agent starts (stale socket handled) with the ledger intact', async () => {
