@@ -6,6 +6,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** One registry dir for the whole run: minted keys and artifacts, scanned last by secrets.test.ts. */
 const runDir = process.env.GWCTL_RELIABILITY_DIR ?? mkdtempSync(join(tmpdir(), 'gwctl-reliability-'));
+process.env.GWCTL_RELIABILITY_DIR = runDir; // for the global teardown, in this process
 
 /** Files run by name, so `zz-secrets.test.ts` runs after every other file. */
 class ByName extends BaseSequencer {
@@ -21,6 +22,7 @@ export default defineConfig({
     testTimeout: 900_000,
     hookTimeout: 120_000,
     env: { GWCTL_RELIABILITY_DIR: runDir },
+    globalSetup: ['test/reliability/lib/global-teardown.ts'],
     sequence: { sequencer: ByName },
   },
 });

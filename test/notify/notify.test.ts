@@ -43,6 +43,19 @@ async function startBus(dir: string): Promise<Bus> {
   return { address, proc };
 }
 
+/** SIGTERM, and wait for the exit (SIGKILL after 5 s). */
+function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
+    p.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    p.kill('SIGTERM');
+  });
+}
+
 function hasOwner(address: string): boolean {
   const r = spawnSync('dbus-send', ['--bus=' + address, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.Notifications'], { encoding: 'utf8' });
   return /boolean true/.test(r.stdout);
@@ -56,9 +69,12 @@ describe.skipIf(!runReal)('real notify-send → dunst on a private D-Bus session
   const received = () => (existsSync(join(dir, 'received.tsv')) ? readFileSync(join(dir, 'received.tsv'), 'utf8') : '');
   const saved = { DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS, DISPLAY: process.env.DISPLAY };
 
+  const dirs: string[] = [];
+
   beforeAll(async () => {
     if (missing.length) throw new Error(`CI=true but ${missing.join(', ')} missing: run scripts/ci-apt.sh`);
     dir = mkdtempSync(join(tmpdir(), 'gwctl-notify-'));
+    dirs.push(dir);
     // Xvfb picks a free display and writes its number to fd 3.
     const xvfb = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '640x480x24'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
     procs.push(xvfb);
@@ -79,13 +95,15 @@ describe.skipIf(!runReal)('real notify-send → dunst on a private D-Bus session
     process.env.DISPLAY = display;
   }, 30_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    for (const p of procs.reverse()) p.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    // Wait for the daemons to exit before removing their dirs: dunst's record script or the
+    // bus socket appearing mid-removal left the dir behind.
+    await Promise.all(procs.reverse().map(stop));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 3 });
   });
 
   it('the daemon receives the title and the body', async () => {
@@ -110,7 +128,9 @@ describe.skipIf(!runReal)('real notify-send → dunst on a private D-Bus session
   });
 
   it('a bus with no notification daemon: logged once, nothing thrown', async () => {
-    const empty = await startBus(mkdtempSync(join(tmpdir(), 'gwctl-nobus-')));
+    const emptyDir = mkdtempSync(join(tmpdir(), 'gwctl-nobus-'));
+    dirs.push(emptyDir);
+    const empty = await startBus(emptyDir);
     procs.push(empty.proc);
     process.env.DBUS_SESSION_BUS_ADDRESS = empty.address;
     try {
