@@ -15,7 +15,7 @@ import { ConfigIoError } from '../configio/io.ts';
 import { Engine, reportFromTexts, type ToolReport } from '../engine/engine.ts';
 import { LedgerStore } from '../engine/ledger.ts';
 import { ConfigFormatError } from '../formats/slot.ts';
-import { resolveGateway } from '../gateway/index.ts';
+import { configuredGateway } from '../gateway/index.ts';
 import { GatewayError, redact } from '../gateway/http.ts';
 import { probeAgent } from '../ipc/client.ts';
 import {
@@ -37,7 +37,6 @@ import { openLog, type AgentLog } from './log.ts';
 import { makeNotifier, notifyEvent, type Notify } from './notify.ts';
 import { gwctlPaths, type GwctlPaths } from './paths.ts';
 import { ReapplyGuard } from './policy.ts';
-import { readSettings } from './settings.ts';
 import { chosen, SettingsStore } from './store.ts';
 
 /** A half-written file gets this long for the write to finish before it counts as broken. */
@@ -251,7 +250,7 @@ export class Agent {
   }
 
   private engine(env: Readonly<Record<string, string | undefined>> = this.env): Engine {
-    const { settings, keys } = resolveGateway(readSettings(this.paths.configDir).gateway, env, { configDir: this.paths.configDir });
+    const { settings, keys } = configuredGateway(this.paths.configDir, env);
     return new Engine({ home: this.home, env, stateDir: this.paths.stateDir, gateway: settings, keys });
   }
 
@@ -301,7 +300,7 @@ export class Agent {
         if (err) throw err;
       }
     }
-    const { settings } = resolveGateway(readSettings(this.paths.configDir).gateway, this.env, { configDir: this.paths.configDir });
+    const { settings } = configuredGateway(this.paths.configDir, this.env);
     return reportFromTexts(adapter, ctx, settings, snap.dir, texts);
   }
 
@@ -508,7 +507,7 @@ export class Agent {
 
   private async checkGateway(): Promise<void> {
     try {
-      const { keys } = resolveGateway(readSettings(this.paths.configDir).gateway, this.env, { configDir: this.paths.configDir });
+      const { keys } = configuredGateway(this.paths.configDir, this.env);
       await keys.health();
       this.setGateway(true);
     } catch (e) {

@@ -46,6 +46,18 @@ export type Routed =
   | { kind: 'in-process' }
   | { kind: 'exit'; code: number };
 
+/** This caller's HOME and agent socket; undefined after printing why (HOME unset or relative). */
+export function locateAgent(io: Io): { home: string; loc: SocketLocation } | undefined {
+  let home: string;
+  try {
+    home = homeFrom(io.env);
+  } catch (e) {
+    io.err(`gwctl: ${(e as Error).message}`);
+    return undefined;
+  }
+  return { home, loc: socketLocation({ home, env: io.env }) };
+}
+
 export function noAgentRequested(opts: Pick<RouteOptions, 'noAgent'>, env: Io['env']): boolean {
   return opts.noAgent || env.GWCTL_NO_AGENT === '1';
 }

@@ -9,8 +9,6 @@ import { redact } from '../gateway/http.ts';
 import type { Command } from '../ipc/schema.ts';
 import { routeCommand } from './agent-client.ts';
 
-const { homedir } = process.getBuiltinModule('node:os'); // not an ES import: see ipc/client.ts
-
 // The engine, adapters, format editors and gateway kinds are loaded only when the command runs
 // in-process: through the agent, `gwctl status` costs little more than starting Node.
 
@@ -140,16 +138,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     reports = routed.reports;
   } else {
     let engine: Engine;
-    const [{ Engine: EngineClass }, { resolveGateway }, { readSettings }, { runOne }] = await Promise.all([
+    const [{ Engine: EngineClass }, { configuredGateway }, { runOne }] = await Promise.all([
       import('../engine/engine.ts'),
       import('../gateway/index.ts'),
-      import('../agent/settings.ts'),
       import('../agent/commands.ts'),
     ]);
     try {
       home = homeFrom(io.env);
       const paths = gwctlPaths({ home, env: io.env });
-      const { settings, keys } = resolveGateway(readSettings(paths.configDir).gateway, io.env, { configDir: paths.configDir });
+      const { settings, keys } = configuredGateway(paths.configDir, io.env);
       engine = new EngineClass({ home, env: io.env, stateDir: paths.stateDir, gateway: settings, keys });
     } catch (e) {
       io.err(`gwctl: ${redact((e as Error).message)}`);
@@ -188,7 +185,7 @@ function toJson(r: ToolReport) {
 }
 
 function table(reports: ToolReport[], home: string): string {
-  const tilde = (p: string) => (p.startsWith(home + '/') ? '~' + p.slice(home.length) : p === homedir() ? '~' : p);
+  const tilde = (p: string) => (p.startsWith(home + '/') ? '~' + p.slice(home.length) : p === home ? '~' : p);
   const rows = reports.map((r) => [
     r.name,
     r.status ? STATUS_LABEL[r.status] : 'Unknown (error)',

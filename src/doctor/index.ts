@@ -13,14 +13,13 @@ import { dirname, join } from 'node:path';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
 import { STATUS_LABEL, type ToolId } from '../adapters/types.ts';
 import { gwctlPaths } from '../agent/paths.ts';
-import { readSettings } from '../agent/settings.ts';
 import { pointsAt } from '../engine/address.ts';
 import { Engine, type GatewaySettings, type ToolReport } from '../engine/engine.ts';
 import { LedgerStore, type Ledger } from '../engine/ledger.ts';
 import { editorFor } from '../formats/index.ts';
 import { hashValue } from '../formats/path.ts';
 import type { Format, JsonObject, JsonValue } from '../formats/slot.ts';
-import { resolveGateway } from '../gateway/index.ts';
+import { configuredGateway } from '../gateway/index.ts';
 import { redact, request } from '../gateway/http.ts';
 import { incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
 import { socketLocation, type HelloResult } from '../ipc/schema.ts';
@@ -116,7 +115,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   let health: 'up' | 'down' | 'unknown' = 'unknown';
   let engine: Engine | undefined;
   try {
-    const gw = resolveGateway(readSettings(paths.configDir).gateway, ctx.env, { configDir: paths.configDir });
+    const gw = configuredGateway(paths.configDir, ctx.env);
     settings = gw.settings;
     engine = new Engine({ home: ctx.home, env: ctx.env, stateDir: paths.stateDir, gateway: gw.settings, keys: gw.keys });
     try {

@@ -7,7 +7,7 @@ import { hostname as osHostname } from 'node:os';
 import type { ToolId } from '../adapters/types.ts';
 import { gwctlPaths } from '../agent/paths.ts';
 import { readSecret } from '../agent/secrets.ts';
-import type { GatewaySettingsFile } from '../agent/settings.ts';
+import { readSettings, type GatewaySettingsFile } from '../agent/settings.ts';
 import { trimRoot } from '../engine/address.ts';
 import type { GatewaySettings, KeySource } from '../engine/engine.ts';
 import type { LedgerEntry } from '../engine/ledger.ts';
@@ -75,6 +75,11 @@ function timeoutFrom(env: Env): number {
 function configDirFrom(env: Env): string | undefined {
   const home = env.HOME;
   return home && home.startsWith('/') ? gwctlPaths({ home, env }).configDir : undefined;
+}
+
+/** The gateway as configured: gwctl's settings in `configDir`, overridden by GWCTL_GATEWAY_* in `env`. */
+export function configuredGateway(configDir: string, env: Env): ResolvedGateway {
+  return resolveGateway(readSettings(configDir).gateway, env, { configDir });
 }
 
 export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: ResolveOptions = {}): ResolvedGateway {

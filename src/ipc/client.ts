@@ -7,7 +7,7 @@
  * Before connecting, the client checks what node-ipc's client does not: the socket directory
  * is a real directory owned by this user with no group/other bits, and the socket is ours.
  */
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import {
   encodeFrame,
   PROTOCOL_VERSION,
@@ -25,7 +25,6 @@ import {
 // fs.promises included, which loads a dozen more internal modules (fs/promises, readline, fs
 // streams, watchers) that `gwctl status` never uses.
 const { lstatSync } = process.getBuiltinModule('node:fs');
-const { connect } = process.getBuiltinModule('node:net');
 
 /** No agent answers on the socket (none running, a stale socket, or it did not answer in time). */
 export class AgentUnavailableError extends Error {

@@ -1,4 +1,5 @@
-// node-ipc 14 ships no type declarations: the part gwctl uses, from its source.
+// node-ipc 14 ships no type declarations: the parts gwctl uses (the server; the parser, which
+// test/ipc/wire.test.ts checks the client codec against), from its source.
 declare module 'node-ipc/parsers' {
   export class IPCProtocolError extends Error {
     code: string;

@@ -5,10 +5,9 @@
  * - stop: ask it to stop and wait until its socket is gone.
  * - status: whether it runs, its pid, socket, log, and what it watches (`--json`).
  */
-import { homeFrom } from '../../agent/paths.ts';
 import { incompatibility, probeAgent } from '../../ipc/client.ts';
-import { socketLocation, type HelloResult } from '../../ipc/schema.ts';
-import { startAgent, stopAgent } from '../agent-client.ts';
+import type { HelloResult } from '../../ipc/schema.ts';
+import { locateAgent, startAgent, stopAgent } from '../agent-client.ts';
 import { VERSION, type Io } from '../main.ts';
 
 export const AGENT_USAGE = `Usage: gwctl agent (run|start|stop|status) [--json]`;
@@ -25,14 +24,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export async function agentCommand(sub: string | undefined, { json, version }: { json: boolean; version: string }, io: Io): Promise<number> {
-  let home: string;
-  try {
-    home = homeFrom(io.env);
-  } catch (e) {
-    io.err(`gwctl: ${(e as Error).message}`);
-    return 1;
-  }
-  const loc = socketLocation({ home, env: io.env });
+  const located = locateAgent(io);
+  if (!located) return 1;
+  const { home, loc } = located;
   try {
     switch (sub) {
       case 'run': {

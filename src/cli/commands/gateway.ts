@@ -4,10 +4,10 @@
  * the given URLs); `--save` stores the first match as gateway.kind and gateway.url.
  */
 import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
-import { readSettings, writeSetting } from '../../agent/settings.ts';
+import { writeSetting } from '../../agent/settings.ts';
 import { detectAt, detectDefaults, type Detected } from '../../gateway/detect.ts';
 import { redact } from '../../gateway/http.ts';
-import { GATEWAY_KINDS, KINDS, resolveGateway } from '../../gateway/index.ts';
+import { configuredGateway, GATEWAY_KINDS, KINDS } from '../../gateway/index.ts';
 import { gatewayStatus } from '../../gateway/status.ts';
 import type { Io } from '../main.ts';
 
@@ -49,7 +49,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
 async function status(io: Io, json: boolean): Promise<number> {
   const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
-  const gw = resolveGateway(readSettings(configDir).gateway, io.env, { configDir });
+  const gw = configuredGateway(configDir, io.env);
   const s = await gatewayStatus(gw);
   if (json) {
     io.out(JSON.stringify(s, null, 2));

@@ -2,10 +2,10 @@
  * `gwctl watch [--json]`: stream the agent's events until Ctrl-C. With `--json`, one JSON
  * object per line (the AgentEvent of ipc/schema.ts); otherwise a time, the event and a sentence.
  */
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { gwctlPaths } from '../../agent/paths.ts';
 import { incompatibility } from '../../ipc/client.ts';
-import { socketLocation, type AgentEvent } from '../../ipc/schema.ts';
-import { autostartEnabled, connectOrStart } from '../agent-client.ts';
+import type { AgentEvent } from '../../ipc/schema.ts';
+import { autostartEnabled, connectOrStart, locateAgent } from '../agent-client.ts';
 import type { Io } from '../main.ts';
 
 /** Dispatched from main: `gwctl watch [--json] [--no-autostart]`. */
@@ -19,14 +19,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export async function watchCommand({ json, noAutostart, signal }: { json: boolean; noAutostart: boolean; signal?: AbortSignal }, io: Io): Promise<number> {
-  let home: string;
-  try {
-    home = homeFrom(io.env);
-  } catch (e) {
-    io.err(`gwctl: ${(e as Error).message}`);
-    return 1;
-  }
-  const loc = socketLocation({ home, env: io.env });
+  const located = locateAgent(io);
+  if (!located) return 1;
+  const { home, loc } = located;
   const autostart = !noAutostart && autostartEnabled(gwctlPaths({ home, env: io.env }).configDir);
   let conn;
   try {
