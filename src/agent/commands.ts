@@ -3,7 +3,7 @@
  * report with `error`; `--all` skips tools that are not installed). The agent runs requests
  * through this; `gwctl --no-agent` runs the same function in-process (cli/main.ts).
  */
-import type { Status, ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/types.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
 import { redact } from '../gateway/http.ts';
 import type { Command } from '../ipc/schema.ts';
@@ -24,7 +24,7 @@ export async function runOne(engine: Engine, command: Command, id: ToolId, { for
     try {
       base = await engine.status(id);
     } catch {
-      base = { id, name: id, status: null as unknown as Status, configPath: '', address: null };
+      base = engine.unreadable(id);
     }
     return { ...base, ...(command === 'status' ? {} : { action: 'failed' as const }), error: message };
   }

@@ -124,6 +124,16 @@ export class Engine {
     return { ...reportFromTexts(t.adapter, t.ctx, this.opts.gateway, t.detected, t.texts), ...extra };
   }
 
+  /**
+   * A report naming the tool and the file its status would name, with no status: what is left to
+   * say when its files cannot be read. Reads nothing.
+   */
+  unreadable(id: ToolId): ToolReport {
+    const adapter = adapterFor(id);
+    const loc = adapter.locate(this.ctx);
+    return { id, name: adapter.name, status: null as unknown as Status, configPath: configPathOf(loc.files, loc.dir, {}), address: null };
+  }
+
   async status(id: ToolId): Promise<ToolReport> {
     const t = await this.load(id);
     return this.report(t);

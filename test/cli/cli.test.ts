@@ -53,8 +53,12 @@ describe('gwctl status', () => {
     writeFileSync(join(h.home, '.claude', 'settings.json'), '{"env": {');
     const r = await gwctl(['status', 'claude-code', '--json'], env);
     expect(r.code).toBe(1);
-    expect(r.json().tools[0]).toMatchObject({ id: 'claude-code', status: null });
+    expect(r.json().tools[0]).toMatchObject({ id: 'claude-code', status: null, configPath: join(h.home, '.claude', 'settings.json') });
     expect(r.json().tools[0]!.error).toMatch(/settings\.json:1/);
+    // The table still names the tool and its file.
+    const t = await gwctl(['takeover', 'claude-code'], env);
+    expect(t.code).toBe(1);
+    expect(t.stdout).toMatch(/Claude Code\s+Unknown \(error\)\s+—\s+~\/\.claude\/settings\.json\s+failed/);
   });
 });
 
