@@ -208,6 +208,26 @@ describe('drift and re-apply', () => {
     for (const secret of [oldKey!, newKey!, gw.masterKey]) expect(log).not.toContain(secret);
   });
 
+  it('autoReapply turned on with `gwctl config set` while the agent runs takes effect at the next drift', async () => {
+    const ev = await takenOver({});
+    const set = await gwctl(['config', 'set', 'autoReapply', 'claude-code'], env);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('autoReapply = claude-code');
+    const n = ev.length;
+    writeFileSync(claudeSettings(), ORIGINAL);
+    await ev.waitFor((e) => e.type === 'reapplied', 5000, n);
+    expect(readFileSync(claudeSettings(), 'utf8')).toContain(gw.url);
+    // And off again: the next drift stays.
+    expect((await gwctl(['config', 'unset', 'autoReapply'], env)).stdout).toMatch(/autoReapply removed/);
+    await sleep(300);
+    const m = ev.length;
+    writeFileSync(claudeSettings(), ORIGINAL);
+    await ev.waitFor((e) => e.type === 'drift', 3000, m);
+    await sleep(400);
+    expect(ev.all.slice(m).some((e) => e.type === 'reapplied')).toBe(false);
+    expect(readFileSync(claudeSettings(), 'utf8')).toBe(ORIGINAL);
+  });
+
   it('autoTakeoverNew takes over a tool that appears while the agent runs', async () => {
     writeSettings(h.home, env, { notify: false, agent: { gatewayCheckSeconds: 0 }, autoTakeoverNew: ['claude-code'] });
     await agent();

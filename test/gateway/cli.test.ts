@@ -36,6 +36,49 @@ async function run(args: string[], env: Record<string, string | undefined> = h.e
 const MASTER = 'sk-master-cli-test-8812aa';
 
 describe('gwctl config', () => {
+  it('agent settings: list with defaults, set (checked), per-kind notify, unset back to the default', async () => {
+    const list = await run(['config', 'list']);
+    expect(list.stdout).toMatch(/^autoReapply\s+false  \(default\)$/m);
+    expect(list.stdout).toMatch(/^agent\.reapplyPerMinute\s+3  \(default\)$/m);
+    expect(existsSync(join(configDir, 'config.json'))).toBe(false); // listing writes nothing
+
+    expect((await run(['config', 'set', 'autoReapply', 'codex,claude-code'])).stdout).toContain('autoReapply = codex,claude-code');
+    expect(statSync(join(configDir, 'config.json')).mode & 0o777).toBe(0o600);
+    expect((await run(['config', 'get', 'autoReapply'])).stdout).toBe('codex,claude-code\n');
+    expect((await run(['config', 'set', 'autoTakeoverNew', 'all'])).code).toBe(0);
+    expect((await run(['config', 'set', 'agent.reapplyPerMinute', '5'])).code).toBe(0);
+    const json = JSON.parse((await run(['config', 'list', '--json'])).stdout).settings as Array<{ key: string; value: unknown; source: string }>;
+    expect(json.find((r) => r.key === 'autoReapply')).toEqual({ key: 'autoReapply', value: ['codex', 'claude-code'], source: 'settings' });
+    expect(json.find((r) => r.key === 'autoTakeoverNew')).toEqual({ key: 'autoTakeoverNew', value: true, source: 'settings' });
+    expect(json.find((r) => r.key === 'agent.reapplyPerMinute')).toEqual({ key: 'agent.reapplyPerMinute', value: 5, source: 'settings' });
+
+    // notify off for all, then one kind back on: the others stay off.
+    expect((await run(['config', 'set', 'notify', 'off'])).code).toBe(0);
+    expect((await run(['config', 'set', 'notify.drift', 'on'])).code).toBe(0);
+    expect((await run(['config', 'get', 'notify.drift'])).stdout).toBe('true\n');
+    expect((await run(['config', 'get', 'notify.gateway-down'])).stdout).toBe('false\n');
+    expect(JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')).notify).toEqual({ enabled: false, drift: true });
+
+    // Bad values: a clear error, nothing written.
+    const before = readFileSync(join(configDir, 'config.json'), 'utf8');
+    const badTool = await run(['config', 'set', 'autoReapply', 'codex,vim']);
+    expect(badTool.code).toBe(1);
+    expect(badTool.stderr).toMatch(/autoReapply is true \(every tool\), false, or a comma-separated list of tools \(unknown: vim\)/);
+    const tooMany = await run(['config', 'set', 'agent.reapplyPerMinute', '1000']);
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toMatch(/reapplyPerMinute.*must be <= 60/);
+    expect((await run(['config', 'set', 'autostart', 'maybe'])).stderr).toMatch(/autostart is true or false/);
+    expect(readFileSync(join(configDir, 'config.json'), 'utf8')).toBe(before);
+
+    expect((await run(['config', 'unset', 'autoReapply'])).stdout).toMatch(/autoReapply removed/);
+    expect((await run(['config', 'unset', 'autoReapply'])).stdout).toMatch(/autoReapply was not set/);
+    expect((await run(['config', 'get', 'autoReapply'])).stdout).toBe('false\n');
+    // The gateway settings next to them are untouched by all this.
+    expect((await run(['config', 'set', 'gateway.url', 'http://127.0.0.1:4000'])).code).toBe(0);
+    expect((await run(['config', 'set', 'autostart', 'false'])).code).toBe(0);
+    expect((await run(['config', 'get', 'gateway.url'])).stdout).toBe('http://127.0.0.1:4000\n');
+  });
+
   it('set / get / list / unset plain settings, written 0600 through conf', async () => {
     expect((await run(['config', 'set', 'gateway.url', 'http://127.0.0.1:4000/'])).code).toBe(0);
     expect((await run(['config', 'set', 'gateway.kind', 'litellm'])).code).toBe(0);

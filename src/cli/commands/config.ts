@@ -3,11 +3,15 @@
  * Secrets (`gateway.adminKey`, `gateway.key`) are read from stdin, never from argv, and never
  * printed back: get/list say only whether and where they are set.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
 import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writeSecret, type SecretName } from '../../agent/secrets.ts';
 import { deleteSetting, isSettingKey, parseSettingValue, readSettings, settingsPath, SETTING_KEYS, writeSetting, type GatewaySettingsFile, type SettingKey } from '../../agent/settings.ts';
+import { AGENT_SETTING_KEYS, agentSettingDefault, agentSettingValue, isAgentSettingKey, parseAgentSettingValue, SettingsStore, withDefaults } from '../../agent/store.ts';
 import { DEFAULT_DISPLAY_NAME, DEFAULT_GATEWAY_URL, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
 import type { Io } from '../main.ts';
+
+const { mkdirSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 const USAGE = `Usage:
   gwctl config list [--json]          every setting, its value and where it comes from
@@ -18,6 +22,12 @@ const USAGE = `Usage:
   gwctl config unset KEY              remove a setting or secret
 
 Settings: ${SETTING_KEYS.join(', ')}
+Agent settings (a running agent follows a change at once; agent.debounceMs and
+agent.gatewayCheckSeconds from its next start):
+  autoReapply, autoTakeoverNew   true (every tool), false, or tools: gwctl config set autoReapply codex,claude-code
+  autostart                      gwctl starts the agent when none runs (default true)
+  notify, notify.KIND            desktop notifications, all or per kind (${AGENT_SETTING_KEYS.filter((k) => k.startsWith('notify.')).map((k) => k.slice(7)).join(', ')})
+  agent.debounceMs, agent.reapplyPerMinute, agent.gatewayCheckSeconds
 Secrets (read from stdin, never printed):
   gateway.adminKey   admin credential: LiteLLM master key, new-api access token, Bifrost user:password
   gateway.key        the key every tool uses on a servbay or static gateway
@@ -33,7 +43,7 @@ const ENV_OF: Partial<Record<string, string>> = {
 interface Row {
   key: string;
   /** Never a secret's value. */
-  value: string | string[] | null;
+  value: unknown;
   source: 'env' | 'settings' | 'secrets' | 'default' | 'unset';
   secret?: boolean;
 }
@@ -74,7 +84,39 @@ function rows(configDir: string, env: Io['env']): Row[] {
     const source = env[envName]?.trim() ? 'env' : readSecret(configDir, key) ? 'secrets' : 'unset';
     out.push({ key, value: null, source, secret: true });
   }
+  const agent = withDefaults(rawSettings(configDir));
+  for (const key of AGENT_SETTING_KEYS) {
+    const value = agentSettingValue(agent, key);
+    out.push({ key, value, source: isDeepStrictEqual(value, agentSettingDefault(key)) ? 'default' : 'settings' });
+  }
   return out;
+}
+
+/** config.json as JSON, without conf (which would write its defaults into a file only read). */
+function rawSettings(configDir: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(settingsPath(configDir), 'utf8');
+  } catch {
+    return {};
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    throw new Error(`${settingsPath(configDir)}: gwctl's settings are not valid JSON; fix the file or delete it to start from defaults`);
+  }
+}
+
+/** A value as typed on the command line: lists comma-separated, objects as JSON. */
+function show(v: unknown): string {
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v);
+  return String(v);
+}
+
+function agentStore(configDir: string): SettingsStore {
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  return new SettingsStore(configDir);
 }
 
 function describe(r: Row, configDir: string): string {
@@ -84,7 +126,7 @@ function describe(r: Row, configDir: string): string {
     return 'not set';
   }
   if (r.value === null) return '—';
-  const v = Array.isArray(r.value) ? r.value.join(',') : r.value;
+  const v = show(r.value);
   if (r.source === 'env') return `${v}  (${ENV_OF[r.key]})`;
   if (r.source === 'default') return `${v}  (default)`;
   return v;
@@ -152,7 +194,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
 
     if (!key) throw new Usage(`config ${sub} needs a KEY`);
-    if (!isSettingKey(key) && !isSecretName(key)) throw new Usage(`unknown setting '${key}' (settings: ${[...SETTING_KEYS, ...SECRET_NAMES].join(', ')})`);
+    if (!isSettingKey(key) && !isSecretName(key) && !isAgentSettingKey(key)) throw new Usage(`unknown setting '${key}' (settings: ${[...SETTING_KEYS, ...SECRET_NAMES, ...AGENT_SETTING_KEYS].join(', ')})`);
 
     if (sub === 'get') {
       if (values.length) throw new Usage('config get takes one KEY');
@@ -166,7 +208,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         return r.source === 'unset' ? 1 : 0;
       }
       if (r.value === null) return 1;
-      io.out(Array.isArray(r.value) ? r.value.join(',') : r.value);
+      io.out(show(r.value));
       return 0;
     }
 
@@ -186,9 +228,18 @@ export async function run(args: string[], io: Io): Promise<number> {
         return 0;
       }
       if (values.length !== 1) throw new Usage(`config set ${key} needs exactly one VALUE${key === 'gateway.models' ? ' (comma-separated)' : ''}`);
+      if (isAgentSettingKey(key)) {
+        const value = parseAgentSettingValue(key, values[0]!);
+        const store = agentStore(configDir);
+        store.setSetting(key, value);
+        io.out(`${key} = ${show(value)}  (${store.path})`);
+        if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds') io.err('gwctl: note: a running agent uses the new value from its next start (gwctl agent stop && gwctl agent start)');
+        return 0;
+      }
+      if (!isSettingKey(key)) throw new Usage(`unknown setting '${key}'`);
       const value = parseSettingValue(key, values[0]!);
       await writeSetting(configDir, key, value);
-      io.out(`${key} = ${Array.isArray(value) ? value.join(',') : value}  (${settingsPath(configDir)})`);
+      io.out(`${key} = ${show(value)}  (${settingsPath(configDir)})`);
       const envName = ENV_OF[key];
       if (envName && io.env[envName]) io.err(`gwctl: note: ${envName} is set in this environment and overrides ${key}`);
       return 0;
@@ -196,7 +247,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
     if (sub === 'unset') {
       if (values.length) throw new Usage('config unset takes one KEY');
-      const had = isSecretName(key) ? deleteSecret(configDir, key) : await deleteSetting(configDir, key);
+      const had = isSecretName(key) ? deleteSecret(configDir, key) : isAgentSettingKey(key) ? agentStore(configDir).unsetSetting(key) : await deleteSetting(configDir, key as SettingKey);
       io.out(had ? `${key} removed` : `${key} was not set`);
       return 0;
     }
