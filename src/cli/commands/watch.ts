@@ -2,11 +2,11 @@
  * `gwctl watch [--json]`: stream the agent's events until Ctrl-C. With `--json`, one JSON
  * object per line (the AgentEvent of ipc/schema.ts); otherwise a time, the event and a sentence.
  */
-import { gwctlPaths } from '../../agent/paths.ts';
+import { gwctlPaths } from '../../home/paths.ts';
 import { incompatibility } from '../../ipc/client.ts';
 import type { AgentEvent } from '../../ipc/schema.ts';
 import { autostartEnabled, connectOrStart, locateAgent } from '../agent-client.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
 
 /** Dispatched from main: `gwctl watch [--json] [--no-autostart]`. */
 export async function run(argv: string[], io: Io): Promise<number> {
