@@ -11,7 +11,8 @@ export type KindId = (typeof GATEWAY_KINDS)[number];
 export interface KeyContext {
   /** Client for management calls (admin credentials attached). */
   client: GatewayClient;
-  tool: ToolId;
+  /** The tool id, or a named key's name (`env`): goes into the key's metadata/description. */
+  tool: string;
   /** The key's name: `gwctl-<tool>-<host>` (already shortened where the kind limits it). */
   name: string;
   hostname: string;
