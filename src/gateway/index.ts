@@ -70,9 +70,9 @@ export interface ResolvedGateway {
    * Mint a key named `gwctl-<label>-<host>` through the kind's key API (`label`: a tool id or a
    * named key's name). Throws, saying what to set, when the kind cannot mint or lacks credentials.
    */
-  mint(label: string): Promise<{ key: string; ref: NonNullable<LedgerEntry['keyRef']> }>;
+  mint(label: string): Promise<{ key: string; ref: KeyRef }>;
   /** Revoke a minted key; 'gone' when the gateway no longer had it. Throws when it could not. */
-  revoke(ref: NonNullable<LedgerEntry['keyRef']>): Promise<'revoked' | 'gone'>;
+  revoke(ref: KeyRef): Promise<'revoked' | 'gone'>;
   /** new-api: the user the access token belongs to. */
   userId: string | undefined;
 }
@@ -185,7 +185,7 @@ export function requireConfiguredKey(kind: GatewayKind, root: string, key: strin
   throw new GatewayError(root, `no virtual key: ${kind.id === 'servbay' ? 'create one in ServBay (AI Gateway → Keys)' : 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
 }
 
-async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label: string): Promise<{ key: string; ref: NonNullable<LedgerEntry['keyRef']> }> {
+async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label: string): Promise<{ key: string; ref: KeyRef }> {
   const api = kind.keys;
   if (!api) throw new GatewayError(gw.root, `${kind.label} cannot mint keys; gwctl uses the configured key (gateway.key)`);
   if (api.adminRequired && !d.adminKey()) {
