@@ -6,11 +6,19 @@
  * sent as Bearer), `env.ANTHROPIC_API_KEY = ""` (so a key exported in the shell is not sent as
  * `x-api-key` next to ours), and `apiKeyHelper` set aside (its output would leak the same way);
  * restore puts it back.
+ *
+ * launch (`@anthropic-ai/claude-code` 2.1.332, bundle: `--settings <file-or-json>` "Settings file
+ * or JSON string to load more settings from"; sources ordered user < project < local < flag <
+ * policy): a 0600 temp `settings.json` passed as `--settings FILE` with the same `env` slot, so
+ * it beats the user's and the project's `env` (a plain environment variable would lose to them).
+ * `apiKeyHelper: ""` there silences a helper of the user's files for the run (an empty helper is
+ * not run). `model` only with `--model`. The child's `ANTHROPIC_API_KEY` and
+ * `ANTHROPIC_AUTH_TOKEN` are removed too. `~/.claude` (login, history) stays in use.
  */
 import { join } from 'node:path';
 import type { Edit } from '../formats/slot.ts';
 import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = envVar(ctx, 'CLAUDE_CONFIG_DIR') ?? join(ctx.home, '.claude');
@@ -37,6 +45,20 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
+function launch(target: LaunchTarget, ctx: LaunchContext): LaunchPlan {
+  const settings = {
+    env: { ANTHROPIC_BASE_URL: target.baseUrl.anthropic, ANTHROPIC_AUTH_TOKEN: target.key, ANTHROPIC_API_KEY: '' },
+    apiKeyHelper: '',
+    ...(target.modelGiven ? { model: target.model } : {}),
+  };
+  return {
+    env: {},
+    unset: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL'],
+    args: ['--settings', join(ctx.tempDir, 'claude-settings.json')],
+    files: [{ name: 'claude-settings.json', text: JSON.stringify(settings, null, 2) + '\n' }],
+  };
+}
+
 export const claudeCode: ToolAdapter = {
   id: 'claude-code',
   name: 'Claude Code',
@@ -45,4 +67,6 @@ export const claudeCode: ToolAdapter = {
   inspect,
   plan,
   requestPath: '/v1/messages',
+  bin: 'claude',
+  launch,
 };

@@ -11,6 +11,15 @@ import type { JsonObject, JsonValue } from '../formats/slot.ts';
 import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, ToolLocation } from './types.ts';
 
 /** A non-empty environment variable (tools treat an empty value as unset). */
+/**
+ * The provider id `gwctl launch` uses inside a tool's per-run config: apart from the takeover's
+ * `P`, so a run never merges with (or inherits the key of) a provider in the user's files.
+ */
+export const LAUNCH_PROVIDER = 'gwctl-launch';
+
+/** The child's variable holding the launch key where a tool reads its key from a named variable. */
+export const LAUNCH_KEY_VAR = 'GWCTL_LAUNCH_KEY';
+
 export function envVar(ctx: AdapterEnv, name: string): string | undefined {
   const v = ctx.env[name];
   return v !== undefined && v !== '' ? v : undefined;

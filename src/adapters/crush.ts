@@ -7,12 +7,20 @@
  * Slot: `providers.P` (an `openai-compat` provider listing every gateway model) and
  * `models.large` / `models.small` in `crush.json`; the same two selections in the data file when
  * it already sets them (otherwise the data file would keep routing to the old model).
+ *
+ * launch (from source; Crush cannot run here, see TOOLS.md): Crush has no per-run config
+ * variable or flag, only the two directory overrides, so a temp dir is unavoidable. The run gets
+ * `CRUSH_GLOBAL_CONFIG` = a temp dir whose `crush.json` is the user's (parsed, so comments-free as
+ * Crush requires) plus `providers.gwctl-launch` and `models.large/small` on it, and
+ * `CRUSH_GLOBAL_DATA` = a temp dir whose `crush.json` is a copy of the user's data file (provider
+ * logins kept) with the same two selections (the data file outranks `crush.json`). What Crush
+ * writes there during the run is dropped with the temp dir; the user's files are only read.
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { envVar, expandEnv, fileSpec, mergeLayers, obj, parseAll, statusOf, text, xdgConfigHome, xdgDataHome, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { LAUNCH_PROVIDER, envVar, expandEnv, fileSpec, mergeLayers, obj, parseAll, statusOf, text, xdgConfigHome, xdgDataHome, warn } from './common.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 const SELECTIONS = ['large', 'small'] as const;
 
@@ -81,6 +89,33 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
+function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
+  const { config, data } = parseAll(locate(ctx), files);
+  const selection = { provider: LAUNCH_PROVIDER, model: target.model };
+  const provider = {
+    name: target.displayName,
+    type: 'openai-compat',
+    base_url: target.baseUrl.openai,
+    api_key: target.key,
+    models: [{ id: target.model, name: target.model, context_window: 128000, default_max_tokens: 8192 }],
+  };
+  const withRun = (doc: JsonObject, providers: boolean): JsonObject => ({
+    ...doc,
+    ...(providers ? { providers: { ...(obj(doc.providers) ?? {}), [LAUNCH_PROVIDER]: provider } } : {}),
+    models: { ...(obj(doc.models) ?? {}), large: selection, small: selection },
+  });
+  const json = (doc: JsonObject) => JSON.stringify(doc, null, 2) + '\n';
+  return {
+    env: { CRUSH_GLOBAL_CONFIG: join(ctx.tempDir, 'crush-config'), CRUSH_GLOBAL_DATA: join(ctx.tempDir, 'crush-data') },
+    unset: [],
+    args: [],
+    files: [
+      { name: 'crush-config/crush.json', text: json(withRun(config ?? {}, true)) },
+      { name: 'crush-data/crush.json', text: json(withRun(data ?? {}, false)) },
+    ],
+  };
+}
+
 export const crush: ToolAdapter = {
   id: 'crush',
   name: 'Crush',
@@ -89,4 +124,6 @@ export const crush: ToolAdapter = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
+  bin: 'crush',
+  launch,
 };

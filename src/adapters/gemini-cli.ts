@@ -5,11 +5,24 @@
  * Slot: `.env` `GOOGLE_GEMINI_BASE_URL` (gateway root) and `GEMINI_API_KEY` (sent as
  * `x-goog-api-key`), plus `settings.json` `security.auth.selectedType = "gemini-api-key"`: without
  * it a base URL selects the "gateway" auth type and the CLI exits 41.
+ *
+ * launch (`@google/gemini-cli` 0.61.0): the auth type needs a settings file, because
+ * `validateNonInteractiveAuth` takes the configured `security.auth.selectedType` first and
+ * `getAuthTypeFromEnv()` picks "gateway" (exit 41) as soon as `GOOGLE_GEMINI_BASE_URL` is set.
+ * No flag sets it, and `GEMINI_CLI_SYSTEM_SETTINGS_PATH` is no way out: `loadSystemFile` skips a
+ * system file that is not root-owned or sits under a group/world-writable dir (such as /tmp).
+ * So a temp dir is unavoidable: `GEMINI_CLI_HOME` = a temp dir whose `.gemini/` holds a symlink
+ * to every entry of the user's `~/.gemini` (history, trusted folders, OAuth creds, extensions
+ * stay the user's) except `settings.json`, a copy of the user's with `selectedType =
+ * "gemini-api-key"`. Environment: `GOOGLE_GEMINI_BASE_URL`, `GEMINI_API_KEY` (exported variables
+ * win over `.env`), `GEMINI_MODEL` only with `--model`. Removed: `GOOGLE_API_KEY`,
+ * `GOOGLE_GENAI_USE_VERTEXAI`, `GOOGLE_GENAI_USE_GCA`. A setting changed during the run lands in
+ * the copy and is dropped with it.
  */
 import { join } from 'node:path';
 import type { Edit } from '../formats/slot.ts';
 import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 const API_KEY_AUTH = 'gemini-api-key';
 
@@ -41,6 +54,25 @@ function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
   ];
 }
 
+function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
+  const loc = locate(ctx);
+  const { settings } = parseAll(loc, files);
+  const security = obj(settings?.security) ?? {};
+  const copy = { ...(settings ?? {}), security: { ...security, auth: { ...(obj(security.auth) ?? {}), selectedType: API_KEY_AUTH } } };
+  return {
+    env: {
+      GEMINI_CLI_HOME: join(ctx.tempDir, 'gemini-home'),
+      GOOGLE_GEMINI_BASE_URL: target.baseUrl.gemini,
+      GEMINI_API_KEY: target.key,
+      ...(target.modelGiven ? { GEMINI_MODEL: target.model } : {}),
+    },
+    unset: ['GOOGLE_API_KEY', 'GOOGLE_GENAI_USE_VERTEXAI', 'GOOGLE_GENAI_USE_GCA'],
+    args: [],
+    files: [{ name: 'gemini-home/.gemini/settings.json', text: JSON.stringify(copy, null, 2) + '\n' }],
+    mirror: [{ from: loc.dir, to: 'gemini-home/.gemini', except: ['settings.json'] }],
+  };
+}
+
 export const geminiCli: ToolAdapter = {
   id: 'gemini-cli',
   name: 'Gemini CLI',
@@ -49,4 +81,6 @@ export const geminiCli: ToolAdapter = {
   inspect,
   plan,
   requestPath: '/v1beta/models/',
+  bin: 'gemini',
+  launch,
 };

@@ -12,6 +12,7 @@ import { kimiCode } from './kimi-code.ts';
 import { codebuddy } from './codebuddy.ts';
 import { opencode } from './opencode.ts';
 import { crush } from './crush.ts';
+import { copilot } from './copilot.ts';
 
 const ADAPTERS: Record<ToolId, ToolAdapter> = {
   'claude-code': claudeCode,
@@ -23,6 +24,7 @@ const ADAPTERS: Record<ToolId, ToolAdapter> = {
   codebuddy,
   opencode,
   crush,
+  copilot,
 };
 
 export function adapterFor(id: ToolId): ToolAdapter {

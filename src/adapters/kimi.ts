@@ -15,7 +15,8 @@ import { pointsAt } from '../shared/address.ts';
 import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import { ConfigFormatError, type Edit, type JsonObject } from '../formats/slot.ts';
-import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolId, ToolLocation } from './types.ts';
+import { LAUNCH_PROVIDER } from './common.ts';
+import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolId, ToolLocation } from './types.ts';
 
 export const CONFIG_ROLE = 'config';
 /** Legacy kimi-cli before 0.66 kept its settings in config.json; 0.66+ moves it to config.toml on start. */
@@ -39,6 +40,18 @@ export interface KimiFlavour {
   modelOverrides: boolean;
   /** Environment variables that silently beat the file, as notes for the status line. */
   envNotes(env: AdapterEnv['env']): string[];
+  /** `gwctl launch`: this product's per-run mechanism (see each product's header). */
+  launch(target: LaunchTarget, ctx: LaunchContext, doc: () => JsonObject): LaunchPlan;
+}
+
+/** One provider + one model, as both products' config schema spells them. */
+export function launchEntries(target: LaunchTarget, providerType: string): { providers: JsonObject; models: JsonObject; default_model: string } {
+  const name = `${LAUNCH_PROVIDER}/${target.model}`;
+  return {
+    providers: { [LAUNCH_PROVIDER]: { type: providerType, base_url: target.baseUrl.openai, api_key: target.key } },
+    models: { [name]: { provider: LAUNCH_PROVIDER, model: target.model, max_context_size: MAX_CONTEXT_SIZE } },
+    default_model: name,
+  };
 }
 
 export function kimiAdapter(f: KimiFlavour): ToolAdapter {
@@ -165,6 +178,8 @@ export function kimiAdapter(f: KimiFlavour): ToolAdapter {
     inspect,
     plan,
     sweep,
+    bin: 'kimi',
+    launch: (target, ctx, files) => f.launch(target, ctx, () => readConfig(files, ctx)),
   };
 }
 

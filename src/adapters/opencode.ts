@@ -6,12 +6,17 @@
  *
  * Slot: `provider.P` (an `@ai-sdk/openai-compatible` provider listing every gateway model) and
  * `model = "P/MODEL"`.
+ *
+ * launch (`opencode-ai` 1.18.33: `OPENCODE_CONFIG_CONTENT`, a JSON config merged after the
+ * global and project files): `provider.gwctl-launch` (`@ai-sdk/openai-compatible`, the gateway's
+ * `/v1`, the key) and `model = "gwctl-launch/MODEL"` in that variable. `~/.config/opencode` and
+ * opencode's auth store stay in use.
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { expandEnv, fileSpec, mergeLayers, obj, parseAll, statusOf, text, warn, xdgConfigHome } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { LAUNCH_PROVIDER, expandEnv, fileSpec, mergeLayers, obj, parseAll, statusOf, text, warn, xdgConfigHome } from './common.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = join(xdgConfigHome(ctx), 'opencode');
@@ -72,6 +77,21 @@ function plan(files: FileTexts, target: TakeoverTarget): Edit[] {
   ];
 }
 
+function launch(target: LaunchTarget): LaunchPlan {
+  const config = {
+    provider: {
+      [LAUNCH_PROVIDER]: {
+        npm: '@ai-sdk/openai-compatible',
+        name: target.displayName,
+        options: { baseURL: target.baseUrl.openai, apiKey: target.key },
+        models: { [target.model]: { name: target.model, limit: { context: 128000, output: 8192 } } },
+      },
+    },
+    model: `${LAUNCH_PROVIDER}/${target.model}`,
+  };
+  return { env: { OPENCODE_CONFIG_CONTENT: JSON.stringify(config) }, unset: [], args: [] };
+}
+
 export const opencode: ToolAdapter = {
   id: 'opencode',
   name: 'opencode',
@@ -80,4 +100,6 @@ export const opencode: ToolAdapter = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
+  bin: 'opencode',
+  launch,
 };

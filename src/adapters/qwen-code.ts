@@ -7,12 +7,20 @@
  * select the `openai` auth type when settings do not name one.
  * A `settings.json` `modelProviders.openai[]` entry whose `id` is the selected `model.name` beats
  * `.env` (its `baseUrl` wins), so such an entry pointing elsewhere is "Connected (Other Address)".
+ *
+ * launch (`@qwen-code/qwen-code` 0.24.4, `loadCliConfig`: `argv.authType ||
+ * settings.security.auth.selectedType || getAuthTypeFromEnv()`; `resolveCliGenerationConfig`:
+ * `argv.model` before `settings.model.name`; `resolveModelConfig`: the API key from the
+ * environment before `settings.security.auth.apiKey`): `--auth-type openai --model MODEL`, and
+ * `OPENAI_BASE_URL`, `OPENAI_API_KEY`, `OPENAI_MODEL` in the environment (they beat `~/.qwen/.env`).
+ * `QWEN_OAUTH` is removed. Left as is: a `modelProviders.openai[]` entry whose `id` is MODEL
+ * still supplies its own baseUrl (Qwen's rule); pick another `--model` then.
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const home = envVar(ctx, 'QWEN_HOME');
@@ -60,6 +68,14 @@ function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
   ];
 }
 
+function launch(target: LaunchTarget): LaunchPlan {
+  return {
+    env: { OPENAI_BASE_URL: target.baseUrl.openai, OPENAI_API_KEY: target.key, OPENAI_MODEL: target.model },
+    unset: ['QWEN_OAUTH'],
+    args: ['--auth-type', 'openai', '--model', target.model],
+  };
+}
+
 export const qwenCode: ToolAdapter = {
   id: 'qwen-code',
   name: 'Qwen Code',
@@ -68,4 +84,6 @@ export const qwenCode: ToolAdapter = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
+  bin: 'qwen',
+  launch,
 };

@@ -10,6 +10,7 @@ export const TOOL_IDS = [
   'codebuddy',
   'opencode',
   'crush',
+  'copilot',
 ] as const;
 export type ToolId = (typeof TOOL_IDS)[number];
 
@@ -95,6 +96,53 @@ export interface ToolAdapter {
   sweep?(files: FileTexts, gw: GatewayIdentity, providerId: string, ctx: AdapterEnv): Edit[];
   /** Model requests path(s) the real client is expected to hit (for docs and client tests). */
   readonly requestPath: string;
+  /**
+   * The tool has no config gwctl may take over (Copilot CLI: environment only): `takeover`
+   * refuses it, `takeover --all` skips it, `status` says whether it is installed.
+   */
+  readonly launchOnly?: boolean;
+  /** The command `gwctl launch` starts (looked up on PATH unless `--bin`). */
+  readonly bin?: string;
+  /**
+   * `gwctl launch`: how to point ONE run of the tool at the gateway without writing any of its
+   * files (environment, arguments placed before the user's, temp files in `ctx.tempDir`). Pure:
+   * `files` are the tool's current config texts (read only), for tools whose per-run mechanism
+   * replaces a whole file and must carry the user's other settings along.
+   */
+  launch?(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan;
+}
+
+/** What a launch points the tool at: the gateway, the launch key and the model of this run. */
+export interface LaunchTarget extends GatewayIdentity {
+  displayName: string;
+  /** The launch key (plaintext): only ever placed in the child's environment or a 0600 temp file. */
+  key: string;
+  /** `--model`, else the gateway's default model, else the first model it lists. */
+  model: string;
+  /** True when the user chose the model (`--model`): tools with a model of their own keep it otherwise. */
+  modelGiven: boolean;
+}
+
+export interface LaunchContext extends AdapterEnv {
+  /** The run's private temp dir (0700), where `files` are written (0600) and removed afterwards. */
+  tempDir: string;
+}
+
+export interface LaunchPlan {
+  /** Set in the child's environment. */
+  env: Record<string, string>;
+  /** Removed from the child's environment (credentials that would ride along, overrides that would win). */
+  unset: string[];
+  /** Placed before the user's arguments. Never a key (arguments are visible in `ps`). */
+  args: string[];
+  /** Written 0600 into `ctx.tempDir` under `name` before the tool starts. */
+  files?: Array<{ name: string; text: string }>;
+  /**
+   * A stand-in for one of the tool's dirs, where only a temp dir will do: `to` (in `ctx.tempDir`)
+   * gets a symlink to every entry of `from` except the names in `except` (which `files` provide),
+   * so the tool's login, history and other state stay the user's own.
+   */
+  mirror?: Array<{ from: string; to: string; except: string[] }>;
 }
 
 export type { Edit, JsonValue };

@@ -418,7 +418,7 @@ export class Agent {
       }
       return;
     }
-    if (!entry && prev?.status === 'not-detected' && now.status === 'not-taken-over' && chosen(settings.autoTakeoverNew, tool)) {
+    if (!entry && prev?.status === 'not-detected' && now.status === 'not-taken-over' && !adapterFor(tool).launchOnly && chosen(settings.autoTakeoverNew, tool)) {
       await this.reapply(tool, 'auto-takeover');
     }
   }

@@ -31,6 +31,9 @@ Usage:
                                              are read from stdin, never from the command line
   gwctl keys [--json]                        the virtual keys gwctl minted
   gwctl rotate TOOL…                         a new key for a taken-over tool; the old one is revoked
+  gwctl launch TOOL [--model ID] [--key-name NAME] [--bin PATH] [--verbose] [-- ARGS…]
+                                             start TOOL pointed at the gateway for one run, no
+                                             file touched (copilot: launch only)
   gwctl doctor [--json]                      check the agent, service, gateway and each tool's route
   gwctl service (install|uninstall|status|restart)
                                              run the agent as a launchd / systemd user service
@@ -95,6 +98,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   if (argv[0] === 'doctor') return (await import('./commands/doctor.ts')).run(argv.slice(1), io);
   if (argv[0] === 'agent') return (await import('./commands/agent.ts')).run(argv.slice(1), io);
   if (argv[0] === 'watch') return (await import('./commands/watch.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'launch') return (await import('./commands/launch.ts')).run(argv.slice(1), io);
   let args: Parsed;
   try {
     args = parse(argv);

@@ -14,7 +14,8 @@ export async function runOne(engine: Engine, command: Command, id: ToolId, { for
   try {
     if (command === 'takeover') {
       const r = await engine.takeover(id, { force });
-      if (all && r.status === 'not-detected') return { ...r, action: undefined, error: undefined } as ToolReport;
+      // --all: tools that are not installed, or launch-only, are listed without an action.
+      if (all && (r.status === 'not-detected' || engine.launchOnly(id))) return { ...r, action: undefined, error: undefined } as ToolReport;
       return r;
     }
     if (command === 'restore') return await engine.restore(id);

@@ -113,6 +113,11 @@ export class Engine {
     return { id, name: adapter.name, status: null as unknown as Status, configPath: configPathOf(loc.files, loc.dir, {}), address: null };
   }
 
+  /** True for a tool gwctl only launches (never takes over). */
+  launchOnly(id: ToolId): boolean {
+    return adapterFor(id).launchOnly === true;
+  }
+
   async status(id: ToolId): Promise<ToolReport> {
     const t = await this.load(id);
     return this.report(t);
@@ -132,6 +137,12 @@ export class Engine {
   private async takeoverOnce(id: ToolId, force: boolean): Promise<ToolReport> {
     const t = await this.load(id);
     const notes: string[] = [];
+    if (t.adapter.launchOnly) {
+      return this.report(t, {
+        action: 'refused',
+        error: `${t.adapter.name} is launch-only: it takes a gateway from its environment only, so there is nothing to take over. Run \`gwctl launch ${id}\` to start it pointed at the gateway.`,
+      });
+    }
     if (!t.detected) {
       return this.report(t, {
         action: 'refused',
