@@ -292,6 +292,8 @@ async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport,
     add({ id: 'tool.drift', area: 'tool', severity: 'error', tool, title: `${r.name}: gwctl took it over, but it is now ${STATUS_LABEL[r.status]}${r.address ? ` (${r.address})` : ''}${r.detail ? `: ${r.detail}` : ''}`, fix: `gwctl takeover ${tool}${r.status === 'other-address' ? ' --force' : ''} (or gwctl restore ${tool} to give it up)`, file: r.configPath });
   } else if (r.status === 'other-address') {
     add({ id: 'tool.other-address', area: 'tool', severity: 'info', tool, title: `${r.name}: ${STATUS_LABEL['other-address']} (${r.address ?? 'unknown'})${r.detail ? `: ${r.detail}` : ''}`, fix: `gwctl takeover ${tool} --force, if it should use the gateway` });
+  } else if (adapterFor(tool).launchOnly) {
+    add({ id: 'tool.launch-only', area: 'tool', severity: 'info', tool, title: `${r.name}: installed; launch-only (its gateway comes from its environment)`, fix: `gwctl launch ${tool}` });
   } else {
     add({ id: 'tool.not-taken-over', area: 'tool', severity: 'info', tool, title: `${r.name}: ${STATUS_LABEL[r.status]}`, fix: `gwctl takeover ${tool}` });
   }

@@ -108,6 +108,12 @@ describe('gateway and keys', () => {
     expect(f).toMatchObject({ tool: 'codex', severity: 'error' });
     expect(f.fix).toMatch(/^gwctl takeover codex --force/);
   });
+
+  it('Copilot CLI installed: a launch-only note pointing at gwctl launch, not at takeover', async () => {
+    mkdirSync(join(h.home, '.copilot'));
+    const r = await doctor();
+    expect(r.findings.filter((x) => x.tool === 'copilot')).toEqual([expect.objectContaining({ id: 'tool.launch-only', severity: 'info', fix: 'gwctl launch copilot' })]);
+  });
 });
 
 describe('what shadows a tool config', () => {
