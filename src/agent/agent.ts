@@ -29,8 +29,12 @@ import {
   type HelloResult,
   type RequestFrame,
   type SocketLocation,
+  type ToolDetail,
+  type ToolMarks,
 } from '../ipc/schema.ts';
 import { IpcServer, removeSocketFile, type Peer } from '../ipc/server.ts';
+import { diffHunks } from '../shared/diff.ts';
+import { maskLine } from '../shared/mask.ts';
 import { ConfigWatcher, type ToolSnapshot, type WatchTarget } from '../watchers/index.ts';
 import { runOne } from './commands.ts';
 import { openLog, type AgentLog } from './log.ts';
@@ -568,6 +572,10 @@ export class Agent {
       case 'shutdown':
         setImmediate(() => void this.stop('shutdown request'));
         return { stopping: true };
+      case 'marks':
+        return { tools: await this.marks() };
+      case 'detail':
+        return this.detail(toolParam(req.params));
     }
     throw requestError('bad-request', 'unknown method');
   }
@@ -587,6 +595,35 @@ export class Agent {
       watching,
       subscribers: this.server?.subscribers ?? 0,
     };
+  }
+
+  private async marks(): Promise<Partial<Record<ToolId, ToolMarks>>> {
+    const ledger = await new LedgerStore(this.paths.stateDir).load();
+    const { autoReapply } = this.settings.current();
+    const out: Partial<Record<ToolId, ToolMarks>> = {};
+    for (const id of TOOL_IDS) out[id] = { ledger: ledger.tools[id]?.state ?? null, suspended: this.guard.isPaused(id), autoReapply: chosen(autoReapply, id) };
+    return out;
+  }
+
+  /** One tool for the UI's detail pane: nothing is written, no key is minted (a dry run). */
+  private async detail(tool: ToolId): Promise<ToolDetail> {
+    const engine = this.engine();
+    const report = await runOne(engine, 'status', tool, {});
+    const record = await engine.describe(tool);
+    let plan: ToolDetail['plan'] = null;
+    if (report.status === 'not-taken-over' || report.status === 'other-address') {
+      try {
+        const p = await engine.planTakeover(tool, { force: true });
+        plan = {
+          files: p.files.map((f) => ({ path: f.path, created: f.before === null, diff: diffHunks(f.before ?? '', f.after).map((l) => ({ kind: l.kind, text: maskLine(l.text) })) })),
+          notes: p.notes,
+          ...(p.refused ? { refused: p.refused } : {}),
+        };
+      } catch (e) {
+        plan = { files: [], notes: [], error: redact((e as Error).message) };
+      }
+    }
+    return { report, ...record, marks: (await this.marks())[tool]!, plan };
   }
 
   /** A CLI request: the same engine and semantics as `gwctl --no-agent`, one tool at a time. */
@@ -618,6 +655,12 @@ export class Agent {
     }
     return reports;
   }
+}
+
+function toolParam(p: unknown): ToolId {
+  const tool = (p as { tool?: unknown } | undefined)?.tool;
+  if (typeof tool !== 'string' || !(TOOL_IDS as readonly string[]).includes(tool)) throw requestError('bad-request', `tool must be one of: ${TOOL_IDS.join(', ')}`);
+  return tool as ToolId;
 }
 
 function commandParams(p: unknown): CommandParams {

@@ -6,7 +6,7 @@ import { TOOL_IDS, STATUS_LABEL, type ToolId } from '../adapters/types.ts';
 import { gwctlPaths, homeFrom } from '../agent/paths.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
 import { redact } from '../gateway/http.ts';
-import type { Command } from '../ipc/schema.ts';
+import { ACTION_LABEL, type Command } from '../ipc/schema.ts';
 import { routeCommand } from './agent-client.ts';
 
 // The engine, adapters, format editors and gateway kinds are loaded only when the command runs
@@ -17,6 +17,8 @@ export const VERSION = '0.1.0';
 const USAGE = `gwctl ${VERSION}: point AI coding CLIs at a local AI gateway, and put them back exactly.
 
 Usage:
+  gwctl ui                                   every tool, live, with keys to act (also bare
+                                             \`gwctl\` in a terminal)
   gwctl status [TOOL…] [--json]              show each tool's status
   gwctl takeover (TOOL…|--all) [--force] [--json]
                                              point tools at the gateway (--force: also tools
@@ -85,12 +87,15 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   /** All of stdin (secrets are read from it, never from argv). Default: process.stdin. */
   stdin?: () => Promise<string>;
+  /** stdin and stdout are a terminal (bare `gwctl` opens the UI; in a pipe it prints the usage). */
+  isTTY?: boolean;
 }
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
   env: process.env,
+  isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
 };
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -101,6 +106,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   if (argv[0] === 'doctor') return (await import('./commands/doctor.ts')).run(argv.slice(1), io);
   if (argv[0] === 'agent') return (await import('./commands/agent.ts')).run(argv.slice(1), io);
   if (argv[0] === 'watch') return (await import('./commands/watch.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'ui' || (argv.length === 0 && io.isTTY)) return (await import('./commands/ui.ts')).run(argv.slice(1), io);
   let args: Parsed;
   try {
     args = parse(argv);
@@ -191,22 +197,10 @@ function table(reports: ToolReport[], home: string): string {
     r.status ? STATUS_LABEL[r.status] : 'Unknown (error)',
     r.address ?? '—',
     tilde(r.configPath),
-    r.action ? actionLabel(r.action) : '',
+    r.action ? ACTION_LABEL[r.action] : '',
   ]);
   const header = ['TOOL', 'STATUS', 'ADDRESS', 'CONFIG', reports.some((r) => r.action) ? 'RESULT' : ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
-}
-
-function actionLabel(a: NonNullable<ToolReport['action']>): string {
-  return {
-    'taken-over': 'taken over',
-    'already-taken-over': 'already taken over',
-    rotated: 'key rotated',
-    restored: 'restored',
-    'nothing-to-restore': 'nothing to restore',
-    refused: 'refused',
-    failed: 'failed',
-  }[a];
 }

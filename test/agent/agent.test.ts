@@ -390,7 +390,7 @@ describe('settings', () => {
 });
 
 describe('gwctl through the agent', () => {
-  it('the status path loads no chokidar, pino, conf, notifier, node-ipc, or fs.promises', async () => {
+  it('the status path loads no chokidar, pino, conf, notifier, node-ipc, Ink/React (gwctl ui), or fs.promises', async () => {
     await agent();
     const hook = join(h.home, 'hook.mjs');
     writeFileSync(hook, `const { registerHooks } = process.getBuiltinModule('node:module');
@@ -403,7 +403,7 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen,
     expect(await p.exited).toBe(0);
     const loaded: { seen: string[]; internal: string[] } = JSON.parse(/LOADED (.*)/.exec(p.err())![1]!);
     expect(loaded.seen.some((u) => u.includes('/dist/ipc/client.js'))).toBe(true); // it did go through the socket
-    for (const heavy of ['/chokidar/', '/pino/', '/conf/', '/node-notifier/', '/node-ipc/', '/dist/agent/agent.js', '/dist/watchers/', '/dist/engine/']) {
+    for (const heavy of ['/chokidar/', '/pino/', '/conf/', '/node-notifier/', '/node-ipc/', '/dist/agent/agent.js', '/dist/watchers/', '/dist/engine/', '/node_modules/ink/', '/node_modules/react/', '/dist/ui/']) {
       expect(loaded.seen.filter((u) => u.includes(heavy))).toEqual([]);
     }
     // Node's own modules: an ES import of node:fs would load fs.promises, readline and fs streams.
