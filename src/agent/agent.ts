@@ -575,7 +575,7 @@ export class Agent {
       case 'marks':
         return { tools: await this.marks() };
       case 'detail':
-        return this.detail(toolParam(req.params));
+        return this.detail(toolParam(req.params), gatewayEnvParam((req.params as { env?: unknown }).env));
     }
     throw requestError('bad-request', 'unknown method');
   }
@@ -606,8 +606,8 @@ export class Agent {
   }
 
   /** One tool for the UI's detail pane: nothing is written, no key is minted (a dry run). */
-  private async detail(tool: ToolId): Promise<ToolDetail> {
-    const engine = this.engine();
+  private async detail(tool: ToolId, env: Record<string, string>): Promise<ToolDetail> {
+    const engine = this.engine({ ...this.env, ...env });
     const report = await runOne(engine, 'status', tool, {});
     const record = await engine.describe(tool);
     let plan: ToolDetail['plan'] = null;
@@ -672,15 +672,20 @@ function commandParams(p: unknown): CommandParams {
   for (const k of ['force', 'all'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw requestError('bad-request', `${k} must be true or false`);
   }
+  return { tools: tools as ToolId[], force: o.force === true, all: o.all === true, env: gatewayEnvParam(o.env) };
+}
+
+/** The caller's GWCTL_GATEWAY_* variables (nothing else may come in this way). */
+function gatewayEnvParam(e: unknown): Record<string, string> {
   const env: Record<string, string> = {};
-  if (o.env !== undefined) {
-    if (typeof o.env !== 'object' || o.env === null) throw requestError('bad-request', 'env must be an object');
-    for (const [k, v] of Object.entries(o.env)) {
+  if (e !== undefined) {
+    if (typeof e !== 'object' || e === null) throw requestError('bad-request', 'env must be an object');
+    for (const [k, v] of Object.entries(e)) {
       if (!k.startsWith('GWCTL_GATEWAY_') || typeof v !== 'string') throw requestError('bad-request', 'env may only carry GWCTL_GATEWAY_* strings');
       env[k] = v;
     }
   }
-  return { tools: tools as ToolId[], force: o.force === true, all: o.all === true, env };
+  return env;
 }
 
 /** The socket dir: created 0700, a real directory, ours; a mode opened up later is closed again. */

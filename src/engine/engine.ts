@@ -42,6 +42,8 @@ export interface KeySource {
   release(tool: ToolId, ref: LedgerEntry['keyRef']): Promise<string | undefined>;
   /** The name a key minted for `tool` gets in the gateway (to name one gwctl could not record). */
   keyName?(tool: ToolId): string;
+  /** The models the gateway lists without a new key (for a dry run; see planTakeover). */
+  peekModels?(): Promise<string[]>;
 }
 
 export interface EngineOptions {
@@ -209,8 +211,9 @@ export class Engine {
   /**
    * A dry run of `takeover`: what it would write to each file, computed by the same adapter plan
    * and format editors, without a health check, without minting a key (a placeholder stands in
-   * for it) and without writing anything (no ledger entry, no .bak). The model list is the
-   * gateway's when it answers without a key, else the configured one (a note says so).
+   * for it) and without writing anything (no ledger entry, no .bak). The model list is what the
+   * gateway lists for the configured key (LiteLLM: the master key), else the configured
+   * gateway.models (a note says so).
    */
   async planTakeover(id: ToolId, { force = false } = {}): Promise<TakeoverPlan> {
     const t = await this.load(id);
@@ -225,9 +228,10 @@ export class Engine {
     let models: string[] = gw.models ?? [];
     if (t.adapter.protocol === 'openai') {
       try {
-        models = await this.opts.keys.models(PLACEHOLDER_KEY);
-      } catch {
-        notes.push(models.length ? 'models: the configured gateway.models (the gateway lists its own only for a real key)' : 'models: the gateway lists them only for a real key; the takeover writes every model it offers');
+        const listed = await (this.opts.keys.peekModels?.() ?? Promise.reject(new Error('no way to list models without a key')));
+        if (listed.length) models = listed;
+      } catch (e) {
+        notes.push(`models: the gateway's list could not be read (${(e as Error).message.slice(0, 120)}); ${models.length ? 'shown with gateway.models' : "shown as MODEL; the takeover writes every model the gateway offers"}`);
       }
     }
     const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? 'MODEL');

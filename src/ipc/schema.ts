@@ -167,7 +167,7 @@ export interface Methods {
   /** What the agent knows of each tool beyond its status (for `gwctl ui`'s row markers). */
   marks: { params: Record<string, never>; result: { tools: Partial<Record<ToolId, ToolMarks>> } };
   /** One tool in depth (for `gwctl ui`'s detail pane). */
-  detail: { params: { tool: ToolId }; result: ToolDetail };
+  detail: { params: { tool: ToolId; env?: Record<string, string> }; result: ToolDetail };
 }
 
 export interface ToolMarks {

@@ -348,7 +348,7 @@ export class Controller {
   }
 
   private async loadDetail(tool: ToolId): Promise<void> {
-    const [data, findings] = await Promise.allSettled([this.conn.request('detail', { tool }, { timeoutMs: 30_000 }), this.deps.doctor(tool)]);
+    const [data, findings] = await Promise.allSettled([this.conn.request('detail', { tool, env: this.deps.requestEnv }, { timeoutMs: 30_000 }), this.deps.doctor(tool)]);
     if (this.state.detail?.tool !== tool) return;
     const d: DetailState = { tool };
     if (data.status === 'fulfilled') d.data = data.value;

@@ -2,7 +2,7 @@
  * `gwctl ui`'s entry: render the app full-screen (the terminal's alternate screen, so quitting
  * leaves the shell's screen as it was), redraw only the lines that changed (Ink's incremental
  * rendering inside synchronized-output frames: no flicker), and on q/Esc/Ctrl-C, SIGTERM or
- * SIGHUP unmount, which gives the terminal back (cooked mode, cursor, primary screen).
+ * SIGINT or SIGHUP unmount, which gives the terminal back (cooked mode, cursor, primary screen).
  *
  * Loaded only on this path: Ink and React are never loaded by `gwctl status` (the import guard
  * in test/agent/agent.test.ts checks it).
@@ -41,6 +41,7 @@ export async function runUi(opts: RunUiOptions): Promise<number> {
   const onSignal = () => controller.quit();
   const onCrash = (e: unknown) => fail(e);
   process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   process.on('SIGHUP', onSignal);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
@@ -52,6 +53,7 @@ export async function runUi(opts: RunUiOptions): Promise<number> {
     app.unmount();
     await app.waitUntilExit().catch(() => undefined);
     process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     process.off('SIGHUP', onSignal);
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);

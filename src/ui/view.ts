@@ -84,7 +84,8 @@ export function tableWidths(columns: number, longestAddress = 7) {
   const marks = 3;
   // "› " + name + " " + status + " " + marks + " " + address + " " + config
   const rest = Math.max(10, columns - (2 + name + 1 + status + 1 + marks + 1 + 1));
-  const address = Math.max(7, Math.min(longestAddress, Math.floor(rest * 0.55)));
+  // Below 72 columns the address goes (the detail pane has it): the file is the more useful.
+  const address = columns < 72 ? 0 : Math.max(7, Math.min(longestAddress, Math.floor(rest * 0.55)));
   return { name, status, marks, address, config: Math.max(5, rest - address) };
 }
 
@@ -117,7 +118,8 @@ function header(s: State, o: ViewOptions): Line[] {
 
 function table(s: State, o: ViewOptions, height: number): Line[] {
   const w = tableWidths(o.columns, Math.max(0, ...s.rows.map((r) => displayAddress(r.address, o.columns).length)));
-  const head: Line = [{ text: `  ${pad('TOOL', w.name)} ${pad('STATUS', w.status)} ${' '.repeat(w.marks)} ${pad('ADDRESS', w.address)} CONFIG`, bold: true }];
+  const address = w.address ? `${pad('ADDRESS', w.address)} ` : '';
+  const head: Line = [{ text: `  ${pad('TOOL', w.name)} ${pad('STATUS', w.status)} ${' '.repeat(w.marks)} ${address}CONFIG`, bold: true }];
   const lines: Line[] = [head];
   const visible = Math.max(1, height - 1);
   const first = Math.min(Math.max(0, s.selected - visible + 1), Math.max(0, s.rows.length - visible));
@@ -131,7 +133,7 @@ function table(s: State, o: ViewOptions, height: number): Line[] {
       { text: pad(row.name, w.name) + ' ', ...inv },
       { text: pad(label, w.status), color, bold: row.status === 'taken-over', ...inv },
       { text: ' ' + rowMarks(row, s, o.now) + ' ', color: 'yellow', bold: true, ...inv },
-      { text: pad(displayAddress(row.address, o.columns), w.address) + ' ', ...inv },
+      ...(w.address ? [{ text: pad(displayAddress(row.address, o.columns), w.address) + ' ', ...inv }] : []),
       { text: fitLeft(tilde(row.configPath, o.home), w.config), dim: !selected, ...inv },
     ]);
   });
@@ -160,11 +162,29 @@ function footer(s: State, o: ViewOptions): Line {
   return keys.flatMap(([k, what], i): Line => [{ text: k, bold: true }, { text: ` ${what}${i < keys.length - 1 ? '  ' : ''}` }]);
 }
 
-function statusLine(s: State): Line {
-  if (s.confirm) return [{ text: s.confirm.text, color: 'yellow', bold: true }];
-  if (!s.message) return [{ text: `${MARK.drift} drifted  ${MARK.suspended} re-apply suspended  ${MARK.recent} just changed  ${MARK.auto} auto re-apply`, dim: true }];
-  const tone = s.message.tone;
-  return [{ text: (tone === 'busy' ? '… ' : '') + s.message.text, ...(TONE_COLOR[tone] ? { color: TONE_COLOR[tone] } : {}), bold: tone === 'error' }];
+/** The status line: a question, the last message (wrapped, up to 3 lines) or the marker legend. */
+function statusLines(s: State, columns: number): Line[] {
+  if (!s.confirm && !s.message) return [[{ text: `${MARK.drift} drifted  ${MARK.suspended} re-apply suspended  ${MARK.recent} just changed  ${MARK.auto} auto re-apply`, dim: true }]];
+  const style: Omit<Segment, 'text'> = s.confirm ? { color: 'yellow', bold: true } : { ...(TONE_COLOR[s.message!.tone] ? { color: TONE_COLOR[s.message!.tone]! } : {}), bold: s.message!.tone === 'error' };
+  const text = s.confirm ? s.confirm.text : (s.message!.tone === 'busy' ? '… ' : '') + s.message!.text;
+  return wrap(text, columns, 3).map((t) => [{ text: t, ...style }]);
+}
+
+/** Words to lines of at most `width` characters; the last of `max` lines ends in … when cut. */
+export function wrap(text: string, width: number, max: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (cur && [...cur].length + 1 + [...word].length > width) {
+      lines.push(cur);
+      cur = word;
+    } else {
+      cur = cur ? `${cur} ${word}` : word;
+    }
+  }
+  if (cur) lines.push(cur);
+  if (lines.length > max) return [...lines.slice(0, max - 1), fit(lines.slice(max - 1).join(' '), width)];
+  return lines.map((l) => fit(l, width));
 }
 
 export function helpLines(): Line[] {
@@ -263,7 +283,7 @@ export function screen(s: State, o: ViewOptions): Line[] {
 export function layout(s: State, o: ViewOptions): { lines: Line[]; maxScroll: number } {
   let maxScroll = 0;
   const top = header(s, o);
-  const bottom: Line[] = [statusLine(s), footer(s, o)];
+  const bottom: Line[] = [...statusLines(s, o.columns), footer(s, o)];
   const middleHeight = Math.max(1, o.rows - top.length - bottom.length - 1);
   let middle: Line[];
   if (s.view === 'list') {
@@ -275,7 +295,7 @@ export function layout(s: State, o: ViewOptions): { lines: Line[]; maxScroll: nu
     middle = all.slice(from, from + middleHeight);
     if (maxScroll > 0) {
       const more = `${from + 1}-${Math.min(all.length, from + middleHeight)} of ${all.length}`;
-      bottom[1] = [...bottom[1]!, { text: `  ${more}`, dim: true }];
+      bottom[bottom.length - 1] = [...bottom.at(-1)!, { text: `  ${more}`, dim: true }];
     }
   }
   while (middle.length < middleHeight) middle.push([]);

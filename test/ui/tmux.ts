@@ -61,6 +61,23 @@ export class Tmux {
     }
   }
 
+  /** The pid of the process below the pane's shell whose command line matches. */
+  descendant(match: (args: string) => boolean): number {
+    const procs = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]! }));
+    const below = new Set([Number(this.tmux('list-panes', '-t', this.target, '-F', '#{pane_pid}').trim())]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of procs) if (below.has(p.ppid) && !below.has(p.pid)) (below.add(p.pid), (grew = true));
+    }
+    const hit = procs.find((p) => below.has(p.pid) && match(p.args));
+    if (!hit) throw new Error('no such process in the terminal');
+    return hit.pid;
+  }
+
   kill(): void {
     try {
       this.tmux('kill-server');

@@ -140,6 +140,7 @@ describe.skipIf(!runReal)('gwctl ui in a real terminal (tmux, 80×24)', () => {
     // That update rewrote a few lines in place: no screen erase, a fraction of a full frame.
     const update = readFileSync(output).subarray(before).toString('utf8');
     expect(update).not.toMatch(/\x1b\[[0-3]?J/);
+    expect(update).toContain('\x1b[?2026h'); // inside a synchronized-output frame
     expect(update.length).toBeLessThan(initial / 3);
     console.log(`ui redraw: start-up ${initial} bytes, the live update ${update.length} bytes`);
 
@@ -189,7 +190,7 @@ describe.skipIf(!runReal)('gwctl ui in a real terminal (tmux, 80×24)', () => {
     expect(readFileSync(`${h.home}/stty.after`, 'utf8')).toBe(readFileSync(`${h.home}/stty.before`, 'utf8'));
   }, 120_000);
 
-  it('Esc and Ctrl-C quit too; bare gwctl opens the UI in a terminal and prints the usage in a pipe', async () => {
+  it('Esc, Ctrl-C and SIGTERM quit too; bare gwctl opens the UI in a terminal and prints the usage in a pipe', async () => {
     const t = terminal();
     t.line(`stty -a > ${h.home}/stty.before`);
     t.line(`node ${GWCTL_BIN}`);
@@ -200,12 +201,31 @@ describe.skipIf(!runReal)('gwctl ui in a real terminal (tmux, 80×24)', () => {
     await t.waitFor((x) => row(x, 'Crush') !== '', 'the UI again');
     t.keys('C-c');
     await t.waitFor(promptBack, 'the prompt after Ctrl-C');
+    // SIGTERM (a closing terminal, a kill) restores the terminal as well.
+    t.line(`node ${GWCTL_BIN} ui`);
+    await t.waitFor((x) => row(x, 'Crush') !== '', 'the UI once more');
+    process.kill(t.descendant((args) => args.includes(`${GWCTL_BIN} ui`)), 'SIGTERM');
+    await t.waitFor(promptBack, 'the prompt after SIGTERM');
     t.line(`stty -a > ${h.home}/stty.after`);
     await t.waitFor(() => existsSync(`${h.home}/stty.after`) && readFileSync(`${h.home}/stty.after`, 'utf8').includes('speed'), 'stty -a');
     expect(readFileSync(`${h.home}/stty.after`, 'utf8')).toBe(readFileSync(`${h.home}/stty.before`, 'utf8'));
     // In a pipe: the usage, as before.
     const piped = execFileSync('sh', ['-c', `node ${GWCTL_BIN} | head -n 1; echo "exit=$?"`], { env: { ...env, PATH: `${join(process.execPath, '..')}:${env.PATH}` }, encoding: 'utf8' });
     expect(piped).toMatch(/^gwctl \d+\.\d+\.\d+: point AI coding CLIs/);
+  }, 60_000);
+
+  it('a failure goes to the status line, never as a stack trace; the header says the gateway is down', async () => {
+    const t = terminal();
+    t.line(`node ${GWCTL_BIN} ui`);
+    await t.waitFor((x) => row(x, 'Crush') !== '' && /healthy/.test(x), 'the UI');
+    await gw.close();
+    t.keys('j', 't');
+    const s = await t.waitFor((x) => /^Codex: .*127\.0\.0\.1/m.test(x) && x.includes('not answering'), 'the error and the header');
+    expect(row(s, 'Codex')).toContain('Not Taken Over');
+    expect(s).not.toMatch(/^\s+at /m);
+    expect(s.replace(/\n/g, ' ')).toMatch(/start the gateway, or fix/); // a long message wraps rather than being cut
+    t.keys('q');
+    await t.waitFor(promptBack, 'the prompt');
   }, 60_000);
 
   it('colours by status, none under NO_COLOR', async () => {
