@@ -88,20 +88,7 @@ export class Controller {
   constructor(deps: UiDeps) {
     this.deps = deps;
     this.conn = deps.conn;
-    this.state = {
-      rows: [],
-      selected: 0,
-      marks: {},
-      gateway: 'checking',
-      agent: deps.hello,
-      connected: true,
-      message: null,
-      confirm: null,
-      view: 'list',
-      detail: null,
-      scroll: 0,
-      busy: false,
-    };
+    this.state = initialState(deps.hello);
   }
 
   private now(): number {
@@ -357,6 +344,11 @@ export class Controller {
     else d.findingsError = errorText(findings.reason);
     this.set({ detail: d });
   }
+}
+
+/** Before the agent has answered: no rows, the gateway being checked. */
+export function initialState(agent: HelloResult): State {
+  return { rows: [], selected: 0, marks: {}, gateway: 'checking', agent, connected: true, message: null, confirm: null, view: 'list', detail: null, scroll: 0, busy: false };
 }
 
 export function rowFrom(r: ToolReport, changedAt?: number): Row {
