@@ -9,7 +9,7 @@ import { gwctlPaths, homeFrom } from '../home/paths.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
 import { redact } from '../shared/redact.ts';
 import type { Command } from '../engine/commands.ts';
-import type { Io } from '../shared/io.ts';
+import { guardClosedOutput, type Io } from '../shared/io.ts';
 import { VERSION } from '../shared/version.ts';
 import { routeCommand } from './agent-client.ts';
 
@@ -88,6 +88,7 @@ const defaultIo: Io = {
 };
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  if (io === defaultIo) guardClosedOutput();
   if (argv[0] === 'gateway') return (await import('./commands/gateway.ts')).run(argv.slice(1), io);
   if (argv[0] === 'config') return (await import('./commands/config.ts')).run(argv.slice(1), io);
   if (argv[0] === 'keys') return (await import('./commands/keys.ts')).run(argv.slice(1), io);
