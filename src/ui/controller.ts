@@ -9,7 +9,9 @@ import { STATUS_LABEL, TOOL_IDS, type Status, type ToolId } from '../adapters/ty
 import type { ToolReport } from '../engine/engine.ts';
 import type { GatewayStatus } from '../gateway/status.ts';
 import type { AgentConnection } from '../ipc/client.ts';
-import { ACTION_LABEL, type AgentEvent, type Command, type HelloResult, type ToolDetail, type ToolMarks } from '../ipc/schema.ts';
+import type { Command } from '../engine/commands.ts';
+import { openSettings } from '../home/settings.ts';
+import { ACTION_LABEL, type AgentEvent, type HelloResult, type ToolDetail, type ToolMarks } from '../ipc/schema.ts';
 import type { Finding } from '../doctor/index.ts';
 
 /** How long a row keeps its "changed" marker after an event. */
@@ -60,6 +62,8 @@ export interface UiDeps {
   hello: HelloResult;
   /** GWCTL_GATEWAY_* of the caller, sent with each command (as `gwctl takeover` does). */
   requestEnv: Record<string, string>;
+  /** gwctl's settings directory (`w` writes autoReapply there, as `gwctl config set` does). */
+  configDir: string;
   /** A new connection after the agent went away (null: none answers yet). */
   reconnect: () => Promise<{ conn: AgentConnection; hello: HelloResult } | null>;
   /** The gateway's kind, URL, health and latency (gwctl gateway status). */
@@ -322,16 +326,20 @@ export class Controller {
     if (command === 'takeover' || command === 'rotate') void this.refreshGateway();
   }
 
-  /** autoReapply for the selected tool, through the agent's settings writer (`gwctl config`'s). */
+  /**
+   * autoReapply for the selected tool, with the settings writer `gwctl config set` uses; the
+   * agent reads the file at its next decision.
+   */
   private async toggleAutoReapply(row: Row): Promise<void> {
-    const { value } = await this.conn.request('config.get', { key: 'autoReapply' }, { timeoutMs: 10_000 });
+    const store = await openSettings(this.deps.configDir);
+    const value = store.current().autoReapply;
     const current = value === true ? [...TOOL_IDS] : Array.isArray(value) ? (value as ToolId[]) : [];
     const on = current.includes(row.id);
     const next = on ? current.filter((t) => t !== row.id) : [...current, row.id];
     const stored = next.length === 0 ? false : next.length === TOOL_IDS.length ? true : TOOL_IDS.filter((t) => next.includes(t));
-    await this.conn.request('config.set', { key: 'autoReapply', value: stored }, { timeoutMs: 10_000 });
+    store.set('autoReapply', stored);
     await this.refreshMarks();
-    this.say(`${row.name}: auto re-apply ${on ? 'off' : 'on'} (autoReapply = ${stored === true ? 'true' : stored === false ? 'false' : stored.join(',')})`, 'ok');
+    this.say(`${row.name}: auto re-apply ${on ? 'off' : 'on'} (autoReapply = ${stored === true ? 'true' : stored === false ? 'false' : stored.join(',')}, ${store.path})`, 'ok');
   }
 
   private async loadDetail(tool: ToolId): Promise<void> {

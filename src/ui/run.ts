@@ -1,4 +1,7 @@
 /**
+ * Floor: ui, below cli: `gwctl ui`, talking to the agent over ipc like the CLI; imports ipc,
+ * home, gateway and engine/doctor types, never cli or agent. See docs/floors.md.
+ *
  * `gwctl ui`'s entry: render the app full-screen (the terminal's alternate screen, so quitting
  * leaves the shell's screen as it was), redraw only the lines that changed (Ink's incremental
  * rendering inside synchronized-output frames: no flicker), and on q/Esc/Ctrl-C, SIGTERM or

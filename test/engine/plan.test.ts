@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import { Engine, PLACEHOLDER_KEY } from '../../src/engine/engine.ts';
 import { configuredGateway } from '../../src/gateway/index.ts';
 import { MASK } from '../../src/shared/mask.ts';

@@ -4,10 +4,11 @@
  * here). The gateway's health and doctor's findings are read in this process, with the caller's
  * environment and directory, as `gwctl gateway status` and `gwctl doctor` read them.
  */
-import { gwctlPaths } from '../../agent/paths.ts';
+import { gwctlPaths } from '../../home/paths.ts';
 import { AgentConnection, incompatibility, probeAgent } from '../../ipc/client.ts';
 import { autostartEnabled, connectOrStart, gatewayEnv, locateAgent } from '../agent-client.ts';
-import { VERSION, type Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
+import { VERSION } from '../../shared/version.ts';
 
 export const UI_USAGE = 'Usage: gwctl ui [--no-autostart]   (keys: ? inside)';
 
@@ -49,6 +50,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       env,
       err: io.err,
       requestEnv: gatewayEnv(env),
+      configDir,
       // Not restarted behind the user's back: a stopped agent was stopped on purpose.
       reconnect: async () => {
         if (!(await probeAgent(loc, 1000).catch(() => null))) throw new Error('no agent answers; start one with: gwctl agent start');
