@@ -51,13 +51,13 @@ export class Tmux {
   }
 
   /** Poll the screen until `pred` holds; throws with the last screen after `ms`. */
-  async waitFor(pred: (screen: string) => boolean, what: string, ms = 15_000): Promise<string> {
+  async waitFor(pred: (screen: string) => boolean, what: string, ms = 15_000, pollMs = 40): Promise<string> {
     const end = Date.now() + ms;
     for (;;) {
       const s = this.screen();
       if (pred(s)) return s;
       if (Date.now() > end) throw new Error(`screen never showed ${what} within ${ms} ms; last screen:\n${s}`);
-      await sleep(40);
+      await sleep(pollMs);
     }
   }
 
