@@ -269,3 +269,18 @@ describe('copilot: launch-only in status and takeover', () => {
     expect(rs.json().tools[0]?.error).toBeUndefined();
   });
 });
+
+describe('gwctl launch as a command-table entry (parsed options and positionals)', () => {
+  it('runs TOOL with the positionals after it as its arguments', async () => {
+    const { command } = await import('../../src/cli/commands/launch.ts');
+    let err = '';
+    const io = { out: () => {}, err: (s: string) => (err += s + '\n'), env: env({ FAKE_EXIT: '3' }) };
+    const code = await command.run({ values: { model: 'gpt-4o', bin: fake }, positionals: ['claude-code', '-p', 'hi'] }, { io });
+    expect(code).toBe(3);
+    expect(err).toBe('');
+    expect(lines().filter((l) => l.startsWith('arg:')).slice(2)).toEqual(['arg:-p', 'arg:hi']);
+    expect(JSON.parse(value('settings:')!).model).toBe('gpt-4o');
+    expect(await command.run({ values: {}, positionals: ['nope'] }, { io })).toBe(2);
+    expect(leftovers()).toEqual([]);
+  });
+});

@@ -84,7 +84,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.out(LAUNCH_USAGE);
     return 0;
   }
-  const parsed = p;
+  return launchTool(p, io);
+}
+
+/** Launch with parsed options (the same for today's router and a parseArgs-based command table). */
+export async function launchTool(parsed: Parsed, io: Io): Promise<number> {
   try {
     const home = homeFrom(io.env);
     const paths = gwctlPaths({ home, env: io.env });
@@ -101,10 +105,30 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * The verb as a command-table entry (name, summary, usage, options, run over parsed options and
+ * positionals: TOOL, then the tool's arguments, which a parser puts after `--` as positionals).
+ */
 export const command = {
   name: 'launch',
-  summary: 'start a tool pointed at the gateway for one run, no file touched',
+  summary: 'start a tool pointed at the gateway for one run, none of its files written',
   usage: LAUNCH_USAGE,
-  options: ['--model', '--key-name', '--bin', '--verbose'],
-  run,
+  options: {
+    model: { type: 'string', value: 'ID', description: 'the model for this run' },
+    'key-name': { type: 'string', value: 'NAME', description: "a named key instead of the tool's launch key" },
+    bin: { type: 'string', value: 'PATH', description: "the tool's executable (default: its command on PATH)" },
+    verbose: { type: 'boolean', description: 'say what the run gets (never the key) on stderr' },
+  },
+  async run({ values, positionals }: { values: Readonly<Record<string, string | boolean | undefined>>; positionals: readonly string[] }, { io }: { io: Io }): Promise<number> {
+    const [tool, ...args] = positionals;
+    if (tool === undefined || !(TOOL_IDS as readonly string[]).includes(tool)) {
+      io.err(`gwctl launch: ${tool === undefined ? 'which tool? gwctl launch TOOL' : `unknown tool '${tool}' (tools: ${TOOL_IDS.join(', ')})`}`);
+      return 2;
+    }
+    const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+    const model = str('model');
+    const keyName = str('key-name');
+    const bin = str('bin');
+    return launchTool({ tool: tool as ToolId, verbose: values.verbose === true, args, ...(model ? { model } : {}), ...(keyName ? { keyName } : {}), ...(bin ? { bin } : {}) }, io);
+  },
 };
