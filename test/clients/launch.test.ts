@@ -31,9 +31,9 @@ const CASES: LaunchCase[] = [
   // The fixture's auth.json and the shell's OPENAI_API_KEY must not reach the gateway.
   { tool: 'codex', args: ['exec', '--skip-git-repo-check', PROMPT], env: { OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/responses$/, auth: ['authorization'] },
   { tool: 'gemini-cli', args: ['-p', PROMPT], env: { GEMINI_CLI_TRUST_WORKSPACE: 'true', GOOGLE_API_KEY: 'google-shell-leak' }, path: /^\/v1beta\/models\/[^/]+:(streamGenerateContent|generateContent)$/, auth: ['x-goog-api-key'] },
-  { tool: 'qwen-code', args: ['-p', PROMPT], path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
-  { tool: 'kimi-code', args: ['-p', PROMPT], path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
-  { tool: 'opencode', args: ['run', PROMPT], env: { OPENCODE_PURE: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  { tool: 'qwen-code', args: ['-p', PROMPT], env: { OPENAI_API_KEY: 'sk-openai-shell-leak', QWEN_OAUTH: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  { tool: 'kimi-code', args: ['-p', PROMPT], env: { KIMI_API_KEY: 'kimi-shell-leak', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  { tool: 'opencode', args: ['run', PROMPT], env: { OPENCODE_PURE: '1', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'codebuddy', args: ['-p', PROMPT], env: { CODEBUDDY_API_KEY: 'cb-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization', 'x-api-key'] },
   { tool: 'copilot', args: ['-p', PROMPT], env: { COPILOT_PROVIDER_BEARER_TOKEN: 'copilot-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
 ];
