@@ -23,7 +23,7 @@
  * adapters have no clock, and Cline only displays it.
  */
 import { join } from 'node:path';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import { ConfigFormatError, type Edit } from '../formats/slot.ts';
 import { envVar, obj, parseAll, statusOf, text, warn } from './common.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';

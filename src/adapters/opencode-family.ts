@@ -7,7 +7,7 @@
  * `model = "P/MODEL"`, written into the highest-ranked writable file that exists (so nothing the
  * tool merges later hides them), or a new file when none exists.
  */
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { expandEnv, mergeLayers, obj, parseAll, statusOf, text, warn } from './common.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolId, ToolLocation } from './types.ts';
