@@ -376,6 +376,41 @@ async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport,
       }
       break;
     }
+    case 'pi': {
+      // A trusted project .pi/settings.json loads over the agent dir's settings.json.
+      for (const d of projectDirs(ctx.cwd, ctx.home)) {
+        const file = join(d, '.pi', 'settings.json');
+        if (file === loc.files.find((f) => f.role === 'settings')?.path) continue;
+        const provider = str(parseFile(file, 'json')?.defaultProvider);
+        if (provider !== undefined && provider !== gw.providerId) shadow('pi-project', 'warn', `the project file ${file} selects provider "${provider}", which wins over the agent dir's settings.json in that project (once the project is trusted)`, `remove defaultProvider/defaultModel from ${file}, or set defaultProvider to "${gw.providerId}"`, file);
+      }
+      break;
+    }
+    case 'kilo': {
+      // Project config files load over the global ones; so does KILO_CONFIG_CONTENT.
+      for (const d of projectDirs(ctx.cwd, ctx.home)) {
+        for (const sub of ['', '.kilo', '.kilocode']) {
+          for (const name of ['kilo.json', 'kilo.jsonc', 'opencode.json', 'opencode.jsonc']) {
+            const file = join(d, sub, name);
+            const model = str(parseFile(file, 'jsonc')?.model);
+            if (model !== undefined && !model.startsWith(`${gw.providerId}/`)) shadow('kilo-project', 'error', `the project file ${file} selects model "${model}", which wins over ${r.configPath} in that project`, `remove "model" from ${file}, or set it to "${gw.providerId}/<model>"`, file);
+          }
+        }
+      }
+      if (env.KILO_CONFIG_CONTENT) shadow('kilo-env', 'warn', 'KILO_CONFIG_CONTENT is set in this shell; its inline config wins over the config files', 'unset KILO_CONFIG_CONTENT (and remove it from your shell profile) unless it must override the gateway');
+      break;
+    }
+    case 'droid': {
+      for (const d of projectDirs(ctx.cwd, ctx.home)) {
+        for (const name of ['settings.json', 'settings.local.json']) {
+          const file = join(d, '.factory', name);
+          if (loc.files.some((f) => f.path === file)) continue;
+          const model = str(obj(parseFile(file, 'jsonc')?.sessionDefaultSettings)?.model);
+          if (model !== undefined && !model.startsWith(`custom:${gw.providerId}-`)) shadow('droid-project', 'error', `the project file ${file} selects model "${model}", which wins over ${r.configPath} in that project`, `remove sessionDefaultSettings.model from ${file}`, file);
+        }
+      }
+      break;
+    }
     default:
       break;
   }
