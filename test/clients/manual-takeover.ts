@@ -82,18 +82,12 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
       writeJson(file, s);
       return file;
     }
-    case 'opencode': {
-      const dir = join(home, '.config', 'opencode');
-      const file = existsSync(join(dir, 'opencode.jsonc')) ? join(dir, 'opencode.jsonc') : join(dir, 'opencode.json');
-      const s = readJson(file);
-      const models = Object.fromEntries(GATEWAY_MODELS.map((m) => [m, { name: m, limit: { context: 128000, output: 8192 } }]));
-      s.provider = { ...(s.provider as Obj | undefined), [P]: { npm: '@ai-sdk/openai-compatible', name: NAME, options: { baseURL: v1, apiKey: key }, models } };
-      s.model = `${P}/${model}`;
-      writeJson(file, s);
-      return file;
-    }
+    case 'opencode':
     case 'kilo': {
-      const file = join(home, '.config', 'kilo', 'kilo.jsonc');
+      // Kilo reads opencode's schema (src/adapters/opencode-family.ts).
+      const dir = tool === 'kilo' ? join(home, '.config', 'kilo') : join(home, '.config', 'opencode');
+      const name = tool === 'kilo' ? 'kilo' : 'opencode';
+      const file = existsSync(join(dir, `${name}.jsonc`)) ? join(dir, `${name}.jsonc`) : join(dir, `${name}.json`);
       const s = readJson(file);
       const models = Object.fromEntries(GATEWAY_MODELS.map((m) => [m, { name: m, limit: { context: 128000, output: 8192 } }]));
       s.provider = { ...(s.provider as Obj | undefined), [P]: { npm: '@ai-sdk/openai-compatible', name: NAME, options: { baseURL: v1, apiKey: key }, models } };
