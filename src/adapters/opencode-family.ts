@@ -21,7 +21,7 @@ export interface OpencodeFamily {
    */
   locate(ctx: AdapterEnv): ToolLocation;
   /** Role of the file created when no writable file exists. */
-  createRole: string;
+  createRole: string | ((ctx: AdapterEnv) => string);
 }
 
 function baseUrlOf(provider: JsonObject | undefined, ctx: AdapterEnv): string | undefined {
@@ -54,7 +54,7 @@ export function opencodeFamilyAdapter(f: OpencodeFamily): ToolAdapter {
 
   function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[] {
     const existing = f.locate(ctx).files.find((s) => s.writable && files[s.role] != null);
-    const file = existing?.role ?? f.createRole;
+    const file = existing?.role ?? (typeof f.createRole === 'string' ? f.createRole : f.createRole(ctx));
     const models: JsonObject = {};
     for (const id of target.models) models[id] = { name: id, limit: { context: 128000, output: 8192 } };
     return [
