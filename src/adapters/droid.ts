@@ -3,7 +3,7 @@
  * the strings of its compiled bundle: packages/runtime/settings (SettingsParsing,
  * FactorySettingsFolder, legacyCustomModelMigration) and packages/utils/src/models/customModels).
  *
- * - Dir: `$FACTORY_HOME_OVERRIDE/.factory`, else `~/.factory`.
+ * - Dir: `$FACTORY_HOME_OVERRIDE/.factory` (checked with the binary), else `~/.factory`.
  * - `settings.json`: `customModels[] = { model, id?, displayName?, baseUrl, apiKey, provider,
  *   maxOutputTokens?, … }`, `provider` one of `anthropic`, `openai` (Responses API),
  *   `generic-chat-completion-api` (POST {baseUrl}/chat/completions, Bearer apiKey). An entry's id
