@@ -4,10 +4,11 @@
 #   libnotify-bin  -> notify-send (what node-notifier runs on Linux)
 #   dunst, xvfb    -> a real notification daemon on a private display
 #   dbus           -> dbus-run-session, a private session bus
+#   zsh, fish      -> `eval "$(gwctl env)"` / `gwctl env | source` checked in real shells
 # Idempotent and quiet: does nothing when every package is already installed; runs
 # `apt-get update` at most once. Needs root (or sudo) and a Debian/Ubuntu machine.
 set -eu
-pkgs="systemd libnotify-bin dunst xvfb dbus"
+pkgs="systemd libnotify-bin dunst xvfb dbus zsh fish"
 
 missing=""
 for p in $pkgs; do

@@ -28,6 +28,10 @@ Usage:
                                              settings; secrets (gateway.adminKey, gateway.key)
                                              are read from stdin, never from the command line
   gwctl keys [--json]                        the virtual keys gwctl minted
+  gwctl env [NAME] [--shell SHELL] [--write PATH]
+                                             variables pointing programs and SDKs at the gateway
+                                             (eval "$(gwctl env)"); gwctl restore --env PATH undoes --write
+  gwctl exec [NAME] -- CMD [ARGS…]           run CMD with those variables in its environment
   gwctl rotate TOOL…                         a new key for a taken-over tool; the old one is revoked
   gwctl doctor [--json]                      check the agent, service, gateway and each tool's route
   gwctl service (install|uninstall|status|restart)
@@ -101,6 +105,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   if (argv[0] === 'doctor') return (await import('./commands/doctor.ts')).run(argv.slice(1), io);
   if (argv[0] === 'agent') return (await import('./commands/agent.ts')).run(argv.slice(1), io);
   if (argv[0] === 'watch') return (await import('./commands/watch.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'env') return (await import('./commands/env.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'exec') return (await import('./commands/exec.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'restore' && argv.includes('--env')) return (await import('./commands/restore-env.ts')).run(argv.slice(1), io);
   let args: Parsed;
   try {
     args = parse(argv);
