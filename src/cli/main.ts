@@ -32,6 +32,8 @@ Usage:
                                              variables pointing programs and SDKs at the gateway
                                              (eval "$(gwctl env)"); gwctl restore --env PATH undoes --write
   gwctl exec [NAME] -- CMD [ARGS…]           run CMD with those variables in its environment
+  gwctl import [LINK]                        gateway url, key and model from a ccswitch:// link
+                                             (or on stdin, to keep it out of shell history)
   gwctl rotate TOOL…                         a new key for a taken-over tool; the old one is revoked
   gwctl doctor [--json]                      check the agent, service, gateway and each tool's route
   gwctl service (install|uninstall|status|restart)
@@ -106,6 +108,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   if (argv[0] === 'agent') return (await import('./commands/agent.ts')).run(argv.slice(1), io);
   if (argv[0] === 'watch') return (await import('./commands/watch.ts')).run(argv.slice(1), io);
   if (argv[0] === 'env') return (await import('./commands/env.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'import') return (await import('./commands/import.ts')).run(argv.slice(1), io);
   if (argv[0] === 'exec') return (await import('./commands/exec.ts')).run(argv.slice(1), io);
   if (argv[0] === 'restore' && argv.includes('--env')) return (await import('./commands/restore-env.ts')).run(argv.slice(1), io);
   let args: Parsed;
