@@ -105,6 +105,14 @@ export async function namedKey(gw: ResolvedGateway, configDir: string, name: str
   });
 }
 
+/**
+ * The named keys with their values, for live checks (`gwctl keys`, `gwctl usage`) inside this
+ * process. Never print or log what this returns; show `listNamedKeys` instead.
+ */
+export function namedKeysWithValues(configDir: string): Array<NamedKeyInfo & { key: string }> {
+  return read(configDir).map((e) => ({ ...e }));
+}
+
 /** Every named key gwctl holds, on any gateway (never the keys themselves). */
 export function listNamedKeys(configDir: string): NamedKeyInfo[] {
   return read(configDir).map(info);
