@@ -6,6 +6,7 @@
  */
 import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
 import { SHELLS, exportLines, shellFromEnv, type Shell } from '../../shared/shell.ts';
+import { failure, usageError } from '../errors.ts';
 import type { Io } from '../main.ts';
 
 export const FORMATS = [...SHELLS, 'dotenv', 'json'] as const;
@@ -68,23 +69,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const parsed = splitName(argv, ['--shell', '--write']);
-  if (typeof parsed === 'string') return usageError(io, parsed);
+  if (typeof parsed === 'string') return usageError(io, 'env', parsed);
   let format: Format | undefined;
   let write: string | undefined;
   for (let i = 0; i < parsed.rest.length; i++) {
     const a = parsed.rest[i]!;
     if (a === '--shell') {
       const v = parsed.rest[++i]!;
-      if (!(FORMATS as readonly string[]).includes(v)) return usageError(io, `--shell takes one of ${FORMATS.join(', ')}`);
+      if (!(FORMATS as readonly string[]).includes(v)) return usageError(io, 'env', `--shell takes one of ${FORMATS.join(', ')}`);
       format = v as Format;
     } else if (a === '--write') {
       write = parsed.rest[++i];
-      if (!write) return usageError(io, '--write needs a PATH');
+      if (!write) return usageError(io, 'env', '--write needs a PATH');
     } else {
-      return usageError(io, `unknown option ${a}`);
+      return usageError(io, 'env', `unknown option ${a}`);
     }
   }
-  if (write && format) return usageError(io, '--write writes a .env file; give --shell or --write, not both');
+  if (write && format) return usageError(io, 'env', '--write writes a .env file; give --shell or --write, not both');
   try {
     const home = homeFrom(io.env);
     const paths = gwctlPaths({ home, env: io.env });
@@ -109,16 +110,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.out(render(e.vars, format ?? shellFromEnv(io.env.SHELL)));
     return 0;
   } catch (err) {
-    const { redact } = await import('../../gateway/http.ts');
-    io.err(`gwctl env: ${redact((err as Error).message)}`);
-    return 1;
+    return failure(io, 'env', err);
   }
 }
 
-function usageError(io: Io, msg: string): number {
-  io.err(`gwctl env: ${msg}\nRun 'gwctl env --help' for usage.`);
-  return 2;
-}
 
 export const command = {
   name: 'env',

@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { failure, usageError } from '../errors.ts';
 import type { Io } from '../main.ts';
 
 const USAGE = `Usage:
@@ -27,10 +28,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const cmd = dash === -1 ? [] : argv.slice(dash + 1);
-  if (!cmd.length) return usageError(io, dash === -1 ? "put '--' before the command: gwctl exec [NAME] -- CMD ARGS…" : 'no command after --');
+  if (!cmd.length) return usageError(io, 'exec', dash === -1 ? "put '--' before the command: gwctl exec [NAME] -- CMD ARGS…" : 'no command after --');
   const opts = before.filter((a) => a.startsWith('-'));
-  if (opts.length) return usageError(io, `unknown option ${opts[0]}`);
-  if (before.length > 1) return usageError(io, `unexpected '${before[1]}'`);
+  if (opts.length) return usageError(io, 'exec', `unknown option ${opts[0]}`);
+  if (before.length > 1) return usageError(io, 'exec', `unexpected '${before[1]}'`);
   const name = before[0] ?? 'env';
   let vars: Array<[string, string]>;
   try {
@@ -41,9 +42,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (e.minted) io.err(`gwctl exec: minted key '${e.alias}' on ${e.gateway.kind.label} at ${e.gateway.settings.root}`);
     vars = e.vars;
   } catch (err) {
-    const { redact } = await import('../../gateway/http.ts');
-    io.err(`gwctl exec: ${redact((err as Error).message)}`);
-    return 1;
+    return failure(io, 'exec', err);
   }
   return runChild(cmd[0]!, cmd.slice(1), { ...io.env, ...Object.fromEntries(vars) }, io);
 }
@@ -74,10 +73,6 @@ function runChild(file: string, args: string[], env: Record<string, string | und
   });
 }
 
-function usageError(io: Io, msg: string): number {
-  io.err(`gwctl exec: ${msg}\nRun 'gwctl exec --help' for usage.`);
-  return 2;
-}
 
 export const command = {
   name: 'exec',

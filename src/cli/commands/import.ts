@@ -6,6 +6,7 @@
  * that mints its own keys becomes `static`, since the link's key is what every tool must use.
  */
 import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { failure, usageError } from '../errors.ts';
 import type { Io } from '../main.ts';
 
 const USAGE = `Usage:
@@ -21,13 +22,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const opts = argv.filter((a) => a.startsWith('-') && a !== '-');
-  if (opts.length) return usageError(io, `unknown option ${opts[0]}`);
-  if (argv.length > 1) return usageError(io, 'give one link (quote it: it contains & and ?)');
+  if (opts.length) return usageError(io, 'import', `unknown option ${opts[0]}`);
+  if (argv.length > 1) return usageError(io, 'import', 'give one link (quote it: it contains & and ?)');
   const fromArgv = argv.length === 1 && argv[0] !== '-';
   try {
     const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
     const raw = fromArgv ? argv[0]! : await (io.stdin ?? (await import('./config.ts')).processStdin)();
-    if (!raw.trim()) return usageError(io, 'no link given: pass it as an argument, or on stdin');
+    if (!raw.trim()) return usageError(io, 'import', 'no link given: pass it as an argument, or on stdin');
     const [{ parseCcSwitchLink }, settings, secrets, { KINDS, isKindId, DEFAULT_KIND }] = await Promise.all([
       import('../../gateway/ccswitch.ts'),
       import('../../agent/settings.ts'),
@@ -59,15 +60,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   } catch (e) {
     // Messages never hold the key: the parser does not put it in any, and the rest run before it is read.
-    const { redact } = await import('../../gateway/http.ts');
-    io.err(`gwctl import: ${redact((e as Error).message)}`);
-    return 1;
+    return failure(io, 'import', e);
   }
 }
 
-function usageError(io: Io, msg: string): number {
-  io.err(`gwctl import: ${msg}\nRun 'gwctl import --help' for usage.`);
-  return 2;
-}
 
 export const command = { name: 'import', summary: 'take the gateway address, key and model from a ccswitch:// link', usage: USAGE, options: [], run };

@@ -4,6 +4,7 @@
  * that answered and the latency; a 401/403 says the key was revoked and how to get a new one.
  */
 import type { ToolId } from '../../adapters/types.ts';
+import { failure, usageError } from '../errors.ts';
 import type { Io } from '../main.ts';
 
 const USAGE = `Usage:
@@ -14,16 +15,7 @@ const USAGE = `Usage:
   gateway.defaultModel, else the first the gateway lists for that key. Each request asks for one
   token of output.`;
 
-export interface TestRow {
-  id: string;
-  key: string;
-  reached: boolean;
-  status: number | null;
-  model: string | null;
-  latencyMs: number | null;
-  request: string | null;
-  problem?: string;
-}
+type TestRow = import('../../engine/probe.ts').ProbeResult & { id: string; key: string };
 
 export async function run(argv: string[], io: Io): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -32,11 +24,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const json = argv.includes('--json');
   const bad = argv.find((a) => a.startsWith('-') && a !== '--json');
-  if (bad) return usageError(io, `unknown option ${bad}`);
+  if (bad) return usageError(io, 'test', `unknown option ${bad}`);
   const wanted = argv.filter((a) => !a.startsWith('-'));
   try {
     const [{ keysContext, elsewhere }, { TOOL_IDS }, { renderTable }, { probeToolKey }] = await Promise.all([import('../../engine/keys.ts'), import('../../adapters/types.ts'), import('../../ui/table.ts'), import('../../engine/probe.ts')]);
-    for (const w of wanted) if (!(TOOL_IDS as readonly string[]).includes(w)) return usageError(io, `unknown tool '${w}' (tools: ${TOOL_IDS.join(', ')})`);
+    for (const w of wanted) if (!(TOOL_IDS as readonly string[]).includes(w)) return usageError(io, 'test', `unknown tool '${w}' (tools: ${TOOL_IDS.join(', ')})`);
     const { gateway: gw, keys } = await keysContext(io.env);
     const tools = keys.filter((k) => k.type === 'tool' && (!wanted.length || wanted.includes(k.id)));
     const rows: TestRow[] = [];
@@ -65,15 +57,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     return rows.some((r) => r.problem) ? 1 : 0;
   } catch (e) {
-    const { redact } = await import('../../gateway/http.ts');
-    io.err(`gwctl test: ${redact((e as Error).message)}`);
-    return 1;
+    return failure(io, 'test', e);
   }
 }
 
-function usageError(io: Io, msg: string): number {
-  io.err(`gwctl test: ${msg}\nRun 'gwctl test --help' for usage.`);
-  return 2;
-}
 
 export const command = { name: 'test', summary: 'one minimal model request per taken-over tool, as the tool sends it', usage: USAGE, options: ['--json'], run };

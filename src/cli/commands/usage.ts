@@ -4,6 +4,7 @@
  * Bifrost). A kind that cannot say answers "usage is not available from <kind>" on that row,
  * never zeros. Keys appear as their alias, never their value.
  */
+import { failure, usageError } from '../errors.ts';
 import type { Io } from '../main.ts';
 
 const USAGE = `Usage:
@@ -58,11 +59,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (a === '--since') {
       const v = argv[++i];
       const d = v ? parseSince(v, now) : undefined;
-      if (!d || d > now) return usageError(io, `--since takes 30m, 24h, 7d, 2w or a date (YYYY-MM-DD) in the past${v ? `, not '${v}'` : ''}`);
+      if (!d || d > now) return usageError(io, 'usage', `--since takes 30m, 24h, 7d, 2w or a date (YYYY-MM-DD) in the past${v ? `, not '${v}'` : ''}`);
       since = d;
       sinceText = v!;
     } else if (a.startsWith('-')) {
-      return usageError(io, `unknown option ${a}`);
+      return usageError(io, 'usage', `unknown option ${a}`);
     } else {
       wanted.push(a);
     }
@@ -71,7 +72,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const [{ keysContext, selectKeys, elsewhere }, { renderTable }] = await Promise.all([import('../../engine/keys.ts'), import('../../ui/table.ts')]);
     const { gateway: gw, keys } = await keysContext(io.env);
     const { selected, unknown } = selectKeys(keys, wanted);
-    if (unknown.length) return usageError(io, `no key for ${unknown.map((u) => `'${u}'`).join(', ')} (taken-over tools and named keys: ${keys.map((k) => k.id).join(', ') || 'none'})`);
+    if (unknown.length) return usageError(io, 'usage', `no key for ${unknown.map((u) => `'${u}'`).join(', ')} (taken-over tools and named keys: ${keys.map((k) => k.id).join(', ') || 'none'})`);
     const rows: Row[] = [];
     for (const k of selected) {
       const row: Row = { id: k.id, key: k.alias ?? 'gateway.key', requests: null, tokensIn: null, tokensOut: null, spend: null, currency: null };
@@ -108,15 +109,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     return rows.some((r) => r.error) ? 1 : 0;
   } catch (e) {
-    const { redact } = await import('../../gateway/http.ts');
-    io.err(`gwctl usage: ${redact((e as Error).message)}`);
-    return 1;
+    return failure(io, 'usage', e);
   }
 }
 
-function usageError(io: Io, msg: string): number {
-  io.err(`gwctl usage: ${msg}\nRun 'gwctl usage --help' for usage.`);
-  return 2;
-}
 
 export const command = { name: 'usage', summary: 'requests, tokens and spend per tool and named key, as the gateway reports them', usage: USAGE, options: ['--since', '--json'], run };
