@@ -178,8 +178,8 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
       method: 'GET',
       path: /^\/v1\/models$/,
       handle: (req) => {
-        const k = (bearer(req) ?? '').replace(/^sk-/, '');
-        if (![...fake.tokens.values()].some((t) => t.key === k)) return reply(401, { error: { message: '无效的令牌 (request id: 20250101)', type: 'new_api_error' } });
+        // model/token.go ValidateUserToken: unknown or disabled (status != 1) tokens are refused.
+        if (!byKey(bearer(req) ?? '')) return reply(401, { error: { message: '无效的令牌 (request id: 20250101)', type: 'new_api_error' } });
         return ok({ ...(modelList(fake.models, 'custom') as object), success: true });
       },
     },
