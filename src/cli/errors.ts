@@ -1,6 +1,6 @@
 /** How every verb reports a usage error (exit 2) and a failure (exit 1), keys redacted. */
-import { redact } from '../gateway/http.ts';
-import type { Io } from './main.ts';
+import { redact } from '../shared/redact.ts';
+import type { Io } from '../shared/io.ts';
 
 export function usageError(io: Io, verb: string, msg: string): number {
   io.err(`gwctl ${verb}: ${msg}\nRun 'gwctl ${verb} --help' for usage.`);

@@ -12,7 +12,8 @@ import { hashValue } from '../formats/path.ts';
 import type { Format, JsonObject, JsonValue } from '../formats/slot.ts';
 import type { ResolvedGateway } from '../gateway/index.ts';
 import { request } from '../gateway/http.ts';
-import type { KeyRef, UsageQuery } from '../gateway/kinds/types.ts';
+import type { UsageQuery } from '../gateway/kinds/types.ts';
+import type { KeyRef } from '../gateway/types.ts';
 import { namedKeysWithValues } from '../gateway/named-keys.ts';
 import { LedgerStore } from './ledger.ts';
 
@@ -164,7 +165,7 @@ export interface KeysContext {
 
 /** The configured gateway and every key gwctl knows, from HOME and the environment. */
 export async function keysContext(env: Readonly<Record<string, string | undefined>>): Promise<KeysContext> {
-  const [{ gwctlPaths, homeFrom }, { configuredGateway }] = await Promise.all([import('../agent/paths.ts'), import('../gateway/index.ts')]);
+  const [{ gwctlPaths, homeFrom }, { configuredGateway }] = await Promise.all([import('../home/paths.ts'), import('../gateway/index.ts')]);
   const home = homeFrom(env);
   const paths = gwctlPaths({ home, env });
   const gateway = configuredGateway(paths.configDir, env);

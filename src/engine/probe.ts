@@ -14,7 +14,7 @@ import type { ToolId } from '../adapters/types.ts';
 import { request } from '../gateway/http.ts';
 import type { ResolvedGateway } from '../gateway/index.ts';
 import { listModels } from '../gateway/models.ts';
-import type { GatewaySettings } from './engine.ts';
+import type { GatewaySettings } from '../gateway/types.ts';
 
 export interface ProbeResult {
   reached: boolean;

@@ -3,7 +3,7 @@
  * protocol's base URL as the official SDKs read it, and the named key (`env` by default) as the
  * key each of them reads.
  */
-import type { GatewaySettings } from '../engine/engine.ts';
+import type { GatewaySettings } from './types.ts';
 import { configuredGateway, type ResolvedGateway } from './index.ts';
 import { namedKey } from './named-keys.ts';
 

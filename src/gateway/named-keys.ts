@@ -9,8 +9,8 @@
  * while that gateway is configured again. A revoke that fails leaves the entry marked
  * `revokePending` (the key is no longer handed out) so that `gwctl keys revoke NAME` can retry.
  */
-import { readSecretSection, withSecretsLock, writeSecretSection } from '../agent/secrets.ts';
-import { redact } from './http.ts';
+import { readSecretSection, withSecretsLock, writeSecretSection } from '../home/secrets.ts';
+import { redact } from '../shared/redact.ts';
 import { requireConfiguredKey, type ResolvedGateway } from './index.ts';
 
 const SECTION = 'namedKeys';

@@ -1,7 +1,7 @@
 /** `gwctl import`: ccswitch:// provider links as new-api's CCSwitchModal builds them. */
 import { readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import { parseCcSwitchLink } from '../../src/gateway/ccswitch.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';

@@ -1,7 +1,7 @@
 /** Named keys (gateway/named-keys.ts): minted once per name and gateway, kept 0600, revoked by name. */
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import { resolveGateway, type KindId } from '../../src/gateway/index.ts';
 import { listNamedKeys, namedKey, revokeNamedKey } from '../../src/gateway/named-keys.ts';
 import { startLiteLLM, type FakeLiteLLM } from '../helpers/gateways/litellm.ts';
@@ -129,7 +129,7 @@ describe('litellm specifics', () => {
   });
 
   it('keeps the admin key and configured key beside the named keys', async () => {
-    const { writeSecret, readSecret } = await import('../../src/agent/secrets.ts');
+    const { writeSecret, readSecret } = await import('../../src/home/secrets.ts');
     writeSecret(configDir(), 'gateway.adminKey', f.masterKey);
     await namedKey(gw(f, { GWCTL_GATEWAY_ADMIN_KEY: '' }), configDir(), 'env');
     writeSecret(configDir(), 'gateway.key', 'sk-static-x');

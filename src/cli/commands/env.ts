@@ -4,10 +4,10 @@
  * kept in gwctl's 0600 secrets store). Printed for `eval "$(gwctl env)"` (fish: `gwctl env | source`),
  * or written into a project's `.env` (`--write`; `gwctl restore --env PATH` takes them out again).
  */
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { SHELLS, exportLines, shellFromEnv, type Shell } from '../../shared/shell.ts';
 import { failure, usageError } from '../errors.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
 
 export const FORMATS = [...SHELLS, 'dotenv', 'json'] as const;
 type Format = (typeof FORMATS)[number];

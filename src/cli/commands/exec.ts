@@ -8,9 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { failure, usageError } from '../errors.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
 
 const USAGE = `Usage:
   gwctl exec [NAME] -- CMD [ARGS…]   run CMD with the gateway variables (gwctl env NAME) in its environment

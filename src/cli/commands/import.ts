@@ -5,9 +5,9 @@
  * without /v1), gateway.key (0600 secrets; never shown) and gateway.defaultModel; a gateway kind
  * that mints its own keys becomes `static`, since the link's key is what every tool must use.
  */
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { failure, usageError } from '../errors.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
 
 const USAGE = `Usage:
   gwctl import 'ccswitch://v1/import?resource=provider&app=…&endpoint=…&apiKey=…'
@@ -31,24 +31,25 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (!raw.trim()) return usageError(io, 'import', 'no link given: pass it as an argument, or on stdin');
     const [{ parseCcSwitchLink }, settings, secrets, { KINDS, isKindId, DEFAULT_KIND }] = await Promise.all([
       import('../../gateway/ccswitch.ts'),
-      import('../../agent/settings.ts'),
-      import('../../agent/secrets.ts'),
+      import('../../home/settings.ts'),
+      import('../../home/secrets.ts'),
       import('../../gateway/index.ts'),
     ]);
     const link = parseCcSwitchLink(raw);
     const current = settings.readSettings(configDir).gateway;
+    const store = await settings.openSettings(configDir);
     const kindId = current.kind && isKindId(current.kind) ? current.kind : DEFAULT_KIND;
     // The secret first: if it cannot be written, no setting has changed.
     secrets.writeSecret(configDir, 'gateway.key', link.apiKey);
-    await settings.writeSetting(configDir, 'gateway.url', link.root);
+    store.set('gateway.url', link.root);
     io.out(`gateway.url = ${link.root}`);
     io.out(`gateway.key saved in ${secrets.secretsPath(configDir)} (mode 0600; not shown)`);
     if (link.model) {
-      await settings.writeSetting(configDir, 'gateway.defaultModel', link.model);
+      store.set('gateway.defaultModel', link.model);
       io.out(`gateway.defaultModel = ${link.model}`);
     }
     if (KINDS[kindId].keys || kindId === 'servbay') {
-      await settings.writeSetting(configDir, 'gateway.kind', 'static');
+      store.set('gateway.kind', 'static');
       io.out(`gateway.kind = static (was ${kindId}): every tool uses the link's key${KINDS[kindId].keys ? `; to have gwctl mint a key per tool instead, set gateway.kind ${kindId} and its admin credential` : ''}`);
     }
     if (link.otherEndpoints.length) io.out(`note: the link also lists ${link.otherEndpoints.join(', ')}; gwctl uses the first address`);

@@ -4,7 +4,8 @@
  * (active, rejected, revoke-pending, unknown) and when they were last used, where the gateway
  * says. `gwctl keys revoke NAME` revokes a named key. Never the keys themselves.
  */
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
+import { failure } from '../errors.ts';
 
 const USAGE = `Usage:
   gwctl keys [--json] [--offline]   the keys gwctl minted: per tool and named (gwctl env NAME), with
@@ -30,7 +31,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     return 2;
   }
   try {
-    const [{ keysContext, checkKey }, { renderTable }] = await Promise.all([import('../../engine/keys.ts'), import('../../ui/table.ts')]);
+    const [{ keysContext, checkKey }, { renderTable }] = await Promise.all([import('../../engine/keys.ts'), import('../table.ts')]);
     const { gateway: gw, keys } = await keysContext(io.env);
     const minted = keys.filter((k) => k.alias !== null);
     const configured = keys.filter((k) => k.alias === null).map((k) => k.id);
@@ -68,9 +69,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     if (configured.length) io.out(`using the configured key (not minted, never revoked by gwctl): ${configured.join(', ')}`);
     return 0;
   } catch (e) {
-    const { redact } = await import('../../gateway/http.ts');
-    io.err(`gwctl keys: ${redact((e as Error).message)}`);
-    return 1;
+    return failure(io, 'keys', e);
   }
 }
 
@@ -82,7 +81,7 @@ async function revoke(args: string[], io: Io): Promise<number> {
   }
   try {
     const [{ gwctlPaths, homeFrom }, { configuredGateway }, { revokeNamedKey }, { TOOL_IDS }] = await Promise.all([
-      import('../../agent/paths.ts'),
+      import('../../home/paths.ts'),
       import('../../gateway/index.ts'),
       import('../../gateway/named-keys.ts'),
       import('../../adapters/types.ts'),
@@ -98,9 +97,7 @@ async function revoke(args: string[], io: Io): Promise<number> {
     for (const k of r.kept) io.out(`kept key '${k.alias}'${k.revokePending ? ' (revoke-pending)' : ''}: ${k.why}`);
     return r.kept.some((k) => k.revokePending) ? 1 : 0;
   } catch (e) {
-    const { redact } = await import('../../gateway/http.ts');
-    io.err(`gwctl keys revoke: ${redact((e as Error).message)}`);
-    return 1;
+    return failure(io, 'keys revoke', e);
   }
 }
 

@@ -1,6 +1,6 @@
 /** `gwctl restore --env PATH`: take the variables `gwctl env NAME --write PATH` wrote out again. */
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
-import type { Io } from '../main.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
+import type { Io } from '../../shared/io.ts';
 
 const USAGE = `Usage:
   gwctl restore --env PATH   remove what \`gwctl env NAME --write PATH\` wrote; the file is

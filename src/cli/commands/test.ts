@@ -5,7 +5,7 @@
  */
 import type { ToolId } from '../../adapters/types.ts';
 import { failure, usageError } from '../errors.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
 
 const USAGE = `Usage:
   gwctl test [TOOL…] [--json]   one minimal request per taken-over tool, as the tool sends it
@@ -27,7 +27,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (bad) return usageError(io, 'test', `unknown option ${bad}`);
   const wanted = argv.filter((a) => !a.startsWith('-'));
   try {
-    const [{ keysContext, elsewhere }, { TOOL_IDS }, { renderTable }, { probeToolKey }] = await Promise.all([import('../../engine/keys.ts'), import('../../adapters/types.ts'), import('../../ui/table.ts'), import('../../engine/probe.ts')]);
+    const [{ keysContext, elsewhere }, { TOOL_IDS }, { renderTable }, { probeToolKey }] = await Promise.all([import('../../engine/keys.ts'), import('../../adapters/types.ts'), import('../table.ts'), import('../../engine/probe.ts')]);
     for (const w of wanted) if (!(TOOL_IDS as readonly string[]).includes(w)) return usageError(io, 'test', `unknown tool '${w}' (tools: ${TOOL_IDS.join(', ')})`);
     const { gateway: gw, keys } = await keysContext(io.env);
     const tools = keys.filter((k) => k.type === 'tool' && (!wanted.length || wanted.includes(k.id)));

@@ -5,7 +5,7 @@
  * never zeros. Keys appear as their alias, never their value.
  */
 import { failure, usageError } from '../errors.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
 
 const USAGE = `Usage:
   gwctl usage [TOOL|NAME…] [--since 24h|7d|DATE] [--json]
@@ -69,7 +69,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
   }
   try {
-    const [{ keysContext, selectKeys, elsewhere }, { renderTable }] = await Promise.all([import('../../engine/keys.ts'), import('../../ui/table.ts')]);
+    const [{ keysContext, selectKeys, elsewhere }, { renderTable }] = await Promise.all([import('../../engine/keys.ts'), import('../table.ts')]);
     const { gateway: gw, keys } = await keysContext(io.env);
     const { selected, unknown } = selectKeys(keys, wanted);
     if (unknown.length) return usageError(io, 'usage', `no key for ${unknown.map((u) => `'${u}'`).join(', ')} (taken-over tools and named keys: ${keys.map((k) => k.id).join(', ') || 'none'})`);

@@ -12,7 +12,8 @@
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, nameCandidate, num, parseJson, type GatewayKind, type KeyContext, type KeyRef, type KeyUsage, type UsageQuery } from './types.ts';
+import { answers, isRecord, nameCandidate, num, parseJson, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
+import type { KeyRef } from '../types.ts';
 
 function logFilters(q: UsageQuery): URLSearchParams {
   if (!q.ref.id) throw new Error('gwctl has no id for this Bifrost virtual key');

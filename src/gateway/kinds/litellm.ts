@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, nameCandidate, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyRef, type KeyUsage, type UsageQuery } from './types.ts';
+import { answers, isRecord, nameCandidate, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
+import type { KeyRef } from '../types.ts';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 

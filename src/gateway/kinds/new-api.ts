@@ -11,7 +11,8 @@
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyRef, type KeyUsage, type UsageQuery } from './types.ts';
+import { answers, isRecord, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
+import type { KeyRef } from '../types.ts';
 
 const PAGE = 100;
 const MAX_PAGES = 200;
