@@ -6,7 +6,7 @@
  *   `skill`); a provider needs `app` and `name`, `endpoint` (may be comma-separated, each
  *   http(s), `utils.rs validate_url`) and `apiKey` are optional there (v3.8+ can carry a base64
  *   `config` instead), `model`, `haikuModel`, `sonnetModel`, `opusModel` optional.
- * - QuantumNous/new-api `web/src/components/table/tokens/modals/CCSwitchModal.jsx`:
+ * - QuantumNous/new-api `web/src/components/table/tokens/modals/CCSwitchModal.jsx` (0ce83f7a):
  *   `resource=provider&app=claude|codex|gemini&name&endpoint&apiKey=sk-…&model…&homepage&enabled`,
  *   endpoint = server address, plus `/v1` for codex.
  * Pure: no I/O. The key is returned to the caller and never put into an error message.

@@ -9,6 +9,7 @@
  * filters) → `{buckets:[{prompt_tokens, completion_tokens}]}`; last used: `GET
  * /api/logs?virtual_key_ids=<id>&limit=1&sort_by=timestamp&order=desc` → `logs[0].timestamp`;
  * state: `GET /api/governance/virtual-keys/{id}` → `virtual_key.is_active` (404: gone).
+ * (Read at maximhq/bifrost logging.go 004baac5, tables.go 017bbe03.)
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';

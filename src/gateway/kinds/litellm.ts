@@ -8,7 +8,8 @@
  * (litellm/proxy/management_endpoints/internal_user_endpoints.py `get_user_daily_activity`, table
  * LiteLLM_DailyUserSpend, keyed by the hashed token): `{results:[{date, metrics:{spend,
  * prompt_tokens, completion_tokens, api_requests}}], metadata:{has_more, total_pages}}`; whole UTC
- * days, spend in USD.
+ * days, spend in USD. (Read at BerriAI/litellm main, Dec 2026; docs/my-website/docs/proxy/
+ * cost_tracking.md at 0026911a.)
  */
 import { createHash } from 'node:crypto';
 import type { GatewayClient } from '../client.ts';

@@ -8,6 +8,8 @@
  * start_timestamp=…&end_timestamp=…&p=…&page_size=100` → `{data:{items:[{prompt_tokens,
  * completion_tokens, quota}], total}}` (type 2 = consume); quota → USD through `quota_per_unit`
  * of `GET /api/status` (default 500000). Last used: `GET /api/token/:id` → `data.accessed_time`.
+ * (Read at Calcium-Ion/new-api ef8ae4db, 2025-04-11; the routes are unchanged in QuantumNous/new-api
+ * main, Dec 2026.)
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
