@@ -31,6 +31,8 @@ export interface KnownKey {
   key: string | undefined;
   /** A restore or `keys revoke` could not revoke it yet. */
   revokePending: boolean;
+  /** A gwctl was stopped while minting it: gwctl never got the key (named keys). */
+  interrupted?: boolean;
 }
 
 /** A parsed config file, or undefined when it cannot be read or parsed. */
@@ -93,8 +95,9 @@ export async function knownKeys(o: { home: string; env: Readonly<Record<string, 
       kind: n.kind,
       created: n.created,
       gatewayRoot: n.url,
-      key: n.key,
+      key: n.key || undefined,
       revokePending: n.revokePending === true,
+      ...(n.minting ? { interrupted: true } : {}),
     });
   }
   return out;
@@ -123,6 +126,7 @@ export function elsewhere(k: KnownKey, gw: ResolvedGateway): string | undefined 
  */
 export async function checkKey(k: KnownKey, gw: ResolvedGateway, now = new Date()): Promise<KeyHealth> {
   if (k.revokePending) return { state: 'revoke-pending', why: 'a revoke has not gone through yet; run `gwctl keys revoke` again (named keys) or `gwctl restore` (tools)', lastUsed: undefined };
+  if (k.interrupted) return { state: 'unknown', why: `a gwctl was stopped while minting it; if the gateway lists '${k.alias}', revoke it there (gwctl keys revoke ${k.id} forgets it)`, lastUsed: undefined };
   const other = elsewhere(k, gw);
   if (other) return { state: 'unknown', why: other, lastUsed: undefined };
   const api = gw.kind.keys;

@@ -41,6 +41,7 @@ export interface GatewayEnv {
   /** The key's alias (or `gateway.key`): what may be shown. */
   alias: string;
   minted: boolean;
+  warning?: string;
   gateway: ResolvedGateway;
   key: string;
 }
@@ -48,6 +49,6 @@ export interface GatewayEnv {
 /** The configured gateway and the named key `name` (minted on first use), as variables. */
 export async function envFor(configDir: string, env: Readonly<Record<string, string | undefined>>, name: string): Promise<GatewayEnv> {
   const gateway = configuredGateway(configDir, env);
-  const { key, alias, minted } = await namedKey(gateway, configDir, name);
-  return { vars: gatewayEnv(gateway.settings, key), alias, minted, gateway, key };
+  const { key, alias, minted, warning } = await namedKey(gateway, configDir, name);
+  return { vars: gatewayEnv(gateway.settings, key), alias, minted, gateway, key, ...(warning ? { warning } : {}) };
 }

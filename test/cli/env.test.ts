@@ -124,6 +124,30 @@ describe('gwctl env', () => {
   });
 });
 
+describe('a gwctl killed while minting a named key', () => {
+  it('leaves a marker; the next gwctl env warns, mints a fresh key; keys shows it; revoke forgets it', async () => {
+    const env = { ...litellmEnv(), GWCTL_GATEWAY_TIMEOUT_MS: '60000' };
+    litellm.fault('generate', 'timeout');
+    const child = spawn(process.execPath, [BIN, 'env'], { env, stdio: 'ignore' });
+    const secrets = join(h.env.XDG_CONFIG_HOME!, 'gwctl', 'secrets.json');
+    for (let i = 0; i < 200 && !litellm.calls('generate').length; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(readFileSync(secrets, 'utf8')).toMatch(/"minting": true/);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    litellm.clearFaults();
+    const next = await gw(['env', '--shell', 'json'], litellmEnv());
+    expect(next.status).toBe(0);
+    expect(next.stderr).toMatch(/warning: an earlier gwctl was stopped while minting 'gwctl-env-[^']+' on LiteLLM .*revoke it in its UI/);
+    expect(next.stderr).toMatch(/minted key/);
+    const keys = JSON.parse((await gw(['keys', '--json'], litellmEnv())).stdout) as { keys: Array<{ name?: string; state: string; stateDetail?: string }> };
+    expect(keys.keys.filter((k) => k.name === 'env').map((k) => k.state).sort()).toEqual(['active', 'unknown']);
+    const rv = await gw(['keys', 'revoke', 'env'], litellmEnv());
+    expect(rv.stdout).toMatch(/an interrupted mint: gwctl never got this key/);
+    expect(rv.stdout).toMatch(/revoked key 'gwctl-env-/);
+    expect(JSON.parse((await gw(['keys', '--json'], litellmEnv())).stdout).keys).toEqual([]);
+  });
+});
+
 describe('gwctl env --write / gwctl restore --env', () => {
   const ORIGINAL = '# project settings\r\nexport OPENAI_API_KEY="sk-my-own-openai"  # mine\r\nDATABASE_URL=postgres://x\r\n\r\nGEMINI_API_KEY=\'g-old\'\r\n';
 

@@ -92,6 +92,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const [{ envFor, KEY_VARS }, { checkKeyName }] = await Promise.all([import('../../gateway/env-vars.ts'), import('../../gateway/named-keys.ts')]);
     checkKeyName(parsed.name);
     const e = await envFor(paths.configDir, io.env, parsed.name);
+    if (e.warning) io.err(`gwctl env: warning: ${e.warning}`);
     if (e.minted) io.err(`gwctl env: minted key '${e.alias}' on ${e.gateway.kind.label} at ${e.gateway.settings.root} (kept in gwctl's secrets; revoke with \`gwctl keys revoke ${parsed.name}\`)`);
     if (write) {
       const { writeEnvFile } = await import('../../engine/env-file.ts');

@@ -39,6 +39,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const [{ envFor }, { checkKeyName }] = await Promise.all([import('../../gateway/env-vars.ts'), import('../../gateway/named-keys.ts')]);
     checkKeyName(name);
     const e = await envFor(paths.configDir, io.env, name);
+    if (e.warning) io.err(`gwctl exec: warning: ${e.warning}`);
     if (e.minted) io.err(`gwctl exec: minted key '${e.alias}' on ${e.gateway.kind.label} at ${e.gateway.settings.root}`);
     vars = e.vars;
   } catch (err) {

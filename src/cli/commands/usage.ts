@@ -78,7 +78,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const row: Row = { id: k.id, key: k.alias ?? 'gateway.key', requests: null, tokensIn: null, tokensOut: null, spend: null, currency: null };
       const other = elsewhere(k, gw);
       const api = gw.kind.keys;
-      if (other) row.unavailable = `usage is not available here: ${other}`;
+      if (k.interrupted) row.unavailable = 'usage is not available: an interrupted mint (see gwctl keys)';
+      else if (other) row.unavailable = `usage is not available here: ${other}`;
       else if (!api?.usage || !k.ref) row.unavailable = `usage is not available from ${gw.kind.id}${k.ref ? '' : ' (a configured key, not one gwctl minted per tool)'}`;
       else {
         try {
