@@ -229,6 +229,12 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
       return mintKey(kind, gw, d, tool);
     },
 
+    async peekModels() {
+      // What `gwctl gateway status` counts: the configured key, or LiteLLM's master key; never a new key.
+      const key = d.configuredKey() ?? (kind.id === 'litellm' ? d.adminKey() : undefined);
+      return listModels(gw.baseUrl.openai, key, d.timeoutMs);
+    },
+
     keyName(tool: ToolId) {
       return kind.keys ? `'${keyName(tool, d.hostname, kind.keys.maxName)}'` : `(the configured ${kind.label} key)`;
     },
