@@ -49,7 +49,7 @@ function doctor(extra: Partial<DoctorContext> = {}, shellEnv: Record<string, str
 const ids = (fs: Finding[], severity?: Finding['severity']) => fs.filter((f) => !severity || f.severity === severity).map((f) => `${f.id}${f.tool ? ':' + f.tool : ''}`);
 
 describe('gateway and keys', () => {
-  it('a healthy setup has no problems; each key is checked with GET /v1/models', async () => {
+  it('a healthy setup has no problems; each key is checked with a real request in its protocol (as gwctl test)', async () => {
     await takeOver('claude-code', 'codex');
     const r = await doctor();
     expect(ids(r.findings, 'error')).toEqual([]);
@@ -57,6 +57,10 @@ describe('gateway and keys', () => {
     expect(ids(r.findings)).toEqual(expect.arrayContaining(['gateway.healthy', 'tool.taken-over:claude-code', 'key.accepted:claude-code', 'key.accepted:codex']));
     const modelCalls = gw.calls('models').filter((c) => c.headers.authorization === `Bearer ${KEY}`);
     expect(modelCalls.length).toBeGreaterThanOrEqual(2);
+    // Claude Code's key on POST /v1/messages, Codex's on POST /v1/responses, as each tool sends it.
+    expect(gw.calls('messages').map((c) => [c.headers.authorization, c.headers['anthropic-version']])).toEqual([[`Bearer ${KEY}`, '2023-06-01']]);
+    expect(gw.calls('responses').map((c) => c.headers.authorization)).toEqual([`Bearer ${KEY}`]);
+    expect(r.findings.find((f) => f.id === 'key.accepted' && f.tool === 'codex')!.title).toMatch(/POST \/v1\/responses answered HTTP 200 from gpt-4o in \d+ ms/);
     // --json for scripts, exit 0, and no key anywhere in the output.
     let out = '';
     const code = await doctorCli(['--json'], { out: (s) => (out += s), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
