@@ -13,6 +13,11 @@ import { codebuddy } from './codebuddy.ts';
 import { opencode } from './opencode.ts';
 import { crush } from './crush.ts';
 import { copilot } from './copilot.ts';
+import { pi } from './pi.ts';
+import { kilo } from './kilo.ts';
+import { droid } from './droid.ts';
+import { cline } from './cline.ts';
+import { grok } from './grok.ts';
 
 const ADAPTERS: Record<ToolId, ToolAdapter> = {
   'claude-code': claudeCode,
@@ -25,6 +30,11 @@ const ADAPTERS: Record<ToolId, ToolAdapter> = {
   opencode,
   crush,
   copilot,
+  pi,
+  kilo,
+  droid,
+  cline,
+  grok,
 };
 
 export function adapterFor(id: ToolId): ToolAdapter {

@@ -11,6 +11,11 @@ export const TOOL_IDS = [
   'opencode',
   'crush',
   'copilot',
+  'pi',
+  'kilo',
+  'droid',
+  'cline',
+  'grok',
 ] as const;
 export type ToolId = (typeof TOOL_IDS)[number];
 

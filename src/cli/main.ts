@@ -32,7 +32,17 @@ Usage:
   gwctl config (list|get KEY|set KEY [VALUE]|unset KEY)
                                              settings; secrets (gateway.adminKey, gateway.key)
                                              are read from stdin, never from the command line
-  gwctl keys [--json]                        the virtual keys gwctl minted
+  gwctl keys [--json]                        the virtual keys gwctl minted, their live state and
+                                             last use; gwctl keys revoke NAME revokes a named key
+  gwctl usage [TOOL|NAME…] [--since 24h|7d|DATE] [--json]
+                                             requests, tokens and spend per key, from the gateway
+  gwctl test [TOOL…] [--json]                one minimal model request per tool, as the tool sends it
+  gwctl env [NAME] [--shell SHELL] [--write PATH]
+                                             variables pointing programs and SDKs at the gateway
+                                             (eval "$(gwctl env)"); gwctl restore --env PATH undoes --write
+  gwctl exec [NAME] -- CMD [ARGS…]           run CMD with those variables in its environment
+  gwctl import [LINK]                        gateway url, key and model from a ccswitch:// link
+                                             (or on stdin, to keep it out of shell history)
   gwctl rotate TOOL…                         a new key for a taken-over tool; the old one is revoked
   gwctl launch TOOL [--model ID] [--key-name NAME] [--bin PATH] [--verbose] [-- ARGS…]
                                              start TOOL pointed at the gateway for one run, no
@@ -104,6 +114,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   if (argv[0] === 'agent') return (await import('./commands/agent.ts')).run(argv.slice(1), io);
   if (argv[0] === 'watch') return (await import('./commands/watch.ts')).run(argv.slice(1), io);
   if (argv[0] === 'launch') return (await import('./commands/launch.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'env') return (await import('./commands/env.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'usage') return (await import('./commands/usage.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'test') return (await import('./commands/test.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'import') return (await import('./commands/import.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'exec') return (await import('./commands/exec.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'restore' && argv.includes('--env')) return (await import('./commands/restore-env.ts')).run(argv.slice(1), io);
   if (argv[0] === 'ui' || (argv.length === 0 && io.isTTY)) return (await import('./commands/ui.ts')).run(argv.slice(1), io);
   let args: Parsed;
   try {

@@ -71,6 +71,8 @@ export interface ResolvedGateway {
    * named key's name). Throws, saying what to set, when the kind cannot mint or lacks credentials.
    */
   mint(label: string): Promise<{ key: string; ref: KeyRef }>;
+  /** The name `mint(label)` asks for first (`gwctl-<label>-<host>`, shortened where the kind limits it). */
+  keyNameFor(label: string): string;
   /** Revoke a minted key; 'gone' when the gateway no longer had it. Throws when it could not. */
   revoke(ref: KeyRef): Promise<'revoked' | 'gone'>;
   /** new-api: the user the access token belongs to. */
@@ -148,6 +150,7 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     configuredKey,
     client,
     mint: (label) => mintKey(kind, settings, deps, label),
+    keyNameFor: (label) => keyName(label, deps.hostname, kind.keys?.maxName),
     async revoke(ref) {
       if (!kind.keys || ref.kind !== kind.id) throw new Error(`the key was minted on a ${ref.kind} gateway, but gateway.kind is ${kind.id}`);
       return kind.keys.revoke(client(), ref, userId);

@@ -12,6 +12,7 @@
 import { readSecretSection, withSecretsLock, writeSecretSection } from '../home/secrets.ts';
 import { redact } from '../shared/redact.ts';
 import { requireConfiguredKey, type ResolvedGateway } from './index.ts';
+import type { KeyRef } from './types.ts';
 
 const SECTION = 'namedKeys';
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
@@ -26,6 +27,8 @@ interface StoredNamedKey {
   created: string;
   key: string;
   revokePending?: boolean;
+  /** Written before the gateway is asked to mint: a gwctl killed meanwhile leaves this behind. */
+  minting?: boolean;
 }
 
 /** A named key as it may be shown (never the key itself). */
@@ -37,6 +40,8 @@ export interface NamedKey {
   alias: string;
   /** True when this call minted it. */
   minted: boolean;
+  /** Something the user should know (an earlier interrupted mint), never the key. */
+  warning?: string;
 }
 
 export const CONFIGURED_ALIAS = 'gateway.key';
@@ -74,14 +79,32 @@ function info(e: StoredNamedKey): NamedKeyInfo {
 export async function namedKey(gw: ResolvedGateway, configDir: string, name: string): Promise<NamedKey> {
   checkKeyName(name);
   if (!gw.kind.keys) return { key: requireConfiguredKey(gw.kind, gw.settings.root, gw.configuredKey()), alias: CONFIGURED_ALIAS, minted: false };
-  const live = (all: StoredNamedKey[]) => all.find((e) => e.name === name && sameGateway(e, gw) && !e.revokePending);
+  const live = (all: StoredNamedKey[]) => all.find((e) => e.name === name && sameGateway(e, gw) && !e.revokePending && !e.minting);
   const found = live(read(configDir));
   if (found) return { key: found.key, alias: found.alias, minted: false };
   return withSecretsLock(configDir, async () => {
     // Another gwctl may have minted it while we waited for the lock.
     const again = live(read(configDir));
     if (again) return { key: again.key, alias: again.alias, minted: false };
-    const { key, ref } = await gw.mint(name);
+    // We hold the lock: a `minting` entry of this name and gateway is from a gwctl that was killed
+    // between asking the gateway and storing the key. Its key may be live there, unknown to us.
+    const stale = read(configDir).find((e) => e.name === name && sameGateway(e, gw) && e.minting);
+    const warning = stale
+      ? `an earlier gwctl was stopped while minting '${stale.alias}' on ${gw.kind.label} at ${stale.url} (${stale.created}); if the gateway lists that key, revoke it in its UI`
+      : undefined;
+    const marker: StoredNamedKey = { name, alias: gw.keyNameFor(name), kind: gw.kind.id, url: gw.settings.root, created: new Date().toISOString(), key: '', minting: true };
+    // Only this call's marker is replaced; a stale one stays listed (`gwctl keys`) until revoked.
+    const others = (all: StoredNamedKey[]) => all.filter((e) => !(e.minting && e.name === name && e.created === marker.created && sameGateway(e, gw)));
+    write(configDir, [...others(read(configDir)), marker]);
+    let minted: { key: string; ref: KeyRef };
+    try {
+      minted = await gw.mint(name);
+    } catch (e) {
+      // The kind cleans up what it half-created; nothing of ours to keep.
+      write(configDir, others(read(configDir)));
+      throw e;
+    }
+    const { key, ref } = minted;
     const entry: StoredNamedKey = {
       name,
       alias: ref.alias ?? ref.id ?? name,
@@ -92,7 +115,7 @@ export async function namedKey(gw: ResolvedGateway, configDir: string, name: str
       key,
     };
     try {
-      write(configDir, [...read(configDir), entry]);
+      write(configDir, [...others(read(configDir)), entry]);
     } catch (e) {
       // A key gwctl cannot remember must not stay live.
       const undone = await gw.revoke(ref).then(
@@ -101,8 +124,16 @@ export async function namedKey(gw: ResolvedGateway, configDir: string, name: str
       );
       throw new Error(`${(e as Error).message}; the key just minted could not be stored, ${undone}`);
     }
-    return { key, alias: entry.alias, minted: true };
+    return { key, alias: entry.alias, minted: true, ...(warning ? { warning } : {}) };
   });
+}
+
+/**
+ * The named keys with their values, for live checks (`gwctl keys`, `gwctl usage`) inside this
+ * process. Never print or log what this returns; show `listNamedKeys` instead.
+ */
+export function namedKeysWithValues(configDir: string): Array<NamedKeyInfo & { key: string }> {
+  return read(configDir).map((e) => ({ ...e }));
 }
 
 /** Every named key gwctl holds, on any gateway (never the keys themselves). */
@@ -133,6 +164,11 @@ export async function revokeNamedKey(gw: ResolvedGateway, configDir: string, nam
     }
     const outcome = new Map<StoredNamedKey, 'forget' | 'pending'>();
     for (const e of mine) {
+      if (e.minting) {
+        outcome.set(e, 'forget');
+        result.kept.push({ ...info(e), why: `an interrupted mint: gwctl never got this key; if the ${e.kind} gateway at ${e.url} lists '${e.alias}', revoke it in its UI (gwctl forgets it now)` });
+        continue;
+      }
       if (!sameGateway(e, gw)) {
         result.kept.push({ ...info(e), why: `minted on ${e.kind} at ${e.url}; set gateway.url/gateway.kind back to it and run this again, or revoke '${e.alias}' there` });
         continue;

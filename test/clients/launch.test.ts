@@ -19,7 +19,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/adapters/index.ts';
 import type { ToolId } from '../../src/adapters/types.ts';
-import { DEBUG, FIXTURES, summaryTable, GWCTL_BIN, PROMPT, describeRun, headerValue, makeSandbox, run, snapshot, type ClientCase, type RunResult } from './harness.ts';
+import { DEBUG, FIXTURES, killStrays, summaryTable, GWCTL_BIN, PROMPT, describeRun, headerValue, makeSandbox, run, snapshot, type ClientCase, type RunResult } from './harness.ts';
 import { clientFor, installClient } from './install.ts';
 import { startRecorder, type RecordedRequest, type Recorder } from './recorder.ts';
 
@@ -35,6 +35,12 @@ const CASES: LaunchCase[] = [
   { tool: 'kimi-code', args: ['-p', PROMPT], env: { KIMI_API_KEY: 'kimi-shell-leak', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'opencode', args: ['run', PROMPT], env: { OPENCODE_PURE: '1', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'codebuddy', args: ['-p', PROMPT], env: { CODEBUDDY_API_KEY: 'cb-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization', 'x-api-key'] },
+  { tool: 'pi', args: ['-p', PROMPT], env: { PI_SKIP_VERSION_CHECK: '1', PI_TELEMETRY: '0', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  { tool: 'kilo', args: ['run', PROMPT], env: { KILO_DISABLE_AUTOUPDATE: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  { tool: 'droid', args: ['exec', PROMPT], path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  // Cline starts a hub daemon in its own session: killed after the runs (killStrays).
+  { tool: 'cline', args: [PROMPT], env: { CLINE_NO_AUTO_UPDATE: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  { tool: 'grok', args: ['-p', PROMPT], env: { XAI_API_KEY: 'xai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'copilot', args: ['-p', PROMPT], env: { COPILOT_PROVIDER_BEARER_TOKEN: 'copilot-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
 ];
 
@@ -166,6 +172,7 @@ describe('real clients: gwctl launch → model request, no file touched', () => 
         row.result = `FAIL: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 100) ?? ''}`;
         throw e;
       } finally {
+        killStrays(sb.home);
         await gw.close();
         sb.cleanup();
         rmSync(tmp, { recursive: true, force: true });

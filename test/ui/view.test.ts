@@ -1,17 +1,17 @@
 /** view.ts: the screen for a given state and terminal size (pure). */
 import { describe, expect, it } from 'vitest';
+import { adapterFor } from '../../src/adapters/index.ts';
 import { TOOL_IDS } from '../../src/adapters/types.ts';
 import { initialState, type State } from '../../src/ui/controller.ts';
 import { layout, MARK, type Line } from '../../src/ui/view.ts';
 
-const NAMES = ['Claude Code', 'Codex', 'Gemini CLI', 'Qwen Code', 'Kimi CLI', 'Kimi Code', 'CodeBuddy', 'opencode', 'Crush', 'Copilot CLI'];
 const NOW = Date.parse('2026-12-03T10:00:00Z');
 
 function state(patch: Partial<State> = {}): State {
   const agent = { protocol: 1, version: '0.1.0', pid: 42, startedAt: new Date(NOW - 65_000).toISOString(), home: '/home/u', socket: '/run/gwctl/agent.sock', logFile: '', settingsFile: '', watching: {}, subscribers: 1 };
   return {
     ...initialState(agent),
-    rows: TOOL_IDS.map((id, i) => ({ id, name: NAMES[i]!, status: 'not-taken-over', address: null, configPath: `/home/u/.${id}/config.json` })),
+    rows: TOOL_IDS.map((id) => ({ id, name: adapterFor(id).name, status: 'not-taken-over', address: null, configPath: `/home/u/.${id}/config.json` })),
     gateway: { kind: 'servbay', url: 'http://127.0.0.1:11580', healthy: true, latencyMs: 3, models: 2 },
     ...patch,
   };
