@@ -21,12 +21,18 @@
  * there is another address, replaced only with --force and given back on restore),
  * `lastUsedProvider`, and `version: 1` when the file is new. `updatedAt` is a fixed date: the
  * adapters have no clock, and Cline only displays it.
+ *
+ * launch: not supported. `-k KEY` would put the key in `ps`; `CLINE_PROVIDER_SETTINGS_PATH`
+ * (a temp providers.json) worked for one run (checked with 3.0.65), but Cline's hub daemon
+ * (`@cline/core` dist/hub/daemon, found through `<data>/locks/hub/production.json` or
+ * `CLINE_HUB_DISCOVERY_PATH`) outlives the run with that run's environment, so the next run,
+ * launched or plain, reached a hub whose settings file was gone ("Cannot connect to API").
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import { ConfigFormatError, type Edit } from '../formats/slot.ts';
 import { envVar, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 export const SLOT_ID = 'openai-compatible';
 const UPDATED_AT = '2000-01-01T00:00:00.000Z';
@@ -73,27 +79,6 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
   return ins;
 }
 
-/** Cline's `openai-compatible` provider entry pointing at the gateway. */
-function slotEntry(target: { key: string; baseUrl: { openai: string } }, model: string) {
-  return { settings: { provider: SLOT_ID, apiKey: target.key, baseUrl: target.baseUrl.openai, model }, updatedAt: UPDATED_AT, tokenSource: 'manual' };
-}
-
-/**
- * One run: `CLINE_PROVIDER_SETTINGS_PATH` = a 0600 temp copy of providers.json (the user's
- * providers, an account login included) with the `openai-compatible` entry on the gateway and
- * `lastUsedProvider` on it. Cline rewrites that copy on every run; it is dropped afterwards.
- */
-function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
-  const { providers: doc = {} } = parseAll(locate(ctx), files);
-  const copy = { version: 1, ...doc, providers: { ...(obj(doc.providers) ?? {}), [SLOT_ID]: slotEntry(target, target.model) }, lastUsedProvider: SLOT_ID };
-  return {
-    env: { CLINE_PROVIDER_SETTINGS_PATH: join(ctx.tempDir, 'cline-providers.json') },
-    unset: [],
-    args: [],
-    files: [{ name: 'cline-providers.json', text: JSON.stringify(copy, null, 2) + '\n' }],
-  };
-}
-
 function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[] {
   const loc = locate(ctx);
   if (legacyOnly(files)) {
@@ -108,7 +93,11 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
     {
       file: 'providers',
       path: ['providers', SLOT_ID],
-      value: slotEntry(target, target.defaultModel),
+      value: {
+        settings: { provider: SLOT_ID, apiKey: target.key, baseUrl: target.baseUrl.openai, model: target.defaultModel },
+        updatedAt: UPDATED_AT,
+        tokenSource: 'manual',
+      },
       secret: true,
       guard: { kind: 'address', field: ['settings', 'baseUrl'] },
     },
@@ -126,5 +115,6 @@ export const cline: ToolAdapter = {
   plan,
   requestPath: '/v1/chat/completions',
   bin: 'cline',
-  launch,
+  noLaunch:
+    'Cline 3 runs its sessions through a hub daemon that outlives the run and keeps the environment of the run that started it (a per-run providers file via CLINE_PROVIDER_SETTINGS_PATH reached the gateway once, then the next run, launched or not, talked to a hub whose settings file was gone); take Cline over instead',
 };

@@ -20,6 +20,7 @@
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
+import { applyEdits } from '../formats/apply.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { LAUNCH_PROVIDER, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
@@ -90,30 +91,22 @@ function sweep(files: FileTexts, gw: GatewayIdentity, providerId: string, ctx: A
 }
 
 /**
- * One run: a 0600 temp TOML overlay named by `GROK_CONFIG_PATH` (it outranks config.toml) with
- * `[models] default` and one `[model."gwctl-launch-MODEL"]` table holding the key.
+ * One run: `GROK_HOME` = a temp dir linking every entry of the user's `~/.grok` (login, sessions,
+ * the binary the installer put in `bin/`) except config.toml, a copy with the takeover's edits
+ * for one model (`[models] default` and `[model."gwctl-launch-MODEL"]`). The `GROK_CONFIG` /
+ * `GROK_CONFIG_PATH` overlays cannot do it: they take only allowlisted soft settings (`models`,
+ * `features`, …) and drop `[model.*]` tables (the binary's guide, 05-configuration.md).
  */
-function launch(target: LaunchTarget, ctx: LaunchContext): LaunchPlan {
-  const name = modelKey(LAUNCH_PROVIDER, target.model);
-  const q = (s: string) => JSON.stringify(s);
-  const toml = [
-    '[models]',
-    `default = ${q(name)}`,
-    '',
-    `[model.${q(name)}]`,
-    `model = ${q(target.model)}`,
-    `name = ${q(`${target.model} (${target.displayName})`)}`,
-    `base_url = ${q(target.baseUrl.openai)}`,
-    `api_key = ${q(target.key)}`,
-    'api_backend = "chat_completions"',
-    'context_window = 128000',
-    '',
-  ].join('\n');
+function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
+  const loc = locate(ctx);
+  const edits = plan(files, { ...target, providerId: LAUNCH_PROVIDER, models: [target.model], defaultModel: target.model });
+  const { text } = applyEdits(files.config ?? '', 'toml', edits, loc.files[0]!.path);
   return {
-    env: { GROK_CONFIG_PATH: join(ctx.tempDir, 'grok-config.toml') },
-    unset: ['GROK_CONFIG', 'XAI_API_KEY'],
+    env: { GROK_HOME: join(ctx.tempDir, 'grok-home') },
+    unset: ['GROK_CONFIG', 'GROK_CONFIG_PATH', 'XAI_API_KEY'],
     args: [],
-    files: [{ name: 'grok-config.toml', text: toml }],
+    files: [{ name: 'grok-home/config.toml', text }],
+    mirror: [{ from: loc.dir, to: 'grok-home', except: ['config.toml'] }],
   };
 }
 

@@ -115,6 +115,8 @@ export interface ToolAdapter {
    * replaces a whole file and must carry the user's other settings along.
    */
   launch?(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan;
+  /** Why a tool with no `launch` hook cannot be launched (said by `gwctl launch`). */
+  readonly noLaunch?: string;
 }
 
 /** What a launch points the tool at: the gateway, the launch key and the model of this run. */

@@ -104,7 +104,7 @@ async function texts(adapter: ToolAdapter, req: LaunchRequest): Promise<FileText
  */
 export async function prepareLaunch(req: LaunchRequest): Promise<PreparedLaunch> {
   const adapter = adapterFor(req.tool);
-  if (!adapter.launch || !adapter.bin) throw new Error(`${adapter.name}: gwctl launch is not supported (no per-run mechanism known)`);
+  if (!adapter.launch || !adapter.bin) throw new Error(`${adapter.name}: gwctl launch is not supported${adapter.noLaunch ? `: ${adapter.noLaunch}` : ' (no per-run mechanism known)'}`);
   const file = req.bin ?? findOnPath(adapter.bin, req.env);
   if (!file) throw new Error(`'${adapter.bin}' (${adapter.name}) is not on PATH: install ${adapter.name}, or pass --bin PATH`);
   const gw = configuredGateway(req.configDir, req.env);

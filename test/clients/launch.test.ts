@@ -38,8 +38,6 @@ const CASES: LaunchCase[] = [
   { tool: 'pi', args: ['-p', PROMPT], env: { PI_SKIP_VERSION_CHECK: '1', PI_TELEMETRY: '0', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'kilo', args: ['run', PROMPT], env: { KILO_DISABLE_AUTOUPDATE: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'droid', args: ['exec', PROMPT], path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
-  // Cline starts a hub daemon in its own session: killed after the runs (killStrays).
-  { tool: 'cline', args: [PROMPT], env: { CLINE_NO_AUTO_UPDATE: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'grok', args: ['-p', PROMPT], env: { XAI_API_KEY: 'xai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'copilot', args: ['-p', PROMPT], env: { COPILOT_PROVIDER_BEARER_TOKEN: 'copilot-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
 ];
