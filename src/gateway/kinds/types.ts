@@ -2,6 +2,7 @@
 import type { Protocol, ToolId } from '../../adapters/types.ts';
 import type { LedgerEntry } from '../../engine/ledger.ts';
 import type { GatewayClient } from '../client.ts';
+import { NOT_JSON, parseGatewayJson } from '../http.ts';
 
 export const GATEWAY_KINDS = ['servbay', 'litellm', 'new-api', 'bifrost', 'static'] as const;
 export type KindId = (typeof GATEWAY_KINDS)[number];
@@ -63,12 +64,10 @@ export async function answers(client: GatewayClient, path: string, test: (status
   }
 }
 
+/** Parsed JSON, or undefined (not JSON, or nested deeper than any gateway answer needs). */
 export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const v = parseGatewayJson(text);
+  return v === NOT_JSON ? undefined : v;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
