@@ -6,6 +6,8 @@ import { TOOL_IDS, STATUS_LABEL, type ToolId } from '../adapters/types.ts';
 import { gwctlPaths, homeFrom } from '../agent/paths.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
 import { redact } from '../gateway/http.ts';
+import { redactAll } from '../shared/redact.ts';
+import { visible } from '../shared/terminal.ts';
 import type { Command } from '../ipc/schema.ts';
 import { routeCommand } from './agent-client.ts';
 
@@ -93,7 +95,18 @@ const defaultIo: Io = {
   env: process.env,
 };
 
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+/**
+ * The output edge: everything gwctl prints goes through here. Text from outside (a gateway's
+ * message, a project's settings, a path) cannot drive the terminal (control characters are shown
+ * as `\u001b`, which is also a valid JSON escape for `--json`), and no secret gwctl handled in
+ * this process is printed, whatever it looks like.
+ */
+export function safeIo(io: Io): Io {
+  return { ...io, out: (s) => io.out(visible(redactAll(s))), err: (s) => io.err(visible(redactAll(s))) };
+}
+
+export async function main(argv: string[], rawIo: Io = defaultIo): Promise<number> {
+  const io = safeIo(rawIo);
   if (argv[0] === 'gateway') return (await import('./commands/gateway.ts')).run(argv.slice(1), io);
   if (argv[0] === 'config') return (await import('./commands/config.ts')).run(argv.slice(1), io);
   if (argv[0] === 'keys') return (await import('./commands/keys.ts')).run(argv.slice(1), io);
