@@ -594,14 +594,12 @@ export class Agent {
     const env = { ...this.env, ...params.env };
     const engine = this.engine(env);
     const ids = params.tools.length ? params.tools : [...TOOL_IDS];
-    const reports: ToolReport[] = [];
-    for (const id of ids) {
-      if (command === 'status') {
-        reports.push(await runOne(engine, command, id, params));
-        continue;
-      }
-      reports.push(
-        await this.enqueue(id, async () => {
+    // Tools run concurrently (each in its own queue): gateway calls overlap, one slow gateway
+    // costs one round trip per command, not one per tool.
+    return Promise.all(
+      ids.map((id) => {
+        if (command === 'status') return runOne(engine, command, id, params);
+        return this.enqueue(id, async () => {
           const prev = this.known.get(id);
           const r = await runOne(engine, command, id, params);
           await this.rebaseline(id);
@@ -613,10 +611,9 @@ export class Agent {
           }
           if (r.action === 'taken-over') this.setGateway(true);
           return r;
-        }),
-      );
-    }
-    return reports;
+        });
+      }),
+    );
   }
 }
 

@@ -166,8 +166,8 @@ export async function main(argv: string[], rawIo: Io = defaultIo): Promise<numbe
       return 1;
     }
     const ids: ToolId[] = args.tools.length ? (args.tools as ToolId[]) : [...TOOL_IDS];
-    reports = [];
-    for (const id of ids) reports.push(await runOne(engine, command, id, args));
+    // Tools run concurrently: a slow gateway costs one round trip per command, not one per tool.
+    reports = await Promise.all(ids.map((id) => runOne(engine, command, id, args)));
   }
 
   if (args.json) {

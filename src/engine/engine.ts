@@ -184,11 +184,9 @@ export class Engine {
   }
 
   private async ensureHealthy(): Promise<void> {
-    // Remember a healthy gateway for this engine's lifetime; a failure is checked again next time.
-    this.healthChecked ??= this.opts.keys.health().catch((e: unknown) => {
-      this.healthChecked = undefined;
-      throw e;
-    });
+    // One check per engine, and an engine serves one command (CLI or agent request): a gateway
+    // that is down or slow costs one timeout for the command, not one per tool.
+    this.healthChecked ??= this.opts.keys.health();
     return this.healthChecked;
   }
 

@@ -81,8 +81,19 @@ export class LedgerStore {
     return ledger;
   }
 
-  /** Read-modify-write under compare-and-swap; retried when another gwctl wrote in between. */
-  async update(fn: (ledger: Ledger) => void): Promise<Ledger> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Read-modify-write under compare-and-swap; retried when another gwctl wrote in between. Updates
+   * through one store run one after another (tools are taken over concurrently).
+   */
+  update(fn: (ledger: Ledger) => void): Promise<Ledger> {
+    const next = this.queue.then(() => this.updateNow(fn));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async updateNow(fn: (ledger: Ledger) => void): Promise<Ledger> {
     try {
       await fsp.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     } catch (e) {
