@@ -37,7 +37,8 @@ import { openLog, type AgentLog } from './log.ts';
 import { makeNotifier, notifyEvent, type Notify } from './notify.ts';
 import { gwctlPaths, type GwctlPaths } from './paths.ts';
 import { ReapplyGuard } from './policy.ts';
-import { chosen, SettingsStore } from './store.ts';
+import { chosen, isAgentSettingKey, SettingsStore } from './store.ts';
+import { isSettingKey, parseSettingValue } from './settings.ts';
 
 /** A half-written file gets this long for the write to finish before it counts as broken. */
 export const BROKEN_SETTLE_MS = 300;
@@ -563,7 +564,22 @@ export class Agent {
       case 'config.set': {
         const { key, value } = req.params as { key?: unknown; value?: unknown };
         if (typeof key !== 'string' || !key) throw requestError('bad-request', 'config.set: key must be a non-empty string');
-        return { value: this.settings.set(key, value) };
+        // The same checks as `gwctl config set`: one validation for every writer of settings.
+        if (isSettingKey(key)) {
+          if (typeof value !== 'string' && !(key === 'gateway.models' && Array.isArray(value) && value.every((m) => typeof m === 'string'))) {
+            throw requestError('bad-request', `config.set: ${key} takes a string`);
+          }
+          let parsed: string | string[];
+          try {
+            parsed = parseSettingValue(key, Array.isArray(value) ? value.join(',') : value);
+          } catch (e) {
+            throw requestError('bad-request', `config.set: ${(e as Error).message}`);
+          }
+          return { value: this.settings.set(key, parsed) };
+        }
+        if (!isAgentSettingKey(key)) throw requestError('bad-request', `config.set: unknown setting '${key}'`);
+        this.settings.setSetting(key, value);
+        return { value: this.settings.get(key) };
       }
       case 'shutdown':
         setImmediate(() => void this.stop('shutdown request'));

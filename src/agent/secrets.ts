@@ -4,7 +4,8 @@
  * printed. A file others can read is refused (like ssh does with private keys).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { checkPrivateFile, ensurePrivateDir } from '../home/private.ts';
 import { join } from 'node:path';
 
 export const SECRET_NAMES = ['gateway.adminKey', 'gateway.key'] as const;
@@ -20,6 +21,7 @@ export function secretsPath(configDir: string): string {
 
 function load(configDir: string): Record<string, string> {
   const path = secretsPath(configDir);
+  checkPrivateFile(path, "gwctl's secrets");
   let text: string;
   try {
     const st = statSync(path);
@@ -46,8 +48,7 @@ function load(configDir: string): Record<string, string> {
 }
 
 function save(configDir: string, data: Record<string, string>): void {
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
-  chmodSync(configDir, 0o700);
+  ensurePrivateDir(configDir, "gwctl's settings directory");
   const path = secretsPath(configDir);
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATEWAY_KINDS } from '../gateway/kinds/types.ts';
+import { checkPrivateFile, ensurePrivateDir } from '../home/private.ts';
+import { checkNames } from '../shared/validate.ts';
 
 export interface GatewaySettingsFile {
   url?: string;
@@ -26,6 +28,7 @@ export function settingsPath(configDir: string): string {
 
 export function readSettings(configDir: string): Settings {
   const path = settingsPath(configDir);
+  checkPrivateFile(path, "gwctl's settings");
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -96,8 +99,12 @@ export function parseSettingValue(key: SettingKey, raw: string): string | string
     case 'gateway.models': {
       const list = [...new Set(v.split(',').map((m) => m.trim()).filter(Boolean))];
       if (list.length === 0) throw new Error('gateway.models is a comma-separated list, e.g. gpt-4o,claude-sonnet-4-5');
-      return list;
+      return checkNames(list, 'model id', 'gateway.models');
     }
+    case 'gateway.displayName':
+    case 'gateway.defaultModel':
+      // Written into the tools' configs: the same check as anything a gateway sends.
+      return checkNames([v], key === 'gateway.displayName' ? 'display name' : 'model id', key)[0]!;
     case 'gateway.userId':
       if (!/^[0-9]+$/.test(v)) throw new Error("gateway.userId is new-api's numeric user id (shown in its Personal Settings)");
       return v;
@@ -108,8 +115,8 @@ export function parseSettingValue(key: SettingKey, raw: string): string | string
 }
 
 async function store(configDir: string) {
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(configDir, "gwctl's settings directory");
+  checkPrivateFile(settingsPath(configDir), "gwctl's settings");
   const { default: Conf } = await import('conf');
   try {
     return new Conf<Record<string, unknown>>({

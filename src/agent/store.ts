@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { TOOL_IDS, type ToolId } from '../adapters/types.ts';
 import { NOTIFY_KINDS, NOTIFY_SETTING_SCHEMA, type NotifyKind, type NotifySetting } from './notify.ts';
-import type { GatewaySettingsFile } from './settings.ts';
+import { SETTINGS_SCHEMA as GATEWAY_SETTINGS_SCHEMA, type GatewaySettingsFile } from './settings.ts';
 
 /** `true`: every tool; a list: those tools; `false`: none. */
 export type ToolChoice = boolean | ToolId[];
@@ -54,8 +54,8 @@ export const SETTINGS_SCHEMA = {
     },
     default: {},
   },
-  // Gateway settings belong to the gateway module; the agent only keeps them intact.
-  gateway: { type: 'object', default: {} },
+  // Gateway settings: the one schema of settings.ts (a writer through the agent gets the same checks).
+  gateway: { ...GATEWAY_SETTINGS_SCHEMA.gateway, default: {} },
 } as const;
 
 export class SettingsStore {

@@ -5,6 +5,7 @@
  * Light on purpose: this is on the `gwctl status` path, so it loads no chokidar, pino, conf or
  * notifier, and not node-ipc's full module (see ipc/client.ts).
  */
+import { checkPrivate, ensurePrivateDir } from '../home/private.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ToolId } from '../adapters/types.ts';
@@ -165,8 +166,9 @@ export async function connectOrStart(loc: SocketLocation, home: string, io: Io, 
 export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<HelloResult> {
   const loc = socketLocation({ home, env });
   const { logDir } = gwctlPaths({ home, env });
-  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(logDir, "gwctl's log directory");
   const outFile = join(logDir, 'agent.out');
+  checkPrivate(outFile, "the agent's start-up output");
   const out = openSync(outFile, 'a', 0o600);
   let exited: number | null | undefined;
   try {

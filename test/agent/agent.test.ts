@@ -371,7 +371,15 @@ describe('settings', () => {
       await expect(conn.request('config.set', { key: 'autoReapply', value: ['vim'] })).rejects.toThrow(/invalid setting: .*autoReapply/);
       await expect(conn.request('config.set', { key: 'agent.debounceMs', value: -1 })).rejects.toThrow(/debounceMs/);
       await expect(conn.request('config.set', { key: 'notify', value: { drfit: false } })).rejects.toThrow(/notify/);
+      // The gateway settings get the checks of `gwctl config set` (issue 18 §4): `kind: "nope"`
+      // through the socket used to break every later command.
+      await expect(conn.request('config.set', { key: 'gateway', value: { kind: 'nope' } })).rejects.toThrow(/unknown setting 'gateway'/);
+      await expect(conn.request('config.set', { key: 'gateway.kind', value: 'nope' })).rejects.toThrow(/gateway.kind must be one of/);
+      await expect(conn.request('config.set', { key: 'gateway.displayName', value: '{file:/etc/passwd}' })).rejects.toThrow(/display name gwctl will not write/);
+      await expect(conn.request('config.set', { key: 'gateway.url', value: 'file:///etc' })).rejects.toThrow(/http/);
+      await expect(conn.request('config.set', { key: 'nonsense', value: 1 })).rejects.toThrow(/unknown setting/);
       expect(readFileSync(file, 'utf8')).toBe(before);
+      expect((await conn.request('config.set', { key: 'gateway.kind', value: 'litellm' })).value).toBe('litellm');
       // Notifications per kind (notify.ts's schema).
       expect((await conn.request('config.set', { key: 'notify', value: { drift: false } })).value).toEqual({ drift: false });
     } finally {
