@@ -13,7 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { GWCTL_BIN } from '../src/cli/agent-client.ts';
+import { GWCTL_BIN } from '../src/home/paths.ts';
 import { tempHome } from '../test/helpers/home.ts';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -2,8 +2,8 @@
  * The one client every gateway kind uses: a root, a timeout, the credentials to send, and errors
  * that say what failed and what to do. Secrets it sends are scrubbed from every message.
  */
-import { registerSecret } from '../shared/redact.ts';
-import { DEFAULT_TIMEOUT_MS, GatewayError, NOT_JSON, parseGatewayJson, redact, request, type HttpResponse } from './http.ts';
+import { redact, registerSecret } from '../shared/redact.ts';
+import { DEFAULT_TIMEOUT_MS, GatewayError, NOT_JSON, parseGatewayJson, request, type HttpResponse } from './http.ts';
 
 export interface ClientOptions {
   timeoutMs?: number;

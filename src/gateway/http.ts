@@ -6,7 +6,6 @@
  */
 import { registerSecret } from '../shared/redact.ts';
 
-export { redact } from '../shared/redact.ts';
 
 export class GatewayError extends Error {
   readonly url: string;

@@ -37,18 +37,6 @@ export function redact(text: string): string {
   return out.replace(/\b(sk|pk|ak|vk|key)[-_][A-Za-z0-9_\-]{6,}/gi, '$1-…redacted').slice(0, 600);
 }
 
-/** Deep copy of a JSON-able value with every string redacted (for --json and log fields). */
-export function redactDeep<T>(v: T): T {
-  if (typeof v === 'string') return redactAll(v) as T;
-  if (Array.isArray(v)) return v.map(redactDeep) as T;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = redactDeep(x);
-    return out as T;
-  }
-  return v;
-}
-
 /** Like redact, without the length cap (for structured output that is already bounded). */
 export function redactAll(text: string): string {
   let out = text;

@@ -1,6 +1,7 @@
 /** Redaction by value (issue 18 §1): a key gwctl handled is masked whatever it looks like. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, type KeySource } from '../../src/engine/engine.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { KeySource } from '../../src/gateway/types.ts';
 import { request } from '../../src/gateway/http.ts';
 import { clearSecrets, redact, registerSecret } from '../../src/shared/redact.ts';
 import { startGateway } from '../helpers/gateway.ts';

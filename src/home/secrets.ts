@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { checkPrivateFile, ensurePrivateDir } from '../home/private.ts';
+import { checkPrivateFile, ensurePrivateDir } from './private.ts';
 import { join } from 'node:path';
 
 export const SECRET_NAMES = ['gateway.adminKey', 'gateway.key'] as const;
