@@ -6,6 +6,7 @@
  * notifier, and not node-ipc's full module (see ipc/client.ts).
  */
 import { checkPrivate, ensurePrivateDir } from '../home/private.ts';
+import { readBounded } from '../shared/read.ts';
 import { join } from 'node:path';
 import type { ToolId } from '../adapters/types.ts';
 import type { ToolReport } from '../engine/engine.ts';
@@ -190,7 +191,7 @@ export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_
 
 function lastLine(file: string): string {
   try {
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const lines = (readBounded(file, { max: 1024 * 1024 })?.bytes.toString('utf8') ?? '').trim().split('\n');
     return lines[lines.length - 1]?.slice(0, 300) ?? '';
   } catch {
     return '';

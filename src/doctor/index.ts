@@ -10,7 +10,8 @@
  *
  * Reads only; never writes a tool's config. Findings never carry a key or a file's contents.
  */
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { readConfigSync } from '../configio/io.ts';
 import { dirname, join } from 'node:path';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
 import { STATUS_LABEL, type ToolId } from '../adapters/types.ts';
@@ -74,7 +75,10 @@ const GEMINI_VARS = ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_KEY', 'GOOGLE_API_KEY
 function parseFile(path: string, format: Format): JsonObject | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // The one non-blocking, size-capped reader: a FIFO in a project never stalls doctor.
+    const f = readConfigSync(path);
+    if (!f.exists) return undefined;
+    text = f.text;
   } catch {
     return undefined;
   }
@@ -365,7 +369,8 @@ async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport,
       const rc = join(loc.dir, 'crushrc');
       let rcText: string | undefined;
       try {
-        rcText = readFileSync(rc, 'utf8');
+        const f = readConfigSync(rc);
+        rcText = f.exists ? f.text : undefined;
       } catch {
         rcText = undefined;
       }

@@ -4,8 +4,9 @@
  * printed. A file others can read is refused (like ssh does with private keys).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { checkPrivateFile, ensurePrivateDir } from './private.ts';
+import { BoundedReadError, readBounded } from '../shared/read.ts';
 import { join } from 'node:path';
 
 export const SECRET_NAMES = ['gateway.adminKey', 'gateway.key'] as const;
@@ -28,8 +29,11 @@ function load(configDir: string): Record<string, string> {
     if ((st.mode & 0o077) !== 0) {
       throw new Error(`${path}: readable by other users (mode 0${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${path}\` and rotate the keys in it`);
     }
-    text = readFileSync(path, 'utf8');
+    const read = readBounded(path, { noFollow: true });
+    if (!read) return {};
+    text = read.bytes.toString('utf8');
   } catch (e) {
+    if (e instanceof BoundedReadError) throw new Error(e.message);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return {};
     if (code) throw new Error(`${path}: cannot read gwctl's secrets (${code}); check its owner and mode`);

@@ -15,9 +15,8 @@
  */
 import { join } from 'node:path';
 
+import { BoundedReadError, readBounded } from '../shared/read.ts';
 import { checkPrivateFile, ensurePrivateDir } from './private.ts';
-
-const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export interface GatewaySettingsFile {
   url?: string;
@@ -108,8 +107,11 @@ export function readSettingsFile(configDir: string): Record<string, unknown> {
   checkPrivateFile(path, "gwctl's settings");
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const read = readBounded(path, { noFollow: true });
+    if (!read) return {};
+    text = read.bytes.toString('utf8');
   } catch (e) {
+    if (e instanceof BoundedReadError) throw new Error(e.message);
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new Error(`${path}: cannot read gwctl's settings (${(e as NodeJS.ErrnoException).code}); check its owner and mode`);
   }

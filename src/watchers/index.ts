@@ -17,10 +17,9 @@
  */
 import { watch, type FSWatcher } from 'chokidar';
 import { promises as fsp } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { ToolId } from '../adapters/types.ts';
-import { readConfig } from '../configio/io.ts';
+import { fingerprint, readConfig } from '../configio/io.ts';
 
 export interface WatchTarget {
   tool: ToolId;
@@ -193,11 +192,9 @@ export class ConfigWatcher {
       } catch (e) {
         errors[f] = e as Error;
         texts[f] = null;
-        // Not text we can read (a directory, not UTF-8, a dangling link): still compare bytes.
-        files[f] = await fsp.readFile(f).then(
-          (b) => 'bytes:' + createHash('sha256').update(b).digest('hex'),
-          () => `unreadable:${(e as { code?: string }).code ?? 'error'}`,
-        );
+        // Not text we can read (a directory, not UTF-8, a dangling link, a FIFO): still compare
+        // what is there, through the same non-blocking, size-capped reader.
+        files[f] = fingerprint(f);
       }
     }
     return { dir, files, texts, errors };
