@@ -144,13 +144,17 @@ export class Agent {
       await this.reconcile();
       const targets = this.targets();
       const s = this.settings.current();
+      const pollMs = Number(this.env.GWCTL_UNWATCHED_POLL_MS);
       this.watcher = new ConfigWatcher(targets, {
         debounceMs: s.agent.debounceMs,
+        // Directories the OS will not watch are checked this often (tests shorten it).
+        ...(Number.isFinite(pollMs) && pollMs >= 100 ? { pollMs } : {}),
         onSettled: (tool) => {
           this.cancelBrokenCheck(tool);
           this.background(tool, () => this.onFilesChanged(tool));
         },
         onError: (err) => this.log.warn('watcher error', { error: err.message }),
+        onUnwatched: (u) => this.log.warn(`not watching ${u.dir}: ${u.reason}; checking it every ${u.pollSeconds} s instead`, { tools: u.tools.join(','), code: u.code }),
       });
       for (const t of targets) {
         const snap = await this.watcher.snapshot(t.tool);
@@ -568,6 +572,7 @@ export class Agent {
       logFile: this.log.file,
       settingsFile: settingsPath(this.paths.configDir), // known before the settings are read
       watching,
+      unwatched: this.watcher?.unwatched() ?? [],
       subscribers: this.server?.subscribers ?? 0,
     };
   }

@@ -215,3 +215,8 @@ export async function stopAgent(loc: SocketLocation): Promise<number | undefined
   for (let i = 0; i < 100 && (await probeAgent(loc, 300).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 50));
   return running.pid;
 }
+
+/** What `agent status` and `watch` say about directories the OS would not watch. */
+export function unwatchedLines(unwatched: HelloResult['unwatched']): string[] {
+  return (unwatched ?? []).map((u) => `  not watched: ${u.dir} (${u.tools.join(', ')}): ${u.reason}; checked every ${u.pollSeconds} s instead`);
+}

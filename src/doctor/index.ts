@@ -205,6 +205,18 @@ async function checkAgent(ctx: DoctorContext, platform: NodeJS.Platform, add: (f
   } else {
     add({ id: 'agent.running', area: 'agent', severity: 'ok', title: `the agent ${hello.version} is running (pid ${hello.pid}, socket ${hello.socket})` });
   }
+  // A blind agent must not pass for a watching one: the OS refused these watches.
+  for (const u of hello.unwatched ?? []) {
+    const [why, fix] = u.reason.split(/; (.*)/s);
+    add({
+      id: 'agent.unwatched',
+      area: 'agent',
+      severity: 'warn',
+      title: `the agent cannot watch ${u.dir} (${u.tools.join(', ')}): ${why}; it checks it every ${u.pollSeconds} s instead, so drift is seen late`,
+      fix: fix ?? u.reason,
+      file: u.dir,
+    });
+  }
 }
 
 // ---- service -------------------------------------------------------------------------------
