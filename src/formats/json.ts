@@ -44,7 +44,25 @@ interface Patch {
 
 // ---------------------------------------------------------------- parsing
 
+/**
+ * The last few parsed documents: one edit asks for the same text several times (check the
+ * parent, read the old value, edit, verify), and a 2,000-model config is ~300 KiB to parse.
+ * Trees are never mutated by the editors, so a cached one is as good as a fresh one; a failed
+ * parse is not cached (it throws again, with the caller's file name).
+ */
+const RECENT = 4;
+const recent: Array<{ text: string; file: string; strict: boolean; doc: Doc }> = [];
+
 function load(text: string, file: string, strict: boolean): Doc {
+  const hit = recent.find((r) => r.strict === strict && r.file === file && r.text === text);
+  if (hit) return hit.doc;
+  const doc = loadNow(text, file, strict);
+  recent.unshift({ text, file, strict, doc });
+  if (recent.length > RECENT) recent.pop();
+  return doc;
+}
+
+function loadNow(text: string, file: string, strict: boolean): Doc {
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
   const errors: ParseError[] = [];
