@@ -108,7 +108,7 @@ export class Agent {
     this.env = opts.env;
     this.version = opts.version;
     this.paths = gwctlPaths({ home: opts.home, env: opts.env, ...(opts.platform ? { platform: opts.platform } : {}) });
-    this.socket = socketLocation({ home: opts.home, env: opts.env, ...(opts.platform ? { platform: opts.platform } : {}) });
+    this.socket = socketLocation({ home: opts.home, env: opts.env, create: true, ...(opts.platform ? { platform: opts.platform } : {}) });
     this.guard = new ReapplyGuard(() => this.settings.current().agent.reapplyPerMinute);
   }
 

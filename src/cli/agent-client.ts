@@ -148,7 +148,7 @@ export async function connectOrStart(loc: SocketLocation, home: string, io: Io, 
  * start, that one is returned. Its early output goes to `<logDir>/agent.out`.
  */
 export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<HelloResult> {
-  const loc = socketLocation({ home, env });
+  let loc = socketLocation({ home, env });
   const { logDir } = gwctlPaths({ home, env });
   ensurePrivateDir(logDir, "gwctl's log directory");
   const outFile = join(logDir, 'agent.out');
@@ -173,6 +173,8 @@ export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_
   }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // A short socket directory is chosen by the agent as it starts: look again until it is.
+    if (loc.pending) loc = socketLocation({ home, env });
     const hello = await probeAgent(loc, 500).catch((e: Error) => {
       if (e instanceof UnsafeSocketError) throw e;
       return null;

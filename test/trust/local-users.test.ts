@@ -5,7 +5,7 @@
  * written. The second user is a real uid (nobody, 65534), so these run as root (CI does).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gwctlPaths, GWCTL_BIN } from '../../src/home/paths.ts';
@@ -150,5 +150,28 @@ describe.skipIf(!ROOT)('other local users', () => {
     }
     expect((await gwctl(['restore', 'claude-code', '--json'], env)).code).toBe(0);
     expect(readFileSync(settings, 'utf8')).toBe(SETTINGS);
+  });
+});
+
+describe('the socket fallback when its path is too long', () => {
+  it('the agent and the CLI meet in a short directory no one else can name in advance', async () => {
+    const h = tempHome();
+    const gw = await startGateway();
+    const env = { ...h.env, XDG_RUNTIME_DIR: join(h.home, 'r'.repeat(100)), GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_KEY: KEY, GWCTL_NO_AGENT: '0' };
+    let dir: string | undefined;
+    try {
+      expect((await gwctl(['agent', 'start'], env)).code).toBe(0);
+      const st = JSON.parse((await gwctl(['agent', 'status', '--json'], env)).stdout) as { running: boolean; socket: string };
+      expect(st.running).toBe(true);
+      expect(st.socket).toMatch(new RegExp(`^/tmp/gwctl-${process.getuid!()}-[0-9a-f]{16}/agent.sock$`));
+      dir = join(st.socket, '..');
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect((await gwctl(['status', '--json'], env)).code).toBe(0);
+    } finally {
+      await gwctl(['agent', 'stop'], env);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      await gw.close();
+      h.cleanup();
+    }
   });
 });
