@@ -8,7 +8,7 @@
  * write path is measured. Issue 18 §2 target: 2,000 models well under a second per tool.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { adapterFor } from '../src/adapters/index.ts';
 import { TOOL_IDS, type ToolId } from '../src/adapters/types.ts';
@@ -37,7 +37,9 @@ let worst = 0;
 for (const tool of tools) {
   const h = tempHome('gwctl-bench-');
   try {
-    mkdirSync(adapterFor(tool).locate({ home: h.home, env: h.env }).dir, { recursive: true });
+    // Installed: the config dir and the directories its files live in.
+    const loc = adapterFor(tool).locate({ home: h.home, env: h.env });
+    for (const d of [loc.dir, ...loc.files.map((f) => dirname(f.path))]) mkdirSync(d, { recursive: true });
     const engine = new Engine({ home: h.home, env: h.env, stateDir: join(h.home, 'state'), gateway, keys });
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
