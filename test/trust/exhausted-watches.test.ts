@@ -17,7 +17,9 @@ import { ensureBuilt, sleep, writeSettings } from '../agent/helpers.ts';
 
 // A uid nobody else on the machine uses: the watch limit is per user.
 const UID = 54321;
-const CAN = process.getuid?.() === 0 && process.platform === 'linux' && existsSync('/proc/sys/fs/inotify/max_user_watches');
+// The helper is a small python3 script (ctypes inotify); CI images have python3 (apt: python3).
+const PYTHON = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
+const CAN = process.getuid?.() === 0 && process.platform === 'linux' && existsSync('/proc/sys/fs/inotify/max_user_watches') && PYTHON !== undefined;
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -51,7 +53,7 @@ describe.skipIf(!CAN)("the user's inotify watches are used up", () => {
     chmodSync(fillDir, 0o755);
     const per = Math.ceil(max / 120) + 10;
     for (let i = 0; i < per; i++) mkdirSync(join(fillDir, String(i)));
-    filler = spawn('python3', [join(import.meta.dirname, 'helpers', 'fill-inotify.py'), fillDir, '120'], { uid: UID, gid: UID, stdio: ['ignore', 'pipe', 'inherit'] });
+    filler = spawn(PYTHON!, [join(import.meta.dirname, 'helpers', 'fill-inotify.py'), fillDir, '120'], { uid: UID, gid: UID, stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve) => {
       filler!.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
       filler!.once('exit', (code) => resolve(`exited ${code}`));
