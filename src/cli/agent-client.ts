@@ -7,9 +7,8 @@
  */
 import { join } from 'node:path';
 import type { ToolId } from '../adapters/types.ts';
-import type { ToolReport } from '../engine/engine.ts';
 import { AgentConnection, AgentRequestError, AgentUnavailableError, incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
-import type { HelloResult } from '../ipc/schema.ts';
+import type { HelloResult, WireReport } from '../ipc/schema.ts';
 import { agentCommandLine, gwctlPaths, homeFrom, socketLocation, type SocketLocation } from '../home/paths.ts';
 import { readSettings } from '../home/settings.ts';
 import type { Command } from '../engine/commands.ts';
@@ -27,7 +26,7 @@ export interface RouteOptions {
 }
 
 export type Routed =
-  | { kind: 'agent'; reports: ToolReport[] }
+  | { kind: 'agent'; reports: WireReport[] }
   | { kind: 'in-process' }
   | { kind: 'exit'; code: number };
 

@@ -284,7 +284,7 @@ async function checkKey(ctx: DoctorContext, gw: GatewaySettings, tool: ToolId, k
 
 async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport, applied: boolean, add: (f: Finding) => void): Promise<void> {
   const tool = r.id;
-  if (r.status === 'not-detected') return;
+  if (r.status === 'not-detected' || r.status === null) return; // null: unreadable, reported where it was read
   const takenOver = r.status === 'taken-over';
   if (takenOver) {
     add({ id: 'tool.taken-over', area: 'tool', severity: 'ok', tool, title: `${r.name}: ${STATUS_LABEL['taken-over']} (${r.configPath})` });

@@ -36,7 +36,8 @@ export type Action = 'taken-over' | 'already-taken-over' | 'rotated' | 'restored
 export interface ToolReport {
   id: ToolId;
   name: string;
-  status: Status;
+  /** null: the config could not be read (see `error`). */
+  status: Status | null;
   configPath: string;
   address: string | null;
   detail?: string;
@@ -110,7 +111,7 @@ export class Engine {
   unreadable(id: ToolId): ToolReport {
     const adapter = adapterFor(id);
     const loc = adapter.locate(this.ctx);
-    return { id, name: adapter.name, status: null as unknown as Status, configPath: configPathOf(loc.files, loc.dir, {}), address: null };
+    return { id, name: adapter.name, status: null, configPath: configPathOf(loc.files, loc.dir, {}), address: null };
   }
 
   async status(id: ToolId): Promise<ToolReport> {

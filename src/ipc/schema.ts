@@ -13,7 +13,6 @@
  */
 import type { Status, ToolId } from '../adapters/types.ts';
 import type { Command } from '../engine/commands.ts';
-import type { ToolReport } from '../engine/engine.ts';
 
 /** Bumped when a request or event changes shape; the client refuses a mismatched agent. */
 export const PROTOCOL_VERSION = 2;
@@ -144,12 +143,29 @@ export interface HelloResult {
   subscribers: number;
 }
 
+/**
+ * One tool's result as it travels: the wire's own shape (the engine's ToolReport must fit it, or
+ * the agent does not compile). Changing it means bumping PROTOCOL_VERSION.
+ */
+export interface WireReport {
+  id: ToolId;
+  name: string;
+  /** null: the config could not be read (see `error`). */
+  status: Status | null;
+  configPath: string;
+  address: string | null;
+  detail?: string;
+  action?: 'taken-over' | 'already-taken-over' | 'rotated' | 'restored' | 'nothing-to-restore' | 'refused' | 'failed';
+  notes?: string[];
+  error?: string;
+}
+
 export interface Methods {
   hello: { params: Record<string, never>; result: HelloResult };
-  status: { params: CommandParams; result: { tools: ToolReport[] } };
-  takeover: { params: CommandParams; result: { tools: ToolReport[] } };
-  restore: { params: CommandParams; result: { tools: ToolReport[] } };
-  rotate: { params: CommandParams; result: { tools: ToolReport[] } };
+  status: { params: CommandParams; result: { tools: WireReport[] } };
+  takeover: { params: CommandParams; result: { tools: WireReport[] } };
+  restore: { params: CommandParams; result: { tools: WireReport[] } };
+  rotate: { params: CommandParams; result: { tools: WireReport[] } };
   subscribe: { params: Record<string, never>; result: { subscribed: true } };
   shutdown: { params: Record<string, never>; result: { stopping: true } };
 }

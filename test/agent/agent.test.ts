@@ -411,9 +411,10 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen,
     for (const heavy of ['/chokidar/', '/pino/', '/conf/', '/node-notifier/', '/node-ipc/', '/dist/agent/agent.js', '/dist/watchers/', '/dist/engine/']) {
       expect(loaded.seen.filter((u) => u.includes(heavy))).toEqual([]);
     }
-    // Node's own modules: an ES import of node:fs would load fs.promises, readline and fs streams.
+    // Node's own modules: an ES import of node:fs would load fs.promises, readline and fs streams;
+    // one of node:util, worker_threads.
     expect(loaded.internal).toContain('NativeModule net'); // the list is live: the socket's module is in it
-    for (const heavy of ['NativeModule internal/fs/promises', 'NativeModule internal/readline/interface', 'NativeModule internal/fs/streams', 'NativeModule child_process']) {
+    for (const heavy of ['NativeModule internal/fs/promises', 'NativeModule internal/readline/interface', 'NativeModule internal/fs/streams', 'NativeModule child_process', 'NativeModule worker_threads']) {
       expect(loaded.internal).not.toContain(heavy);
     }
   });

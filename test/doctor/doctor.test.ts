@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.ts';
-import { run as doctorCli } from '../../src/cli/commands/doctor.ts';
+import { doctor as doctorCli } from '../../src/cli/commands/doctor.ts';
 import { VERSION } from '../../src/shared/version.ts';
 import { runDoctor, type DoctorContext, type Finding } from '../../src/doctor/index.ts';
 import { socketLocation } from '../../src/home/paths.ts';
@@ -59,7 +59,7 @@ describe('gateway and keys', () => {
     expect(modelCalls.length).toBeGreaterThanOrEqual(2);
     // --json for scripts, exit 0, and no key anywhere in the output.
     let out = '';
-    const code = await doctorCli(['--json'], { out: (s) => (out += s), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
+    const code = await doctorCli({ json: true }, { out: (s) => (out += s), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
     expect(code).toBe(0);
     expect(JSON.parse(out).ok).toBe(true);
     expect(out).not.toContain(KEY);
@@ -85,7 +85,7 @@ describe('gateway and keys', () => {
     expect(f).toMatchObject({ tool: 'claude-code', severity: 'error' });
     expect(f.fix).toBe('gwctl restore claude-code && gwctl takeover claude-code (mints a fresh key)');
     let out = '';
-    const code = await doctorCli([], { out: (s) => (out += s + '\n'), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
+    const code = await doctorCli({ json: false }, { out: (s) => (out += s + '\n'), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
     expect(code).toBe(1);
     expect(out).toMatch(/FAIL {2}Claude Code: the gateway rejects its key/);
     expect(out).not.toContain(KEY);

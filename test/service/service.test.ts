@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Service, ServiceManagerMissing, type ServiceContext } from '../../src/service/index.ts';
 import { LAUNCHD_LABEL, LAUNCHD_TEMPLATE, programOf, renderPlist, renderUnit, SYSTEMD_TEMPLATE, SYSTEMD_UNIT } from '../../src/service/render.ts';
 import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/home/paths.ts';
-import { run as serviceCli } from '../../src/cli/commands/service.ts';
+import { service as serviceCli } from '../../src/cli/commands/service.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { parsePlist } from './plist.ts';
 import { makeStandIns, type StandIns } from './standins.ts';
@@ -193,7 +193,7 @@ describe('install / uninstall on Linux (systemctl stand-in)', () => {
 
     let out = '';
     let err = '';
-    const code = await serviceCli(['install'], { out: (s) => (out += s), err: (s) => (err += s), env: { ...h.env, PATH: offline.path } }, { stopStrayAgent: async () => undefined });
+    const code = await serviceCli('install', { json: false }, { out: (s) => (out += s), err: (s) => (err += s), env: { ...h.env, PATH: offline.path } }, { stopStrayAgent: async () => undefined });
     expect(code).toBe(1);
     expect(err).toMatch(/gwctl agent start/);
     expect(out).toBe('');

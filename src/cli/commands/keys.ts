@@ -5,20 +5,16 @@
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { TOOL_IDS } from '../../adapters/types.ts';
 import { LedgerStore } from '../../engine/ledger.ts';
-import type { Io } from '../../shared/io.ts';
+import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 
-export async function run(args: string[], io: Io): Promise<number> {
-  const json = args.includes('--json');
-  const other = args.find((a) => a !== '--json');
-  if (other === '--help' || other === '-h') {
-    io.out('Usage:\n  gwctl keys [--json]   the keys gwctl minted per tool (alias or id, created); never the keys themselves');
-    return 0;
-  }
-  if (other !== undefined) {
-    io.err(`gwctl keys: unexpected '${other}'\nRun 'gwctl keys --help' for usage.`);
-    return 2;
-  }
-  try {
+export const command: CliCommand = {
+  name: 'keys',
+  summary: 'the virtual keys gwctl minted (never the keys themselves)',
+  usage: 'gwctl keys [--json]',
+  options: { json: JSON_OPTION },
+  async run({ values, positionals }, { io }) {
+    if (positionals.length) throw new UsageError(`unexpected '${positionals[0]}'`);
+    const json = values.json === true;
     const paths = gwctlPaths({ home: homeFrom(io.env), env: io.env });
     const ledger = await new LedgerStore(paths.stateDir).load();
     const minted = [];
@@ -48,8 +44,5 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
     if (configured.length) io.out(`using the configured key (not minted, never revoked by gwctl): ${configured.join(', ')}`);
     return 0;
-  } catch (e) {
-    io.err(`gwctl keys: ${(e as Error).message}`);
-    return 1;
-  }
-}
+  },
+};
