@@ -26,6 +26,11 @@ describe('the import graph of src/', () => {
     expect(floorBreaches(graph)).toEqual([]);
   });
 
+  it('the agent asks the engine about takeovers rather than reading the ledger store', () => {
+    const readers = [...graph].filter(([file, deps]) => file.startsWith('agent/') && deps.includes('engine/ledger.ts')).map(([f]) => f);
+    expect(readers).toEqual([]);
+  });
+
   it('puts every directory of src/ on a floor', () => {
     const dirs = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
     expect(dirs.filter((d) => !FLOORS.some((f) => f.includes(d)))).toEqual([]);
