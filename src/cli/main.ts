@@ -6,7 +6,7 @@
  * Exit codes: 0 every requested action succeeded; 1 something failed or was refused; 2 usage.
  * Errors start with `gwctl: `.
  */
-import type { Io } from '../shared/io.ts';
+import { guardClosedOutput, type Io } from '../shared/io.ts';
 import { redact } from '../shared/redact.ts';
 import { commandHelp, parseCommandArgs, UsageError, type CommandEntry } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -20,6 +20,7 @@ const defaultIo: Io = {
 const ALIASES: Record<string, string> = { '--help': 'help', '-h': 'help', '--version': 'version', '-v': 'version' };
 
 export async function main(argv: string[], io: Io = defaultIo, commands: readonly CommandEntry[] = COMMANDS): Promise<number> {
+  if (io === defaultIo) guardClosedOutput();
   const [first, ...rest] = argv;
   const verb = first === undefined ? 'help' : (ALIASES[first] ?? first);
   const entry = commands.find((c) => c.name === verb);

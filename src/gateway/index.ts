@@ -10,7 +10,7 @@ import type { ToolId } from '../adapters/types.ts';
 import { gwctlPaths } from '../home/paths.ts';
 import { readSecret } from '../home/secrets.ts';
 import { readSettings, type GatewaySettingsFile } from '../home/settings.ts';
-import { trimRoot } from '../shared/address.ts';
+import { gatewayRootProblem, trimRoot } from '../shared/address.ts';
 import type { GatewaySettings, KeyRef, KeySource } from './types.ts';
 import { GatewayClient } from './client.ts';
 import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
@@ -90,14 +90,12 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
   if (!rawRoot) {
     throw new Error(`a ${kind.id} gateway has no default address; set gateway.url (gwctl config set gateway.url http://127.0.0.1:PORT) or GWCTL_GATEWAY_URL`);
   }
-  let root: string;
-  try {
-    const u = new URL(rawRoot);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-    root = trimRoot(u.toString());
-  } catch {
-    throw new Error(`gateway URL '${rawRoot}' is not a valid http(s) URL; set GWCTL_GATEWAY_URL or gateway.url to e.g. ${kind.defaultRoot ?? DEFAULT_GATEWAY_URL}`);
+  const problem = gatewayRootProblem(rawRoot);
+  if (problem) {
+    const from = env.GWCTL_GATEWAY_URL ? 'GWCTL_GATEWAY_URL' : file.url ? 'gateway.url (gwctl config set gateway.url URL)' : `the ${kind.id} default`;
+    throw new Error(`gateway URL '${rawRoot}' from ${from} cannot be used: ${problem}`);
   }
+  const root = trimRoot(new URL(rawRoot).toString());
   const settings: GatewaySettings = {
     kind: kind.id,
     root,

@@ -6,7 +6,7 @@ import { gwctlPaths } from '../../home/paths.ts';
 import { incompatibility } from '../../ipc/client.ts';
 import type { AgentEvent } from '../../ipc/schema.ts';
 import { autostartEnabled, connectOrStart, locateAgent } from '../agent-client.ts';
-import type { Io } from '../../shared/io.ts';
+import { onOutputClosed, type Io } from '../../shared/io.ts';
 import { UsageError, type CliCommand } from '../command.ts';
 
 
@@ -61,7 +61,9 @@ export async function watchCommand({ json, noAutostart, signal }: { json: boolea
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     signal?.addEventListener('abort', stop, { once: true });
+    const offClosed = onOutputClosed(stop);
     c.onClose(() => {
+      offClosed();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if (interrupted) return resolve(0);
