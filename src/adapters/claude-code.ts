@@ -37,7 +37,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
-export const claudeCode: ToolAdapter = {
+export const claudeCode: ToolAdapter<'claude-code'> = {
   id: 'claude-code',
   name: 'Claude Code',
   protocol: 'anthropic',

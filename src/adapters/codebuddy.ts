@@ -83,7 +83,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
-export const codebuddy: ToolAdapter = {
+export const codebuddy: ToolAdapter<'codebuddy'> = {
   id: 'codebuddy',
   name: 'CodeBuddy',
   protocol: 'openai',

@@ -108,7 +108,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
-export const codex: ToolAdapter = {
+export const codex: ToolAdapter<'codex'> = {
   id: 'codex',
   name: 'Codex',
   protocol: 'openai',

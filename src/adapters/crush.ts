@@ -81,7 +81,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
-export const crush: ToolAdapter = {
+export const crush: ToolAdapter<'crush'> = {
   id: 'crush',
   name: 'Crush',
   protocol: 'openai',

@@ -41,7 +41,7 @@ function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
   ];
 }
 
-export const geminiCli: ToolAdapter = {
+export const geminiCli: ToolAdapter<'gemini-cli'> = {
   id: 'gemini-cli',
   name: 'Gemini CLI',
   protocol: 'gemini',

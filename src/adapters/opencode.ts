@@ -72,7 +72,7 @@ function plan(files: FileTexts, target: TakeoverTarget): Edit[] {
   ];
 }
 
-export const opencode: ToolAdapter = {
+export const opencode: ToolAdapter<'opencode'> = {
   id: 'opencode',
   name: 'opencode',
   protocol: 'openai',

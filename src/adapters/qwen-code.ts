@@ -60,7 +60,7 @@ function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
   ];
 }
 
-export const qwenCode: ToolAdapter = {
+export const qwenCode: ToolAdapter<'qwen-code'> = {
   id: 'qwen-code',
   name: 'Qwen Code',
   protocol: 'openai',

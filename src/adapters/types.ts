@@ -1,18 +1,5 @@
 import type { Edit, Format, JsonValue } from '../formats/slot.ts';
 
-export const TOOL_IDS = [
-  'claude-code',
-  'codex',
-  'gemini-cli',
-  'qwen-code',
-  'kimi-cli',
-  'kimi-code',
-  'codebuddy',
-  'opencode',
-  'crush',
-] as const;
-export type ToolId = (typeof TOOL_IDS)[number];
-
 /** The four statuses of the seed, spelled the same in code, CLI and docs. */
 export type Status = 'taken-over' | 'other-address' | 'not-taken-over' | 'not-detected';
 export const STATUS_LABEL: Record<Status, string> = {
@@ -78,8 +65,12 @@ export interface Inspection {
   detail?: string;
 }
 
-export interface ToolAdapter {
-  readonly id: ToolId;
+/**
+ * One tool. Declare it with its id, `export const x: ToolAdapter<'x'> = {…}`, and add it to the
+ * list in index.ts: tool ids (ToolId, TOOL_IDS) derive from that list.
+ */
+export interface ToolAdapter<Id extends string = string> {
+  readonly id: Id;
   readonly name: string;
   readonly protocol: Protocol;
   /** Config dir and files, honouring the tool's env override. Pure. */

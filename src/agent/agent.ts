@@ -12,7 +12,7 @@
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, rmSync, statSync, watch as watchDir, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { allAdapters } from '../adapters/index.ts';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { Engine } from '../engine/engine.ts';
 import { configuredGateway } from '../gateway/index.ts';
 import { gwctlPaths, SOCKET_NAME, socketLocation, type GwctlPaths, type SocketLocation } from '../home/paths.ts';

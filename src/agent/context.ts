@@ -1,5 +1,6 @@
 /** What the agent's parts (tool state, drift policy, gateway health, requests) share. */
-import type { Status, ToolId } from '../adapters/types.ts';
+import type { Status } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { GwctlPaths } from '../home/paths.ts';
 import type { SettingsFile } from '../home/settings.ts';

@@ -7,7 +7,7 @@
  * sync tool fighting us) is re-applied at most `agent.reapplyPerMinute` times within a minute; the
  * next drift pauses re-applies for that tool until the user takes it over or restores it again.
  */
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { takeoverOf } from '../engine/takeovers.ts';
 import { GatewayError } from '../gateway/http.ts';
 import type { ToolChoice } from '../home/settings.ts';

@@ -3,7 +3,7 @@
  * map). The table's type makes a method in ipc/schema.ts without a handler a compile error.
  * Each handler checks its own params: nothing from the socket is trusted.
  */
-import { TOOL_IDS, type ToolId } from '../adapters/types.ts';
+import { TOOL_IDS, type ToolId } from '../adapters/index.ts';
 import { runOne, type Command } from '../engine/commands.ts';
 import type { CommandParams, HelloResult, Method, Methods, WireReport } from '../ipc/schema.ts';
 import type { Peer } from '../ipc/server.ts';

@@ -9,7 +9,8 @@
  * so those events compare equal by content and are dropped.
  */
 import { adapterFor, allAdapters } from '../adapters/index.ts';
-import { STATUS_LABEL, type Status, type ToolId } from '../adapters/types.ts';
+import { STATUS_LABEL, type Status } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { ConfigIoError } from '../configio/io.ts';
 import { reportFromTexts, type ToolReport } from '../engine/engine.ts';
 import { takeoverOf } from '../engine/takeovers.ts';

@@ -6,7 +6,7 @@
  * notifier, and not node-ipc's full module (see ipc/client.ts).
  */
 import { join } from 'node:path';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { AgentConnection, AgentRequestError, AgentUnavailableError, incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
 import type { HelloResult, WireReport } from '../ipc/schema.ts';
 import { agentCommandLine, gwctlPaths, homeFrom, socketLocation, type SocketLocation } from '../home/paths.ts';
@@ -28,6 +28,8 @@ export interface RouteOptions {
 export type Routed =
   | { kind: 'agent'; reports: WireReport[] }
   | { kind: 'in-process' }
+  /** Tools the agent does not know (and the ones it does): nothing was run. */
+  | { kind: 'unknown-tools'; unknown: string[]; known: string[] }
   | { kind: 'exit'; code: number };
 
 /** This caller's HOME and agent socket; undefined after printing why (HOME unset or relative). */
@@ -107,11 +109,16 @@ export async function routeCommand(
     const hello = conn.request('hello', {}, { timeoutMs: 5000 });
     const result = conn.request(command, { ...params, env: gatewayEnv(io.env) });
     result.catch(() => undefined);
-    const problem = incompatibility(await hello, home);
+    const h = await hello;
+    const problem = incompatibility(h, home);
     if (problem) {
       io.err(`gwctl: ${problem}`);
       return { kind: 'exit', code: 1 };
     }
+    // The agent refuses a request naming a tool it does not know; say which, as a usage error.
+    const known = Object.keys(h.watching);
+    const unknown = params.tools.filter((t) => !known.includes(t));
+    if (unknown.length) return { kind: 'unknown-tools', unknown, known };
     return { kind: 'agent', reports: (await result).tools };
   } catch (e) {
     if (e instanceof AgentRequestError) io.err(`gwctl: ${e.message}`);

@@ -6,7 +6,8 @@
  * only when the command runs in-process, so through the agent `gwctl status` costs little more
  * than starting Node.
  */
-import { TOOL_IDS, STATUS_LABEL, type ToolId } from '../adapters/types.ts';
+import { STATUS_LABEL } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import type { Command } from '../engine/commands.ts';
 import type { Engine } from '../engine/engine.ts';
 import { gwctlPaths, homeFrom } from '../home/paths.ts';
@@ -24,10 +25,12 @@ export const TOOL_OPTIONS = {
 
 export const ALL_OPTION: CommandOption = { type: 'boolean', description: 'every tool gwctl knows' };
 
-/** The tools named on the command line, checked. */
+/**
+ * The tools named on the command line. Their names are checked against the agent's list (its
+ * `hello`) or, in-process, the adapters': the list of tools is not loaded on the way to the agent.
+ */
 export function toolArgs(command: Command, args: Args): { tools: ToolId[]; all: boolean } {
   const all = args.values.all === true;
-  for (const t of args.positionals) if (!(TOOL_IDS as readonly string[]).includes(t)) throw new UsageError(`unknown tool '${t}' (tools: ${TOOL_IDS.join(', ')})`);
   if (command !== 'status' && args.positionals.length === 0 && !all) throw new UsageError(`${command} needs tool names${command === 'rotate' ? '' : ' or --all'}`);
   if (all && args.positionals.length) throw new UsageError('give tool names or --all, not both');
   return { tools: args.positionals as ToolId[], all };
@@ -42,6 +45,7 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
   // autostart is off.
   const routed = await routeCommand(command, { tools, force, all }, io, { noAgent: args.values['no-agent'] === true, noAutostart: args.values['no-autostart'] === true });
   if (routed.kind === 'exit') return routed.code;
+  if (routed.kind === 'unknown-tools') throw unknownTool(routed.unknown, routed.known);
 
   let home: string;
   let reports: WireReport[];
@@ -50,11 +54,14 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
     reports = routed.reports;
   } else {
     let engine: Engine;
-    const [{ Engine: EngineClass }, { configuredGateway }, { runOne }] = await Promise.all([
+    const [{ Engine: EngineClass }, { configuredGateway }, { runOne }, { TOOL_IDS }] = await Promise.all([
       import('../engine/engine.ts'),
       import('../gateway/index.ts'),
       import('../engine/commands.ts'),
+      import('../adapters/index.ts'),
     ]);
+    const unknown = tools.filter((t) => !TOOL_IDS.includes(t));
+    if (unknown.length) throw unknownTool(unknown, TOOL_IDS);
     try {
       home = homeFrom(io.env);
       const paths = gwctlPaths({ home, env: io.env });
@@ -81,6 +88,10 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
   }
   const failed = reports.some((r) => r.error !== undefined || r.action === 'failed' || r.action === 'refused');
   return failed ? 1 : 0;
+}
+
+function unknownTool(unknown: readonly string[], known: readonly string[]): UsageError {
+  return new UsageError(`unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `'${t}'`).join(', ')} (tools: ${known.join(', ')})`);
 }
 
 function toJson(r: WireReport) {

@@ -13,7 +13,8 @@
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
-import { STATUS_LABEL, type ToolId } from '../adapters/types.ts';
+import { STATUS_LABEL } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { gwctlPaths } from '../home/paths.ts';
 import { pointsAt } from '../shared/address.ts';
 import { Engine, type ToolReport } from '../engine/engine.ts';
@@ -26,7 +27,7 @@ import { configuredGateway } from '../gateway/index.ts';
 import { request } from '../gateway/http.ts';
 import { redact } from '../shared/redact.ts';
 import { incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
-import { type HelloResult } from '../ipc/schema.ts';
+import type { HelloResult } from '../ipc/schema.ts';
 import { socketLocation } from '../home/paths.ts';
 import type { ServiceStatus } from '../service/index.ts';
 

@@ -12,7 +12,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { adapterFor } from '../adapters/index.ts';
-import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, Status, TakeoverTarget, ToolAdapter, ToolId } from '../adapters/types.ts';
+import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, Status, TakeoverTarget, ToolAdapter } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { ConcurrentWriteError, ConfigIoError, checkWritable, copyBackup, dirExists, hashText, readConfig, removeConfig, writeConfig, type ConfigFile } from '../configio/io.ts';
 import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../formats/apply.ts';
 import { editorFor } from '../formats/index.ts';
@@ -48,7 +49,7 @@ export interface ToolReport {
 }
 
 interface LoadedTool {
-  adapter: ToolAdapter;
+  adapter: ToolAdapter<ToolId>;
   ctx: AdapterEnv;
   dir: string;
   specs: FileSpec[];
@@ -549,7 +550,7 @@ function configPathOf(specs: readonly FileSpec[], dir: string, texts: FileTexts)
  * A tool's report from its files' texts (`null`: missing). Pure: the engine uses it on what it
  * just read, the agent on exactly the bytes its watcher hashed.
  */
-export function reportFromTexts(adapter: ToolAdapter, ctx: AdapterEnv, gw: GatewayIdentity, detected: boolean, texts: FileTexts): ToolReport {
+export function reportFromTexts(adapter: ToolAdapter<ToolId>, ctx: AdapterEnv, gw: GatewayIdentity, detected: boolean, texts: FileTexts): ToolReport {
   const loc = adapter.locate(ctx);
   const report: ToolReport = { id: adapter.id, name: adapter.name, status: 'not-detected', configPath: configPathOf(loc.files, loc.dir, texts), address: null };
   if (!detected) return report;

@@ -5,7 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { ConfigIoError, readConfig, writeConfig } from '../configio/io.ts';
 import type { SlotRecord } from '../formats/apply.ts';
 import type { KeyRef } from '../gateway/types.ts';

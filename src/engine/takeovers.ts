@@ -2,7 +2,7 @@
  * What the agent needs to know about gwctl's takeovers, read from the ledger (which stays the
  * engine's: nothing above the engine opens it to decide).
  */
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { LedgerStore, type LedgerEntry } from './ledger.ts';
 
 export interface Takeover {

@@ -6,7 +6,7 @@
  * KeySource: health probe, model list, mint a key per tool (or the configured key), revoke.
  */
 import { hostname as osHostname } from 'node:os';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { gwctlPaths } from '../home/paths.ts';
 import { readSecret } from '../home/secrets.ts';
 import { readSettings, type GatewaySettingsFile } from '../home/settings.ts';

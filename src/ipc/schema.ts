@@ -11,7 +11,8 @@
  *
  * Keep this module free of imports that cost start-up time: the `gwctl status` path loads it.
  */
-import type { Status, ToolId } from '../adapters/types.ts';
+import type { Status } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import type { Command } from '../engine/commands.ts';
 
 /** Bumped when a request or event changes shape; the client refuses a mismatched agent. */

@@ -19,7 +19,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { readConfig } from '../configio/io.ts';
 
 export interface WatchTarget {

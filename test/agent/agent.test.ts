@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { allAdapters } from '../../src/adapters/index.ts';
-import { TOOL_IDS } from '../../src/adapters/types.ts';
+import { TOOL_IDS } from '../../src/adapters/index.ts';
 import { gwctlPaths } from '../../src/home/paths.ts';
 import { LedgerStore } from '../../src/engine/ledger.ts';
 import { AgentConnection, probeAgent } from '../../src/ipc/client.ts';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TOOL_IDS } from '../../src/adapters/types.ts';
+import { TOOL_IDS } from '../../src/adapters/index.ts';
 import { COMMANDS } from '../../src/cli/commands/index.ts';
 import { startGateway, type FakeGateway } from '../helpers/gateway.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';

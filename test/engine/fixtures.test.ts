@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, lstatSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOL_IDS, type ToolId } from '../../src/adapters/types.ts';
+import { TOOL_IDS, type ToolId } from '../../src/adapters/index.ts';
 import { adapterFor } from '../../src/adapters/index.ts';
 import { editorFor } from '../../src/formats/index.ts';
 import { deleteIn } from '../../src/formats/path.ts';

@@ -1,5 +1,5 @@
 /** `gwctl help [VERB]` (also `gwctl --help`): built from the command table, never by hand. */
-import { TOOL_IDS } from '../../adapters/types.ts';
+import { TOOL_IDS } from '../../adapters/index.ts';
 import { GATEWAY_KINDS } from '../../gateway/index.ts';
 import { VERSION } from '../../shared/version.ts';
 import { commandHelp, UsageError, type CliCommand, type CommandEntry } from '../command.ts';

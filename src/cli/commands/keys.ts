@@ -3,7 +3,7 @@
  * ledger. The ledger never holds a key, so neither does this output.
  */
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
-import { TOOL_IDS } from '../../adapters/types.ts';
+import { TOOL_IDS } from '../../adapters/index.ts';
 import { LedgerStore } from '../../engine/ledger.ts';
 import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 

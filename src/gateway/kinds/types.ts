@@ -1,5 +1,6 @@
 /** What a gateway kind knows: its default root, health probe, base paths, and its key API. */
-import type { Protocol, ToolId } from '../../adapters/types.ts';
+import type { Protocol } from '../../adapters/types.ts';
+import type { ToolId } from '../../adapters/index.ts';
 import type { GatewayClient } from '../client.ts';
 import type { KeyRef } from '../types.ts';
 

@@ -9,8 +9,9 @@ import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { adapterFor, allAdapters } from '../../../src/adapters/index.ts';
-import type { FileSpec, ToolId } from '../../../src/adapters/types.ts';
-import { TOOL_IDS } from '../../../src/adapters/types.ts';
+import type { FileSpec } from '../../../src/adapters/types.ts';
+import type { ToolId } from '../../../src/adapters/index.ts';
+import { TOOL_IDS } from '../../../src/adapters/index.ts';
 import { seedHome, tempHome, type TempHome } from '../../helpers/home.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
