@@ -1,4 +1,4 @@
-import type { Edit, Format, JsonValue } from '../formats/slot.ts';
+import type { Edit, Format, JsonObject, JsonValue } from '../formats/slot.ts';
 
 /** The four statuses of the seed, spelled the same in code, CLI and docs. */
 export type Status = 'taken-over' | 'other-address' | 'not-taken-over' | 'not-detected';
@@ -86,6 +86,28 @@ export interface ToolAdapter<Id extends string = string> {
   sweep?(files: FileTexts, gw: GatewayIdentity, providerId: string, ctx: AdapterEnv): Edit[];
   /** Model requests path(s) the real client is expected to hit (for docs and client tests). */
   readonly requestPath: string;
+  /**
+   * `gwctl doctor`'s checks for this tool, run when it is taken over: what makes it skip the
+   * gateway although its config points there (an exported variable, a project file that wins,
+   * another file of the tool). Optional; reads only through `c`.
+   */
+  doctor?(c: DoctorCheckContext): void;
+}
+
+/** What a tool's doctor checks get: every read goes through it, so the adapter touches no files. */
+export interface DoctorCheckContext extends AdapterEnv {
+  /** Where `gwctl doctor` runs (project files there can win over the user's). */
+  cwd: string;
+  gateway: GatewayIdentity;
+  /** The tool's config dir and files, as locate() gives them. */
+  loc: ToolLocation;
+  /** A file parsed as `format`; undefined when it is missing or does not parse. */
+  readDoc(path: string, format: Format): JsonObject | undefined;
+  /** A file's text; undefined when it cannot be read. */
+  readText(path: string): string | undefined;
+  exists(path: string): boolean;
+  /** Report what makes the tool skip the gateway: `id` becomes `shadow.<id>`; `fix` says what to do. */
+  shadow(id: string, severity: 'info' | 'warn' | 'error', title: string, fix: string, file?: string): void;
 }
 
 export type { Edit, JsonValue };

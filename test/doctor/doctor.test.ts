@@ -179,6 +179,16 @@ describe('what shadows a tool config', () => {
     expect(f.fix).toBe(`remove that entry, or set its baseUrl to ${gw.url}/v1`);
   });
 
+  it('Qwen: the same check when settings.json has comments (Qwen reads it as JSONC, and so does doctor)', async () => {
+    await takeOver('qwen-code');
+    writeFileSync(
+      join(h.home, '.qwen', 'settings.json'),
+      `// written by hand\n{\n  "model": { "name": "qwen3-coder" }, /* the one I use */\n  "modelProviders": { "openai": [{ "id": "qwen3-coder", "baseUrl": "https://dashscope.aliyuncs.com/compatible-mode/v1" }] },\n}\n`,
+    );
+    const r = await doctor();
+    expect(r.findings.find((x) => x.id === 'shadow.qwen-model-providers')).toMatchObject({ severity: 'error', tool: 'qwen-code', file: join(h.home, '.qwen', 'settings.json') });
+  });
+
   it("Crush: the data file selecting another provider, and a crushrc defining ours", async () => {
     await takeOver('crush');
     const data = join(h.env.XDG_DATA_HOME!, 'crush', 'crush.json');
