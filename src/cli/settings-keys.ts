@@ -4,7 +4,7 @@
  * settings file's schema, in home/settings.ts, checks only their shape).
  */
 import { TOOL_IDS } from '../adapters/index.ts';
-import { NOTIFY_KINDS } from '../agent/notify.ts';
+import { NOTIFY_KINDS } from '../ipc/schema.ts';
 import { GATEWAY_KINDS } from '../gateway/index.ts';
 import { gatewayRootProblem, trimRoot } from '../shared/address.ts';
 

@@ -15,22 +15,16 @@ import type { GatewaySettings, KeyRef, KeySource } from './types.ts';
 import { GatewayClient } from './client.ts';
 import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
 import { keyName, shortHost } from './keyname.ts';
-import { bifrost } from './kinds/bifrost.ts';
-import { litellm } from './kinds/litellm.ts';
-import { newApi } from './kinds/new-api.ts';
-import { servbay } from './kinds/servbay.ts';
-import { staticKind } from './kinds/static.ts';
-import { GATEWAY_KINDS, type GatewayKind, type KindId } from './kinds/types.ts';
+import { GATEWAY_KINDS, KINDS, type KindId } from './kinds/index.ts';
+import type { GatewayKind } from './kinds/types.ts';
 import { listModels } from './models.ts';
 
-export { GATEWAY_KINDS, type GatewayKind, type KindId } from './kinds/types.ts';
+export { GATEWAY_KINDS, KIND_LIST, KINDS, type KindId } from './kinds/index.ts';
+export type { GatewayKind } from './kinds/types.ts';
 
 export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:11580';
 export const DEFAULT_PROVIDER_ID = 'servbay';
-export const DEFAULT_DISPLAY_NAME = 'ServBay AI Gateway';
 export const DEFAULT_KIND: KindId = 'servbay';
-
-export const KINDS: Record<KindId, GatewayKind> = { servbay, litellm, 'new-api': newApi, bifrost, static: staticKind };
 
 export function isKindId(s: string): s is KindId {
   return (GATEWAY_KINDS as readonly string[]).includes(s);
@@ -101,7 +95,7 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     root,
     baseUrl: kind.baseUrls(root),
     providerId: file.providerId || DEFAULT_PROVIDER_ID,
-    displayName: file.displayName || (kind.id === 'servbay' ? DEFAULT_DISPLAY_NAME : kind.id === 'static' ? 'AI Gateway' : kind.label),
+    displayName: file.displayName || kind.displayName,
     ...(file.defaultModel ? { defaultModel: file.defaultModel } : {}),
     ...(file.models?.length ? { models: file.models } : {}),
   };
@@ -185,17 +179,14 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
       if (!api) {
         const key = d.configuredKey();
         if (!key) {
-          throw new GatewayError(gw.root, `no virtual key: ${kind.id === 'servbay' ? 'create one in ServBay (AI Gateway → Keys)' : 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
+          throw new GatewayError(gw.root, `no virtual key: ${kind.keyHelp ?? 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
         }
         return { key, ref: { kind: kind.id } };
       }
       if (api.adminRequired && !d.adminKey()) {
-        const what = kind.id === 'litellm' ? "LiteLLM's master key (LITELLM_MASTER_KEY, starts sk-)" : "a new-api access token (Personal Settings → Access token)";
-        throw new GatewayError(gw.root, `gwctl mints a key per tool on ${label} and needs ${what}: ${SET_ADMIN}`);
+        throw new GatewayError(gw.root, `gwctl mints a key per tool on ${label} and needs ${api.adminCredential}: ${SET_ADMIN}`);
       }
-      if (kind.id === 'new-api' && !d.userId) {
-        throw new GatewayError(gw.root, `new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Personal Settings)`);
-      }
+      if (api.userIdHelp && !d.userId) throw new GatewayError(gw.root, api.userIdHelp);
       const name = keyName(tool, d.hostname, api.maxName);
       const minted = await api.mint({ client: d.client(), tool, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
       d.remember(minted.key);

@@ -24,8 +24,8 @@ export async function gatewayStatus(gw: ResolvedGateway): Promise<GatewayStatus>
   }
   const latencyMs = Math.round(performance.now() - started);
   // Reading the list needs a key the gateway accepts: the configured one, else (LiteLLM) the
-  // master key. Minting a key just to count models would leave traces in the gateway.
-  const key = gw.configuredKey() ?? (gw.kind.id === 'litellm' ? gw.adminKey() : undefined);
+  // master key (adminListsModels). Minting a key just to count models would leave traces in the gateway.
+  const key = gw.configuredKey() ?? (gw.kind.keys?.adminListsModels ? gw.adminKey() : undefined);
   try {
     const models = await listModels(gw.settings.baseUrl.openai, key);
     return { ...base, healthy: true, latencyMs, models: models.length };

@@ -209,6 +209,21 @@ export const EVENT_TYPES = [
 ] as const;
 export type AgentEventType = (typeof EVENT_TYPES)[number];
 
+/**
+ * The events that deserve a desktop notification, and the notification each gets (one row per
+ * kind; `notify.<kind>` in the settings turns one off). A new event that should notify: a row here.
+ */
+export const NOTIFICATIONS = {
+  drift: (e: AgentEvent, tool: string) => ({ title: `gwctl: ${tool} left the gateway`, message: e.message }),
+  'tool-detected': (e: AgentEvent, tool: string) => (e.tool ? { title: `gwctl: ${tool} detected`, message: `${e.message}. To point it at the gateway: gwctl takeover ${e.tool}` } : undefined),
+  'reapply-failed': (e: AgentEvent, tool: string) => ({ title: `gwctl: re-apply failed${e.tool ? ` (${tool})` : ''}`, message: e.message }),
+  'gateway-down': (e: AgentEvent) => ({ title: 'gwctl: gateway down', message: e.message }),
+  'gateway-up': (e: AgentEvent) => ({ title: 'gwctl: gateway up', message: e.message }),
+} satisfies Partial<Record<AgentEventType, (e: AgentEvent, tool: string) => { title: string; message: string } | undefined>>;
+
+export type NotifyKind = keyof typeof NOTIFICATIONS;
+export const NOTIFY_KINDS = Object.keys(NOTIFICATIONS) as NotifyKind[];
+
 /** Why a status changed: a file edit the agent saw, or something the agent did. */
 export type Cause = 'file-change' | 'takeover' | 'restore' | 'rotate' | 'reapply' | 'auto-takeover';
 

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writeSecret, type SecretName } from '../../home/secrets.ts';
 import { openSettings, readSettings, settingDefault, settingValue, type GatewaySettingsFile } from '../../home/settings.ts';
-import { DEFAULT_DISPLAY_NAME, DEFAULT_GATEWAY_URL, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
+import { DEFAULT_GATEWAY_URL, KIND_LIST, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
 import type { Io } from '../../shared/io.ts';
 import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 import { AGENT_SETTING_KEYS, GATEWAY_SETTING_KEYS as SETTING_KEYS, isAgentSettingKey, isGatewaySettingKey as isSettingKey, parseSettingValue, type GatewaySettingKey as SettingKey } from '../settings-keys.ts';
@@ -27,8 +27,8 @@ agent.gatewayCheckSeconds from its next start):
   notify, notify.KIND            desktop notifications, all or per kind (${AGENT_SETTING_KEYS.filter((k) => k.startsWith('notify.')).map((k) => k.slice(7)).join(', ')})
   agent.debounceMs, agent.reapplyPerMinute, agent.gatewayCheckSeconds
 Secrets (read from stdin, never printed):
-  gateway.adminKey   admin credential: LiteLLM master key, new-api access token, Bifrost user:password
-  gateway.key        the key every tool uses on a servbay or static gateway
+  gateway.adminKey   the admin credential: ${KIND_LIST.flatMap((k) => (k.keys ? [k.keys.adminCredential] : [])).join('; ')}
+  gateway.key        the key every tool uses on a gateway that cannot mint keys (${KIND_LIST.filter((k) => !k.keys).map((k) => k.id).join(', ')})
 Environment overrides (one command): GWCTL_GATEWAY_URL, GWCTL_GATEWAY_KIND, GWCTL_GATEWAY_ADMIN_KEY, GWCTL_GATEWAY_KEY`;
 
 const ENV_OF: Partial<Record<string, string>> = {
@@ -60,7 +60,7 @@ function defaultOf(key: SettingKey, g: GatewaySettingsFile, env: Io['env']): str
   if (key === 'gateway.kind') return DEFAULT_KIND;
   if (key === 'gateway.url') return kind ? (kind.defaultRoot ?? undefined) : DEFAULT_GATEWAY_URL;
   if (key === 'gateway.providerId') return DEFAULT_PROVIDER_ID;
-  if (key === 'gateway.displayName') return kindId === 'servbay' ? DEFAULT_DISPLAY_NAME : kind?.label;
+  if (key === 'gateway.displayName') return kind?.displayName;
   return undefined;
 }
 
