@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { AGENT_LOG } from '../home/paths.ts';
 import { redact } from '../shared/redact.ts';
 
 export const REDACT_PATHS = [
@@ -38,7 +39,7 @@ export interface AgentLog {
 }
 
 export function openLog(logDir: string, level = process.env.GWCTL_LOG_LEVEL || 'info'): AgentLog {
-  const file = join(logDir, 'agent.log');
+  const file = join(logDir, AGENT_LOG);
   const dest = pino.destination({ dest: file, mkdir: true, sync: false, mode: 0o600 });
   const logger: Logger = pino(
     {

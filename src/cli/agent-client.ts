@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ToolId } from '../adapters/index.ts';
 import { AgentConnection, AgentRequestError, AgentUnavailableError, incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
 import type { HelloResult, WireReport } from '../ipc/schema.ts';
-import { agentCommandLine, gwctlPaths, homeFrom, socketLocation, type SocketLocation } from '../home/paths.ts';
+import { AGENT_OUTPUT_LOG, agentCommandLine, gwctlPaths, homeFrom, socketLocation, type SocketLocation } from '../home/paths.ts';
 import { readSettings } from '../home/settings.ts';
 import type { Command } from '../engine/commands.ts';
 import type { Io } from '../shared/io.ts';
@@ -149,13 +149,13 @@ export async function connectOrStart(loc: SocketLocation, home: string, io: Io, 
 
 /**
  * Start `gwctl agent run` detached and wait until it answers. If another agent won a race to
- * start, that one is returned. Its early output goes to `<logDir>/agent.out`.
+ * start, that one is returned. Its own output goes to `<logDir>/agent.out.log` (AGENT_OUTPUT_LOG).
  */
 export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<HelloResult> {
   const loc = socketLocation({ home, env });
   const { logDir } = gwctlPaths({ home, env });
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
-  const outFile = join(logDir, 'agent.out');
+  const outFile = join(logDir, AGENT_OUTPUT_LOG);
   const out = openSync(outFile, 'a', 0o600);
   let exited: number | null | undefined;
   try {

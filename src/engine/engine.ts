@@ -60,6 +60,18 @@ interface LoadedTool {
 
 const MAX_ATTEMPTS = 4;
 
+/** Run `once` again (up to MAX_ATTEMPTS in all) when another writer changed a file between our read and our write. */
+async function retryOnConcurrentWrite<T>(once: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once();
+    } catch (e) {
+      if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
+      throw e;
+    }
+  }
+}
+
 export class Engine {
   private readonly ledger: LedgerStore;
   private healthChecked: Promise<void> | undefined;
@@ -121,14 +133,7 @@ export class Engine {
   }
 
   async takeover(id: ToolId, { force = false } = {}): Promise<ToolReport> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.takeoverOnce(id, force);
-      } catch (e) {
-        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
-        throw e;
-      }
-    }
+    return retryOnConcurrentWrite(() => this.takeoverOnce(id, force));
   }
 
   private async takeoverOnce(id: ToolId, force: boolean): Promise<ToolReport> {
@@ -233,7 +238,7 @@ export class Engine {
         l.tools[id] = entry;
       });
       const edits = t.adapter.plan(t.texts, await this.target(t, key), t.ctx);
-      const planned = this.applyPlan(t, edits);
+      const planned = this.renderWrites(t, edits);
       // Fail before the first file change (no .bak) if any file cannot be written.
       for (const p of planned) await checkWritable(p.file);
       entry.files = planned.map((p) => p.ledgerFile);
@@ -285,7 +290,11 @@ export class Engine {
     return { ...gw, key, models: models.length ? models : [defaultModel].filter(Boolean), defaultModel };
   }
 
-  private applyPlan(t: LoadedTool, edits: Edit[]) {
+  /**
+   * The new text of each file the edits touch (edits applied by the format editors and checked),
+   * its mode, and the ledger record of what changed. Writes nothing.
+   */
+  private renderWrites(t: LoadedTool, edits: Edit[]) {
     const byRole = new Map<string, Edit[]>();
     for (const e of edits) {
       if (!byRole.has(e.file)) byRole.set(e.file, []);
@@ -368,14 +377,7 @@ export class Engine {
    * the original back.
    */
   async rotate(id: ToolId): Promise<ToolReport> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.rotateOnce(id);
-      } catch (e) {
-        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
-        throw e;
-      }
-    }
+    return retryOnConcurrentWrite(() => this.rotateOnce(id));
   }
 
   private async rotateOnce(id: ToolId): Promise<ToolReport> {
@@ -388,7 +390,7 @@ export class Engine {
     const { key, ref } = await this.opts.keys.acquire(id);
     let committed = false;
     try {
-      const planned = this.applyPlan(t, t.adapter.plan(t.texts, await this.target(t, key), t.ctx));
+      const planned = this.renderWrites(t, t.adapter.plan(t.texts, await this.target(t, key), t.ctx));
       for (const p of planned) await checkWritable(p.file);
       const files = entry.files.map((old) => ({ ...old }));
       for (const p of planned) {
@@ -427,14 +429,7 @@ export class Engine {
   }
 
   async restore(id: ToolId): Promise<ToolReport> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.restoreOnce(id, { revoke: true });
-      } catch (e) {
-        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
-        throw e;
-      }
-    }
+    return retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke: true }));
   }
 
   private async restoreOnce(id: ToolId, { revoke }: { revoke: boolean }): Promise<ToolReport> {

@@ -35,10 +35,6 @@ export function kindOf(id: string): GatewayKind {
   return KINDS[id];
 }
 
-export function baseUrls(kind: string, root: string) {
-  return kindOf(kind).baseUrls(root);
-}
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 export interface ResolveOptions {

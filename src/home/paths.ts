@@ -52,6 +52,14 @@ export function gwctlPaths({ home, env, platform = process.platform }: PathEnv):
   };
 }
 
+/** The agent's log (JSON lines, pino) in `logDir`. */
+export const AGENT_LOG = 'agent.log';
+/**
+ * What the agent process itself prints (start-up line, a fatal error), in `logDir`: where
+ * autostart and the launchd service both send its stdout and stderr.
+ */
+export const AGENT_OUTPUT_LOG = 'agent.out.log';
+
 /** HOME for gwctl: $HOME, required (no guessing from the passwd database). */
 export function homeFrom(env: PathEnv['env']): string {
   const home = env.HOME;
@@ -64,7 +72,6 @@ export function homeFrom(env: PathEnv['env']): string {
 // ---- where the socket lives ----------------------------------------------------------------
 
 export const SOCKET_NAME = 'agent.sock';
-export const PID_NAME = 'agent.pid';
 /** sun_path is 104 bytes on macOS (108 on Linux), including the NUL. */
 export const MAX_SOCKET_PATH_BYTES = 103;
 

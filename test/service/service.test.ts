@@ -108,7 +108,7 @@ describe('rendered service files', () => {
     expect(env.HOME).toBe(h.home);
     expect(env.PATH!.split(':')[0]).toBe('/Users/a & b/.nvm/versions/node/v24.1.0/bin');
     expect(p.StandardOutPath).toBe(join(logDir, 'agent.out.log'));
-    expect(p.StandardErrorPath).toBe(join(logDir, 'agent.err.log'));
+    expect(p.StandardErrorPath).toBe(join(logDir, 'agent.out.log')); // one file for what the agent prints, as with autostart
     expect(programOf(text, 'darwin')).toEqual({ node, script: GWCTL_BIN });
     // The parser is strict: it would notice a broken document.
     expect(() => parsePlist(text.replace('<true/>', '<true>'))).toThrow();
