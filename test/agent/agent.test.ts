@@ -37,7 +37,6 @@ beforeEach(async () => {
     GWCTL_GATEWAY_KIND: 'litellm',
     GWCTL_GATEWAY_URL: gw.url,
     GWCTL_GATEWAY_ADMIN_KEY: gw.masterKey,
-    GWCTL_NO_AGENT: '0', // the test helper defaults to in-process
   };
   agents = [];
   subs = [];
