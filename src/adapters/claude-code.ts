@@ -7,10 +7,10 @@
  * `x-api-key` next to ours), and `apiKeyHelper` set aside (its output would leak the same way);
  * restore puts it back.
  */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit } from '../formats/slot.ts';
-import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text } from './common.ts';
+import { baseName, envVar, fileSpec, obj, parseAll, projectDirs, statusOf, text } from './common.ts';
 import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
@@ -36,16 +36,6 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
     edits.push({ file: 'settings', path: ['apiKeyHelper'], value: undefined });
   }
   return edits;
-}
-
-/** cwd and its parents up to (not including) HOME or the filesystem root; stops after a repo root. */
-function projectDirs(c: DoctorCheckContext): string[] {
-  const dirs: string[] = [];
-  for (let d = c.cwd; d !== c.home; d = dirname(d)) {
-    dirs.push(d);
-    if (c.exists(join(d, '.git')) || dirname(d) === d) break;
-  }
-  return dirs;
 }
 
 /** Project settings that win over ~/.claude/settings.json, and Anthropic variables in the shell. */

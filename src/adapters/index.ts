@@ -16,9 +16,14 @@ import { kimiCli } from './kimi-cli.ts';
 import { kimiCode } from './kimi-code.ts';
 import { opencode } from './opencode.ts';
 import { qwenCode } from './qwen-code.ts';
+import { pi } from './pi.ts';
+import { kilo } from './kilo.ts';
+import { droid } from './droid.ts';
+import { cline } from './cline.ts';
+import { grok } from './grok.ts';
 import type { ToolAdapter } from './types.ts';
 
-export const ADAPTERS = [claudeCode, codex, geminiCli, qwenCode, kimiCli, kimiCode, codebuddy, opencode, crush] as const;
+export const ADAPTERS = [claudeCode, codex, geminiCli, qwenCode, kimiCli, kimiCode, codebuddy, opencode, crush, pi, kilo, droid, cline, grok] as const;
 
 export type ToolId = (typeof ADAPTERS)[number]['id'];
 

@@ -101,6 +101,8 @@ export interface DoctorCheckContext extends AdapterEnv {
   gateway: GatewayIdentity;
   /** The tool's config dir and files, as locate() gives them. */
   loc: ToolLocation;
+  /** The file its status names (the one the takeover wrote). */
+  configPath: string;
   /** A file parsed as `format`; undefined when it is missing or does not parse. */
   readDoc(path: string, format: Format): JsonObject | undefined;
   /** A file's text; undefined when it cannot be read. */

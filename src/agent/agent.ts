@@ -80,7 +80,7 @@ export class Agent implements AgentContext {
     this.env = opts.env;
     this.version = opts.version;
     this.paths = gwctlPaths({ home: opts.home, env: opts.env, ...(opts.platform ? { platform: opts.platform } : {}) });
-    this.socket = socketLocation({ home: opts.home, env: opts.env, ...(opts.platform ? { platform: opts.platform } : {}) });
+    this.socket = socketLocation({ home: opts.home, env: opts.env, create: true, ...(opts.platform ? { platform: opts.platform } : {}) });
     this.tools = new ToolStates(this);
     this.gateway = new GatewayHealth(this);
     this.policy = new DriftPolicy(this, this.tools, this.gateway);
@@ -269,6 +269,7 @@ export class Agent implements AgentContext {
       logFile: this.log.file,
       settingsFile: settingsPath(this.paths.configDir), // known before the settings are read
       watching,
+      unwatched: this.tools.unwatched(),
       subscribers: this.server?.subscribers ?? 0,
     };
   }

@@ -43,6 +43,11 @@ export class ReapplyGuard {
     return 'allowed';
   }
 
+  /** Re-applies for `tool` stopped until the user acts on it (shown by the UI). */
+  isPaused(tool: ToolId): boolean {
+    return this.paused.has(tool);
+  }
+
   /** The user acted on the tool (takeover, restore): start counting afresh. */
   reset(tool: ToolId): void {
     this.paused.delete(tool);

@@ -5,7 +5,12 @@
  */
 import { TOOL_IDS, type ToolId } from '../adapters/index.ts';
 import { runOne, type Command } from '../engine/commands.ts';
-import type { CommandParams, HelloResult, Method, Methods, WireReport } from '../ipc/schema.ts';
+import { takeoverOf } from '../engine/takeovers.ts';
+import type { CommandParams, HelloResult, Method, Methods, ToolDetail, ToolMarks, WireReport } from '../ipc/schema.ts';
+import { diffHunks } from '../shared/diff.ts';
+import { maskLine } from '../shared/mask.ts';
+import { redact } from '../shared/redact.ts';
+import { chosen } from './policy.ts';
 import type { Peer } from '../ipc/server.ts';
 import type { AgentContext } from './context.ts';
 import type { GatewayHealth } from './gateway-health.ts';
@@ -49,31 +54,65 @@ export function requestTable(d: RequestDeps): RequestTable {
       setImmediate(() => d.shutdown());
       return { stopping: true };
     },
+    marks: async () => ({ tools: await marks(d) }),
+    detail: (params) => detail(d, toolParam(params), gatewayEnvParam((params as { env?: unknown } | undefined)?.env)),
   };
+}
+
+/** Per tool: its ledger state, whether re-applies are paused, whether autoReapply covers it (the UI's markers). */
+async function marks({ ctx, policy }: RequestDeps): Promise<Partial<Record<ToolId, ToolMarks>>> {
+  const { autoReapply } = ctx.settings();
+  const out: Partial<Record<ToolId, ToolMarks>> = {};
+  for (const id of TOOL_IDS) out[id] = { ledger: (await takeoverOf(ctx.paths.stateDir, id))?.state ?? null, suspended: policy.guard.isPaused(id), autoReapply: chosen(autoReapply, id) };
+  return out;
+}
+
+/** One tool for the UI's detail pane: nothing is written, no key is minted (a dry run). */
+async function detail(d: RequestDeps, tool: ToolId, env: Record<string, string>): Promise<ToolDetail> {
+  const engine = d.ctx.engine({ ...d.ctx.env, ...env });
+  const report = await runOne(engine, 'status', tool, {});
+  const record = await engine.describe(tool);
+  let plan: ToolDetail['plan'] = null;
+  if (report.status === 'not-taken-over' || report.status === 'other-address') {
+    try {
+      const p = await engine.planTakeover(tool, { force: true });
+      plan = {
+        files: p.files.map((f) => ({ path: f.path, created: f.before === null, diff: diffHunks(f.before ?? '', f.after).map((l) => ({ kind: l.kind, text: maskLine(l.text) })) })),
+        notes: p.notes,
+        ...(p.refused ? { refused: p.refused } : {}),
+      };
+    } catch (e) {
+      plan = { files: [], notes: [], error: redact((e as Error).message) };
+    }
+  }
+  return { report, ...record, marks: (await marks(d))[tool]!, plan };
+}
+
+function toolParam(p: unknown): ToolId {
+  const tool = (p as { tool?: unknown } | undefined)?.tool;
+  if (typeof tool !== 'string' || !(TOOL_IDS as readonly string[]).includes(tool)) throw requestError('bad-request', `tool must be one of: ${TOOL_IDS.join(', ')}`);
+  return tool as ToolId;
 }
 
 /** A CLI request: the same engine and semantics as `gwctl --no-agent`, one tool at a time. */
 async function runCommand({ ctx, tools, policy, gateway }: RequestDeps, command: Command, params: CommandParams): Promise<WireReport[]> {
   const engine = ctx.engine({ ...ctx.env, ...params.env });
   const ids = params.tools.length ? params.tools : [...TOOL_IDS];
-  const reports: WireReport[] = [];
-  for (const id of ids) {
-    if (command === 'status') {
-      reports.push(await runOne(engine, command, id, params));
-      continue;
-    }
-    reports.push(
-      await tools.enqueue(id, async () => {
+  // Tools run concurrently (each in its own queue): gateway calls overlap, one slow gateway
+  // costs one round trip per command, not one per tool.
+  return Promise.all(
+    ids.map((id): Promise<WireReport> => {
+      if (command === 'status') return runOne(engine, command, id, params);
+      return tools.enqueue(id, async () => {
         const r = await runOne(engine, command, id, params);
         const { prev, now } = await tools.wrote(id, r);
         policy.guard.reset(id);
         if (now) tools.announce(id, prev, now, command);
         if (r.action === 'taken-over') gateway.set(true);
         return r;
-      }),
-    );
-  }
-  return reports;
+      });
+    }),
+  );
 }
 
 function commandParams(p: unknown): CommandParams {
@@ -85,13 +124,18 @@ function commandParams(p: unknown): CommandParams {
   for (const k of ['force', 'all'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw requestError('bad-request', `${k} must be true or false`);
   }
+  return { tools: tools as ToolId[], force: o.force === true, all: o.all === true, env: gatewayEnvParam(o.env) };
+}
+
+/** The caller's GWCTL_GATEWAY_* variables (nothing else may come in this way). */
+function gatewayEnvParam(e: unknown): Record<string, string> {
   const env: Record<string, string> = {};
-  if (o.env !== undefined) {
-    if (typeof o.env !== 'object' || o.env === null) throw requestError('bad-request', 'env must be an object');
-    for (const [k, v] of Object.entries(o.env)) {
+  if (e !== undefined) {
+    if (typeof e !== 'object' || e === null) throw requestError('bad-request', 'env must be an object');
+    for (const [k, v] of Object.entries(e)) {
       if (!k.startsWith('GWCTL_GATEWAY_') || typeof v !== 'string') throw requestError('bad-request', 'env may only carry GWCTL_GATEWAY_* strings');
       env[k] = v;
     }
   }
-  return { tools: tools as ToolId[], force: o.force === true, all: o.all === true, env };
+  return env;
 }

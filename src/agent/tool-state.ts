@@ -58,6 +58,11 @@ export class ToolStates {
     });
   }
 
+  /** Directories the OS refused to watch (polled instead). */
+  unwatched(): ReturnType<ConfigWatcher['unwatched']> {
+    return this.watcher?.unwatched() ?? [];
+  }
+
   get watchedRoots(): number {
     return this.watcher?.watchedRoots.length ?? 0;
   }
@@ -65,8 +70,12 @@ export class ToolStates {
   /** Read every tool, start watching, then look once more at each (drift from before, races). */
   async startWatching(): Promise<void> {
     const targets = this.targets();
+    const pollMs = Number(this.ctx.env.GWCTL_UNWATCHED_POLL_MS);
     this.watcher = new ConfigWatcher(targets, {
       debounceMs: this.ctx.settings().agent.debounceMs,
+      // Directories the OS will not watch are checked this often (tests shorten it).
+      ...(Number.isFinite(pollMs) && pollMs >= 100 ? { pollMs } : {}),
+      onUnwatched: (u) => this.ctx.log.warn(`not watching ${u.dir}: ${u.reason}; checking it every ${u.pollSeconds} s instead`, { tools: u.tools.join(','), code: u.code }),
       onSettled: (tool) => {
         this.cancelBrokenCheck(tool);
         this.background(tool, () => this.onFilesChanged(tool));

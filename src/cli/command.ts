@@ -44,8 +44,22 @@ export interface CliCommand {
   /** The synopsis lines, e.g. `gwctl status [TOOL…] [--json]`, and any notes after them. */
   usage: string;
   options: Readonly<Record<string, CommandOption>>;
+  /**
+   * The command reads its own words (`positionals` is everything after the verb, unparsed; it
+   * handles --help itself). For verbs not yet moved onto `options`; new verbs declare options.
+   */
+  rawArgs?: boolean;
   /** Exit code: 0 every requested action succeeded; 1 something failed or was refused; 2 usage. */
   run(args: Args, ctx: RunContext): Promise<number>;
+}
+
+/**
+ * A verb that reads its own words (`run(argv, io)`, its own --help): the table lists it and
+ * `gwctl --help` shows its synopsis and summary. `usage` may start with "Usage:".
+ */
+export function rawCommand(name: string, summary: string, usage: string, run: (argv: string[], io: Io) => Promise<number>): CliCommand {
+  const lines = usage.replace(/^Usage:\s*\n?/, '').split('\n').map((l) => l.replace(/^ {2}/, ''));
+  return { name, summary, usage: lines.join('\n').trim(), options: {}, rawArgs: true, run: ({ positionals }, { io }) => run([...positionals], io) };
 }
 
 /** Wrong words or options: `gwctl: <message>` and the command's usage hint, exit 2. */

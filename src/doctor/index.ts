@@ -10,7 +10,8 @@
  *
  * Reads only; never writes a tool's config. Findings never carry a key or a file's contents.
  */
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { readConfigSync } from '../configio/io.ts';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
 import { STATUS_LABEL } from '../adapters/types.ts';
 import type { ToolId } from '../adapters/index.ts';
@@ -18,11 +19,10 @@ import { gwctlPaths } from '../home/paths.ts';
 import { Engine, type ToolReport } from '../engine/engine.ts';
 import type { GatewaySettings } from '../gateway/types.ts';
 import { LedgerStore, type Ledger } from '../engine/ledger.ts';
-import { editorFor } from '../formats/index.ts';
-import { hashValue } from '../formats/path.ts';
-import type { Format, JsonObject, JsonValue } from '../formats/slot.ts';
-import { configuredGateway } from '../gateway/index.ts';
-import { request } from '../gateway/http.ts';
+import type { JsonObject, JsonValue } from '../formats/slot.ts';
+import { findToolKey, parseConfigFile as parseFile } from '../engine/keys.ts';
+import { probeToolKey } from '../engine/probe.ts';
+import { configuredGateway, type ResolvedGateway } from '../gateway/index.ts';
 import { redact } from '../shared/redact.ts';
 import { incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
 import type { HelloResult } from '../ipc/schema.ts';
@@ -68,28 +68,6 @@ export interface DoctorContext {
 }
 
 
-function parseFile(path: string, format: Format): JsonObject | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return editorFor(format).parse(text, path);
-  } catch {
-    return undefined;
-  }
-}
-
-
-/** Every string leaf, for finding the key by its hash. */
-function strings(v: JsonValue | undefined, out: string[] = []): string[] {
-  if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) for (const x of v) strings(x, out);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x, out);
-  return out;
-}
 
 export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   const findings: Finding[] = [];
@@ -102,10 +80,12 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
 
   // ---- gateway ----
   let settings: GatewaySettings | undefined;
+  let resolved: ResolvedGateway | undefined;
   let health: 'up' | 'down' | 'unknown' = 'unknown';
   let engine: Engine | undefined;
   try {
     const gw = configuredGateway(paths.configDir, ctx.env);
+    resolved = gw;
     settings = gw.settings;
     engine = new Engine({ home: ctx.home, env: ctx.env, stateDir: paths.stateDir, gateway: gw.settings, keys: gw.keys });
     try {
@@ -138,7 +118,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
       }
       const entry = ledger?.tools[adapter.id];
       await checkTool(ctx, settings, report, entry !== undefined && entry.state === 'applied', add);
-      if (report.status === 'taken-over' && entry) await checkKey(ctx, settings, adapter.id, entry.keyHash, health, add);
+      if (report.status === 'taken-over' && entry && resolved) await checkKey(ctx, resolved, adapter.id, entry.keyHash, health, add);
     }
   }
   const ok = !findings.some((f) => f.severity === 'error');
@@ -185,6 +165,18 @@ async function checkAgent(ctx: DoctorContext, platform: NodeJS.Platform, add: (f
     add({ id: 'agent.version', area: 'agent', severity: 'error', title: `the running agent is gwctl ${hello.version} (pid ${hello.pid}), this CLI is ${ctx.version}`, fix: 'restart it so both run the same code: gwctl service restart (or gwctl agent stop && gwctl agent start)' });
   } else {
     add({ id: 'agent.running', area: 'agent', severity: 'ok', title: `the agent ${hello.version} is running (pid ${hello.pid}, socket ${hello.socket})` });
+  }
+  // A blind agent must not pass for a watching one: the OS refused these watches.
+  for (const u of hello.unwatched ?? []) {
+    const [why, fix] = u.reason.split(/; (.*)/s);
+    add({
+      id: 'agent.unwatched',
+      area: 'agent',
+      severity: 'warn',
+      title: `the agent cannot watch ${u.dir} (${u.tools.join(', ')}): ${why}; it checks it every ${u.pollSeconds} s instead, so drift is seen late`,
+      fix: fix ?? u.reason,
+      file: u.dir,
+    });
   }
 }
 
@@ -234,14 +226,9 @@ async function checkService(ctx: DoctorContext, add: (f: Finding) => void): Prom
 
 // ---- keys ----------------------------------------------------------------------------------
 
-async function checkKey(ctx: DoctorContext, gw: GatewaySettings, tool: ToolId, keyHash: string, health: string, add: (f: Finding) => void): Promise<void> {
+async function checkKey(ctx: DoctorContext, gw: ResolvedGateway, tool: ToolId, keyHash: string, health: string, add: (f: Finding) => void): Promise<void> {
   const adapter = adapterFor(tool);
-  const loc = adapter.locate({ home: ctx.home, env: ctx.env });
-  let key: string | undefined;
-  for (const spec of loc.files) {
-    key = strings(parseFile(spec.path, spec.format)).find((s) => hashValue(s) === keyHash);
-    if (key) break;
-  }
+  const key = findToolKey(tool, ctx.home, ctx.env, keyHash);
   if (!key) {
     add({ id: 'key.missing', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the key gwctl wrote is no longer in its config (someone replaced it)`, fix: `gwctl restore ${tool} && gwctl takeover ${tool}` });
     return;
@@ -250,18 +237,17 @@ async function checkKey(ctx: DoctorContext, gw: GatewaySettings, tool: ToolId, k
     add({ id: 'key.unchecked', area: 'gateway', severity: 'info', tool, title: `${adapter.name}: key not checked (the gateway is down)` });
     return;
   }
-  const url = `${gw.root}/v1/models`;
-  try {
-    const res = await request(url, { headers: { authorization: `Bearer ${key}` } });
-    if (res.status === 401 || res.status === 403) {
-      add({ id: 'key.rejected', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the gateway rejects its key (HTTP ${res.status} on GET /v1/models); it was revoked or expired`, fix: `gwctl restore ${tool} && gwctl takeover ${tool} (mints a fresh key)` });
-    } else if (res.status >= 200 && res.status < 300) {
-      add({ id: 'key.accepted', area: 'gateway', severity: 'ok', tool, title: `${adapter.name}: the gateway accepts its key` });
-    } else {
-      add({ id: 'key.unexpected', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: GET /v1/models with its key answered HTTP ${res.status}`, fix: 'check the gateway log' });
-    }
-  } catch (e) {
-    add({ id: 'key.unchecked', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: could not check its key: ${redact((e as Error).message)}` });
+  // The same check as `gwctl test`: one minimal request in the tool's own protocol.
+  const r = await probeToolKey(tool, key, gw);
+  const what = r.request ?? 'the request';
+  if (r.status === 401 || r.status === 403) {
+    add({ id: 'key.rejected', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the gateway rejects its key (HTTP ${r.status} on ${what.replace(gw.settings.root, '')}); it was revoked or expired`, fix: `gwctl restore ${tool} && gwctl takeover ${tool} (mints a fresh key)` });
+  } else if (!r.problem) {
+    add({ id: 'key.accepted', area: 'gateway', severity: 'ok', tool, title: `${adapter.name}: the gateway accepts its key (${what.replace(gw.settings.root, '')} answered HTTP ${r.status}${r.model ? ` from ${r.model}` : ''} in ${r.latencyMs} ms)` });
+  } else if (r.reached) {
+    add({ id: 'key.unexpected', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: ${what.replace(gw.settings.root, '')} with its key: ${redact(r.problem)}`, fix: 'check the gateway log (gwctl test shows the request)' });
+  } else {
+    add({ id: 'key.unchecked', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: could not check its key: ${redact(r.problem ?? 'no answer')}` });
   }
 }
 
@@ -291,10 +277,12 @@ async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport,
     cwd: ctx.cwd,
     gateway: gw,
     loc: adapter.locate({ home: ctx.home, env }),
+    configPath: r.configPath,
     readDoc: parseFile,
     readText: (path) => {
       try {
-        return readFileSync(path, 'utf8');
+        const f = readConfigSync(path);
+        return f.exists ? f.text : undefined;
       } catch {
         return undefined;
       }

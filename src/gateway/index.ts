@@ -17,7 +17,10 @@ import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
 import { keyName, shortHost } from './keyname.ts';
 import { GATEWAY_KINDS, KINDS, type KindId } from './kinds/index.ts';
 import type { GatewayKind } from './kinds/types.ts';
-import { listModels } from './models.ts';
+import { listModels, modelIds, notAGateway } from './models.ts';
+import { MAX_MODEL_LIST_BYTES, request } from './http.ts';
+import { registerSecret } from '../shared/redact.ts';
+import { checkKey } from '../shared/validate.ts';
 
 export { GATEWAY_KINDS, KIND_LIST, KINDS, type KindId } from './kinds/index.ts';
 export type { GatewayKind } from './kinds/types.ts';
@@ -56,6 +59,17 @@ export interface ResolvedGateway {
   configuredKey(): string | undefined;
   /** A client on the gateway root with the admin credential attached. */
   client(timeoutMs?: number): GatewayClient;
+  /**
+   * Mint a key named `gwctl-<label>-<host>` through the kind's key API (`label`: a tool id or a
+   * named key's name). Throws, saying what to set, when the kind cannot mint or lacks credentials.
+   */
+  mint(label: string): Promise<{ key: string; ref: KeyRef }>;
+  /** The name `mint(label)` asks for first (`gwctl-<label>-<host>`, shortened where the kind limits it). */
+  keyNameFor(label: string): string;
+  /** Revoke a minted key; 'gone' when the gateway no longer had it. Throws when it could not. */
+  revoke(ref: KeyRef): Promise<'revoked' | 'gone'>;
+  /** new-api: the user the access token belongs to. */
+  userId: string | undefined;
 }
 
 function timeoutFrom(env: Env): number {
@@ -97,8 +111,12 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
   };
   const configDir = opts.configDir ?? configDirFrom(env);
   const secret = (name: 'gateway.adminKey' | 'gateway.key') => (configDir ? readSecret(configDir, name) : undefined);
-  const adminKey = () => env.GWCTL_GATEWAY_ADMIN_KEY?.trim() || secret('gateway.adminKey');
-  const configuredKey = () => env.GWCTL_GATEWAY_KEY?.trim() || secret('gateway.key');
+  const registered = (v: string | undefined) => {
+    registerSecret(v);
+    return v;
+  };
+  const adminKey = () => registered(env.GWCTL_GATEWAY_ADMIN_KEY?.trim() || secret('gateway.adminKey'));
+  const configuredKey = () => registered(env.GWCTL_GATEWAY_KEY?.trim() || secret('gateway.key'));
   const userId = file.userId ? String(file.userId) : undefined;
   const timeoutMs = timeoutFrom(env);
   const minted: string[] = [];
@@ -110,16 +128,19 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
       secrets: () => [quiet(adminKey) ?? '', quiet(configuredKey) ?? '', ...minted],
     });
   };
-  const keys = keySource(kind, settings, {
+  const deps: KeyDeps = {
     client,
     adminKey,
     configuredKey,
     userId,
     hostname: opts.hostname ?? osHostname(),
     timeoutMs,
-    remember: (k) => minted.push(k),
-  });
-  return {
+    remember: (k) => {
+      registerSecret(k);
+      minted.push(k);
+    },
+  };
+  const keys = keySource(kind, settings, deps);  return {
     settings,
     keys,
     kind,
@@ -127,6 +148,13 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     adminKey,
     configuredKey,
     client,
+    mint: (label) => mintKey(kind, settings, deps, label),
+    keyNameFor: (label) => keyName(label, deps.hostname, kind.keys?.maxName),
+    async revoke(ref) {
+      if (!kind.keys || ref.kind !== kind.id) throw new Error(`the key was minted on a ${ref.kind} gateway, but gateway.kind is ${kind.id}`);
+      return kind.keys.revoke(client(), ref, userId);
+    },
+    userId,
   };
 }
 
@@ -151,11 +179,55 @@ interface KeyDeps {
 
 const SET_ADMIN = 'set GWCTL_GATEWAY_ADMIN_KEY, or run `gwctl config set gateway.adminKey` (it reads the value from stdin)';
 
+/** The configured key of a kind that cannot mint, or an error saying where to get and put one. */
+export function requireConfiguredKey(kind: GatewayKind, root: string, key: string | undefined): string {
+  // Not checked here: `gwctl env` quotes any key for the shell; a takeover checks it (engine).
+  if (key) return key;
+  throw new GatewayError(root, `no virtual key: ${kind.keyHelp ?? 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
+}
+
+async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label: string): Promise<{ key: string; ref: KeyRef }> {
+  const api = kind.keys;
+  if (!api) throw new GatewayError(gw.root, `${kind.label} cannot mint keys; gwctl uses the configured key (gateway.key)`);
+  if (api.adminRequired && !d.adminKey()) {
+    throw new GatewayError(gw.root, `gwctl mints a key per tool on ${kind.label} at ${gw.root} and needs ${api.adminCredential}: ${SET_ADMIN}`);
+  }
+  if (api.userIdHelp && !d.userId) throw new GatewayError(gw.root, api.userIdHelp);
+  const name = keyName(label, d.hostname, api.maxName);
+  const minted = await api.mint({ client: d.client(), tool: label, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
+  d.remember(minted.key);
+  try {
+    checkKey(minted.key, `${kind.label} at ${gw.root}`);
+  } catch (e) {
+    // Never leave a key behind that gwctl will not use.
+    await api.revoke(d.client(), minted.ref, d.userId).catch(() => undefined);
+    throw e;
+  }
+  return minted;
+}
+
 function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySource {
   const label = `${kind.label} at ${gw.root}`;
   return {
     async health() {
       await kind.health(d.client());
+      // Any web server answers `GET /`: an AI gateway also answers its model list, as JSON.
+      const key = d.configuredKey() ?? (kind.keys?.adminListsModels ? d.adminKey() : undefined);
+      const url = `${gw.baseUrl.openai}/models`;
+      const res = await request(url, { headers: key ? { authorization: `Bearer ${key}` } : {}, maxBytes: MAX_MODEL_LIST_BYTES, timeoutMs: d.timeoutMs });
+      const foreign = notAGateway(url, res);
+      if (foreign) throw foreign;
+      // A gateway that lists models only for a key it minted (new-api, Bifrost) refuses in JSON.
+      if (res.status === 401 || res.status === 403) return;
+      if (res.status >= 500) {
+        // A gateway in trouble; a configured list stands in for its listing (see models()).
+        if (gw.models?.length) return;
+        throw new GatewayError(url, `GET ${url} answered HTTP ${res.status}; check the gateway's logs`, res.status);
+      }
+      if (res.status !== 200) {
+        throw new GatewayError(url, `this does not look like an AI gateway (GET ${url} answered HTTP ${res.status}); check gateway.url and gateway.kind (\`gwctl gateway detect\` shows what answers)`, res.status);
+      }
+      modelIds(url, res.json());
     },
 
     async models(key) {
@@ -173,20 +245,15 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
     async acquire(tool: ToolId) {
       const api = kind.keys;
       if (!api) {
-        const key = d.configuredKey();
-        if (!key) {
-          throw new GatewayError(gw.root, `no virtual key: ${kind.keyHelp ?? 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
-        }
-        return { key, ref: { kind: kind.id } };
+        return { key: requireConfiguredKey(kind, gw.root, d.configuredKey()), ref: { kind: kind.id } };
       }
-      if (api.adminRequired && !d.adminKey()) {
-        throw new GatewayError(gw.root, `gwctl mints a key per tool on ${label} and needs ${api.adminCredential}: ${SET_ADMIN}`);
-      }
-      if (api.userIdHelp && !d.userId) throw new GatewayError(gw.root, api.userIdHelp);
-      const name = keyName(tool, d.hostname, api.maxName);
-      const minted = await api.mint({ client: d.client(), tool, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
-      d.remember(minted.key);
-      return minted;
+      return mintKey(kind, gw, d, tool);
+    },
+
+    async peekModels() {
+      // What `gwctl gateway status` counts: the configured key, or LiteLLM's master key; never a new key.
+      const key = d.configuredKey() ?? (kind.keys?.adminListsModels ? d.adminKey() : undefined);
+      return listModels(gw.baseUrl.openai, key, d.timeoutMs);
     },
 
     keyName(tool: ToolId) {

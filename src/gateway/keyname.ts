@@ -8,6 +8,7 @@ export function shortHost(hostname: string): string {
   return safe || 'host';
 }
 
-export function keyName(tool: ToolId, hostname: string, max = Infinity): string {
-  return `gwctl-${tool}-${shortHost(hostname)}`.slice(0, max).replace(/-+$/, '');
+/** `label` is a tool id, or a named key's name (`env`, `launch-codex`). */
+export function keyName(label: string, hostname: string, max = Infinity): string {
+  return `gwctl-${label}-${shortHost(hostname)}`.slice(0, max).replace(/-+$/, '');
 }

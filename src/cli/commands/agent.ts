@@ -8,8 +8,8 @@
 import { incompatibility, probeAgent } from '../../ipc/client.ts';
 import type { HelloResult } from '../../ipc/schema.ts';
 import type { Io } from '../../shared/io.ts';
+import { locateAgent, startAgent, stopAgent, unwatchedLines } from '../agent-client.ts';
 import { VERSION } from '../../shared/version.ts';
-import { locateAgent, startAgent, stopAgent } from '../agent-client.ts';
 import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 
 const SUBCOMMANDS = ['run', 'start', 'stop', 'status'];
@@ -75,8 +75,9 @@ export async function agentCommand(sub: string | undefined, { json, version }: {
               `  socket:   ${running.socket}`,
               `  log:      ${running.logFile}`,
               `  settings: ${running.settingsFile}`,
-              `  watching: ${Object.keys(running.watching).length} tool config dirs`,
+              `  watching: ${Object.keys(running.watching).length} tool config dirs${running.unwatched?.length ? ` (${running.unwatched.length} not watched, see below)` : ''}`,
               `  subscribers: ${running.subscribers}`,
+              ...unwatchedLines(running.unwatched),
             ].join('\n'),
           );
           if (problem) io.err(`gwctl: ${problem}`);
@@ -97,3 +98,4 @@ function report(io: Io, json: boolean, hello: HelloResult, text: string): void {
   if (json) io.out(JSON.stringify({ running: true, ...hello }, null, 2));
   else io.out(text);
 }
+

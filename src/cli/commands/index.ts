@@ -6,6 +6,7 @@
 import type { CommandEntry } from '../command.ts';
 
 export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'ui', load: () => import('./ui.ts') },
   { name: 'status', load: () => import('./status.ts') },
   { name: 'takeover', load: () => import('./takeover.ts') },
   { name: 'restore', load: () => import('./restore.ts') },
@@ -13,6 +14,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'gateway', load: () => import('./gateway.ts') },
   { name: 'config', load: () => import('./config.ts') },
   { name: 'keys', load: () => import('./keys.ts') },
+  { name: 'usage', load: () => import('./usage.ts') },
+  { name: 'test', load: () => import('./test.ts') },
+  { name: 'env', load: () => import('./env.ts') },
+  { name: 'exec', load: () => import('./exec.ts') },
+  { name: 'import', load: () => import('./import.ts') },
   { name: 'doctor', load: () => import('./doctor.ts') },
   { name: 'service', load: () => import('./service.ts') },
   { name: 'watch', load: () => import('./watch.ts') },

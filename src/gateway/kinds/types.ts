@@ -2,6 +2,7 @@
 import type { Protocol } from '../../adapters/types.ts';
 import type { ToolId } from '../../adapters/index.ts';
 import type { GatewayClient } from '../client.ts';
+import { NOT_JSON, parseGatewayJson } from '../http.ts';
 import type { KeyRef } from '../types.ts';
 
 
@@ -9,7 +10,8 @@ import type { KeyRef } from '../types.ts';
 export interface KeyContext {
   /** Client for management calls (admin credentials attached). */
   client: GatewayClient;
-  tool: ToolId;
+  /** The tool id, or a named key's name (`env`): goes into the key's metadata/description. */
+  tool: string;
   /** The key's name: `gwctl-<tool>-<host>` (already shortened where the kind limits it). */
   name: string;
   hostname: string;
@@ -59,7 +61,40 @@ export interface GatewayKind<Id extends string = string> {
     mint(ctx: KeyContext): Promise<{ key: string; ref: KeyRef }>;
     /** 'gone': the gateway no longer had it. Throws when it could not be revoked. */
     revoke(client: GatewayClient, ref: KeyRef, userId: string | undefined): Promise<'revoked' | 'gone'>;
+    /** Requests, tokens and spend of one key over a time range, as the gateway records them. */
+    usage?(client: GatewayClient, q: UsageQuery): Promise<KeyUsage>;
+    /** When the key was last used, as the gateway records it (null: never, or not in its window). */
+    lastUsed?(client: GatewayClient, q: UsageQuery): Promise<Date | null>;
+    /** The key's state from the gateway's own records (undefined: it cannot say). */
+    state?(client: GatewayClient, q: UsageQuery): Promise<'active' | 'rejected' | undefined>;
   };
+}
+
+/** What a usage or key-state question needs: the key's ref, the key itself where the API wants its hash. */
+export interface UsageQuery {
+  ref: KeyRef;
+  /** The plaintext key (LiteLLM files usage under its sha256); undefined when gwctl no longer has it. */
+  key: string | undefined;
+  since: Date;
+  until: Date;
+  userId?: string;
+}
+
+export interface KeyUsage {
+  requests: number;
+  tokensIn: number;
+  tokensOut: number;
+  spend: number | null;
+  currency: string | null;
+  /** How the gateway counted, when it differs from the range asked (e.g. whole UTC days). */
+  note?: string;
+}
+
+/** A number from a gateway answer, or 0 when absent; anything else is an error. */
+export function num(v: unknown, what: string): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new Error(`the gateway answered a ${what} that is not a number`);
 }
 
 /** Root, `/v1`, root: what LiteLLM, new-api and ServBay serve. */
@@ -77,12 +112,10 @@ export async function answers(client: GatewayClient, path: string, test: (status
   }
 }
 
+/** Parsed JSON, or undefined (not JSON, or nested deeper than any gateway answer needs). */
 export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const v = parseGatewayJson(text);
+  return v === NOT_JSON ? undefined : v;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
