@@ -14,7 +14,6 @@ import { checkPrivateFile, ensurePrivateDir } from './private.ts';
 
 // Not ES imports of node:fs/node:crypto: the status path must stay light (see above).
 const { renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
-const { randomBytes } = process.getBuiltinModule('node:crypto');
 
 export interface GwctlPaths {
   /** Settings (conf): Linux $XDG_CONFIG_HOME/gwctl, macOS ~/Library/Preferences/gwctl. */
@@ -113,7 +112,8 @@ function shortSocketDir(preferred: string, uid: number, create: boolean): string
   }
   if (!create) return undefined;
   ensurePrivateDir(preferred, "gwctl's state directory");
-  const name = `/tmp/gwctl-${uid}-${randomBytes(8).toString('hex')}`;
+  // node:crypto only here (the rare long-path fallback): loading it costs `gwctl status` ~5 ms.
+  const name = `/tmp/gwctl-${uid}-${process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex')}`;
   const tmp = `${pointer}.${process.pid}.tmp`;
   writeFileSync(tmp, name + '\n', { mode: 0o600, flag: 'wx' });
   renameSync(tmp, pointer);
