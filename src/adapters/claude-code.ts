@@ -16,9 +16,10 @@
  * `ANTHROPIC_AUTH_TOKEN` are removed too. `~/.claude` (login, history) stays in use.
  */
 import { join } from 'node:path';
+import { pointsAt } from '../shared/address.ts';
 import type { Edit } from '../formats/slot.ts';
-import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { baseName, envVar, fileSpec, obj, parseAll, projectDirs, statusOf, text } from './common.ts';
+import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = envVar(ctx, 'CLAUDE_CONFIG_DIR') ?? join(ctx.home, '.claude');
@@ -59,7 +60,37 @@ function launch(target: LaunchTarget, ctx: LaunchContext): LaunchPlan {
   };
 }
 
-export const claudeCode: ToolAdapter = {
+/** Project settings that win over ~/.claude/settings.json, and Anthropic variables in the shell. */
+function doctor(c: DoctorCheckContext): void {
+  const ours = c.loc.files[0]!.path;
+  for (const d of projectDirs(c)) {
+    for (const name of ['settings.json', 'settings.local.json']) {
+      const file = join(d, '.claude', name);
+      if (file === ours) continue;
+      const url = c.readDoc(file, 'jsonc')?.env;
+      const base = typeof obj(url)?.ANTHROPIC_BASE_URL === 'string' ? (obj(url)!.ANTHROPIC_BASE_URL as string) : undefined;
+      if (base !== undefined && !pointsAt(base, c.gateway.root)) {
+        c.shadow('claude-project', 'error', `the project file ${file} sets ANTHROPIC_BASE_URL to ${base}, which wins over ~/.claude/settings.json in that project`, `remove env.ANTHROPIC_BASE_URL from ${file} (or set it to ${c.gateway.baseUrl.anthropic})`, file);
+      }
+    }
+  }
+  if (c.env.ANTHROPIC_API_KEY) {
+    const blanked = obj(c.readDoc(ours, 'jsonc')?.env)?.ANTHROPIC_API_KEY === '';
+    c.shadow(
+      'env-anthropic',
+      blanked ? 'warn' : 'error',
+      blanked
+        ? 'ANTHROPIC_API_KEY is exported in this shell; the takeover blanks it for Claude Code, but other programs send it to Anthropic'
+        : 'ANTHROPIC_API_KEY is exported in this shell and Claude Code sends it as x-api-key next to the gateway key',
+      blanked ? 'unset ANTHROPIC_API_KEY (and remove it from your shell profile) if you no longer use it directly' : 'unset ANTHROPIC_API_KEY (remove it from your shell profile), then gwctl takeover claude-code',
+    );
+  }
+  for (const v of ['ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN']) {
+    if (c.env[v]) c.shadow('env-anthropic', 'info', `${v} is exported in this shell; Claude Code's settings win over it, other Anthropic clients do not`, `unset ${v} if nothing else needs it`);
+  }
+}
+
+export const claudeCode: ToolAdapter<'claude-code'> = {
   id: 'claude-code',
   name: 'Claude Code',
   protocol: 'anthropic',
@@ -69,4 +100,5 @@ export const claudeCode: ToolAdapter = {
   requestPath: '/v1/messages',
   bin: 'claude',
   launch,
+  doctor,
 };

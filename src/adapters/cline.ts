@@ -106,7 +106,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
-export const cline: ToolAdapter = {
+export const cline: ToolAdapter<'cline'> = {
   id: 'cline',
   name: 'Cline',
   protocol: 'openai',

@@ -97,7 +97,7 @@ function launch(target: LaunchTarget): LaunchPlan {
   };
 }
 
-export const codebuddy: ToolAdapter = {
+export const codebuddy: ToolAdapter<'codebuddy'> = {
   id: 'codebuddy',
   name: 'CodeBuddy',
   protocol: 'openai',

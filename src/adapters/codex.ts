@@ -136,7 +136,7 @@ function launch(target: LaunchTarget): LaunchPlan {
   };
 }
 
-export const codex: ToolAdapter = {
+export const codex: ToolAdapter<'codex'> = {
   id: 'codex',
   name: 'Codex',
   protocol: 'openai',

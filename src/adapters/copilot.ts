@@ -55,7 +55,7 @@ function launch(target: LaunchTarget): LaunchPlan {
   };
 }
 
-export const copilot: ToolAdapter = {
+export const copilot: ToolAdapter<'copilot'> = {
   id: 'copilot',
   name: 'Copilot CLI',
   protocol: 'openai',

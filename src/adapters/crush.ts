@@ -19,8 +19,8 @@
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { LAUNCH_PROVIDER, envVar, expandEnv, fileSpec, mergeLayers, obj, parseAll, statusOf, text, xdgConfigHome, xdgDataHome, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { envVar, expandEnv, fileSpec, LAUNCH_PROVIDER, mergeLayers, obj, parseAll, statusOf, text, warn, xdgConfigHome, xdgDataHome } from './common.ts';
+import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 const SELECTIONS = ['large', 'small'] as const;
 
@@ -116,7 +116,26 @@ function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): Lau
   };
 }
 
-export const crush: ToolAdapter = {
+/** The data file selecting another provider (it outranks crush.json); a crushrc defining ours. */
+function doctor(c: DoctorCheckContext): void {
+  const providerId = c.gateway.providerId;
+  const data = c.loc.files.find((f) => f.role === 'data');
+  const d = data ? c.readDoc(data.path, data.format) : undefined;
+  for (const size of ['large', 'small']) {
+    const p = obj(obj(d?.models)?.[size])?.provider;
+    if (typeof p === 'string' && p !== providerId) {
+      c.shadow('crush-data', 'error', `Crush's data file selects provider "${p}" for models.${size}, which outranks crush.json`, `pick a ${providerId} model in Crush, or gwctl takeover crush again`, data!.path);
+    }
+  }
+  const rc = join(c.loc.dir, 'crushrc');
+  const rcText = c.readText(rc);
+  if (rcText === undefined) return;
+  const id = providerId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const hit = rcText.split('\n').some((l) => !/^\s*#/.test(l) && /provider/i.test(l) && new RegExp(`(^|[^A-Za-z0-9_-])${id}([^A-Za-z0-9_-]|$)`).test(l));
+  if (hit) c.shadow('crushrc', 'warn', `crushrc also defines provider "${providerId}"; it is loaded after crush.json and may override the gateway's settings`, `remove the "${providerId}" provider from ${rc} (gwctl does not edit shell scripts)`, rc);
+}
+
+export const crush: ToolAdapter<'crush'> = {
   id: 'crush',
   name: 'Crush',
   protocol: 'openai',
@@ -126,4 +145,5 @@ export const crush: ToolAdapter = {
   requestPath: '/v1/chat/completions',
   bin: 'crush',
   launch,
+  doctor,
 };

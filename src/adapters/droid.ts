@@ -25,8 +25,8 @@
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { LAUNCH_PROVIDER, envVar, expandEnv, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { envVar, expandEnv, fileSpec, LAUNCH_PROVIDER, obj, parseAll, projectDirs, statusOf, text, warn } from './common.ts';
+import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = join(envVar(ctx, 'FACTORY_HOME_OVERRIDE') ?? ctx.home, '.factory');
@@ -160,7 +160,22 @@ function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): Lau
   };
 }
 
-export const droid: ToolAdapter = {
+/** Project .factory settings that select another model win over the user's. */
+function doctor(c: DoctorCheckContext): void {
+  for (const d of projectDirs(c)) {
+    for (const name of ['settings.json', 'settings.local.json']) {
+      const file = join(d, '.factory', name);
+      if (c.loc.files.some((f) => f.path === file)) continue;
+      const model = obj(c.readDoc(file, 'jsonc')?.sessionDefaultSettings)?.model;
+      if (typeof model === 'string' && !model.startsWith(`custom:${c.gateway.providerId}-`)) {
+        c.shadow('droid-project', 'error', `the project file ${file} selects model "${model}", which wins over ${c.configPath} in that project`, `remove sessionDefaultSettings.model from ${file}`, file);
+      }
+    }
+  }
+}
+
+export const droid: ToolAdapter<'droid'> = {
+  doctor,
   id: 'droid',
   name: 'Droid',
   protocol: 'openai',

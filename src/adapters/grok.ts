@@ -110,7 +110,7 @@ function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): Lau
   };
 }
 
-export const grok: ToolAdapter = {
+export const grok: ToolAdapter<'grok'> = {
   id: 'grok',
   name: 'Grok Build',
   protocol: 'openai',

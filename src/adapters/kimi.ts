@@ -16,7 +16,7 @@ import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import { ConfigFormatError, type Edit, type JsonObject } from '../formats/slot.ts';
 import { LAUNCH_PROVIDER } from './common.ts';
-import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolId, ToolLocation } from './types.ts';
+import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 export const CONFIG_ROLE = 'config';
 /** Legacy kimi-cli before 0.66 kept its settings in config.json; 0.66+ moves it to config.toml on start. */
@@ -26,8 +26,8 @@ const DEFAULT_PROVIDER_ID = 'servbay';
 /** Moonshot's own endpoints: a login to Kimi's service, the tool's built-in default. */
 const MOONSHOT_HOSTS = /(^|\.)(kimi\.com|moonshot\.cn|moonshot\.ai)$/i;
 
-export interface KimiFlavour {
-  id: Extract<ToolId, 'kimi-cli' | 'kimi-code'>;
+export interface KimiFlavour<Id extends 'kimi-cli' | 'kimi-code' = 'kimi-cli' | 'kimi-code'> {
+  id: Id;
   name: string;
   /** Env var that moves the config dir, and the default dir under HOME. */
   dirEnv: string;
@@ -54,7 +54,7 @@ export function launchEntries(target: LaunchTarget, providerType: string): { pro
   };
 }
 
-export function kimiAdapter(f: KimiFlavour): ToolAdapter {
+export function kimiAdapter<Id extends 'kimi-cli' | 'kimi-code'>(f: KimiFlavour<Id>): ToolAdapter<Id> {
   function locate(ctx: AdapterEnv): ToolLocation {
     const dir = expandHome(ctx.env[f.dirEnv], ctx.home) || join(ctx.home, f.dirName);
     const files: FileSpec[] = [{ role: CONFIG_ROLE, path: join(dir, 'config.toml'), format: 'toml', writable: true }];

@@ -9,11 +9,11 @@
  */
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { LAUNCH_PROVIDER, expandEnv, mergeLayers, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolId, ToolLocation } from './types.ts';
+import { expandEnv, LAUNCH_PROVIDER, mergeLayers, obj, parseAll, statusOf, text, warn } from './common.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
-export interface OpencodeFamily {
-  id: ToolId;
+export interface OpencodeFamily<Id extends string = string> {
+  id: Id;
   name: string;
   /**
    * Config dir and files, highest precedence first (the tool merges them the other way round, a
@@ -25,6 +25,8 @@ export interface OpencodeFamily {
   /** gwctl launch: the variable holding an inline JSON config that the tool merges over its files. */
   contentVar: string;
   bin: string;
+  /** The tool's doctor checks (see ToolAdapter.doctor). */
+  doctor?: ToolAdapter['doctor'];
 }
 
 function baseUrlOf(provider: JsonObject | undefined, ctx: AdapterEnv): string | undefined {
@@ -32,7 +34,7 @@ function baseUrlOf(provider: JsonObject | undefined, ctx: AdapterEnv): string | 
   return url === undefined ? undefined : expandEnv(url, ctx);
 }
 
-export function opencodeFamilyAdapter(f: OpencodeFamily): ToolAdapter {
+export function opencodeFamilyAdapter<Id extends string>(f: OpencodeFamily<Id>): ToolAdapter<Id> {
   function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspection {
     const loc = f.locate(ctx);
     const parsed = parseAll(loc, files);
@@ -93,5 +95,5 @@ export function opencodeFamilyAdapter(f: OpencodeFamily): ToolAdapter {
     return { env: { [f.contentVar]: JSON.stringify(config) }, unset: [], args: [] };
   }
 
-  return { id: f.id, name: f.name, protocol: 'openai', locate: f.locate, inspect, plan, requestPath: '/v1/chat/completions', bin: f.bin, launch };
+  return { id: f.id, name: f.name, protocol: 'openai', locate: f.locate, inspect, plan, requestPath: '/v1/chat/completions', bin: f.bin, launch, ...(f.doctor ? { doctor: f.doctor } : {}) };
 }

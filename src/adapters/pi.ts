@@ -25,8 +25,8 @@
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { LAUNCH_PROVIDER, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { envVar, fileSpec, LAUNCH_PROVIDER, obj, parseAll, projectDirs, statusOf, text, warn } from './common.ts';
+import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const set = envVar(ctx, 'PI_CODING_AGENT_DIR');
@@ -145,7 +145,21 @@ function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): Lau
   };
 }
 
-export const pi: ToolAdapter = {
+/** A trusted project .pi/settings.json loads over the agent dir's settings.json. */
+function doctor(c: DoctorCheckContext): void {
+  const ours = c.loc.files.find((f) => f.role === 'settings')?.path;
+  for (const d of projectDirs(c)) {
+    const file = join(d, '.pi', 'settings.json');
+    if (file === ours) continue;
+    const provider = c.readDoc(file, 'json')?.defaultProvider;
+    if (typeof provider === 'string' && provider !== c.gateway.providerId) {
+      c.shadow('pi-project', 'warn', `the project file ${file} selects provider "${provider}", which wins over the agent dir's settings.json in that project (once the project is trusted)`, `remove defaultProvider/defaultModel from ${file}, or set defaultProvider to "${c.gateway.providerId}"`, file);
+    }
+  }
+}
+
+export const pi: ToolAdapter<'pi'> = {
+  doctor,
   id: 'pi',
   name: 'Pi',
   protocol: 'openai',

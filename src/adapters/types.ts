@@ -1,23 +1,4 @@
-import type { Edit, Format, JsonValue } from '../formats/slot.ts';
-
-export const TOOL_IDS = [
-  'claude-code',
-  'codex',
-  'gemini-cli',
-  'qwen-code',
-  'kimi-cli',
-  'kimi-code',
-  'codebuddy',
-  'opencode',
-  'crush',
-  'copilot',
-  'pi',
-  'kilo',
-  'droid',
-  'cline',
-  'grok',
-] as const;
-export type ToolId = (typeof TOOL_IDS)[number];
+import type { Edit, Format, JsonObject, JsonValue } from '../formats/slot.ts';
 
 /** The four statuses of the seed, spelled the same in code, CLI and docs. */
 export type Status = 'taken-over' | 'other-address' | 'not-taken-over' | 'not-detected';
@@ -84,8 +65,12 @@ export interface Inspection {
   detail?: string;
 }
 
-export interface ToolAdapter {
-  readonly id: ToolId;
+/**
+ * One tool. Declare it with its id, `export const x: ToolAdapter<'x'> = {…}`, and add it to the
+ * list in index.ts: tool ids (ToolId, TOOL_IDS) derive from that list.
+ */
+export interface ToolAdapter<Id extends string = string> {
+  readonly id: Id;
   readonly name: string;
   readonly protocol: Protocol;
   /** Config dir and files, honouring the tool's env override. Pure. */
@@ -102,6 +87,12 @@ export interface ToolAdapter {
   /** Model requests path(s) the real client is expected to hit (for docs and client tests). */
   readonly requestPath: string;
   /**
+   * `gwctl doctor`'s checks for this tool, run when it is taken over: what makes it skip the
+   * gateway although its config points there (an exported variable, a project file that wins,
+   * another file of the tool). Optional; reads only through `c`.
+   */
+  doctor?(c: DoctorCheckContext): void;
+  /**
    * The tool has no config gwctl may take over (Copilot CLI: environment only): `takeover`
    * refuses it, `takeover --all` skips it, `status` says whether it is installed.
    */
@@ -117,6 +108,24 @@ export interface ToolAdapter {
   launch?(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan;
   /** Why a tool with no `launch` hook cannot be launched (said by `gwctl launch`). */
   readonly noLaunch?: string;
+}
+
+/** What a tool's doctor checks get: every read goes through it, so the adapter touches no files. */
+export interface DoctorCheckContext extends AdapterEnv {
+  /** Where `gwctl doctor` runs (project files there can win over the user's). */
+  cwd: string;
+  gateway: GatewayIdentity;
+  /** The tool's config dir and files, as locate() gives them. */
+  loc: ToolLocation;
+  /** The file its status names (the one the takeover wrote). */
+  configPath: string;
+  /** A file parsed as `format`; undefined when it is missing or does not parse. */
+  readDoc(path: string, format: Format): JsonObject | undefined;
+  /** A file's text; undefined when it cannot be read. */
+  readText(path: string): string | undefined;
+  exists(path: string): boolean;
+  /** Report what makes the tool skip the gateway: `id` becomes `shadow.<id>`; `fix` says what to do. */
+  shadow(id: string, severity: 'info' | 'warn' | 'error', title: string, fix: string, file?: string): void;
 }
 
 /** What a launch points the tool at: the gateway, the launch key and the model of this run. */

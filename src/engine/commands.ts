@@ -3,7 +3,7 @@
  * report with `error`; `--all` skips tools that are not installed). The agent runs requests
  * through this; `gwctl --no-agent` runs the same function in-process (the CLI).
  */
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import type { Engine, ToolReport } from './engine.ts';
 import { redact } from '../shared/redact.ts';
 

@@ -13,7 +13,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { adapterFor } from '../adapters/index.ts';
-import type { FileTexts, LaunchPlan, LaunchTarget, ToolAdapter, ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
+import type { FileTexts, LaunchPlan, LaunchTarget, ToolAdapter } from '../adapters/types.ts';
 import { readConfig } from '../configio/io.ts';
 import { configuredGateway, type ResolvedGateway } from '../gateway/index.ts';
 import { namedKey, type NamedKey } from '../gateway/named-keys.ts';

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { adapterFor, allAdapters } from '../../src/adapters/index.ts';
-import type { FileTexts, LaunchTarget, ToolId } from '../../src/adapters/types.ts';
+import type { FileTexts, LaunchTarget } from '../../src/adapters/types.ts';
+import type { ToolId } from '../../src/adapters/index.ts';
 
 const KEY = 'sk-launch-unit-9b1e';
 const HOME = '/home/u';

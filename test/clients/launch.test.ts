@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/adapters/index.ts';
-import type { ToolId } from '../../src/adapters/types.ts';
+import type { ToolId } from '../../src/adapters/index.ts';
 import { DEBUG, FIXTURES, killStrays, summaryTable, GWCTL_BIN, PROMPT, describeRun, headerValue, makeSandbox, run, snapshot, type ClientCase, type RunResult } from './harness.ts';
 import { clientFor, installClient } from './install.ts';
 import { startRecorder, type RecordedRequest, type Recorder } from './recorder.ts';

@@ -275,12 +275,12 @@ describe('gwctl launch as a command-table entry (parsed options and positionals)
     const { command } = await import('../../src/cli/commands/launch.ts');
     let err = '';
     const io = { out: () => {}, err: (s: string) => (err += s + '\n'), env: env({ FAKE_EXIT: '3' }) };
-    const code = await command.run({ values: { model: 'gpt-4o', bin: fake }, positionals: ['claude-code', '-p', 'hi'] }, { io });
+    const code = await command.run({ values: {}, positionals: ['--model', 'gpt-4o', '--bin', fake, 'claude-code', '--', '-p', 'hi'] }, { io, commands: [] });
     expect(code).toBe(3);
     expect(err).toBe('');
     expect(lines().filter((l) => l.startsWith('arg:')).slice(2)).toEqual(['arg:-p', 'arg:hi']);
     expect(JSON.parse(value('settings:')!).model).toBe('gpt-4o');
-    expect(await command.run({ values: {}, positionals: ['nope'] }, { io })).toBe(2);
+    expect(await command.run({ values: {}, positionals: ['nope'] }, { io, commands: [] })).toBe(2);
     expect(leftovers()).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@
  * terminal, signals and exit code are its own; gwctl prints nothing unless --verbose (to stderr)
  * or it cannot start the tool (exit 1; 2 for a usage error).
  */
-import { TOOL_IDS, type ToolId } from '../../adapters/types.ts';
+import { TOOL_IDS, type ToolId } from '../../adapters/index.ts';
+import { rawCommand, type CliCommand } from '../command.ts';
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import type { Io } from '../../shared/io.ts';
 import { redact } from '../../shared/redact.ts';
@@ -105,30 +106,5 @@ export async function launchTool(parsed: Parsed, io: Io): Promise<number> {
   }
 }
 
-/**
- * The verb as a command-table entry (name, summary, usage, options, run over parsed options and
- * positionals: TOOL, then the tool's arguments, which a parser puts after `--` as positionals).
- */
-export const command = {
-  name: 'launch',
-  summary: 'start a tool pointed at the gateway for one run, none of its files written',
-  usage: LAUNCH_USAGE,
-  options: {
-    model: { type: 'string', value: 'ID', description: 'the model for this run' },
-    'key-name': { type: 'string', value: 'NAME', description: "a named key instead of the tool's launch key" },
-    bin: { type: 'string', value: 'PATH', description: "the tool's executable (default: its command on PATH)" },
-    verbose: { type: 'boolean', description: 'say what the run gets (never the key) on stderr' },
-  },
-  async run({ values, positionals }: { values: Readonly<Record<string, string | boolean | undefined>>; positionals: readonly string[] }, { io }: { io: Io }): Promise<number> {
-    const [tool, ...args] = positionals;
-    if (tool === undefined || !(TOOL_IDS as readonly string[]).includes(tool)) {
-      io.err(`gwctl launch: ${tool === undefined ? 'which tool? gwctl launch TOOL' : `unknown tool '${tool}' (tools: ${TOOL_IDS.join(', ')})`}`);
-      return 2;
-    }
-    const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-    const model = str('model');
-    const keyName = str('key-name');
-    const bin = str('bin');
-    return launchTool({ tool: tool as ToolId, verbose: values.verbose === true, args, ...(model ? { model } : {}), ...(keyName ? { keyName } : {}), ...(bin ? { bin } : {}) }, io);
-  },
-};
+/** The verb in the command table: it reads its own words, since `--` separates the tool's arguments. */
+export const command: CliCommand = rawCommand('launch', 'start a tool pointed at the gateway for one run, none of its files written', LAUNCH_USAGE, run);
