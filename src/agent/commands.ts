@@ -16,7 +16,10 @@ export async function runOne(engine: Engine, command: Command, id: ToolId, { for
       return r;
     }
     if (command === 'restore') return await engine.restore(id);
-    if (command === 'rotate') return await engine.rotate(id);
+    if (command === 'rotate') {
+      if (all && (await engine.status(id)).status !== 'taken-over') return await engine.status(id);
+      return await engine.rotate(id);
+    }
     return await engine.status(id);
   } catch (e) {
     const message = redact((e as Error).message ?? String(e));

@@ -28,7 +28,7 @@ Usage:
                                              settings; secrets (gateway.adminKey, gateway.key)
                                              are read from stdin, never from the command line
   gwctl keys [--json]                        the virtual keys gwctl minted
-  gwctl rotate TOOL…                         a new key for a taken-over tool; the old one is revoked
+  gwctl rotate (TOOL…|--all)                 a new key for taken-over tools; the old one is revoked
   gwctl doctor [--json]                      check the agent, service, gateway and each tool's route
   gwctl service (install|uninstall|status|restart)
                                              run the agent as a launchd / systemd user service
@@ -116,7 +116,6 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     for (const t of args.tools) if (!(TOOL_IDS as readonly string[]).includes(t)) throw new UsageError(`unknown tool '${t}' (tools: ${TOOL_IDS.join(', ')})`);
     if (args.command !== 'status' && args.tools.length === 0 && !args.all) throw new UsageError(`${args.command} needs tool names or --all`);
     if (args.all && args.tools.length) throw new UsageError('give tool names or --all, not both');
-    if (args.command === 'rotate' && args.all) throw new UsageError('rotate needs tool names');
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`gwctl: ${e.message}\nRun 'gwctl --help' for usage.`);

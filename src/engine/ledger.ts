@@ -11,6 +11,9 @@ import type { SlotRecord } from '../formats/apply.ts';
 
 export const LEDGER_VERSION = 1;
 
+/** In-process queue of ledger updates, per ledger file. */
+const queues = new Map<string, Promise<void>>();
+
 export interface LedgerFile {
   role: string;
   path: string;
@@ -40,20 +43,48 @@ export interface LedgerEntry {
   providerId: string;
   /** sha256 of the virtual key, to recognise it without storing it. */
   keyHash: string;
-  /** What revocation needs (gateway kind, id or alias); never the key. */
-  keyRef: { kind: string; id?: string; alias?: string } | null;
+  /**
+   * What revocation needs, never the key: the gateway kind, the key's id or alias, and the
+   * gateway root that minted it (revocation goes there, whatever gateway.url says now). While
+   * 'minting', the alias being asked for (so a kill mid-mint leaves a key found by name).
+   */
+  keyRef: KeyRef | null;
   files: LedgerFile[];
+}
+
+export interface KeyRef {
+  kind: string;
+  id?: string;
+  alias?: string;
+  /** Root URL of the gateway that minted the key (absent in ledgers written before it was recorded). */
+  gateway?: string;
+}
+
+/** A minted key whose revocation failed (gateway down, error): kept until it is revoked. */
+export interface PendingKey {
+  tool: ToolId;
+  keyRef: KeyRef;
+  /** sha256 of the key (never the key). */
+  keyHash: string;
+  /** When the key was minted, and when gwctl first/last failed to revoke it. */
+  minted: string;
+  since: string;
+  lastTry: string;
+  /** Why the last attempt failed (redacted). */
+  error: string;
 }
 
 export interface Ledger {
   version: number;
   tools: Partial<Record<ToolId, LedgerEntry>>;
+  /** Keys that still have to be revoked ('revoke-pending'); retried by every command that reaches the gateway. */
+  pending: PendingKey[];
   /** Hashes of the .bak files gwctl created, by path: only these may be replaced later. */
   backups: Record<string, string>;
 }
 
 export function emptyLedger(): Ledger {
-  return { version: LEDGER_VERSION, tools: {}, backups: {} };
+  return { version: LEDGER_VERSION, tools: {}, backups: {}, pending: [] };
 }
 
 export class LedgerStore {
@@ -78,11 +109,28 @@ export class LedgerStore {
       throw new ConfigIoError(this.path, 'LEDGER_VERSION', `gwctl's ledger has an unknown format (version ${String((ledger as { version?: unknown })?.version)}); upgrade gwctl`);
     }
     ledger.backups ??= {};
+    if (!Array.isArray(ledger.pending)) ledger.pending = [];
     return ledger;
   }
 
-  /** Read-modify-write under compare-and-swap; retried when another gwctl wrote in between. */
-  async update(fn: (ledger: Ledger) => void): Promise<Ledger> {
+  /**
+   * Read-modify-write. Updates in one process run one at a time (a queue per ledger file, so
+   * two requests inside the agent never read the same version and lose one's rename); between
+   * processes the writer lock (src/home/lock.ts) serialises them, and the compare-and-swap is the
+   * last guard.
+   */
+  update(fn: (ledger: Ledger) => void): Promise<Ledger> {
+    const prev = queues.get(this.path) ?? Promise.resolve();
+    const next = prev.then(() => this.updateNow(fn), () => this.updateNow(fn));
+    const settled = next.then(() => undefined, () => undefined);
+    queues.set(this.path, settled);
+    void settled.then(() => {
+      if (queues.get(this.path) === settled) queues.delete(this.path);
+    });
+    return next;
+  }
+
+  private async updateNow(fn: (ledger: Ledger) => void): Promise<Ledger> {
     try {
       await fsp.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     } catch (e) {

@@ -9,7 +9,7 @@ import { gwctlPaths } from '../agent/paths.ts';
 import { readSecret } from '../agent/secrets.ts';
 import { readSettings, type GatewaySettingsFile } from '../agent/settings.ts';
 import { trimRoot } from '../engine/address.ts';
-import type { GatewaySettings, KeySource } from '../engine/engine.ts';
+import type { AcquireHooks, GatewaySettings, KeySource } from '../engine/engine.ts';
 import type { LedgerEntry } from '../engine/ledger.ts';
 import { GatewayClient } from './client.ts';
 import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
@@ -121,8 +121,15 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
       secrets: () => [quiet(adminKey) ?? '', quiet(configuredKey) ?? '', ...minted],
     });
   };
+  const clientFor = (otherRoot: string, other: GatewayKind) =>
+    new GatewayClient(otherRoot, {
+      timeoutMs,
+      headers: () => other.keys?.adminHeaders(adminKey(), userId) ?? {},
+      secrets: () => [quiet(adminKey) ?? '', quiet(configuredKey) ?? '', ...minted],
+    });
   const keys = keySource(kind, settings, {
     client,
+    clientFor,
     adminKey,
     configuredKey,
     userId,
@@ -152,6 +159,8 @@ function quiet(read: () => string | undefined): string | undefined {
 
 interface KeyDeps {
   client: (timeoutMs?: number) => GatewayClient;
+  /** A client for another root and kind (a key minted by a gateway configured earlier). */
+  clientFor: (root: string, kind: GatewayKind) => GatewayClient;
   adminKey: () => string | undefined;
   configuredKey: () => string | undefined;
   userId: string | undefined;
@@ -165,6 +174,7 @@ const SET_ADMIN = 'set GWCTL_GATEWAY_ADMIN_KEY, or run `gwctl config set gateway
 function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySource {
   const label = `${kind.label} at ${gw.root}`;
   return {
+    mints: kind.keys !== undefined,
     async health() {
       await kind.health(d.client());
     },
@@ -181,7 +191,7 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
       }
     },
 
-    async acquire(tool: ToolId) {
+    async acquire(tool: ToolId, hooks?: AcquireHooks) {
       const api = kind.keys;
       if (!api) {
         const key = d.configuredKey();
@@ -195,12 +205,20 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
         throw new GatewayError(gw.root, `gwctl mints a key per tool on ${label} and needs ${what}: ${SET_ADMIN}`);
       }
       if (kind.id === 'new-api' && !d.userId) {
-        throw new GatewayError(gw.root, `new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Personal Settings)`);
+        throw new GatewayError(gw.root, `new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Peronal Settings)`.replace('Peronal', 'Personal'));
       }
       const name = keyName(tool, d.hostname, api.maxName);
-      const minted = await api.mint({ client: d.client(), tool, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
+      const minted = await api.mint({
+        client: d.client(),
+        tool,
+        name,
+        hostname: shortHost(d.hostname),
+        ...(d.userId ? { userId: d.userId } : {}),
+        ...(hooks?.onAlias ? { onAlias: hooks.onAlias } : {}),
+        ...(hooks?.avoid ? { avoid: hooks.avoid } : {}),
+      });
       d.remember(minted.key);
-      return minted;
+      return { key: minted.key, ref: { ...minted.ref, gateway: gw.root } };
     },
 
     keyName(tool: ToolId) {
@@ -213,18 +231,29 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
         const was = ref?.kind ?? kind.id;
         return `the configured key was kept: gwctl did not mint it (${was} keys are not minted by gwctl), so nothing was revoked; revoke it in the gateway if no tool needs it`;
       }
-      const what = `key '${named}'${ref.alias && ref.id ? ` (id ${ref.id})` : ''}`;
-      if (ref.kind !== kind.id || !kind.keys) {
-        return `${what} was minted on a ${ref.kind} gateway, but gateway.kind is now ${kind.id}: revoke it in that gateway`;
-      }
+      // Revoked where it was minted, whatever gateway.url and gateway.kind say now.
+      const mintedBy = isKindId(ref.kind) ? KINDS[ref.kind] : undefined;
+      const root = ref.gateway ?? gw.root;
+      // A LiteLLM id is the key's 64-hex hash: named by alias; short ids (new-api, Bifrost) are shown.
+      const what = `key '${named}'${ref.alias && ref.id && ref.id.length <= 40 ? ` (id ${ref.id})` : ''}`;
+      if (!mintedBy?.keys) throw new GatewayError(root, `${what} was minted on a ${ref.kind} gateway, which gwctl cannot revoke keys on: revoke it there`);
+      const there = `${mintedBy.label} at ${root}`;
+      const client = root === gw.root && mintedBy.id === kind.id ? d.client() : d.clientFor(root, mintedBy);
+      let r: 'revoked' | 'gone';
       try {
-        const r = await kind.keys.revoke(d.client(), ref, d.userId);
-        return r === 'revoked' ? `revoked ${what} on ${label}` : `${what} was already gone from ${label}`;
+        r = ref.id ? await mintedBy.keys.revoke(client, ref, d.userId) : await revokeByName(mintedBy, client, ref.alias!, d.userId);
       } catch (e) {
         const why = (e as Error).message;
-        const hint = kind.keys.adminRequired && !d.adminKey() ? `; ${SET_ADMIN}` : '';
-        return `could not revoke ${what} on ${label}: ${why}${hint}; revoke it in ${kind.label}'s UI`;
+        const hint = mintedBy.keys.adminRequired && !d.adminKey() ? `; ${SET_ADMIN}` : '';
+        throw new GatewayError(root, `could not revoke ${what} on ${there}: ${why}${hint}`);
       }
+      return r === 'revoked' ? `revoked ${what} on ${there}` : `${what} was already gone from ${there}`;
     },
   };
+}
+
+/** A key known only by the name it was minted under (a kill during minting): revoked by that name. */
+async function revokeByName(kind: GatewayKind, client: GatewayClient, name: string, userId: string | undefined): Promise<'revoked' | 'gone'> {
+  if (!kind.keys?.revokeByName) throw new GatewayError(client.root, `${kind.label} keys can only be revoked by id, and gwctl never learned this one's: delete the key named '${name}' in ${kind.label}'s UI`);
+  return kind.keys.revokeByName(client, name, userId);
 }

@@ -1,0 +1,97 @@
+/**
+ * Concurrent writers on one HOME (issue 17): N `gwctl … --no-agent` processes at the same moment
+ * on a HOME with a realistic config for all nine tools and a LiteLLM gateway. After every round:
+ * each `<file>.bak` holds the original bytes, and after the final restore every file is
+ * byte-identical to before and no minted key is live at the gateway.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { adapterFor } from '../../../src/adapters/index.ts';
+import { TOOL_IDS, type ToolId } from '../../../src/adapters/types.ts';
+import type { FakeLiteLLM } from '../../helpers/gateways/litellm.ts';
+import { seedHome, tempHome, type TempHome } from '../../helpers/home.ts';
+import { FIXTURES, registerHome, registerKeys, removeLater, runChild, type ChildResult } from './common.ts';
+import { join } from 'node:path';
+
+/** One realistic fixture per tool (none moved by an env variable, none pointing elsewhere). */
+export const NINE: Record<ToolId, string> = {
+  'claude-code': 'api-key-helper-tabs',
+  codex: 'daily-driver',
+  'gemini-cli': 'mcp-theme',
+  'qwen-code': 'model-providers',
+  'kimi-cli': 'login-kimi-code',
+  'kimi-code': 'oauth-login',
+  codebuddy: 'custom-model-available',
+  opencode: 'jsonc-comments',
+  crush: 'lsp-mcp-providers',
+};
+
+export interface NineHome extends TempHome {
+  /** Every config file of every tool (null: absent before). */
+  original: Map<string, Buffer | null>;
+}
+
+export async function nineToolHome(gw: FakeLiteLLM): Promise<NineHome> {
+  const h = tempHome('gwctl-writers-');
+  for (const tool of TOOL_IDS) await seedHome(h.home, join(FIXTURES, tool, NINE[tool], 'home'));
+  Object.assign(h.env, { GWCTL_GATEWAY_KIND: 'litellm', GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_ADMIN_KEY: gw.masterKey });
+  const original = new Map<string, Buffer | null>();
+  for (const tool of TOOL_IDS) {
+    for (const s of adapterFor(tool).locate({ home: h.home, env: h.env }).files) original.set(s.path, existsSync(s.path) ? readFileSync(s.path) : null);
+  }
+  registerHome(h.home, h.env);
+  removeLater(h.home);
+  return { ...h, original };
+}
+
+export interface Check {
+  /** `.bak` files that do not hold the original bytes. */
+  badBak: string[];
+  /** Config files that differ from the original (only meaningful after the final restore). */
+  changed: string[];
+  /** Leftover `.bak.N` files (a gwctl .bak taken for a foreign one). */
+  extraBak: string[];
+}
+
+export function check(h: NineHome): Check {
+  const badBak: string[] = [];
+  const changed: string[] = [];
+  const extraBak: string[] = [];
+  for (const [path, orig] of h.original) {
+    const bak = `${path}.bak`;
+    if (existsSync(bak) && (orig === null || !readFileSync(bak).equals(orig))) badBak.push(bak);
+    const now = existsSync(path) ? readFileSync(path) : null;
+    if ((now === null) !== (orig === null) || (now && orig && !now.equals(orig))) changed.push(path);
+    const dir = dirname(path);
+    if (existsSync(dir)) for (const f of readdirSync(dir)) if (/\.bak\.\d+$/.test(f)) extraBak.push(join(dir, f));
+  }
+  return { badBak, changed, extraBak: [...new Set(extraBak)] };
+}
+
+export interface RoundResult {
+  runs: ChildResult[];
+  /** Runs that gave up waiting for the lock ("another gwctl is writing"). */
+  lockTimeouts: number;
+  /** Runs that exited non-zero for another reason. */
+  otherFailures: string[];
+}
+
+/** `n` processes running `args` at the same moment. */
+export async function together(h: NineHome, gw: FakeLiteLLM, n: number, args: string[]): Promise<RoundResult> {
+  const runs = await Promise.all(Array.from({ length: n }, () => runChild([...args, '--no-agent', '--json'], h.env, { timeoutMs: 120_000 })));
+  registerKeys([...gw.keys.values()].map((k) => k.key));
+  let lockTimeouts = 0;
+  const otherFailures: string[] = [];
+  for (const r of runs) {
+    if (r.code === 0) continue;
+    if (/another gwctl is writing/.test(r.stderr + r.stdout)) lockTimeouts++;
+    else otherFailures.push(`exit ${r.code ?? r.signal}: ${(r.stderr || r.stdout).slice(0, 600)}`);
+  }
+  return { runs, lockTimeouts, otherFailures };
+}
+
+/** Status of every tool, in-process. */
+export async function statuses(h: NineHome): Promise<Record<string, string | null>> {
+  const r = await runChild(['status', '--json', '--no-agent'], h.env);
+  return Object.fromEntries((JSON.parse(r.stdout) as { tools: Array<{ id: string; status: string | null }> }).tools.map((t) => [t.id, t.status]));
+}
