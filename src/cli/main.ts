@@ -27,7 +27,8 @@ Usage:
   gwctl config (list|get KEY|set KEY [VALUE]|unset KEY)
                                              settings; secrets (gateway.adminKey, gateway.key)
                                              are read from stdin, never from the command line
-  gwctl keys [--json]                        the virtual keys gwctl minted
+  gwctl keys [--json]                        the virtual keys gwctl minted (and any revoke-pending)
+  gwctl keys revoke (ALIAS|--pending)        revoke a key whose revocation failed earlier
   gwctl rotate (TOOL…|--all)                 a new key for taken-over tools; the old one is revoked
   gwctl doctor [--json]                      check the agent, service, gateway and each tool's route
   gwctl service (install|uninstall|status|restart)
