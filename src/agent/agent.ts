@@ -7,7 +7,7 @@
  * causes never interleave, and after the agent's own write the watcher's baseline is set to what
  * was written, so those events compare equal by content and are dropped.
  */
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, rmSync, statSync, watch as watchDir, writeSync, type FSWatcher } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, watch as watchDir, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
 import { STATUS_LABEL, TOOL_IDS, type Status, type ToolId } from '../adapters/types.ts';
@@ -17,6 +17,7 @@ import { LedgerStore } from '../engine/ledger.ts';
 import { ConfigFormatError } from '../formats/slot.ts';
 import { configuredGateway } from '../gateway/index.ts';
 import { GatewayError, redact } from '../gateway/http.ts';
+import { AGENT_LOCK, KernelLock, withWriterLock } from '../home/lock.ts';
 import { probeAgent } from '../ipc/client.ts';
 import {
   PROTOCOL_VERSION,
@@ -49,6 +50,17 @@ export class AlreadyRunningError extends Error {
     super(`a gwctl agent is already running (pid ${running.pid}, socket ${running.socket}); not starting another. Stop it first with: gwctl agent stop`);
     this.name = 'AlreadyRunningError';
     this.running = running;
+  }
+}
+
+/** Another agent holds the instance lock but does not answer: stopped (Ctrl-Z) or busy. */
+export class AgentNotAnsweringError extends Error {
+  constructor(pid: number | undefined, lock: string) {
+    super(
+      `another gwctl agent${pid ? ` (pid ${pid})` : ''} is running but does not answer (stopped with Ctrl-Z, or busy); not starting a second one. ` +
+        `Resume it (fg, or kill -CONT ${pid ?? '<pid>'}) or stop it (kill ${pid ?? '<pid>'}); its instance lock is ${lock}`,
+    );
+    this.name = 'AgentNotAnsweringError';
   }
 }
 
@@ -107,6 +119,9 @@ export class Agent {
   private readonly ready = new Promise<void>((r) => (this.readyResolve = r));
   private stopping: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
+  /** The instance lock, held from start to exit. */
+  private life: KernelLock | undefined;
+  private pendingRetry: Promise<void> | undefined;
   private startedAt = new Date();
 
   constructor(opts: AgentOptions) {
@@ -135,20 +150,33 @@ export class Agent {
     prepareSocketDir(this.socket);
     if (this.socket.fallbackReason) this.log.warn('socket moved to a short path', { reason: this.socket.fallbackReason, socket: this.socket.path });
 
-    await withStartLock(this.socket.dir, async () => {
-      const running = await probeAgent(this.socket, 1500);
+    // One agent per socket, by a lock held for the agent's whole life and released by the
+    // kernel when it dies: a busy or stopped agent keeps it, so it is never taken for dead.
+    const life = new KernelLock(join(this.socket.dir, AGENT_LOCK));
+    if (!life.tryLock()) {
+      const running = await probeAgent(this.socket, 1500).catch(() => null);
       if (running) throw new AlreadyRunningError(running);
+      throw new AgentNotAnsweringError(life.holderPid(), life.path);
+    }
+    this.life = life;
+    try {
+      // Holding the instance lock, any socket file there is a dead agent's.
       if (removeSocketFile(this.socket.path)) this.log.warn('removed a stale socket (the previous agent did not stop cleanly)', { socket: this.socket.path });
       this.server = await IpcServer.listen(this.socket, (req, peer) => this.handle(req, peer), this.log);
-    });
+    } catch (e) {
+      life.unlock();
+      this.life = undefined;
+      throw e;
+    }
     this.watchOwnSocket();
     this.startedAt = new Date();
 
     try {
       // Only now: a second agent that was refused above must not touch the settings file.
-      this.settings = new SettingsStore(this.paths.configDir);
+      this.settings = await withWriterLock(this.paths.stateDir, this.env, async () => new SettingsStore(this.paths.configDir));
       this.notify = this.opts.notify ?? makeNotifier(this.log, () => this.settings.current().notify);
       await this.reconcile();
+      void this.retryPending('agent start');
       const targets = this.targets();
       const s = this.settings.current();
       this.watcher = new ConfigWatcher(targets, {
@@ -180,6 +208,7 @@ export class Agent {
       this.socketWatch?.close();
       this.server?.close();
       await this.watcher?.close();
+      this.life?.unlock();
       throw e;
     }
   }
@@ -196,6 +225,26 @@ export class Agent {
     } catch (e) {
       this.log.warn('could not reconcile the ledger', { error: (e as Error).message });
     }
+  }
+
+  /**
+   * Keys whose revocation failed earlier (revoke-pending): tried again at start, when the gateway
+   * answers again, and on each gateway check while any are pending. One attempt at a time.
+   */
+  private retryPending(reason: string): Promise<void> {
+    this.pendingRetry ??= (async () => {
+      try {
+        const ledger = await new LedgerStore(this.paths.stateDir).load();
+        if (!ledger.pending.length) return;
+        const notes = await this.engine().retryPending();
+        this.log.info('retried revoke-pending keys', { reason, notes });
+      } catch (e) {
+        this.log.warn('could not retry revoke-pending keys', { reason, error: redact((e as Error).message) });
+      } finally {
+        this.pendingRetry = undefined;
+      }
+    })();
+    return this.pendingRetry;
   }
 
   /** Stop: finish work in flight (the ledger is written per step), close watchers and socket. */
@@ -215,6 +264,7 @@ export class Agent {
       ]);
       clearTimeout(timer);
       this.server?.close();
+      this.life?.unlock(); // only after the socket is gone: a successor never sees ours
       this.log.info('agent stopped', { reason });
       this.log.flush();
       for (const l of this.stopListeners) l();
@@ -472,13 +522,13 @@ export class Agent {
     const check = () => {
       if (this.stopping) return;
       const st = lstatSync(this.socket.path, { throwIfNoEntry: false });
-      if (st?.ino === ino) return;
+      if (st?.ino === ino && this.life?.stillOurs() !== false) return;
       this.log.warn('the agent socket was removed or replaced; stopping', { socket: this.socket.path });
       void this.stop('socket removed');
     };
     try {
       this.socketWatch = watchDir(this.socket.dir, { persistent: false }, (_event, name) => {
-        if (!name || name === SOCKET_NAME) check();
+        if (!name || name === SOCKET_NAME || name === AGENT_LOCK) check();
       });
       this.socketWatch.on('error', check);
     } catch (e) {
@@ -501,6 +551,7 @@ export class Agent {
   /** Only while something is taken over: otherwise nobody depends on the gateway being up. */
   private async checkGatewayIfNeeded(): Promise<void> {
     const ledger = await new LedgerStore(this.paths.stateDir).load().catch(() => undefined);
+    if (ledger?.pending.length) void this.retryPending('gateway check');
     if (!ledger || !Object.values(ledger.tools).some((e) => e?.state === 'applied')) return;
     await this.checkGateway();
   }
@@ -523,6 +574,7 @@ export class Agent {
       this.publish({ type: 'gateway-down', message: `the gateway is not answering: ${error ?? 'no answer'}; taken-over tools cannot reach their models until it is back`, ...(error ? { error } : {}) });
     } else if (was === false) {
       this.publish({ type: 'gateway-up', message: 'the gateway answers again' });
+      void this.retryPending('gateway up');
     }
   }
 
@@ -563,7 +615,7 @@ export class Agent {
       case 'config.set': {
         const { key, value } = req.params as { key?: unknown; value?: unknown };
         if (typeof key !== 'string' || !key) throw requestError('bad-request', 'config.set: key must be a non-empty string');
-        return { value: this.settings.set(key, value) };
+        return { value: await withWriterLock(this.paths.stateDir, this.env, async () => this.settings.set(key, value)) };
       }
       case 'shutdown':
         setImmediate(() => void this.stop('shutdown request'));
@@ -648,35 +700,4 @@ export function prepareSocketDir(loc: SocketLocation): void {
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) throw new Error(`${loc.dir} (the agent socket directory) belongs to uid ${st.uid}, not you (uid ${uid}); remove it and start the agent again`);
   if ((st.mode & 0o077) !== 0) chmodSync(loc.dir, 0o700);
-}
-
-/**
- * Serialise the probe-unlink-bind step between agents starting at the same moment. The lock is
- * held for milliseconds; one older than 10 s was left by a crash and is broken.
- */
-async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = join(dir, 'agent.lock');
-  const deadline = Date.now() + 8000;
-  for (;;) {
-    try {
-      const fd = openSync(lock, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const st = statSync(lock, { throwIfNoEntry: false });
-      if (st && Date.now() - st.mtimeMs > 10_000) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`another gwctl agent is starting (${lock} exists); try again in a moment`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { force: true });
-  }
 }

@@ -24,7 +24,8 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 20_000;
 const POLL_MS = 25;
 
 export const WRITER_LOCK = 'writer.lock';
-export const AGENT_LOCK = 'agent.lock';
+/** In the socket directory: held by the agent for its whole life (the old `agent.lock` was a start-up lock file). */
+export const AGENT_LOCK = 'agent.instance.lock';
 
 /** Another gwctl holds the lock and did not let go in time. Nothing was written. */
 export class LockBusyError extends Error {

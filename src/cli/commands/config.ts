@@ -9,6 +9,7 @@ import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writ
 import { deleteSetting, isSettingKey, parseSettingValue, readSettings, settingsPath, SETTING_KEYS, writeSetting, type GatewaySettingsFile, type SettingKey } from '../../agent/settings.ts';
 import { AGENT_SETTING_KEYS, agentSettingDefault, agentSettingValue, isAgentSettingKey, parseAgentSettingValue, SettingsStore, withDefaults } from '../../agent/store.ts';
 import { DEFAULT_DISPLAY_NAME, DEFAULT_GATEWAY_URL, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
+import { withWriterLock } from '../../home/lock.ts';
 import type { Io } from '../main.ts';
 
 const { mkdirSync, readFileSync } = process.getBuiltinModule('node:fs');
@@ -179,7 +180,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
     const unknownOpt = rest.find((a) => a.startsWith('-') && a !== '-');
     if (unknownOpt) throw new Usage(`unknown option ${unknownOpt}`);
-    const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
+    const { configDir, stateDir } = gwctlPaths({ home: homeFrom(io.env), env: io.env });
+    // Writes of gwctl's settings and secrets take the per-HOME writer lock, like every writer.
+    const locked = <T>(fn: () => T | Promise<T>): Promise<T> => withWriterLock(stateDir, io.env, async () => fn());
 
     if (sub === 'list') {
       if (key) throw new Usage('config list takes no arguments');
@@ -222,7 +225,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         const value = raw.replace(/\r?\n$/, '').trim();
         if (!value) throw new Error(`nothing arrived on stdin; nothing was saved (pipe the value in: printf '%s' "$VALUE" | gwctl config set ${key})`);
         if (/[\r\n]/.test(value)) throw new Error(`${key} must be one line; nothing was saved`);
-        writeSecret(configDir, key as SecretName, value);
+        await locked(() => writeSecret(configDir, key as SecretName, value));
         io.out(`${key} saved in ${secretsPath(configDir)} (mode 0600)`);
         if (io.env[ENV_OF[key]!]) io.err(`gwctl: note: ${ENV_OF[key]} is set in this environment and takes precedence`);
         return 0;
@@ -230,15 +233,18 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (values.length !== 1) throw new Usage(`config set ${key} needs exactly one VALUE${key === 'gateway.models' ? ' (comma-separated)' : ''}`);
       if (isAgentSettingKey(key)) {
         const value = parseAgentSettingValue(key, values[0]!);
-        const store = agentStore(configDir);
-        store.setSetting(key, value);
-        io.out(`${key} = ${show(value)}  (${store.path})`);
+        const where = await locked(() => {
+          const store = agentStore(configDir);
+          store.setSetting(key, value);
+          return store.path;
+        });
+        io.out(`${key} = ${show(value)}  (${where})`);
         if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds') io.err('gwctl: note: a running agent uses the new value from its next start (gwctl agent stop && gwctl agent start)');
         return 0;
       }
       if (!isSettingKey(key)) throw new Usage(`unknown setting '${key}'`);
       const value = parseSettingValue(key, values[0]!);
-      await writeSetting(configDir, key, value);
+      await locked(() => writeSetting(configDir, key, value));
       io.out(`${key} = ${show(value)}  (${settingsPath(configDir)})`);
       const envName = ENV_OF[key];
       if (envName && io.env[envName]) io.err(`gwctl: note: ${envName} is set in this environment and overrides ${key}`);
@@ -247,7 +253,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
     if (sub === 'unset') {
       if (values.length) throw new Usage('config unset takes one KEY');
-      const had = isSecretName(key) ? deleteSecret(configDir, key) : isAgentSettingKey(key) ? agentStore(configDir).unsetSetting(key) : await deleteSetting(configDir, key as SettingKey);
+      const had = await locked(() => (isSecretName(key) ? deleteSecret(configDir, key) : isAgentSettingKey(key) ? agentStore(configDir).unsetSetting(key) : deleteSetting(configDir, key as SettingKey)));
       io.out(had ? `${key} removed` : `${key} was not set`);
       return 0;
     }

@@ -3,11 +3,17 @@
  * a systemd user unit (Linux). Where there is no service manager, says so and points at
  * `gwctl agent start`.
  */
-import { homeFrom } from '../../agent/paths.ts';
+import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
 import { socketLocation } from '../../ipc/schema.ts';
 import { Service, ServiceManagerMissing, type ServiceContext, type ServicePlatform } from '../../service/index.ts';
 import { GWCTL_BIN, stopAgent } from '../agent-client.ts';
+import { withWriterLock } from '../../home/lock.ts';
 import type { Io } from '../main.ts';
+
+/** install/uninstall change gwctl's state: under the per-HOME writer lock, like every writer. */
+function locked<T>(io: Io, fn: () => Promise<T>): Promise<T> {
+  return withWriterLock(gwctlPaths({ home: homeFrom(io.env), env: io.env }).stateDir, io.env, fn);
+}
 
 export const SERVICE_USAGE = `Usage: gwctl service (install|uninstall|status|restart) [--json]`;
 
@@ -46,13 +52,13 @@ export async function run(argv: string[], io: Io, overrides: Partial<ServiceCont
   try {
     switch (words[0]) {
       case 'install': {
-        const r = await service.install();
+        const r = await locked(io, () => service.install());
         const stray = r.stoppedStray !== undefined ? ` (stopped the agent that ran outside the service, pid ${r.stoppedStray})` : '';
         out(r, [`gwctl agent installed as a service: ${r.file}${r.changed ? '' : ' (unchanged)'}${stray}`, ...r.notes.map((n) => `  note: ${n}`)].join('\n'));
         return 0;
       }
       case 'uninstall': {
-        const r = await service.uninstall();
+        const r = await locked(io, () => service.uninstall());
         out(r, r.removed ? `gwctl service removed (${r.file}); the agent is stopped` : `gwctl service was not installed (${r.file} does not exist)`);
         return 0;
       }
