@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { ToolId } from '../adapters/types.ts';
 import { ConfigIoError, readConfig, writeConfig } from '../configio/io.ts';
 import type { SlotRecord } from '../formats/apply.ts';
+import type { KeyRef } from '../gateway/types.ts';
+
+export type { KeyRef };
 
 export const LEDGER_VERSION = 1;
 
@@ -50,14 +53,6 @@ export interface LedgerEntry {
    */
   keyRef: KeyRef | null;
   files: LedgerFile[];
-}
-
-export interface KeyRef {
-  kind: string;
-  id?: string;
-  alias?: string;
-  /** Root URL of the gateway that minted the key (absent in ledgers written before it was recorded). */
-  gateway?: string;
 }
 
 /** A minted key whose revocation failed (gateway down, error): kept until it is revoked. */

@@ -1,16 +1,17 @@
 /**
+ * Floor: gateway, below engine: gateway kinds, keys, health, detection. See docs/floors.md.
+ *
  * Gateway kinds and the KeySource the engine uses. `resolveGateway` turns settings and the
  * environment into GatewaySettings (root, base URL per protocol, provider id, models) and a
  * KeySource: health probe, model list, mint a key per tool (or the configured key), revoke.
  */
 import { hostname as osHostname } from 'node:os';
 import type { ToolId } from '../adapters/types.ts';
-import { gwctlPaths } from '../agent/paths.ts';
-import { readSecret } from '../agent/secrets.ts';
-import { readSettings, type GatewaySettingsFile } from '../agent/settings.ts';
-import { trimRoot } from '../engine/address.ts';
-import type { AcquireHooks, GatewaySettings, KeySource } from '../engine/engine.ts';
-import type { LedgerEntry } from '../engine/ledger.ts';
+import { gwctlPaths } from '../home/paths.ts';
+import { readSecret } from '../home/secrets.ts';
+import { readSettings, type GatewaySettingsFile } from '../home/settings.ts';
+import { trimRoot } from '../shared/address.ts';
+import type { AcquireHooks, GatewaySettings, KeyRef, KeySource } from './types.ts';
 import { GatewayClient } from './client.ts';
 import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
 import { keyName, shortHost } from './keyname.ts';
@@ -225,7 +226,7 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
       return kind.keys ? `'${keyName(tool, d.hostname, kind.keys.maxName)}'` : `(the configured ${kind.label} key)`;
     },
 
-    async release(_tool: ToolId, ref: LedgerEntry['keyRef']) {
+    async release(_tool: ToolId, ref: KeyRef | null) {
       const named = ref?.alias ?? ref?.id;
       if (!ref || !named) {
         const was = ref?.kind ?? kind.id;

@@ -10,7 +10,7 @@
 import { lstatSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { probeAgent } from '../../src/ipc/client.ts';
-import { socketLocation } from '../../src/ipc/schema.ts';
+import { socketLocation } from '../../src/home/paths.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { ensureBuilt, sleep, spawnGwctl, startAgentProc, type AgentProc } from './helpers.ts';
 

@@ -4,11 +4,11 @@
  * ('revoke-pending'). `gwctl keys revoke (ALIAS|--pending)` tries those again now. The ledger
  * never holds a key, so neither does this output.
  */
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { TOOL_IDS } from '../../adapters/types.ts';
 import { LedgerStore } from '../../engine/ledger.ts';
-import { redact } from '../../gateway/http.ts';
-import type { Io } from '../main.ts';
+import { redact } from '../../shared/redact.ts';
+import type { Io } from '../../shared/io.ts';
 
 const USAGE = `Usage:
   gwctl keys [--json]                 the keys gwctl minted per tool (alias or id, created, gateway),
@@ -55,8 +55,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     } else {
       // A LiteLLM id is the key's 64-hex hash: shortened here (the alias names it).
       const short = (id: string | undefined) => (!id ? '—' : id.length > 16 ? `${id.slice(0, 12)}…` : id);
-      const rows = minted.map((k) => [k.tool, k.state, k.kind, k.alias ?? '—', short(k.id), k.created, k.gateway || '—']);
-      const header = ['TOOL', 'STATE', 'KIND', 'ALIAS', 'ID', 'CREATED', 'GATEWAY'];
+      const rows = minted.map((k) => [k.tool, k.kind, k.alias ?? '—', short(k.id), k.created, k.gateway || '—', k.state]);
+      const header = ['TOOL', 'KIND', 'ALIAS', 'ID', 'CREATED', 'GATEWAY', 'STATE'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
       io.out([line(header), ...rows.map(line)].join('\n'));

@@ -3,12 +3,13 @@
  * a systemd user unit (Linux). Where there is no service manager, says so and points at
  * `gwctl agent start`.
  */
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
-import { socketLocation } from '../../ipc/schema.ts';
-import { Service, ServiceManagerMissing, type ServiceContext, type ServicePlatform } from '../../service/index.ts';
-import { GWCTL_BIN, stopAgent } from '../agent-client.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { withWriterLock } from '../../home/lock.ts';
-import type { Io } from '../main.ts';
+import { socketLocation } from '../../home/paths.ts';
+import { Service, ServiceManagerMissing, type ServiceContext, type ServicePlatform } from '../../service/index.ts';
+import { stopAgent } from '../agent-client.ts';
+import { GWCTL_BIN } from '../../home/paths.ts';
+import type { Io } from '../../shared/io.ts';
 
 /** install/uninstall change gwctl's state: under the per-HOME writer lock, like every writer. */
 function locked<T>(io: Io, fn: () => Promise<T>): Promise<T> {

@@ -6,7 +6,8 @@
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, NAME_ATTEMPTS, nameCandidate, parseJson, type GatewayKind, type KeyContext, type KeyRef } from './types.ts';
+import { answers, isRecord, NAME_ATTEMPTS, nameCandidate, parseJson, type GatewayKind, type KeyContext } from './types.ts';
+import type { KeyRef } from '../types.ts';
 
 const VK = '/api/governance/virtual-keys';
 const AUTH_HINT = "Bifrost's admin auth is on: set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to its admin `username:password`";

@@ -7,7 +7,8 @@
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, NAME_ATTEMPTS, nameCandidate, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyRef } from './types.ts';
+import { answers, isRecord, NAME_ATTEMPTS, nameCandidate, parseJson, standardBases, type GatewayKind, type KeyContext } from './types.ts';
+import type { KeyRef } from '../types.ts';
 
 
 function noDatabase(client: GatewayClient, path: string): GatewayError {

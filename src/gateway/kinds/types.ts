@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 /** What a gateway kind knows: its default root, health probe, base paths, and its key API. */
 import type { Protocol, ToolId } from '../../adapters/types.ts';
-import type { KeyRef as LedgerKeyRef } from '../../engine/ledger.ts';
 import type { GatewayClient } from '../client.ts';
+import type { KeyRef } from '../types.ts';
 
 export const GATEWAY_KINDS = ['servbay', 'litellm', 'new-api', 'bifrost', 'static'] as const;
 export type KindId = (typeof GATEWAY_KINDS)[number];
 
-export type KeyRef = LedgerKeyRef;
 
 /** What minting and revoking need besides the client. */
 export interface KeyContext {

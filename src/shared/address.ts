@@ -1,4 +1,8 @@
-/** Address comparison: scheme, loopback host spelling, default port and trailing slash normalised. */
+/**
+ * Floor: shared (bottom): pure helpers with no gwctl dependency. See docs/floors.md.
+ *
+ * Address comparison: scheme, loopback host spelling, default port and trailing slash normalised.
+ */
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1', '0.0.0.0']);
 
