@@ -21,6 +21,7 @@ import { configuredGateway } from '../gateway/index.ts';
 import { GatewayError } from '../gateway/http.ts';
 import { redact } from '../shared/redact.ts';
 import { AGENT_LOCK, KernelLock, withWriterLock } from '../home/lock.ts';
+import { toolLocationEnv, withoutGatewayOverrides } from '../shared/tool-env.ts';
 import { probeAgent } from '../ipc/client.ts';
 import { PROTOCOL_VERSION, type AgentEvent, type Cause, type CommandParams, type HelloResult, type RequestFrame } from '../ipc/schema.ts';
 import { SOCKET_NAME, socketLocation, type SocketLocation } from '../home/paths.ts';
@@ -620,13 +621,15 @@ export class Agent {
       logFile: this.log.file,
       settingsFile: settingsPath(this.paths.configDir), // known before the settings are read
       watching,
+      toolEnv: toolLocationEnv(this.env),
       subscribers: this.server?.subscribers ?? 0,
     };
   }
 
   /** A CLI request: the same engine and semantics as `gwctl --no-agent`, one tool at a time. */
   private async command(command: Command, params: CommandParams): Promise<ToolReport[]> {
-    const env = { ...this.env, ...params.env };
+    // The request's gateway variables, exactly: none of the agent's own one-off overrides.
+    const env = { ...withoutGatewayOverrides(this.env), ...params.env };
     const engine = this.engine(env);
     const ids = params.tools.length ? params.tools : [...TOOL_IDS];
     const reports: ToolReport[] = [];

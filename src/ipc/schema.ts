@@ -141,6 +141,8 @@ export interface HelloResult {
   settingsFile: string;
   /** Tool id → config dir being watched. */
   watching: Partial<Record<ToolId, string>>;
+  /** The tool-location variables (CLAUDE_CONFIG_DIR, CODEX_HOME, …) the agent runs with (shared/tool-env.ts). */
+  toolEnv?: Record<string, string>;
   subscribers: number;
 }
 
