@@ -4,13 +4,20 @@
  * each `<file>.bak` holds the original bytes, and after the final restore every file is
  * byte-identical to before and no minted key is live at the gateway.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { adapterFor } from '../../../src/adapters/index.ts';
 import { TOOL_IDS, type ToolId } from '../../../src/adapters/types.ts';
 import type { FakeLiteLLM } from '../../helpers/gateways/litellm.ts';
+import { gwctlPaths, socketLocation } from '../../../src/home/paths.ts';
+import { LedgerStore } from '../../../src/engine/ledger.ts';
+import { hashValue } from '../../../src/formats/path.ts';
+import { probeAgent } from '../../../src/ipc/client.ts';
 import { seedHome, tempHome, type TempHome } from '../../helpers/home.ts';
-import { FIXTURES, registerHome, registerKeys, removeLater, runChild, type ChildResult } from './common.ts';
+import { gwctl } from '../../helpers/run.ts';
+import { writeSettings } from '../../agent/helpers.ts';
+import { FIXTURES, NODE, registerHome, registerKeys, removeLater, runChild, WORKER, type ChildResult } from './common.ts';
 import { join } from 'node:path';
 
 /** One realistic fixture per tool (none moved by an env variable, none pointing elsewhere). */
@@ -34,7 +41,11 @@ export interface NineHome extends TempHome {
 export async function nineToolHome(gw: FakeLiteLLM): Promise<NineHome> {
   const h = tempHome('gwctl-writers-');
   for (const tool of TOOL_IDS) await seedHome(h.home, join(FIXTURES, tool, NINE[tool], 'home'));
-  Object.assign(h.env, { GWCTL_GATEWAY_KIND: 'litellm', GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_ADMIN_KEY: gw.masterKey });
+  // The gateway in the settings (not one-off variables): an agent started by any of the racers
+  // uses the same one.
+  writeSettings(h.home, h.env, { gateway: { kind: 'litellm', url: gw.url } });
+  const saved = await gwctl(['config', 'set', 'gateway.adminKey'], h.env, gw.masterKey);
+  if (saved.code !== 0) throw new Error(saved.stderr);
   const original = new Map<string, Buffer | null>();
   for (const tool of TOOL_IDS) {
     for (const s of adapterFor(tool).locate({ home: h.home, env: h.env }).files) original.set(s.path, existsSync(s.path) ? readFileSync(s.path) : null);
@@ -79,6 +90,16 @@ export interface RoundResult {
 /** `n` processes running `args` at the same moment. */
 export async function together(h: NineHome, gw: FakeLiteLLM, n: number, args: string[]): Promise<RoundResult> {
   const runs = await Promise.all(Array.from({ length: n }, () => runChild([...args, '--no-agent', '--json'], h.env, { timeoutMs: 120_000 })));
+  return outcome(runs, gw);
+}
+
+/** The commands given, at the same moment (each an array of CLI args), with extra env. */
+export async function racing(h: NineHome, gw: FakeLiteLLM, commands: string[][], env: Record<string, string> = {}): Promise<RoundResult> {
+  const runs = await Promise.all(commands.map((args) => runChild([...args, '--json'], { ...h.env, ...env }, { timeoutMs: 120_000 })));
+  return outcome(runs, gw);
+}
+
+function outcome(runs: ChildResult[], gw: FakeLiteLLM): RoundResult {
   registerKeys([...gw.keys.values()].map((k) => k.key));
   let lockTimeouts = 0;
   const otherFailures: string[] = [];
@@ -95,3 +116,62 @@ export async function statuses(h: NineHome): Promise<Record<string, string | nul
   const r = await runChild(['status', '--json', '--no-agent'], h.env);
   return Object.fromEntries((JSON.parse(r.stdout) as { tools: Array<{ id: string; status: string | null }> }).tools.map((t) => [t.id, t.status]));
 }
+
+/**
+ * Every applied ledger entry's key is live at the gateway (no tool left on a revoked key), and
+ * every live key belongs to an entry (no minted key left live and unrecorded). Returns problems.
+ */
+export async function keysAgree(h: NineHome, gw: FakeLiteLLM): Promise<string[]> {
+  const ledger = await new LedgerStore(gwctlPaths({ home: h.home, env: h.env }).stateDir).load();
+  const live = new Set([...gw.keys.values()].map((k) => hashValue(k.key)));
+  const problems: string[] = [];
+  const used = new Set<string>();
+  for (const [tool, e] of Object.entries(ledger.tools)) {
+    if (!e) continue;
+    if (e.state !== 'applied') problems.push(`${tool}: ledger entry left '${e.state}'`);
+    else if (!live.has(e.keyHash)) problems.push(`${tool}: its key was revoked while in use`);
+    used.add(e.keyHash);
+  }
+  for (const k of gw.keys.values()) if (!used.has(hashValue(k.key))) problems.push(`key '${k.key_alias}' is live but no tool uses it`);
+  if (ledger.pending.length) problems.push(`${ledger.pending.length} revoke-pending`);
+  return problems;
+}
+
+export interface AgentChild {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** `gwctl agent run` from src/ (the CLI's own code), in the background; resolves once it answers. */
+export async function agentRun(h: NineHome): Promise<AgentChild> {
+  const child = spawn(NODE, ['--no-warnings', WORKER, 'agent', 'run'], { env: h.env as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  let exited: number | null | undefined;
+  const done = new Promise<void>((r) => child.once('exit', (code) => ((exited = code), r())));
+  const loc = socketLocation({ home: h.home, env: h.env });
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const hello = await probeAgent(loc, 500).catch(() => null);
+    if (hello?.pid === child.pid) break;
+    if (exited !== undefined) throw new Error(`agent exited ${exited}: ${err}`);
+    if (Date.now() > end) {
+      child.kill('SIGKILL');
+      throw new Error(`agent did not answer: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    child,
+    stop: async () => {
+      if (exited === undefined) child.kill('SIGTERM');
+      await done;
+    },
+  };
+}
+
+/** The tools split in two halves, for two requests on different tools at the same time. */
+export const HALVES: [ToolId[], ToolId[]] = [
+  ['claude-code', 'gemini-cli', 'kimi-cli', 'codebuddy', 'crush'],
+  ['codex', 'qwen-code', 'kimi-code', 'opencode'],
+];
