@@ -133,7 +133,8 @@ export async function keysAgree(h: NineHome, gw: FakeLiteLLM): Promise<string[]>
     used.add(e.keyHash);
   }
   for (const k of gw.keys.values()) if (!used.has(hashValue(k.key))) problems.push(`key '${k.key_alias}' is live but no tool uses it`);
-  if (ledger.pending.length) problems.push(`${ledger.pending.length} revoke-pending`);
+  const pending = (ledger as { pending?: unknown[] }).pending ?? [];
+  if (pending.length) problems.push(`${pending.length} revoke-pending`);
   return problems;
 }
 
