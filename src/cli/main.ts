@@ -133,7 +133,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     reports = routed.reports;
   } else {
     let engine: Engine;
-    const [{ Engine: EngineClass }, { configuredGateway }, { runOne }] = await Promise.all([
+    const [{ Engine: EngineClass }, { configuredGateway }, { runMany }] = await Promise.all([
       import('../engine/engine.ts'),
       import('../gateway/index.ts'),
       import('../engine/commands.ts'),
@@ -148,8 +148,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 1;
     }
     const ids: ToolId[] = args.tools.length ? (args.tools as ToolId[]) : [...TOOL_IDS];
-    reports = [];
-    for (const id of ids) reports.push(await runOne(engine, command, id, args));
+    reports = await runMany(engine, command, ids, args);
   }
 
   if (args.json) {

@@ -34,3 +34,28 @@ export async function runOne(engine: Engine, command: Command, id: ToolId, { for
     return { ...base, ...(command === 'status' ? {} : { action: 'failed' as const }), error: message };
   }
 }
+
+/**
+ * runOne for each tool in order. Once one gave up waiting for the writer lock, the rest are not
+ * attempted (each would wait as long again): they report the same error, nothing written.
+ */
+export async function runMany(engine: Engine, command: Command, ids: readonly ToolId[], params: { force?: boolean; all?: boolean }): Promise<ToolReport[]> {
+  const reports: ToolReport[] = [];
+  let busy: string | undefined;
+  for (const id of ids) {
+    if (busy !== undefined && command !== 'status') {
+      let base: ToolReport;
+      try {
+        base = await engine.status(id);
+      } catch {
+        base = engine.unreadable(id);
+      }
+      reports.push({ ...base, action: 'failed', error: busy });
+      continue;
+    }
+    const r = await runOne(engine, command, id, params);
+    if (r.error && /^another gwctl\b.* is writing/.test(r.error)) busy = r.error;
+    reports.push(r);
+  }
+  return reports;
+}

@@ -95,7 +95,10 @@ function isBusy(e: unknown): boolean {
   return ((err.errcode ?? 0) & 0xff) === 5 || ((err.errcode ?? 0) & 0xff) === 6 || /database is locked|busy/i.test(err.message ?? '');
 }
 
-/** One kernel lock on one file, held or not. Not re-entrant: see {@link withLock}. */
+/**
+ * One kernel lock on one file, held or not. Not re-entrant: see {@link withLock}. Keep the object
+ * reachable while it is held: a collected connection is closed, which releases the lock.
+ */
 export class KernelLock {
   readonly path: string;
   private db: DatabaseSync | undefined;

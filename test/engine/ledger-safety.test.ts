@@ -14,6 +14,7 @@
  * address set in settings.json, and --force reported "taken over" while the status stayed
  * "Connected (Other Address)".
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -44,6 +45,36 @@ afterEach(() => h.cleanup());
 const codex = () => join(h.home, '.codex', 'config.toml');
 const ledgerPath = () => join(gwctlPaths({ home: h.home, env: h.env }).stateDir, 'ledger.json');
 const liveKeys = () => [...gw.keys.values()].map((k) => k.key);
+
+describe('§4 one writer per HOME', () => {
+  it('while another process holds the writer lock: every tool fails with "another gwctl is writing (pid N)", nothing written, no key minted', async () => {
+    const lock = join(gwctlPaths({ home: h.home, env: h.env }).stateDir, 'writer.lock');
+    const src = `import { KernelLock } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'home', 'lock.ts'))}; const l = new KernelLock(${JSON.stringify(lock)}); if (!l.tryLock()) process.exit(3); process.stdout.write('held\\n'); globalThis.held = l; setInterval(() => {}, 1000);`;
+    const holder = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on('data', (b: Buffer) => b.toString().includes('held') && resolve());
+        holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+      });
+      const before = readFileSync(codex());
+      const t0 = Date.now();
+      const r = await gwctl(['takeover', '--all', '--json'], { ...h.env, GWCTL_LOCK_TIMEOUT_MS: '300' });
+      expect(Date.now() - t0).toBeLessThan(5000); // one wait, not one per tool
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      const tools = r.json().tools.filter((t) => t.status !== 'not-detected');
+      expect(tools.length).toBeGreaterThan(1);
+      for (const t of tools) expect(t.error).toBe(`another gwctl is writing (pid ${holder.pid}); run the command again`);
+      expect(readFileSync(codex()).equals(before)).toBe(true);
+      expect(existsSync(`${codex()}.bak`)).toBe(false);
+      expect(gw.keys.size).toBe(0);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    // The holder died: the lock is free at once.
+    expect((await gwctl(['takeover', 'codex'], h.env)).code).toBe(0);
+    expect((await gwctl(['restore', 'codex'], h.env)).code).toBe(0);
+  });
+});
 
 describe('§5 the ledger lost, then a takeover', () => {
   it('a tool already pointing here is recognised; nothing of gwctl becomes "the original"; restore puts the clean .bak back', async () => {

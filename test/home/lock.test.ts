@@ -20,7 +20,7 @@ afterEach(() => {
 
 /** A child process that takes the lock, says "held", and keeps it until killed. */
 async function holder(path: string): Promise<ChildProcess> {
-  const src = `import { KernelLock } from ${JSON.stringify(LOCK_TS)}; const l = new KernelLock(${JSON.stringify(path)}); if (!l.tryLock()) process.exit(3); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`;
+  const src = `import { KernelLock } from ${JSON.stringify(LOCK_TS)}; const l = new KernelLock(${JSON.stringify(path)}); if (!l.tryLock()) process.exit(3); process.stdout.write('held\\n'); globalThis.held = l; setInterval(() => {}, 1000);`;
   const c = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     c.stdout!.on('data', (b: Buffer) => b.toString().includes('held') && resolve());
