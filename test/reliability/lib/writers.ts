@@ -4,7 +4,6 @@
  * each `<file>.bak` holds the original bytes, and after the final restore every file is
  * byte-identical to before and no minted key is live at the gateway.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { adapterFor } from '../../../src/adapters/index.ts';
@@ -13,11 +12,10 @@ import type { FakeLiteLLM } from '../../helpers/gateways/litellm.ts';
 import { gwctlPaths, socketLocation } from '../../../src/home/paths.ts';
 import { LedgerStore } from '../../../src/engine/ledger.ts';
 import { hashValue } from '../../../src/formats/path.ts';
-import { probeAgent } from '../../../src/ipc/client.ts';
 import { seedHome, tempHome, type TempHome } from '../../helpers/home.ts';
 import { gwctl } from '../../helpers/run.ts';
 import { writeSettings } from '../../agent/helpers.ts';
-import { FIXTURES, NODE, registerHome, registerKeys, removeLater, runChild, WORKER, type ChildResult } from './common.ts';
+import { FIXTURES, registerHome, registerKeys, removeLater, runChild, spawnAgentRun, type ChildResult, type RunningAgent } from './common.ts';
 import { join } from 'node:path';
 
 /** One realistic fixture per tool (none moved by an env variable, none pointing elsewhere). */
@@ -138,37 +136,9 @@ export async function keysAgree(h: NineHome, gw: FakeLiteLLM): Promise<string[]>
   return problems;
 }
 
-export interface AgentChild {
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
 /** `gwctl agent run` from src/ (the CLI's own code), in the background; resolves once it answers. */
-export async function agentRun(h: NineHome): Promise<AgentChild> {
-  const child = spawn(NODE, ['--no-warnings', WORKER, 'agent', 'run'], { env: h.env as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  let exited: number | null | undefined;
-  const done = new Promise<void>((r) => child.once('exit', (code) => ((exited = code), r())));
-  const loc = socketLocation({ home: h.home, env: h.env });
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const hello = await probeAgent(loc, 500).catch(() => null);
-    if (hello?.pid === child.pid) break;
-    if (exited !== undefined) throw new Error(`agent exited ${exited}: ${err}`);
-    if (Date.now() > end) {
-      child.kill('SIGKILL');
-      throw new Error(`agent did not answer: ${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    child,
-    stop: async () => {
-      if (exited === undefined) child.kill('SIGTERM');
-      await done;
-    },
-  };
+export function agentRun(h: NineHome): Promise<RunningAgent> {
+  return spawnAgentRun(h.env, socketLocation({ home: h.home, env: h.env }));
 }
 
 /** The tools split in two halves, for two requests on different tools at the same time. */
