@@ -20,7 +20,7 @@ import { ConfigFormatError } from '../formats/slot.ts';
 import { configuredGateway } from '../gateway/index.ts';
 import { GatewayError } from '../gateway/http.ts';
 import { redact } from '../shared/redact.ts';
-import { AGENT_LOCK, KernelLock, withWriterLock } from '../home/lock.ts';
+import { AGENT_LOCK, KernelLock, LockBusyError, withWriterLock } from '../home/lock.ts';
 import { toolLocationEnv, withoutGatewayOverrides } from '../shared/tool-env.ts';
 import { probeAgent } from '../ipc/client.ts';
 import { PROTOCOL_VERSION, type AgentEvent, type Cause, type CommandParams, type HelloResult, type RequestFrame } from '../ipc/schema.ts';
@@ -167,7 +167,14 @@ export class Agent {
 
     try {
       // Only now: a second agent that was refused above must not touch the settings file.
-      this.settings = await withWriterLock(this.paths.stateDir, this.env, () => openSettings(this.paths.configDir));
+      // conf fills defaults into the file on open: a write, so under the writer lock. A writer
+      // holding it for long (a slow gateway) must not keep the agent from starting: then open
+      // without it (conf's own write is atomic) and say so.
+      this.settings = await withWriterLock(this.paths.stateDir, this.env, () => openSettings(this.paths.configDir)).catch(async (e: unknown) => {
+        if (!(e instanceof LockBusyError)) throw e;
+        this.log.warn('opened the settings without the writer lock', { error: e.message });
+        return openSettings(this.paths.configDir);
+      });
       this.notify = this.opts.notify ?? makeNotifier(this.log, () => this.settings.current().notify);
       await this.reconcile();
       void this.retryPending('agent start');
