@@ -12,6 +12,11 @@ import { kimiCode } from './kimi-code.ts';
 import { codebuddy } from './codebuddy.ts';
 import { opencode } from './opencode.ts';
 import { crush } from './crush.ts';
+import { pi } from './pi.ts';
+import { kilo } from './kilo.ts';
+import { droid } from './droid.ts';
+import { cline } from './cline.ts';
+import { grok } from './grok.ts';
 
 const ADAPTERS: Record<ToolId, ToolAdapter> = {
   'claude-code': claudeCode,
@@ -23,6 +28,11 @@ const ADAPTERS: Record<ToolId, ToolAdapter> = {
   codebuddy,
   opencode,
   crush,
+  pi,
+  kilo,
+  droid,
+  cline,
+  grok,
 };
 
 export function adapterFor(id: ToolId): ToolAdapter {

@@ -10,6 +10,11 @@ export const TOOL_IDS = [
   'codebuddy',
   'opencode',
   'crush',
+  'pi',
+  'kilo',
+  'droid',
+  'cline',
+  'grok',
 ] as const;
 export type ToolId = (typeof TOOL_IDS)[number];
 

@@ -6,6 +6,7 @@
 import { TOOL_IDS } from '../adapters/types.ts';
 import { NOTIFY_KINDS } from '../agent/notify.ts';
 import { GATEWAY_KINDS } from '../gateway/index.ts';
+import { gatewayRootProblem, trimRoot } from '../shared/address.ts';
 
 /** The gateway's settings (secrets live in home/secrets.ts, not here). */
 export const GATEWAY_SETTING_KEYS = ['gateway.url', 'gateway.kind', 'gateway.providerId', 'gateway.displayName', 'gateway.defaultModel', 'gateway.models', 'gateway.userId'] as const;
@@ -61,15 +62,9 @@ export function parseSettingValue(key: string, raw: string): string | string[] |
 function parseGatewayValue(key: GatewaySettingKey, v: string): string | string[] {
   switch (key) {
     case 'gateway.url': {
-      let u: URL;
-      try {
-        u = new URL(v);
-      } catch {
-        throw new Error(`gateway.url must be a URL such as http://127.0.0.1:11580`);
-      }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('gateway.url must start with http:// or https://');
-      if (u.search || u.hash) throw new Error('gateway.url is the gateway root: no query string or #fragment');
-      return v.replace(/\/+$/, '');
+      const problem = gatewayRootProblem(v);
+      if (problem) throw new Error(`gateway.url '${v}' cannot be used: ${problem}`);
+      return trimRoot(v);
     }
     case 'gateway.kind':
       if (!KINDS.includes(v)) throw new Error(`gateway.kind must be one of ${KINDS.join(', ')}`);

@@ -45,4 +45,6 @@ export interface KeySource {
   keyName?(tool: ToolId): string;
   /** false: this gateway kind has no key API (a configured key for every tool; nothing to rotate). */
   readonly mints?: boolean;
+  /** The models the gateway lists without a new key (for a dry run; see Engine.planTakeover). */
+  peekModels?(): Promise<string[]>;
 }

@@ -43,3 +43,32 @@ export function pointsAt(address: unknown, gatewayRoot: string): boolean {
 export function trimRoot(root: string): string {
   return root.trim().replace(/\/+$/, '');
 }
+
+/**
+ * Protocol paths gwctl appends to the gateway root itself (`/v1` for OpenAI tools, Bifrost's
+ * `/anthropic` and `/genai`, Gemini's `/v1beta`). A root given with one of them at its end would
+ * give Codex `…/v1/v1`.
+ */
+const PROTOCOL_SUFFIX = /\/(v1|v1beta|v1alpha|anthropic|genai|openai|chat\/completions|responses|messages)$/i;
+
+/**
+ * Why `raw` is not usable as a gateway root, with the root to give instead; undefined when it is.
+ * A path prefix (a gateway behind a reverse proxy at https://host/litellm) is fine.
+ */
+export function gatewayRootProblem(raw: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return 'it is not a URL (give the gateway root, e.g. http://127.0.0.1:11580)';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'it must start with http:// or https://';
+  if (u.search || u.hash) return 'the gateway root has no query string or #fragment';
+  const path = u.pathname.replace(/\/+$/, '');
+  const m = PROTOCOL_SUFFIX.exec(path);
+  if (m) {
+    const root = trimRoot(`${u.protocol}//${u.host}${path.slice(0, m.index)}`);
+    return `it ends in ${m[0]}, a path gwctl adds itself where a tool needs it; give the gateway root: ${root}`;
+  }
+  return undefined;
+}

@@ -15,6 +15,13 @@ export const TOOL_LOCATION_VARS = [
   'XDG_DATA_HOME',
   'CRUSH_GLOBAL_CONFIG',
   'CRUSH_GLOBAL_DATA',
+  'CLINE_DIR',
+  'CLINE_DATA_DIR',
+  'CLINE_PROVIDER_SETTINGS_PATH',
+  'FACTORY_HOME_OVERRIDE',
+  'GROK_HOME',
+  'KILO_CONFIG_DIR',
+  'PI_CODING_AGENT_DIR',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;

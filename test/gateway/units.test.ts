@@ -129,7 +129,7 @@ describe('settings written through the one writer (conf)', () => {
   it('parses command-line values', () => {
     expect(parseSettingValue('gateway.url', 'http://127.0.0.1:4000/')).toBe('http://127.0.0.1:4000');
     expect(() => parseSettingValue('gateway.url', 'localhost:4000')).toThrow(/http:\/\/ or https:\/\//);
-    expect(() => parseSettingValue('gateway.url', 'not a url')).toThrow(/must be a URL/);
+    expect(() => parseSettingValue('gateway.url', 'not a url')).toThrow(/it is not a URL/);
     expect(parseSettingValue('gateway.models', 'a, b,a,,c')).toEqual(['a', 'b', 'c']);
     expect(() => parseSettingValue('gateway.kind', 'one-api')).toThrow(/one of servbay, litellm, new-api, bifrost, static/);
     expect(() => parseSettingValue('gateway.providerId', 'my provider')).toThrow(/letters, digits/);

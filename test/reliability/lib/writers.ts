@@ -18,8 +18,11 @@ import { writeSettings } from '../../agent/helpers.ts';
 import { FIXTURES, registerHome, registerKeys, removeLater, runChild, spawnAgentRun, type ChildResult, type RunningAgent } from './common.ts';
 import { join } from 'node:path';
 
-/** One realistic fixture per tool (none moved by an env variable, none pointing elsewhere). */
-export const NINE: Record<ToolId, string> = {
+/**
+ * One realistic fixture per tool (none moved by an env variable, none pointing elsewhere): the
+ * nine tools the Reliability figures were measured with; the others stay not detected.
+ */
+export const NINE: Partial<Record<ToolId, string>> = {
   'claude-code': 'api-key-helper-tabs',
   codex: 'daily-driver',
   'gemini-cli': 'mcp-theme',
@@ -38,7 +41,7 @@ export interface NineHome extends TempHome {
 
 export async function nineToolHome(gw: FakeLiteLLM): Promise<NineHome> {
   const h = tempHome('gwctl-writers-');
-  for (const tool of TOOL_IDS) await seedHome(h.home, join(FIXTURES, tool, NINE[tool], 'home'));
+  for (const [tool, name] of Object.entries(NINE)) await seedHome(h.home, join(FIXTURES, tool, name, 'home'));
   // The gateway in the settings (not one-off variables): an agent started by any of the racers
   // uses the same one.
   writeSettings(h.home, h.env, { gateway: { kind: 'litellm', url: gw.url } });
@@ -109,9 +112,9 @@ function outcome(runs: ChildResult[], gw: FakeLiteLLM): RoundResult {
   return { runs, lockTimeouts, otherFailures };
 }
 
-/** Status of every tool, in-process. */
+/** Status of each of the seeded tools, in-process. */
 export async function statuses(h: NineHome): Promise<Record<string, string | null>> {
-  const r = await runChild(['status', '--json', '--no-agent'], h.env);
+  const r = await runChild(['status', '--json', '--no-agent', ...Object.keys(NINE)], h.env);
   return Object.fromEntries((JSON.parse(r.stdout) as { tools: Array<{ id: string; status: string | null }> }).tools.map((t) => [t.id, t.status]));
 }
 
