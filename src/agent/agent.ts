@@ -149,10 +149,14 @@ export class Agent {
     // One agent per socket, by a lock held for the agent's whole life and released by the
     // kernel when it dies: a busy or stopped agent keeps it, so it is never taken for dead.
     const life = new KernelLock(join(this.socket.dir, AGENT_LOCK));
-    if (!life.tryLock()) {
-      const running = await probeAgent(this.socket, 1500).catch(() => null);
+    // An agent that is stopping lets go within moments of its socket going away (`agent stop &&
+    // agent start`): a short wait for that; a stopped or busy one keeps it, and is named.
+    const deadline = Date.now() + 2000;
+    while (!life.tryLock()) {
+      const running = await probeAgent(this.socket, 500).catch(() => null);
       if (running) throw new AlreadyRunningError(running);
-      throw new AgentNotAnsweringError(life.holderPid(), life.path);
+      if (Date.now() > deadline) throw new AgentNotAnsweringError(life.holderPid(), life.path);
+      await new Promise((r) => setTimeout(r, 100));
     }
     this.life = life;
     try {
