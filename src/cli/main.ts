@@ -7,7 +7,8 @@
 import { TOOL_IDS, STATUS_LABEL, type ToolId } from '../adapters/types.ts';
 import { gwctlPaths, homeFrom } from '../home/paths.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
-import { redact } from '../shared/redact.ts';
+import { redact, redactAll } from '../shared/redact.ts';
+import { visible } from '../shared/terminal.ts';
 import type { Command } from '../engine/commands.ts';
 import { ACTION_LABEL } from '../ipc/schema.ts';
 import { guardClosedOutput, type Io } from '../shared/io.ts';
@@ -102,8 +103,19 @@ const defaultIo: Io = {
   isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
 };
 
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
-  if (io === defaultIo) guardClosedOutput();
+/**
+ * The output edge: everything gwctl prints goes through here. Text from outside (a gateway's
+ * message, a project's settings, a path) cannot drive the terminal (control characters are shown
+ * as `\u001b`, which is also a valid JSON escape for `--json`), and no secret gwctl handled in
+ * this process is printed, whatever it looks like.
+ */
+export function safeIo(io: Io): Io {
+  return { ...io, out: (s) => io.out(visible(redactAll(s))), err: (s) => io.err(visible(redactAll(s))), secretOut: (s) => io.out(visible(s)) };
+}
+
+export async function main(argv: string[], rawIo: Io = defaultIo): Promise<number> {
+  if (rawIo === defaultIo) guardClosedOutput();
+  const io = safeIo(rawIo);
   if (argv[0] === 'gateway') return (await import('./commands/gateway.ts')).run(argv.slice(1), io);
   if (argv[0] === 'config') return (await import('./commands/config.ts')).run(argv.slice(1), io);
   if (argv[0] === 'keys') return (await import('./commands/keys.ts')).run(argv.slice(1), io);
@@ -154,7 +166,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     reports = routed.reports;
   } else {
     let engine: Engine;
-    const [{ Engine: EngineClass }, { configuredGateway }, { runMany }] = await Promise.all([
+    const [{ Engine: EngineClass }, { configuredGateway }, { runMany, runOne }] = await Promise.all([
       import('../engine/engine.ts'),
       import('../gateway/index.ts'),
       import('../engine/commands.ts'),
@@ -169,7 +181,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 1;
     }
     const ids: ToolId[] = args.tools.length ? (args.tools as ToolId[]) : [...TOOL_IDS];
-    reports = await runMany(engine, command, ids, args);
+    // status: tools read concurrently (a slow gateway costs one round trip, not one per tool).
+    // Writes run one tool after another under the writer lock anyway; runMany stops waiting
+    // after the first tool that gave up on the lock.
+    reports = command === 'status' ? await Promise.all(ids.map((id) => runOne(engine, command, id, args))) : await runMany(engine, command, ids, args);
   }
 
   if (args.json) {
