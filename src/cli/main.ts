@@ -166,7 +166,7 @@ export async function main(argv: string[], rawIo: Io = defaultIo): Promise<numbe
     reports = routed.reports;
   } else {
     let engine: Engine;
-    const [{ Engine: EngineClass }, { configuredGateway }, { runMany, runOne }] = await Promise.all([
+    const [{ Engine: EngineClass }, { configuredGateway }, { runMany }] = await Promise.all([
       import('../engine/engine.ts'),
       import('../gateway/index.ts'),
       import('../engine/commands.ts'),
@@ -181,10 +181,9 @@ export async function main(argv: string[], rawIo: Io = defaultIo): Promise<numbe
       return 1;
     }
     const ids: ToolId[] = args.tools.length ? (args.tools as ToolId[]) : [...TOOL_IDS];
-    // status: tools read concurrently (a slow gateway costs one round trip, not one per tool).
-    // Writes run one tool after another under the writer lock anyway; runMany stops waiting
-    // after the first tool that gave up on the lock.
-    reports = command === 'status' ? await Promise.all(ids.map((id) => runOne(engine, command, id, args))) : await runMany(engine, command, ids, args);
+    // Tools run concurrently: a slow gateway costs one round trip per command, not one per tool;
+    // a write holds the writer lock for the whole command.
+    reports = await runMany(engine, command, ids, args);
   }
 
   if (args.json) {

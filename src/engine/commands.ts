@@ -5,6 +5,7 @@
  */
 import type { ToolId } from '../adapters/types.ts';
 import type { Engine, ToolReport } from './engine.ts';
+import { LockBusyError } from '../home/lock.ts';
 import { redact } from '../shared/redact.ts';
 
 /** What `gwctl` asks of one tool: the same four verbs in-process and through the agent. */
@@ -36,26 +37,28 @@ export async function runOne(engine: Engine, command: Command, id: ToolId, { for
 }
 
 /**
- * runOne for each tool in order. Once one gave up waiting for the writer lock, the rest are not
- * attempted (each would wait as long again): they report the same error, nothing written.
+ * A whole command in-process: a write holds the per-HOME writer lock for the command (one wait,
+ * whatever the number of tools) and runs the tools side by side inside it (their gateway calls
+ * overlap; the ledger takes their updates one at a time). When the lock cannot be had, every
+ * tool says so and nothing is written. status takes no lock.
  */
 export async function runMany(engine: Engine, command: Command, ids: readonly ToolId[], params: { force?: boolean; all?: boolean }): Promise<ToolReport[]> {
-  const reports: ToolReport[] = [];
-  let busy: string | undefined;
-  for (const id of ids) {
-    if (busy !== undefined && command !== 'status') {
-      let base: ToolReport;
-      try {
-        base = await engine.status(id);
-      } catch {
-        base = engine.unreadable(id);
-      }
-      reports.push({ ...base, action: 'failed', error: busy });
-      continue;
-    }
-    const r = await runOne(engine, command, id, params);
-    if (r.error && /^another gwctl\b.* is writing/.test(r.error)) busy = r.error;
-    reports.push(r);
+  const all = () => Promise.all(ids.map((id) => runOne(engine, command, id, params)));
+  if (command === 'status') return all();
+  try {
+    return await engine.writeLocked(all);
+  } catch (e) {
+    if (!(e instanceof LockBusyError)) throw e;
+    return Promise.all(
+      ids.map(async (id) => {
+        let base: ToolReport;
+        try {
+          base = await engine.status(id);
+        } catch {
+          base = engine.unreadable(id);
+        }
+        return { ...base, action: 'failed' as const, error: e.message };
+      }),
+    );
   }
-  return reports;
 }

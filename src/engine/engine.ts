@@ -22,6 +22,7 @@ import { ConfigFormatError, type Edit } from '../formats/slot.ts';
 import { redact, registerSecret } from '../shared/redact.ts';
 import { checkKey, checkNames } from '../shared/validate.ts';
 import type { AcquireHooks, GatewaySettings, KeyRef, KeySource } from '../gateway/types.ts';
+import { GatewayError } from '../gateway/http.ts';
 import { withWriterLock } from '../home/lock.ts';
 import { pointsAt } from '../shared/address.ts';
 import { maskValue } from '../shared/mask.ts';
@@ -155,6 +156,11 @@ export class Engine {
    */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
     return withWriterLock(this.opts.stateDir, this.opts.env, fn);
+  }
+
+  /** `fn` under the writer lock (callers running several engine writes as one command). */
+  writeLocked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locked(fn);
   }
 
   takeover(id: ToolId, opts: { force?: boolean } = {}): Promise<ToolReport> {
@@ -390,7 +396,7 @@ export class Engine {
     } catch (e) {
       // The gateway answered (an error): nothing was minted. No answer (timeout, reset): a key
       // may exist under the name last asked for; it stays pending until revoked by that name.
-      const answered = (e as { status?: number }).status !== undefined;
+      const answered = !(e instanceof GatewayError && e.status === undefined);
       const ref = entry.keyRef;
       await this.ledger.update((l) => {
         if (l.tools[id]?.takenOverAt === entry.takenOverAt) delete l.tools[id];
