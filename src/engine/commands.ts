@@ -48,7 +48,9 @@ export async function runMany(engine: Engine, command: Command, ids: readonly To
   try {
     return await engine.writeLocked(all);
   } catch (e) {
-    if (!(e instanceof LockBusyError)) throw e;
+    // Only the lock itself throws here (runOne turns every tool's failure into its report): busy,
+    // or its directory cannot be written. Each tool says so; nothing was written.
+    const message = e instanceof LockBusyError ? e.message : redact((e as Error).message ?? String(e));
     return Promise.all(
       ids.map(async (id) => {
         let base: ToolReport;
@@ -57,7 +59,7 @@ export async function runMany(engine: Engine, command: Command, ids: readonly To
         } catch {
           base = engine.unreadable(id);
         }
-        return { ...base, action: 'failed' as const, error: e.message };
+        return { ...base, action: 'failed' as const, error: message };
       }),
     );
   }
