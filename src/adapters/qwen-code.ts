@@ -6,7 +6,9 @@
  * Slot: `.env` `OPENAI_BASE_URL` (gateway `/v1`), `OPENAI_API_KEY`, `OPENAI_MODEL`; these three
  * select the `openai` auth type when settings do not name one.
  * A `settings.json` `modelProviders.openai[]` entry whose `id` is the selected `model.name` beats
- * `.env` (its `baseUrl` wins), so such an entry pointing elsewhere is "Connected (Other Address)".
+ * `.env` (its `baseUrl` wins), so such an entry pointing elsewhere is "Connected (Other Address)";
+ * `takeover --force` then also sets `settings.json` `model.name` to the gateway's model (restore
+ * puts the user's selection back, unless it was changed since).
  *
  * launch (`@qwen-code/qwen-code` 0.24.4, `loadCliConfig`: `argv.authType ||
  * settings.security.auth.selectedType || getAuthTypeFromEnv()`; `resolveCliGenerationConfig`:
@@ -27,7 +29,7 @@ function locate(ctx: AdapterEnv): ToolLocation {
   const dir = home === undefined ? join(ctx.home, '.qwen') : home === '~' || /^~[/\\]/.test(home) ? join(ctx.home, home.slice(1)) : home;
   return {
     dir,
-    files: [fileSpec(dir, '.env', 'env', 'dotenv'), fileSpec(dir, 'settings.json', 'settings', 'jsonc', false)],
+    files: [fileSpec(dir, '.env', 'env', 'dotenv'), fileSpec(dir, 'settings.json', 'settings', 'jsonc')],
   };
 }
 
@@ -48,8 +50,9 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
   const entryUrl = i >= 0 && Array.isArray(providers) ? text(obj(providers[i])?.baseUrl) : undefined;
   if (entryUrl !== undefined && !pointsAt(entryUrl, gw.root)) {
     const ins = statusOf(entryUrl, gw, gw.baseUrl.openai, `${settingsName} modelProviders.openai[${i}] (model.name "${model}")`);
-    // A takeover (even forced) cannot change this: gwctl never writes Qwen's settings.json.
-    return warn(ins, `it wins over .env; to use the gateway, pick another model with /model in Qwen Code`);
+    // Only `takeover --force` changes this: it selects the gateway's model (model.name), which
+    // has no entry of its own, so .env decides again.
+    return warn(ins, `it wins over .env; \`gwctl takeover qwen-code --force\` selects the gateway's model instead (restore puts ${JSON.stringify(model)} back), or pick another model with /model in Qwen Code`);
   }
 
   const ins = statusOf(text(env?.OPENAI_BASE_URL), gw, gw.baseUrl.openai, '.env OPENAI_BASE_URL');
@@ -60,12 +63,23 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
   return ins;
 }
 
-function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
-  return [
+function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[] {
+  const edits: Edit[] = [
     { file: 'env', path: ['OPENAI_BASE_URL'], value: target.baseUrl.openai, guard: { kind: 'address' } },
     { file: 'env', path: ['OPENAI_API_KEY'], value: target.key, secret: true },
     { file: 'env', path: ['OPENAI_MODEL'], value: target.defaultModel },
   ];
+  // The selected model has a settings.json route of its own pointing elsewhere (the engine only
+  // gets here with --force): select the gateway's model instead, so .env decides.
+  const { settings } = parseAll(locate(ctx), files);
+  const model = selectedModel(settings);
+  const providers = obj(settings?.modelProviders)?.openai;
+  const entry = model !== undefined && Array.isArray(providers) ? providers.map(obj).find((p) => p?.id === model) : undefined;
+  const entryUrl = text(entry?.baseUrl);
+  if (entryUrl !== undefined && !pointsAt(entryUrl, target.root) && model !== target.defaultModel) {
+    edits.push({ file: 'settings', path: typeof settings?.model === 'string' ? ['model'] : ['model', 'name'], value: target.defaultModel });
+  }
+  return edits;
 }
 
 function launch(target: LaunchTarget): LaunchPlan {

@@ -9,7 +9,7 @@
  * - requests.ts: the request table, one handler per socket method;
  * - notify.ts, log.ts: desktop notifications and the log.
  */
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, rmSync, statSync, watch as watchDir, writeSync, type FSWatcher } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, watch as watchDir, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { allAdapters } from '../adapters/index.ts';
 import type { ToolId } from '../adapters/index.ts';
@@ -17,6 +17,10 @@ import { Engine } from '../engine/engine.ts';
 import { configuredGateway } from '../gateway/index.ts';
 import { gwctlPaths, SOCKET_NAME, socketLocation, type GwctlPaths, type SocketLocation } from '../home/paths.ts';
 import { openSettings, settingsPath, type SettingsFile, type SettingsStore } from '../home/settings.ts';
+import { redact } from '../shared/redact.ts';
+import { AGENT_LOCK, KernelLock, LockBusyError, withWriterLock } from '../home/lock.ts';
+import { toolLocationEnv } from '../shared/tool-env.ts';
+import { anyPendingRevocation } from '../engine/takeovers.ts';
 import { probeAgent } from '../ipc/client.ts';
 import { PROTOCOL_VERSION, type AgentEvent, type HelloResult, type Method, type RequestFrame } from '../ipc/schema.ts';
 import { IpcServer, removeSocketFile, type Peer } from '../ipc/server.ts';
@@ -36,6 +40,17 @@ export class AlreadyRunningError extends Error {
     super(`a gwctl agent is already running (pid ${running.pid}, socket ${running.socket}); not starting another. Stop it first with: gwctl agent stop`);
     this.name = 'AlreadyRunningError';
     this.running = running;
+  }
+}
+
+/** Another agent holds the instance lock but does not answer: stopped (Ctrl-Z) or busy. */
+export class AgentNotAnsweringError extends Error {
+  constructor(pid: number | undefined, lock: string) {
+    super(
+      `another gwctl agent${pid ? ` (pid ${pid})` : ''} is running but does not answer (stopped with Ctrl-Z, or busy); not starting a second one. ` +
+        `Resume it (fg, or kill -CONT ${pid ?? '<pid>'}) or stop it (kill ${pid ?? '<pid>'}); its instance lock is ${lock}`,
+    );
+    this.name = 'AgentNotAnsweringError';
   }
 }
 
@@ -72,6 +87,9 @@ export class Agent implements AgentContext {
   private readonly ready = new Promise<void>((r) => (this.readyResolve = r));
   private stopped: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
+  /** The instance lock, held from start to exit. */
+  private life: KernelLock | undefined;
+  private pendingRetry: Promise<void> | undefined;
   private startedAt = new Date();
 
   constructor(opts: AgentOptions) {
@@ -145,20 +163,44 @@ export class Agent implements AgentContext {
     prepareSocketDir(this.socket);
     if (this.socket.fallbackReason) this.log.warn('socket moved to a short path', { reason: this.socket.fallbackReason, socket: this.socket.path });
 
-    await withStartLock(this.socket.dir, async () => {
-      const running = await probeAgent(this.socket, 1500);
+    // One agent per socket, by a lock held for the agent's whole life and released by the
+    // kernel when it dies: a busy or stopped agent keeps it, so it is never taken for dead.
+    const life = new KernelLock(join(this.socket.dir, AGENT_LOCK));
+    // An agent that is stopping lets go within moments of its socket going away (`agent stop &&
+    // agent start`): a short wait for that; a stopped or busy one keeps it, and is named.
+    const deadline = Date.now() + 2000;
+    while (!life.tryLock()) {
+      const running = await probeAgent(this.socket, 500).catch(() => null);
       if (running) throw new AlreadyRunningError(running);
+      if (Date.now() > deadline) throw new AgentNotAnsweringError(life.holderPid(), life.path);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.life = life;
+    try {
+      // Holding the instance lock, any socket file there is a dead agent's.
       if (removeSocketFile(this.socket.path)) this.log.warn('removed a stale socket (the previous agent did not stop cleanly)', { socket: this.socket.path });
       this.server = await IpcServer.listen(this.socket, (req, peer) => this.handle(req, peer), this.log);
-    });
+    } catch (e) {
+      life.unlock();
+      this.life = undefined;
+      throw e;
+    }
     this.watchOwnSocket();
     this.startedAt = new Date();
 
     try {
       // Only now: a second agent that was refused above must not touch the settings file.
-      this.store = await openSettings(this.paths.configDir);
+      // conf fills defaults into the file on open: a write, so under the writer lock. A writer
+      // holding it for long (a slow gateway) must not keep the agent from starting: then open
+      // without it (conf's own write is atomic) and say so.
+      this.store = await withWriterLock(this.paths.stateDir, this.env, () => openSettings(this.paths.configDir)).catch(async (e: unknown) => {
+        if (!(e instanceof LockBusyError)) throw e;
+        this.log.warn('opened the settings without the writer lock', { error: e.message });
+        return openSettings(this.paths.configDir);
+      });
       this.notifier = this.opts.notify ?? makeNotifier(this.log, () => this.settings().notify);
       await this.reconcile();
+      void this.retryPending('agent start');
       await this.tools.startWatching();
       this.readyResolve();
       this.tools.checkAllAtStartup();
@@ -173,6 +215,7 @@ export class Agent implements AgentContext {
       this.socketWatch?.close();
       this.server?.close();
       await this.tools.stop(0);
+      this.life?.unlock();
       throw e;
     }
   }
@@ -191,6 +234,25 @@ export class Agent implements AgentContext {
     }
   }
 
+  /**
+   * Keys whose revocation failed earlier (revoke-pending): tried again at start, when the gateway
+   * answers again, and on each gateway check while any are pending. One attempt at a time.
+   */
+  retryPending(reason: string): Promise<void> {
+    this.pendingRetry ??= (async () => {
+      try {
+        if (!(await anyPendingRevocation(this.paths.stateDir))) return;
+        const notes = await this.engine().retryPending();
+        this.log.info('retried revoke-pending keys', { reason, notes });
+      } catch (e) {
+        this.log.warn('could not retry revoke-pending keys', { reason, error: redact((e as Error).message) });
+      } finally {
+        this.pendingRetry = undefined;
+      }
+    })();
+    return this.pendingRetry;
+  }
+
   /** Stop: finish work in flight (the ledger is written per step), close watchers and socket. */
   stop(reason: string): Promise<void> {
     this.stopped ??= (async () => {
@@ -200,6 +262,7 @@ export class Agent implements AgentContext {
       this.socketWatch?.close();
       await this.tools.stop(STOP_DRAIN_MS);
       this.server?.close();
+      this.life?.unlock(); // only after the socket is gone: a successor never sees ours
       this.log.info('agent stopped', { reason });
       this.log.flush();
       for (const l of this.stopListeners) l();
@@ -233,13 +296,13 @@ export class Agent implements AgentContext {
     const check = () => {
       if (this.stopped) return;
       const st = lstatSync(this.socket.path, { throwIfNoEntry: false });
-      if (st?.ino === ino) return;
+      if (st?.ino === ino && this.life?.stillOurs() !== false) return;
       this.log.warn('the agent socket was removed or replaced; stopping', { socket: this.socket.path });
       void this.stop('socket removed');
     };
     try {
       this.socketWatch = watchDir(this.socket.dir, { persistent: false }, (_event, name) => {
-        if (!name || name === SOCKET_NAME) check();
+        if (!name || name === SOCKET_NAME || name === AGENT_LOCK) check();
       });
       this.socketWatch.on('error', check);
     } catch (e) {
@@ -269,6 +332,7 @@ export class Agent implements AgentContext {
       logFile: this.log.file,
       settingsFile: settingsPath(this.paths.configDir), // known before the settings are read
       watching,
+      toolEnv: toolLocationEnv(this.env),
       unwatched: this.tools.unwatched(),
       subscribers: this.server?.subscribers ?? 0,
     };
@@ -283,35 +347,4 @@ export function prepareSocketDir(loc: SocketLocation): void {
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) throw new Error(`${loc.dir} (the agent socket directory) belongs to uid ${st.uid}, not you (uid ${uid}); remove it and start the agent again`);
   if ((st.mode & 0o077) !== 0) chmodSync(loc.dir, 0o700);
-}
-
-/**
- * Serialise the probe-unlink-bind step between agents starting at the same moment. The lock is
- * held for milliseconds; one older than 10 s was left by a crash and is broken.
- */
-async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = join(dir, 'agent.lock');
-  const deadline = Date.now() + 8000;
-  for (;;) {
-    try {
-      const fd = openSync(lock, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const st = statSync(lock, { throwIfNoEntry: false });
-      if (st && Date.now() - st.mtimeMs > 10_000) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`another gwctl agent is starting (${lock} exists); try again in a moment`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { force: true });
-  }
 }

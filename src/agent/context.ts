@@ -25,6 +25,8 @@ export interface AgentContext {
   /** The tool's name for people ("Claude Code"). */
   name(tool: ToolId): string;
   stopping(): boolean;
+  /** Try again to revoke keys whose revocation failed earlier (revoke-pending); one try at a time. */
+  retryPending(reason: string): Promise<void>;
 }
 
 /** What the agent last saw of a tool. */

@@ -3,7 +3,7 @@
  * tool is taken over (otherwise nobody depends on it), and after a failure that may be its
  * fault; `gateway-down` once when it stops answering, `gateway-up` once when it is back.
  */
-import { anyTakenOver } from '../engine/takeovers.ts';
+import { anyPendingRevocation, anyTakenOver } from '../engine/takeovers.ts';
 import { configuredGateway } from '../gateway/index.ts';
 import { redact } from '../shared/redact.ts';
 import type { AgentContext } from './context.ts';
@@ -32,6 +32,7 @@ export class GatewayHealth {
 
   /** Only while something is taken over. */
   private async checkIfNeeded(): Promise<void> {
+    if (await anyPendingRevocation(this.ctx.paths.stateDir)) void this.ctx.retryPending('gateway check');
     if (await anyTakenOver(this.ctx.paths.stateDir)) await this.check();
   }
 
@@ -54,6 +55,7 @@ export class GatewayHealth {
       this.ctx.publish({ type: 'gateway-down', message: `the gateway is not answering: ${error ?? 'no answer'}; taken-over tools cannot reach their models until it is back`, ...(error ? { error } : {}) });
     } else if (was === false) {
       this.ctx.publish({ type: 'gateway-up', message: 'the gateway answers again' });
+      void this.ctx.retryPending('gateway up');
     }
   }
 }

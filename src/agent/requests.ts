@@ -3,8 +3,9 @@
  * map). The table's type makes a method in ipc/schema.ts without a handler a compile error.
  * Each handler checks its own params: nothing from the socket is trusted.
  */
+import { withoutGatewayOverrides } from '../shared/tool-env.ts';
 import { TOOL_IDS, type ToolId } from '../adapters/index.ts';
-import { runOne, type Command } from '../engine/commands.ts';
+import { runMany, runOne, type Command } from '../engine/commands.ts';
 import { takeoverOf } from '../engine/takeovers.ts';
 import type { CommandParams, HelloResult, Method, Methods, ToolDetail, ToolMarks, WireReport } from '../ipc/schema.ts';
 import { diffHunks } from '../shared/diff.ts';
@@ -96,23 +97,40 @@ function toolParam(p: unknown): ToolId {
 
 /** A CLI request: the same engine and semantics as `gwctl --no-agent`, one tool at a time. */
 async function runCommand({ ctx, tools, policy, gateway }: RequestDeps, command: Command, params: CommandParams): Promise<WireReport[]> {
-  const engine = ctx.engine({ ...ctx.env, ...params.env });
+  // The request's gateway variables, exactly: none of the agent's own one-off overrides.
+  const engine = ctx.engine({ ...withoutGatewayOverrides(ctx.env), ...params.env });
   const ids = params.tools.length ? params.tools : [...TOOL_IDS];
-  // Tools run concurrently (each in its own queue): gateway calls overlap, one slow gateway
-  // costs one round trip per command, not one per tool.
-  return Promise.all(
-    ids.map((id): Promise<WireReport> => {
-      if (command === 'status') return runOne(engine, command, id, params);
-      return tools.enqueue(id, async () => {
-        const r = await runOne(engine, command, id, params);
-        const { prev, now } = await tools.wrote(id, r);
-        policy.guard.reset(id);
-        if (now) tools.announce(id, prev, now, command);
-        if (r.action === 'taken-over') gateway.set(true);
-        return r;
-      });
-    }),
-  );
+  if (command === 'status') return Promise.all(ids.map((id) => runOne(engine, command, id, params)));
+  // A write: first a place in every named tool's queue (no file event or re-apply runs on them
+  // meanwhile), then the writer lock once for the whole command, as `--no-agent` takes it. The
+  // tools run side by side under it: gateway calls overlap, and a slow gateway costs one round
+  // trip per command, not one per tool. The queues are entered in one synchronous pass, so two
+  // commands naming the same tools queue in the same order and cannot wait on each other.
+  const gates = ids.map((id) => {
+    let entered!: () => void;
+    let leave!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const left = new Promise<void>((r) => (leave = r));
+    void tools.enqueue(id, async () => {
+      entered();
+      await left;
+    });
+    return { inside, leave };
+  });
+  try {
+    await Promise.all(gates.map((g) => g.inside));
+    const reports = await runMany(engine, command, ids, params);
+    for (const [i, r] of reports.entries()) {
+      const id = ids[i]!;
+      const { prev, now } = await tools.wrote(id, r);
+      policy.guard.reset(id);
+      if (now) tools.announce(id, prev, now, command);
+      if (r.action === 'taken-over') gateway.set(true);
+    }
+    return reports;
+  } finally {
+    for (const g of gates) g.leave();
+  }
 }
 
 function commandParams(p: unknown): CommandParams {

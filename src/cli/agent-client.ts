@@ -14,6 +14,7 @@ import type { HelloResult, WireReport } from '../ipc/schema.ts';
 import { AGENT_OUTPUT_LOG, agentCommandLine, gwctlPaths, homeFrom, socketLocation, type SocketLocation } from '../home/paths.ts';
 import { readSettings } from '../home/settings.ts';
 import type { Command } from '../engine/commands.ts';
+import { toolEnvDifference, toolLocationEnv, withoutGatewayOverrides } from '../shared/tool-env.ts';
 import type { Io } from '../shared/io.ts';
 
 // Not `import … from 'node:fs'`: see ipc/client.ts (an ES import of node:fs loads fs.promises
@@ -92,7 +93,9 @@ export async function routeCommand(
     } catch {
       running = null; // an unsafe socket dir is no agent of ours
     }
-    if (running) {
+    // Another environment than the agent's (CODEX_HOME, …): in-process is the only way to act on
+    // the files this command means; the writer lock keeps it from racing the agent.
+    if (running && !toolEnvDifference(running.toolEnv ?? {}, toolLocationEnv(io.env))) {
       io.err(`gwctl: a gwctl agent is running (pid ${running.pid}) and is the single writer of tool configs; drop --no-agent to go through it, or stop it first (gwctl agent stop)`);
       return { kind: 'exit', code: 1 };
     }
@@ -109,8 +112,10 @@ export async function routeCommand(
   if (!conn) return { kind: 'in-process' };
   try {
     const hello = conn.request('hello', {}, { timeoutMs: 5000 });
-    const result = conn.request(command, { ...params, env: gatewayEnv(io.env) });
-    result.catch(() => undefined);
+    // status is sent at once (it changes nothing); a write only once the agent is known to act
+    // on the same files as this command would.
+    let result = command === 'status' ? conn.request(command, { ...params, env: gatewayEnv(io.env) }) : undefined;
+    result?.catch(() => undefined);
     const h = await hello;
     const problem = incompatibility(h, home);
     if (problem) {
@@ -121,6 +126,16 @@ export async function routeCommand(
     const known = Object.keys(h.watching);
     const unknown = params.tools.filter((t) => !known.includes(t));
     if (unknown.length) return { kind: 'unknown-tools', unknown, known };
+    const differs = toolEnvDifference(h.toolEnv ?? {}, toolLocationEnv(io.env));
+    if (differs) {
+      if (command === 'status') return { kind: 'in-process' }; // read here, from this environment's files
+      io.err(
+        `gwctl: the running agent (pid ${h.pid}) was started with another environment: ${differs}; through it gwctl would change other files than you mean. ` +
+          `Run this command with --no-agent (it runs here, under the same writer lock), or restart the agent from this environment (gwctl agent stop, then run the command again)`,
+      );
+      return { kind: 'exit', code: 1 };
+    }
+    result ??= conn.request(command, { ...params, env: gatewayEnv(io.env) });
     return { kind: 'agent', reports: (await result).tools };
   } catch (e) {
     if (e instanceof AgentRequestError) io.err(`gwctl: ${e.message}`);
@@ -168,7 +183,9 @@ export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_
     const child = spawn(cmd.file, cmd.args, {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...env } as NodeJS.ProcessEnv,
+      // Not the caller's one-off GWCTL_GATEWAY_*: the agent's gateway comes from the settings;
+      // each request carries its own.
+      env: withoutGatewayOverrides(env) as NodeJS.ProcessEnv,
       cwd: '/',
     });
     child.on('exit', (code) => (exited = code));

@@ -31,7 +31,7 @@ export const ALL_OPTION: CommandOption = { type: 'boolean', description: 'every 
  */
 export function toolArgs(command: Command, args: Args): { tools: ToolId[]; all: boolean } {
   const all = args.values.all === true;
-  if (command !== 'status' && args.positionals.length === 0 && !all) throw new UsageError(`${command} needs tool names${command === 'rotate' ? '' : ' or --all'}`);
+  if (command !== 'status' && args.positionals.length === 0 && !all) throw new UsageError(`${command} needs tool names or --all`);
   if (all && args.positionals.length) throw new UsageError('give tool names or --all, not both');
   return { tools: args.positionals as ToolId[], all };
 }
@@ -54,7 +54,7 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
     reports = routed.reports;
   } else {
     let engine: Engine;
-    const [{ Engine: EngineClass }, { configuredGateway }, { runOne }, { TOOL_IDS }] = await Promise.all([
+    const [{ Engine: EngineClass }, { configuredGateway }, { runMany }, { TOOL_IDS }] = await Promise.all([
       import('../engine/engine.ts'),
       import('../gateway/index.ts'),
       import('../engine/commands.ts'),
@@ -72,8 +72,9 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
       return 1;
     }
     const ids: ToolId[] = tools.length ? tools : [...TOOL_IDS];
-    reports = [];
-    for (const id of ids) reports.push(await runOne(engine, command, id, { force, all }));
+    // Tools run concurrently: a slow gateway costs one round trip per command, not one per tool;
+    // a write holds the writer lock for the whole command.
+    reports = await runMany(engine, command, ids, { force, all });
   }
 
   if (json) {

@@ -5,6 +5,7 @@
  */
 import type { ToolId } from '../adapters/index.ts';
 import type { Engine, ToolReport } from './engine.ts';
+import { LockBusyError } from '../home/lock.ts';
 import { redact } from '../shared/redact.ts';
 
 /** What `gwctl` asks of one tool: the same four verbs in-process and through the agent. */
@@ -19,7 +20,10 @@ export async function runOne(engine: Engine, command: Command, id: ToolId, { for
       return r;
     }
     if (command === 'restore') return await engine.restore(id);
-    if (command === 'rotate') return await engine.rotate(id);
+    if (command === 'rotate') {
+      if (all && (await engine.status(id)).status !== 'taken-over') return await engine.status(id);
+      return await engine.rotate(id);
+    }
     return await engine.status(id);
   } catch (e) {
     const message = redact((e as Error).message ?? String(e));
@@ -30,5 +34,34 @@ export async function runOne(engine: Engine, command: Command, id: ToolId, { for
       base = engine.unreadable(id);
     }
     return { ...base, ...(command === 'status' ? {} : { action: 'failed' as const }), error: message };
+  }
+}
+
+/**
+ * A whole command in-process: a write holds the per-HOME writer lock for the command (one wait,
+ * whatever the number of tools) and runs the tools side by side inside it (their gateway calls
+ * overlap; the ledger takes their updates one at a time). When the lock cannot be had, every
+ * tool says so and nothing is written. status takes no lock.
+ */
+export async function runMany(engine: Engine, command: Command, ids: readonly ToolId[], params: { force?: boolean; all?: boolean }): Promise<ToolReport[]> {
+  const all = () => Promise.all(ids.map((id) => runOne(engine, command, id, params)));
+  if (command === 'status') return all();
+  try {
+    return await engine.writeLocked(all);
+  } catch (e) {
+    // Only the lock itself throws here (runOne turns every tool's failure into its report): busy,
+    // or its directory cannot be written. Each tool says so; nothing was written.
+    const message = e instanceof LockBusyError ? e.message : redact((e as Error).message ?? String(e));
+    return Promise.all(
+      ids.map(async (id) => {
+        let base: ToolReport;
+        try {
+          base = await engine.status(id);
+        } catch {
+          base = engine.unreadable(id);
+        }
+        return { ...base, action: 'failed' as const, error: message };
+      }),
+    );
   }
 }

@@ -11,6 +11,7 @@
  * original bytes back when nothing else changed, delete files the takeover created, revoke key.
  */
 import { promises as fsp } from 'node:fs';
+import { STATUS_LABEL } from '../adapters/types.ts';
 import { adapterFor } from '../adapters/index.ts';
 import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, Status, TakeoverTarget, ToolAdapter } from '../adapters/types.ts';
 import type { ToolId } from '../adapters/index.ts';
@@ -19,12 +20,16 @@ import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../fo
 import { editorFor } from '../formats/index.ts';
 import { formatPath, hashValue } from '../formats/path.ts';
 import { ConfigFormatError, type Edit } from '../formats/slot.ts';
-import { registerSecret } from '../shared/redact.ts';
+import { redact, registerSecret } from '../shared/redact.ts';
 import { checkKey, checkNames } from '../shared/validate.ts';
-import type { GatewaySettings, KeySource } from '../gateway/types.ts';
+import type { AcquireHooks, GatewaySettings, KeyRef, KeySource } from '../gateway/types.ts';
+import { GatewayError } from '../gateway/http.ts';
+import { withWriterLock } from '../home/lock.ts';
 import { pointsAt } from '../shared/address.ts';
 import { maskValue } from '../shared/mask.ts';
-import { LedgerStore, type Ledger, type LedgerEntry, type LedgerFile } from './ledger.ts';
+import { LedgerStore, type Ledger, type LedgerEntry, type LedgerFile, type PendingKey } from './ledger.ts';
+
+export type { AcquireHooks };
 
 export interface EngineOptions {
   home: string;
@@ -164,8 +169,21 @@ export class Engine {
     return this.report(t);
   }
 
-  async takeover(id: ToolId, { force = false } = {}): Promise<ToolReport> {
-    return retryOnConcurrentWrite(() => this.takeoverOnce(id, force));
+  /**
+   * Every write runs under the per-HOME writer lock (src/home/lock.ts): one writer of tool
+   * configs, the ledger and gwctl's state at a time, across processes and inside the agent.
+   */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withWriterLock(this.opts.stateDir, this.opts.env, fn);
+  }
+
+  /** `fn` under the writer lock (callers running several engine writes as one command). */
+  writeLocked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locked(fn);
+  }
+
+  takeover(id: ToolId, { force = false }: { force?: boolean } = {}): Promise<ToolReport> {
+    return this.locked(() => retryOnConcurrentWrite(() => this.takeoverOnce(id, force)));
   }
 
   private async takeoverOnce(id: ToolId, force: boolean): Promise<ToolReport> {
@@ -189,10 +207,22 @@ export class Engine {
     if (before.status === 'taken-over' && entry?.state === 'applied' && pointsAt(entry.gatewayRoot, this.opts.gateway.root)) {
       return this.report(t, { action: 'already-taken-over' });
     }
+    if (before.status === 'taken-over' && !entry) {
+      // Taken over, but the ledger does not know it (moved aside, state dir cleaned): what the
+      // files hold now is gwctl's, never the user's original. Nothing is written.
+      const baks = await this.cleanBackups(t);
+      const offer = baks.length
+        ? `run \`gwctl restore ${id}\` to put back ${baks.join(', ')} (the copy from before the takeover, holding none of gwctl's settings)`
+        : `run \`gwctl restore ${id}\` to remove gwctl's settings, then take it over again`;
+      return this.report(t, {
+        action: 'refused',
+        error: `${t.adapter.name} already points at this gateway (${this.primaryPath(t)}), but gwctl's ledger has no record of that takeover (was ${this.ledger.path} moved aside or the state directory cleaned?); nothing was written. To start again from your original, ${offer}`,
+      });
+    }
     if (before.status === 'other-address' && !force) {
       return this.report(t, {
         action: 'refused',
-        error: `${t.adapter.name} points at ${before.address ?? 'another address'} (${this.primaryPath(t)}); gwctl will not overwrite it. Run again with --force to take it over anyway (restore puts the old address back).`,
+        error: `${t.adapter.name} points at ${before.address ?? 'another address'} (${this.fileHolding(t, before)}); gwctl will not overwrite it. Run again with --force to take it over anyway (restore puts the old address back).`,
       });
     }
     if (entry) {
@@ -200,9 +230,47 @@ export class Engine {
       // the user's true originals rather than our own earlier values.
       const undone = await this.restoreOnce(id, { revoke: true });
       notes.push(...(undone.notes ?? []).map((n) => `earlier takeover undone: ${n}`));
-      return this.takeoverFresh(await this.load(id), notes, { keepBackup: true });
+      const again = await this.load(id);
+      if (this.inspect(again).status === 'taken-over') {
+        return this.report(again, {
+          action: 'failed',
+          error: `${t.adapter.name}: the earlier takeover could not be undone (${this.primaryPath(again)} still points at the gateway); nothing new was written. Run \`gwctl restore ${id}\`, then take it over again`,
+          ...(notes.length ? { notes } : {}),
+        });
+      }
+      return this.takeoverFresh(again, notes, { keepBackup: true, force });
     }
-    return this.takeoverFresh(t, notes, { keepBackup: false });
+    return this.takeoverFresh(t, notes, { keepBackup: false, force });
+  }
+
+  /** The file that holds the address an inspection found (the one a refusal must name). */
+  private fileHolding(t: LoadedTool, ins: Inspection): string {
+    if (ins.address) {
+      const raw = ins.address.replace(/\/+$/, '');
+      const spec = t.specs.find((s) => t.texts[s.role]?.includes(raw));
+      if (spec) return spec.path;
+    }
+    return this.primaryPath(t);
+  }
+
+  /** `.bak` files of this tool that exist and point nowhere near this gateway (restorable originals). */
+  private async cleanBackups(t: LoadedTool): Promise<string[]> {
+    const baks: Record<string, string | null> = { ...t.texts };
+    const paths: string[] = [];
+    for (const spec of t.specs) {
+      if (!spec.writable || t.texts[spec.role] == null) continue;
+      const bak = await readConfig(`${spec.path}.bak`).catch(() => undefined);
+      if (!bak?.exists) continue;
+      baks[spec.role] = bak.text;
+      paths.push(bak.path);
+    }
+    if (!paths.length) return [];
+    try {
+      if (t.adapter.inspect(baks, this.opts.gateway, t.ctx).status === 'taken-over') return [];
+    } catch {
+      return [];
+    }
+    return paths;
   }
 
   /**
@@ -303,10 +371,11 @@ export class Engine {
    * `keepBackup`: this is a re-apply over an earlier takeover, so a .bak gwctl made holds the
    * pre-takeover original and must not be replaced.
    */
-  private async takeoverFresh(t: LoadedTool, notes: string[], { keepBackup }: { keepBackup: boolean }): Promise<ToolReport> {
+  private async takeoverFresh(t: LoadedTool, notes: string[], { keepBackup, force }: { keepBackup: boolean; force: boolean }): Promise<ToolReport> {
     const gw = this.opts.gateway;
     const id = t.adapter.id;
     await this.ensureHealthy();
+    notes.push(...(await this.retryPendingAt(gw.root)));
     refuseEmptyJson(t);
     // Before the first write of any kind: every file this tool may write must be writable.
     for (const spec of t.specs) {
@@ -323,16 +392,29 @@ export class Engine {
       keyRef: null,
       files: [],
     };
-    // Recorded before the key exists, so a crash while minting is named by the next command.
+    // Recorded before the key exists, and each name before it is asked for: a kill while
+    // minting leaves an entry naming the key, which the next command revokes by that name.
     await this.ledger.update((l) => {
       l.tools[id] = entry;
     });
     let acquired: { key: string; ref: LedgerEntry['keyRef'] };
     try {
-      acquired = await this.opts.keys.acquire(id);
+      acquired = await this.opts.keys.acquire(id, {
+        onAlias: async (alias) => {
+          entry.keyRef = { kind: gw.kind, alias, gateway: gw.root };
+          await this.ledger.update((l) => {
+            l.tools[id] = entry;
+          });
+        },
+      });
     } catch (e) {
+      // The gateway answered (an error): nothing was minted. No answer (timeout, reset): a key
+      // may exist under the name last asked for; it stays pending until revoked by that name.
+      const answered = !(e instanceof GatewayError && e.status === undefined);
+      const ref = entry.keyRef;
       await this.ledger.update((l) => {
-        delete l.tools[id];
+        if (l.tools[id]?.takenOverAt === entry.takenOverAt) delete l.tools[id];
+        if (!answered && ref?.alias) l.pending.push(pendingOf(id, ref, '', entry.takenOverAt, (e as Error).message));
       });
       throw e;
     }
@@ -353,12 +435,19 @@ export class Engine {
       await this.ledger.update((l) => {
         l.tools[id] = entry;
       });
+      const ours = await this.knownKeyHashes();
+      const gwctlValues = this.inspect(t).status === 'taken-over';
       const written: Array<{ file: ConfigFile; text: string; hash: string }> = [];
       try {
         for (const p of planned) {
           if (p.file.exists) {
-            const bak = await this.backup(p.file, p.ledgerFile.backupPath!, notes, keepBackup);
-            if (bak) notes.push(bak);
+            // A .bak is only ever made from a file that holds none of gwctl's keys or settings.
+            if (gwctlValues || holdsKnownKey(p.file.text, ours)) {
+              notes.push(`${p.file.path}: not backed up (it holds gwctl's own settings from an earlier takeover)`);
+            } else {
+              const bak = await this.backup(p.file, p.ledgerFile.backupPath!, notes, keepBackup);
+              if (bak) notes.push(bak);
+            }
           }
           await writeConfig(p.file, p.text, { expectHash: p.file.hash, mode: p.mode });
           written.push({ file: p.file, text: p.text, hash: p.ledgerFile.writtenHash });
@@ -376,19 +465,43 @@ export class Engine {
         if (cur) cur.state = 'applied';
       });
       committed = true;
-      return this.report(await this.load(id), { action: 'taken-over', ...(notes.length ? { notes } : {}) });
     } finally {
       if (!committed) {
-        // Never leave a minted key behind for a takeover that did not happen; the ledger entry
-        // goes only once the key is revoked, so a crash in between is reconciled later.
-        await this.opts.keys.release(id, ref).catch(() => undefined);
+        // Never leave a minted key behind for a takeover that did not happen: revoked now, or
+        // kept as revoke-pending (with the ledger entry gone in the same write).
+        let why: string | undefined;
+        await this.opts.keys.release(id, ref).catch((e: unknown) => (why = (e as Error).message));
         await this.ledger
           .update((l) => {
             if (l.tools[id]?.takenOverAt === entry.takenOverAt) delete l.tools[id];
+            if (why !== undefined && ref && (ref.alias || ref.id)) l.pending.push(pendingOf(id, ref, hashValue(key), entry.takenOverAt, why));
           })
           .catch(() => undefined);
       }
     }
+    // A takeover that does not take over says so: the status is computed again from disk, and
+    // anything else than taken-over rolls gwctl's write back.
+    const after = await this.load(id);
+    const ins = this.inspect(after);
+    if (ins.status !== 'taken-over') {
+      const undone = await this.restoreOnce(id, { revoke: true });
+      const where = this.fileHolding(after, ins);
+      return this.report(await this.load(id), {
+        action: 'failed',
+        error: `${t.adapter.name} is still ${STATUS_LABEL[ins.status]} after the takeover${ins.address ? ` (${ins.address}, set in ${where})` : ` (${where})`}${ins.detail ? `: ${ins.detail}` : ''}; gwctl's change was rolled back${force ? '' : ''}`,
+        notes: [...notes, ...(undone.notes ?? [])],
+      });
+    }
+    return this.report(after, { action: 'taken-over', ...(notes.length ? { notes } : {}) });
+  }
+
+  /** Hashes of every key gwctl minted and still knows about (entries and revoke-pending). */
+  private async knownKeyHashes(): Promise<Set<string>> {
+    const l = await this.ledger.load();
+    const out = new Set<string>();
+    for (const e of Object.values(l.tools)) if (e?.keyHash) out.add(e.keyHash);
+    for (const p of l.pending) if (p.keyHash) out.add(p.keyHash);
+    return out;
   }
 
   /**
@@ -494,8 +607,8 @@ export class Engine {
    * it, then revoke the old key. The ledger keeps the pre-takeover values, so restore still puts
    * the original back.
    */
-  async rotate(id: ToolId): Promise<ToolReport> {
-    return retryOnConcurrentWrite(() => this.rotateOnce(id));
+  rotate(id: ToolId): Promise<ToolReport> {
+    return this.locked(() => retryOnConcurrentWrite(() => this.rotateOnce(id)));
   }
 
   private async rotateOnce(id: ToolId): Promise<ToolReport> {
@@ -504,19 +617,29 @@ export class Engine {
     if (!t.detected || !entry || entry.state !== 'applied' || this.inspect(t).status !== 'taken-over') {
       return this.report(t, { action: 'refused', error: `${t.adapter.name} is not taken over by gwctl; take it over first (gwctl takeover ${id})` });
     }
+    const old = entry.keyRef;
+    if (this.opts.keys.mints === false || !old || (!old.alias && !old.id)) {
+      return this.report(t, { action: 'refused', error: `this gateway kind has no key API: nothing to rotate (${t.adapter.name} uses the configured key; change it in the gateway, then \`gwctl config set gateway.key\` and \`gwctl takeover ${id}\`)` });
+    }
     await this.ensureHealthy();
-    const { key, ref } = await this.opts.keys.acquire(id);
+    const notes = await this.retryPendingAt(this.opts.gateway.root);
+    // The new key never takes the old one's name (revoking by that name would hit the new key).
+    const { key, ref } = await this.opts.keys.acquire(id, { avoid: [old.alias, old.id].filter((x): x is string => !!x) });
+    if (ref && old && ((ref.alias && ref.alias === old.alias) || (ref.id && ref.id === old.id))) {
+      await this.opts.keys.release(id, ref).catch(() => undefined);
+      throw new Error(`internal: the gateway gave the new key the old key's name or id (${refName(old)}); nothing was changed`);
+    }
     let committed = false;
     try {
       const planned = this.renderWrites(t, t.adapter.plan(t.texts, await this.target(t, key), t.ctx));
       for (const p of planned) await checkWritable(p.file);
-      const files = entry.files.map((old) => ({ ...old }));
+      const files = entry.files.map((f) => ({ ...f }));
       for (const p of planned) {
-        const old = files.find((f) => f.role === p.ledgerFile.role);
-        const merged: LedgerFile = old
-          ? { ...old, writtenHash: p.ledgerFile.writtenHash, records: mergeRecords(old.records, p.ledgerFile.records) }
+        const prev = files.find((f) => f.role === p.ledgerFile.role);
+        const merged: LedgerFile = prev
+          ? { ...prev, writtenHash: p.ledgerFile.writtenHash, records: mergeRecords(prev.records, p.ledgerFile.records) }
           : p.ledgerFile;
-        if (old) files[files.indexOf(old)] = merged;
+        if (prev) files[files.indexOf(prev)] = merged;
         else files.push(merged);
       }
       for (const p of planned) await writeConfig(p.file, p.text, { expectHash: p.file.hash, mode: p.mode });
@@ -525,10 +648,34 @@ export class Engine {
       });
       committed = true;
     } finally {
-      if (!committed) await this.opts.keys.release(id, ref).catch(() => undefined);
+      if (!committed) {
+        let why: string | undefined;
+        await this.opts.keys.release(id, ref).catch((e: unknown) => (why = (e as Error).message));
+        if (why !== undefined && ref) await this.ledger.update((l) => void l.pending.push(pendingOf(id, ref, hashValue(key), entry.takenOverAt, why!))).catch(() => undefined);
+      }
     }
-    const note = await this.opts.keys.release(id, entry.keyRef);
-    return this.report(await this.load(id), { action: 'rotated', notes: [note ?? 'new key written; the old key was revoked'] });
+    // The config's key must be one the gateway accepts.
+    let accepted = true;
+    try {
+      await this.opts.keys.models(key);
+    } catch (e) {
+      const status = (e as { status?: number }).status;
+      if (status === 401 || status === 403) accepted = false;
+    }
+    // The old key goes by its own id/alias, never the new one's.
+    try {
+      const note = await this.opts.keys.release(id, old);
+      notes.push(note ?? 'new key written; the old key was revoked');
+    } catch (e) {
+      const why = redactKeys((e as Error).message);
+      notes.push(pendingNote(old, why));
+      await this.ledger.update((l) => void l.pending.push(pendingOf(id, old, entry.keyHash, entry.takenOverAt, why)));
+    }
+    const after = await this.load(id);
+    if (!accepted) {
+      return this.report(after, { action: 'failed', notes, error: `the gateway refuses the new key written into ${this.primaryPath(after)} (GET ${this.opts.gateway.baseUrl.openai}/models answered 401/403); check the key in the gateway, then run gwctl rotate ${id} again` });
+    }
+    return this.report(after, { action: 'rotated', notes });
   }
 
   /**
@@ -536,18 +683,20 @@ export class Engine {
    * is undone (files put back where they are ours, key revoked or named), a restore that stopped
    * before revoking revokes. Returns a report per tool that needed it.
    */
-  async reconcile(): Promise<ToolReport[]> {
-    const ledger = await this.ledger.load();
-    const reports: ToolReport[] = [];
-    for (const [id, entry] of Object.entries(ledger.tools) as Array<[ToolId, LedgerEntry]>) {
-      if (entry.state === 'applied') continue;
-      reports.push(await this.restore(id));
-    }
-    return reports;
+  reconcile(): Promise<ToolReport[]> {
+    return this.locked(async () => {
+      const ledger = await this.ledger.load();
+      const reports: ToolReport[] = [];
+      for (const [id, entry] of Object.entries(ledger.tools) as Array<[ToolId, LedgerEntry]>) {
+        if (entry.state === 'applied') continue;
+        reports.push(await retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke: true })));
+      }
+      return reports;
+    });
   }
 
-  async restore(id: ToolId): Promise<ToolReport> {
-    return retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke: true }));
+  restore(id: ToolId): Promise<ToolReport> {
+    return this.locked(() => retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke: true })));
   }
 
   private async restoreOnce(id: ToolId, { revoke }: { revoke: boolean }): Promise<ToolReport> {
@@ -557,8 +706,10 @@ export class Engine {
     const notes: string[] = [];
     if (!entry) return this.restoreWithoutLedger(t);
     if (entry.state === 'minting') {
-      // An earlier takeover stopped while creating its key: gwctl never learned which.
-      notes.push(`an interrupted takeover may have created the key ${this.opts.keys.keyName?.(id) ?? `for ${id}`} in the gateway without recording it; revoke it there if it exists`);
+      // An earlier takeover stopped while creating its key: gwctl knows at most the name asked for.
+      if (!entry.keyRef?.alias) {
+        notes.push(`an interrupted takeover may have created the key ${this.opts.keys.keyName?.(id) ?? `for ${id}`} in the gateway without recording it; revoke it there if it exists`);
+      }
     } else if (entry.state !== 'revoking') {
       if (!t.detected) {
         notes.push(`${t.dir} no longer exists; nothing to put back`);
@@ -574,14 +725,62 @@ export class Engine {
         }
       });
     }
-    if (revoke && entry.state !== 'minting') {
-      const note = await this.opts.keys.release(id, entry.keyRef);
-      if (note) notes.push(note);
+    const ref = entry.keyRef;
+    let failed: string | undefined;
+    if (revoke && ref && (entry.state !== 'minting' || ref.alias)) {
+      try {
+        const note = await this.opts.keys.release(id, ref);
+        if (note) notes.push(note);
+      } catch (e) {
+        failed = redactKeys((e as Error).message);
+        notes.push(pendingNote(ref, failed));
+      }
     }
     await this.ledger.update((l: Ledger) => {
       delete l.tools[id];
+      // Not revoked: the key stays known (never its plaintext) until a later attempt succeeds.
+      if (failed !== undefined && ref) l.pending.push(pendingOf(id, ref, entry.keyHash, entry.takenOverAt, failed));
     });
+    if (failed === undefined && ref?.gateway) notes.push(...(await this.retryPendingAt(ref.gateway)));
     return this.report(await this.load(id), { action: 'restored', ...(notes.length ? { notes } : {}) });
+  }
+
+  /**
+   * Keys waiting to be revoked ('revoke-pending'): try each again; the ones revoked leave the
+   * ledger. `only` limits the attempt (a gateway root, or one alias/id). Returns a note per key.
+   */
+  retryPending(only?: { gateway?: string; key?: string }): Promise<string[]> {
+    return this.locked(async () => {
+      const pending = (await this.ledger.load()).pending.filter(
+        (p) => (!only?.gateway || pointsAt(p.keyRef.gateway ?? this.opts.gateway.root, only.gateway)) && (!only?.key || p.keyRef.alias === only.key || p.keyRef.id === only.key),
+      );
+      const notes: string[] = [];
+      for (const p of pending) {
+        let error: string | undefined;
+        let note: string | undefined;
+        try {
+          note = await this.opts.keys.release(p.tool, p.keyRef);
+        } catch (e) {
+          error = redactKeys((e as Error).message);
+        }
+        const now = (this.opts.now?.() ?? new Date()).toISOString();
+        await this.ledger.update((l) => {
+          const i = l.pending.findIndex((x) => x.keyRef.alias === p.keyRef.alias && x.keyRef.id === p.keyRef.id && x.keyRef.gateway === p.keyRef.gateway);
+          if (i < 0) return;
+          if (error === undefined) l.pending.splice(i, 1);
+          else l.pending[i] = { ...l.pending[i]!, lastTry: now, error };
+        });
+        notes.push(error === undefined ? `revoke-pending key of ${p.tool}: ${note ?? 'revoked'}` : `revoke-pending key '${refName(p.keyRef)}' of ${p.tool}: still not revoked (${error})`);
+      }
+      return notes;
+    });
+  }
+
+  /** Pending keys minted by the gateway at `root` (the one a command just reached). */
+  private async retryPendingAt(root: string): Promise<string[]> {
+    const l = await this.ledger.load();
+    if (!l.pending.some((p) => pointsAt(p.keyRef.gateway ?? this.opts.gateway.root, root))) return [];
+    return this.retryPending({ gateway: root });
   }
 
   private async restoreFile(t: LoadedTool, entry: LedgerEntry, lf: LedgerFile, notes: string[]): Promise<void> {
@@ -617,11 +816,34 @@ export class Engine {
     }
   }
 
-  /** No ledger entry: if the tool still points here, remove the slot (previous values unknown). */
+  /**
+   * No ledger entry (it was moved aside, or the state dir cleaned): if the tool still points
+   * here, put back the `.bak` copies when they hold none of gwctl's settings (the originals from
+   * before the takeover); else remove the slot (previous values unknown).
+   */
   private async restoreWithoutLedger(t: LoadedTool): Promise<ToolReport> {
     if (!t.detected) return this.report(t, { action: 'nothing-to-restore' });
     const ins = this.inspect(t);
     if (ins.status !== 'taken-over') return this.report(t, { action: 'nothing-to-restore' });
+    const baks = await this.cleanBackups(t);
+    if (baks.length) {
+      const notes: string[] = [];
+      const known = await this.knownKeyHashes();
+      for (const spec of t.specs) {
+        const file = t.files.get(spec.role);
+        if (!file?.exists || !baks.includes(`${spec.path}.bak`)) continue;
+        const bak = await readConfig(`${spec.path}.bak`);
+        if (holdsKnownKey(bak.text, known)) continue;
+        await writeConfig(file, bak.text, { expectHash: file.hash, mode: bak.mode ?? file.mode! });
+        notes.push(`${spec.path}: put back ${spec.path}.bak (gwctl has no record of this takeover; the .bak is the copy from before it, so changes made since are not kept)`);
+      }
+      const after = await this.load(t.adapter.id);
+      if (this.inspect(after).status !== 'taken-over') {
+        notes.push(`the key in the config was not revoked (gwctl had no record of it): if the gateway lists a gwctl-${t.adapter.id}-… key nobody uses, delete it there`);
+        return this.report(after, { action: 'restored', notes });
+      }
+      t = after;
+    }
     const gw = this.opts.gateway;
     const probe: TakeoverTarget = { ...gw, key: '', models: gw.models?.length ? gw.models : [gw.defaultModel ?? 'model'], defaultModel: gw.defaultModel ?? 'model' };
     const edits = t.adapter.plan(t.texts, probe, t.ctx).filter((e) => e.value !== undefined);
@@ -722,4 +944,29 @@ function isEmptyDocument(text: string, format: FileSpec['format'], file: string)
 
 function octal(mode: number | null): string {
   return mode === null ? '—' : '0' + mode.toString(8);
+}
+
+/** A key's name for messages: alias, else id. */
+function refName(ref: KeyRef): string {
+  return ref.alias ?? ref.id ?? ref.kind;
+}
+
+function pendingOf(tool: ToolId, keyRef: KeyRef, keyHash: string, minted: string, error: string): PendingKey {
+  const now = new Date().toISOString();
+  return { tool, keyRef, keyHash, minted, since: now, lastTry: now, error: redactKeys(error) };
+}
+
+function pendingNote(ref: KeyRef, why: string): string {
+  return `could not revoke key '${refName(ref)}'${ref.gateway ? ` at ${ref.gateway}` : ''} (${why}): it is kept as revoke-pending (listed by \`gwctl keys\`), retried when the gateway answers again, or now with \`gwctl keys revoke --pending\``;
+}
+
+function redactKeys(message: string): string {
+  return redact(message);
+}
+
+/** Does `text` hold one of these keys (by hash)? Every token that could be a key is hashed. */
+export function holdsKnownKey(text: string, hashes: ReadonlySet<string>): boolean {
+  if (!hashes.size) return false;
+  for (const m of text.matchAll(/[A-Za-z0-9_\-.~+/]{12,}/g)) if (hashes.has(hashValue(m[0]))) return true;
+  return false;
 }

@@ -89,6 +89,20 @@ export async function knownKeys(o: { home: string; env: Readonly<Record<string, 
       revokePending: e.state === 'revoking',
     });
   }
+  // Tool keys whose revocation failed (a restore with the gateway down): revoke-pending until revoked.
+  for (const p of ledger.pending) {
+    out.push({
+      id: p.tool,
+      type: 'tool',
+      alias: p.keyRef.alias ?? p.keyRef.id ?? null,
+      ref: p.keyRef,
+      kind: p.keyRef.kind,
+      created: p.minted,
+      gatewayRoot: p.keyRef.gateway ?? '',
+      key: undefined,
+      revokePending: true,
+    });
+  }
   for (const n of namedKeysWithValues(o.configDir)) {
     out.push({
       id: n.name,
@@ -128,7 +142,7 @@ export function elsewhere(k: KnownKey, gw: ResolvedGateway): string | undefined 
  * Last used where the gateway says (LiteLLM: the day; new-api, Bifrost: the time).
  */
 export async function checkKey(k: KnownKey, gw: ResolvedGateway, now = new Date()): Promise<KeyHealth> {
-  if (k.revokePending) return { state: 'revoke-pending', why: 'a revoke has not gone through yet; run `gwctl keys revoke` again (named keys) or `gwctl restore` (tools)', lastUsed: undefined };
+  if (k.revokePending) return { state: 'revoke-pending', why: 'a revoke has not gone through yet; run `gwctl keys revoke NAME` again (named keys) or `gwctl keys revoke --pending` (tools; gwctl also retries whenever it reaches their gateway)', lastUsed: undefined };
   if (k.interrupted) return { state: 'unknown', why: `a gwctl was stopped while minting it; if the gateway lists '${k.alias}', revoke it there (gwctl keys revoke ${k.id} forgets it)`, lastUsed: undefined };
   const other = elsewhere(k, gw);
   if (other) return { state: 'unknown', why: other, lastUsed: undefined };

@@ -10,7 +10,12 @@ import { checkPrivateFile, ensurePrivateDir, PrivateFileError } from '../home/pr
 import type { SlotRecord } from '../formats/apply.ts';
 import type { KeyRef } from '../gateway/types.ts';
 
+export type { KeyRef };
+
 export const LEDGER_VERSION = 1;
+
+/** In-process queue of ledger updates, per ledger file. */
+const queues = new Map<string, Promise<void>>();
 
 export interface LedgerFile {
   role: string;
@@ -41,20 +46,40 @@ export interface LedgerEntry {
   providerId: string;
   /** sha256 of the virtual key, to recognise it without storing it. */
   keyHash: string;
-  /** What revocation needs (gateway kind, id or alias); never the key. */
+  /**
+   * What revocation needs, never the key: the gateway kind, the key's id or alias, and the
+   * gateway root that minted it (revocation goes there, whatever gateway.url says now). While
+   * 'minting', the alias being asked for (so a kill mid-mint leaves a key found by name).
+   */
   keyRef: KeyRef | null;
   files: LedgerFile[];
+}
+
+/** A minted key whose revocation failed (gateway down, error): kept until it is revoked. */
+export interface PendingKey {
+  tool: ToolId;
+  keyRef: KeyRef;
+  /** sha256 of the key (never the key). */
+  keyHash: string;
+  /** When the key was minted, and when gwctl first/last failed to revoke it. */
+  minted: string;
+  since: string;
+  lastTry: string;
+  /** Why the last attempt failed (redacted). */
+  error: string;
 }
 
 export interface Ledger {
   version: number;
   tools: Partial<Record<ToolId, LedgerEntry>>;
+  /** Keys that still have to be revoked ('revoke-pending'); retried by every command that reaches the gateway. */
+  pending: PendingKey[];
   /** Hashes of the .bak files gwctl created, by path: only these may be replaced later. */
   backups: Record<string, string>;
 }
 
 export function emptyLedger(): Ledger {
-  return { version: LEDGER_VERSION, tools: {}, backups: {} };
+  return { version: LEDGER_VERSION, tools: {}, backups: {}, pending: [] };
 }
 
 export class LedgerStore {
@@ -80,18 +105,24 @@ export class LedgerStore {
       throw new ConfigIoError(this.path, 'LEDGER_VERSION', `gwctl's ledger has an unknown format (version ${String((ledger as { version?: unknown })?.version)}); upgrade gwctl`);
     }
     ledger.backups ??= {};
+    if (!Array.isArray(ledger.pending)) ledger.pending = [];
     return ledger;
   }
 
-  private queue: Promise<unknown> = Promise.resolve();
-
   /**
-   * Read-modify-write under compare-and-swap; retried when another gwctl wrote in between. Updates
-   * through one store run one after another (tools are taken over concurrently).
+   * Read-modify-write. Updates in one process run one at a time (a queue per ledger file, so
+   * two requests inside the agent never read the same version and lose one's rename); between
+   * processes the writer lock (src/home/lock.ts) serialises them, and the compare-and-swap is the
+   * last guard.
    */
   update(fn: (ledger: Ledger) => void): Promise<Ledger> {
-    const next = this.queue.then(() => this.updateNow(fn));
-    this.queue = next.catch(() => undefined);
+    const prev = queues.get(this.path) ?? Promise.resolve();
+    const next = prev.then(() => this.updateNow(fn), () => this.updateNow(fn));
+    const settled = next.then(() => undefined, () => undefined);
+    queues.set(this.path, settled);
+    void settled.then(() => {
+      if (queues.get(this.path) === settled) queues.delete(this.path);
+    });
     return next;
   }
 

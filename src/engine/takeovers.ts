@@ -23,3 +23,9 @@ export async function anyTakenOver(stateDir: string): Promise<boolean> {
   const ledger = await new LedgerStore(stateDir).load().catch(() => undefined);
   return !!ledger && Object.values(ledger.tools).some((e) => e?.state === 'applied');
 }
+
+/** Are keys waiting to be revoked (revoke-pending)? False when the ledger cannot be read. */
+export async function anyPendingRevocation(stateDir: string): Promise<boolean> {
+  const ledger = await new LedgerStore(stateDir).load().catch(() => undefined);
+  return !!ledger && ledger.pending.length > 0;
+}

@@ -11,7 +11,7 @@ import { gwctlPaths } from '../home/paths.ts';
 import { readSecret } from '../home/secrets.ts';
 import { readSettings, type GatewaySettingsFile } from '../home/settings.ts';
 import { gatewayRootProblem, trimRoot } from '../shared/address.ts';
-import type { GatewaySettings, KeyRef, KeySource } from './types.ts';
+import type { AcquireHooks, GatewaySettings, KeyRef, KeySource } from './types.ts';
 import { GatewayClient } from './client.ts';
 import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
 import { keyName, shortHost } from './keyname.ts';
@@ -128,8 +128,15 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
       secrets: () => [quiet(adminKey) ?? '', quiet(configuredKey) ?? '', ...minted],
     });
   };
+  const clientFor = (otherRoot: string, other: GatewayKind) =>
+    new GatewayClient(otherRoot, {
+      timeoutMs,
+      headers: () => other.keys?.adminHeaders(adminKey(), userId) ?? {},
+      secrets: () => [quiet(adminKey) ?? '', quiet(configuredKey) ?? '', ...minted],
+    });
   const deps: KeyDeps = {
     client,
+    clientFor,
     adminKey,
     configuredKey,
     userId,
@@ -169,6 +176,8 @@ function quiet(read: () => string | undefined): string | undefined {
 
 interface KeyDeps {
   client: (timeoutMs?: number) => GatewayClient;
+  /** A client for another root and kind (a key minted by a gateway configured earlier). */
+  clientFor: (root: string, kind: GatewayKind) => GatewayClient;
   adminKey: () => string | undefined;
   configuredKey: () => string | undefined;
   userId: string | undefined;
@@ -186,7 +195,7 @@ export function requireConfiguredKey(kind: GatewayKind, root: string, key: strin
   throw new GatewayError(root, `no virtual key: ${kind.keyHelp ?? 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
 }
 
-async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label: string): Promise<{ key: string; ref: KeyRef }> {
+async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label: string, hooks?: AcquireHooks): Promise<{ key: string; ref: KeyRef }> {
   const api = kind.keys;
   if (!api) throw new GatewayError(gw.root, `${kind.label} cannot mint keys; gwctl uses the configured key (gateway.key)`);
   if (api.adminRequired && !d.adminKey()) {
@@ -194,7 +203,15 @@ async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label
   }
   if (api.userIdHelp && !d.userId) throw new GatewayError(gw.root, api.userIdHelp);
   const name = keyName(label, d.hostname, api.maxName);
-  const minted = await api.mint({ client: d.client(), tool: label, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
+  const minted = await api.mint({
+    client: d.client(),
+    tool: label,
+    name,
+    hostname: shortHost(d.hostname),
+    ...(d.userId ? { userId: d.userId } : {}),
+    ...(hooks?.onAlias ? { onAlias: hooks.onAlias } : {}),
+    ...(hooks?.avoid ? { avoid: hooks.avoid } : {}),
+  });
   d.remember(minted.key);
   try {
     checkKey(minted.key, `${kind.label} at ${gw.root}`);
@@ -203,12 +220,14 @@ async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label
     await api.revoke(d.client(), minted.ref, d.userId).catch(() => undefined);
     throw e;
   }
-  return minted;
+  // Where it was minted: revocation goes there, whatever gateway.url says later.
+  return { key: minted.key, ref: { ...minted.ref, gateway: gw.root } };
 }
 
 function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySource {
   const label = `${kind.label} at ${gw.root}`;
   return {
+    mints: kind.keys !== undefined,
     async health() {
       await kind.health(d.client());
       // Any web server answers `GET /`: an AI gateway also answers its model list, as JSON.
@@ -242,12 +261,12 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
       }
     },
 
-    async acquire(tool: ToolId) {
+    async acquire(tool: ToolId, hooks?: AcquireHooks) {
       const api = kind.keys;
       if (!api) {
         return { key: requireConfiguredKey(kind, gw.root, d.configuredKey()), ref: { kind: kind.id } };
       }
-      return mintKey(kind, gw, d, tool);
+      return mintKey(kind, gw, d, tool, hooks);
     },
 
     async peekModels() {
@@ -266,18 +285,29 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
         const was = ref?.kind ?? kind.id;
         return `the configured key was kept: gwctl did not mint it (${was} keys are not minted by gwctl), so nothing was revoked; revoke it in the gateway if no tool needs it`;
       }
-      const what = `key '${named}'${ref.alias && ref.id ? ` (id ${ref.id})` : ''}`;
-      if (ref.kind !== kind.id || !kind.keys) {
-        return `${what} was minted on a ${ref.kind} gateway, but gateway.kind is now ${kind.id}: revoke it in that gateway`;
-      }
+      // Revoked where it was minted, whatever gateway.url and gateway.kind say now.
+      const mintedBy = isKindId(ref.kind) ? KINDS[ref.kind] : undefined;
+      const root = ref.gateway ?? gw.root;
+      // A LiteLLM id is the key's 64-hex hash: named by alias; short ids (new-api, Bifrost) are shown.
+      const what = `key '${named}'${ref.alias && ref.id && ref.id.length <= 40 ? ` (id ${ref.id})` : ''}`;
+      if (!mintedBy?.keys) throw new GatewayError(root, `${what} was minted on a ${ref.kind} gateway, which gwctl cannot revoke keys on: revoke it there`);
+      const there = `${mintedBy.label} at ${root}`;
+      const client = root === gw.root && mintedBy.id === kind.id ? d.client() : d.clientFor(root, mintedBy);
+      let r: 'revoked' | 'gone';
       try {
-        const r = await kind.keys.revoke(d.client(), ref, d.userId);
-        return r === 'revoked' ? `revoked ${what} on ${label}` : `${what} was already gone from ${label}`;
+        r = ref.id ? await mintedBy.keys.revoke(client, ref, d.userId) : await revokeByName(mintedBy, client, ref.alias!, d.userId);
       } catch (e) {
         const why = (e as Error).message;
-        const hint = kind.keys.adminRequired && !d.adminKey() ? `; ${SET_ADMIN}` : '';
-        return `could not revoke ${what} on ${label}: ${why}${hint}; revoke it in ${kind.label}'s UI`;
+        const hint = mintedBy.keys.adminRequired && !d.adminKey() ? `; ${SET_ADMIN}` : '';
+        throw new GatewayError(root, `could not revoke ${what} on ${there}: ${why}${hint}`);
       }
+      return r === 'revoked' ? `revoked ${what} on ${there}` : `${what} was already gone from ${there}`;
     },
   };
+}
+
+/** A key known only by the name it was minted under (a kill during minting): revoked by that name. */
+async function revokeByName(kind: GatewayKind, client: GatewayClient, name: string, userId: string | undefined): Promise<'revoked' | 'gone'> {
+  if (!kind.keys?.revokeByName) throw new GatewayError(client.root, `${kind.label} keys can only be revoked by id, and gwctl never learned this one's: delete the key named '${name}' in ${kind.label}'s UI`);
+  return kind.keys.revokeByName(client, name, userId);
 }

@@ -17,6 +17,15 @@ export interface KeyRef {
   kind: string;
   id?: string;
   alias?: string;
+  /** Root URL of the gateway that minted the key (absent in ledgers written before it was recorded). */
+  gateway?: string;
+}
+
+export interface AcquireHooks {
+  /** Awaited with each name before it is asked for (the ledger records it: a kill mid-mint leaves a key found by name). */
+  onAlias?: (alias: string) => Promise<void>;
+  /** Names and ids the new key must not get (the key being rotated out). */
+  avoid?: string[];
 }
 
 /** Where virtual keys come from, and where they go back (gateway kinds implement this). */
@@ -26,11 +35,17 @@ export interface KeySource {
   /** Every model the gateway offers for `key` (may be empty). */
   models(key: string): Promise<string[]>;
   /** A key for this tool. */
-  acquire(tool: ToolId): Promise<{ key: string; ref: KeyRef | null }>;
-  /** Give a key back (revoke). Returns a note for the user when nothing could be revoked. */
+  acquire(tool: ToolId, hooks?: AcquireHooks): Promise<{ key: string; ref: KeyRef | null }>;
+  /**
+   * Give a key back (revoke), at the gateway that minted it (`ref.gateway`). Returns a note for
+   * the user (e.g. a configured key that gwctl does not revoke). Throws when the key could not be
+   * revoked: the engine then keeps it as revoke-pending.
+   */
   release(tool: ToolId, ref: KeyRef | null): Promise<string | undefined>;
   /** The name a key minted for `tool` gets in the gateway (to name one gwctl could not record). */
   keyName?(tool: ToolId): string;
+  /** false: this gateway kind has no key API (a configured key for every tool; nothing to rotate). */
+  readonly mints?: boolean;
   /** The models the gateway lists without a new key (for a dry run; see Engine.planTakeover). */
   peekModels?(): Promise<string[]>;
 }

@@ -9,6 +9,7 @@ import { chmodSync, closeSync, openSync, readFileSync, renameSync, statSync, unl
 import { checkPrivateFile, ensurePrivateDir } from './private.ts';
 import { BoundedReadError, readBounded } from '../shared/read.ts';
 import { registerSecret } from '../shared/redact.ts';
+import { withLock } from './lock.ts';
 import { join } from 'node:path';
 
 export const SECRET_NAMES = ['gateway.adminKey', 'gateway.key'] as const;
@@ -117,60 +118,13 @@ export function writeSecretSection(configDir: string, section: string, value: un
 
 const LOCK_WAIT_MS = 15_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Run `fn` holding `<configDir>/secrets.lock` (created O_EXCL, holding our pid), so that two gwctl
- * processes asking for the same named key mint it once. A lock whose process is gone is taken over.
+ * Run `fn` holding gwctl's secrets lock (`<configDir>/secrets.kernel.lock`), so that two gwctl
+ * processes asking for the same named key mint it once. A kernel-released lock (home/lock.ts):
+ * a holder that dies lets go at once, and a stopped one is never taken for dead (the pid file
+ * this replaced could be unlinked by two waiters at once, each then holding "the" lock).
  */
 export async function withSecretsLock<T>(configDir: string, fn: () => Promise<T>): Promise<T> {
   ensurePrivateDir(configDir, "gwctl's settings directory");
-  const path = join(configDir, 'secrets.lock');
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if (fd !== undefined) closeSync(fd);
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new Error(`${path}: cannot lock gwctl's secrets (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the directory's owner and mode`);
-      }
-      let holder = NaN;
-      try {
-        holder = Number(readFileSync(path, 'utf8').trim());
-      } catch {
-        continue; // released meanwhile
-      }
-      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // another waiter took it over first
-        }
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`${path}: another gwctl (pid ${holder}) holds gwctl's secrets; run the command again when it is done`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    try {
-      unlinkSync(path);
-    } catch {
-      // already gone
-    }
-  }
+  return withLock(join(configDir, 'secrets.kernel.lock'), fn, { timeoutMs: LOCK_WAIT_MS });
 }

@@ -154,6 +154,8 @@ export interface HelloResult {
   settingsFile: string;
   /** Tool id → config dir being watched. */
   watching: Partial<Record<ToolId, string>>;
+  /** The tool-location variables (CLAUDE_CONFIG_DIR, CODEX_HOME, …) the agent runs with (shared/tool-env.ts). */
+  toolEnv?: Record<string, string>;
   /** Directories the OS would not watch (inotify watches used up…): polled instead, with why. */
   unwatched?: Array<{ dir: string; tools: ToolId[]; code: string; reason: string; pollSeconds: number }>;
   subscribers: number;

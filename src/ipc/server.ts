@@ -28,6 +28,8 @@ export class IpcServer {
   private readonly peers = new Map<Socket, Peer>();
   private nextPeer = 1;
   readonly location: SocketLocation;
+  /** Inode of the socket file this server bound (set once listening): only that file is ever removed. */
+  ino: number | undefined;
 
   private constructor(ipc: IPCModule, location: SocketLocation) {
     this.ipc = ipc;
@@ -63,6 +65,7 @@ export class IpcServer {
       let started = false;
       ipc.serve(loc.path, () => {
         started = true;
+        self.ino = lstatSync(loc.path, { throwIfNoEntry: false })?.ino;
         resolve(self);
       });
       const server = ipc.server;
@@ -135,19 +138,24 @@ export class IpcServer {
     return n;
   }
 
-  /** Stop listening, drop every connection, remove the socket file. */
+  /** Stop listening, drop every connection, remove the socket file if it is still ours. */
   close(): void {
     const server = this.ipc.server;
     if (server) server.stop();
     this.peers.clear();
-    removeSocketFile(this.location.path);
+    // Another agent's socket at the same path (this one was replaced) is never removed.
+    if (this.ino !== undefined) removeSocketFile(this.location.path, this.ino);
   }
 }
 
-/** Remove a socket file (never anything else: a regular file there is left alone). */
-export function removeSocketFile(path: string): boolean {
+/**
+ * Remove a socket file (never anything else: a regular file there is left alone); with `ino`,
+ * only when it is still that socket (an agent removes its own socket, never a successor's).
+ */
+export function removeSocketFile(path: string, ino?: number): boolean {
   try {
-    if (!lstatSync(path).isSocket()) return false;
+    const st = lstatSync(path);
+    if (!st.isSocket() || (ino !== undefined && st.ino !== ino)) return false;
     unlinkSync(path);
     return true;
   } catch {

@@ -8,12 +8,12 @@ const { parse, takeover, restore } = harnessFor(adapter);
 describeFixtures(adapter);
 
 describe('qwen-code locate', () => {
-  it('uses ~/.qwen/.env (written) and ~/.qwen/settings.json (read only)', () => {
+  it('uses ~/.qwen/.env and ~/.qwen/settings.json (written only by takeover --force, for model.name)', () => {
     expect(adapter.locate(CTX)).toEqual({
       dir: '/home/u/.qwen',
       files: [
         { role: 'env', path: '/home/u/.qwen/.env', format: 'dotenv', writable: true },
-        { role: 'settings', path: '/home/u/.qwen/settings.json', format: 'jsonc', writable: false },
+        { role: 'settings', path: '/home/u/.qwen/settings.json', format: 'jsonc', writable: true },
       ],
     });
   });

@@ -476,7 +476,7 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen,
     expect((await gwctl(['status', '--no-agent'], env)).code).toBe(0);
   });
 
-  it('servbay with a key saved by `config set` (stdin): takeover, rotate and restore through the agent', async () => {
+  it('servbay with a key saved by `config set` (stdin): takeover, rotate (nothing to rotate) and restore through the agent', async () => {
     const servbay = await startGateway();
     try {
       const e = { ...env, GWCTL_GATEWAY_KIND: 'servbay', GWCTL_GATEWAY_URL: servbay.url, GWCTL_GATEWAY_ADMIN_KEY: '' };
@@ -489,8 +489,11 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen,
       expect(take.code, take.stderr).toBe(0);
       expect(take.json().tools[0]!.status).toBe('taken-over');
       expect(JSON.parse(readFileSync(claudeSettings(), 'utf8')).env.ANTHROPIC_AUTH_TOKEN).toBe(key);
+      // ServBay has no key API: nothing to rotate (it used to print "key rotated", changing nothing).
       const rot = await gwctl(['rotate', 'claude-code', '--json'], e);
-      expect(rot.json().tools[0]!.action).toBe('rotated');
+      expect(rot.code).toBe(1);
+      expect(rot.json().tools[0]!.action).toBe('refused');
+      expect(rot.json().tools[0]!.error).toMatch(/this gateway kind has no key API: nothing to rotate/);
       expect(rot.stdout + rot.stderr).not.toContain(key);
       const back = await gwctl(['restore', 'claude-code', '--json'], e);
       expect(back.code, back.stderr).toBe(0);

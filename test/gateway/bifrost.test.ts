@@ -41,7 +41,7 @@ describe('bifrost', () => {
     expect(req!.headers.authorization).toBeUndefined();
     const vk = [...gw.keys.values()][0]!;
     expect(key).toBe(vk.value);
-    expect(ref).toEqual({ kind: 'bifrost', id: vk.id, alias: 'gwctl-claude-code-dev-box' });
+    expect(ref).toEqual({ kind: 'bifrost', id: vk.id, alias: 'gwctl-claude-code-dev-box', gateway: gw.url });
   });
 
   it('the minted key works on the protocol prefixes', async () => {

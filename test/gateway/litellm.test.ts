@@ -44,25 +44,26 @@ describe('litellm', () => {
     expect(req!.headers['content-type']).toBe('application/json');
     expect(req!.json).toEqual({ key_alias: 'gwctl-codex-dev-box', metadata: { created_by: 'gwctl', tool: 'codex', host: 'dev-box' } });
     expect(key).toBe(gw.keys.get('gwctl-codex-dev-box')!.key);
-    expect(ref).toEqual({ kind: 'litellm', alias: 'gwctl-codex-dev-box' });
+    expect(ref).toEqual({ kind: 'litellm', alias: 'gwctl-codex-dev-box', id: gw.keys.get('gwctl-codex-dev-box')!.token, gateway: gw.url });
     expect(JSON.stringify(ref)).not.toContain(key);
   });
 
   it('a taken alias (400 "already exists") is retried as <alias>-2', async () => {
     const first = await resolve().keys.acquire('codex');
     const second = await resolve().keys.acquire('codex');
-    expect(second.ref).toEqual({ kind: 'litellm', alias: 'gwctl-codex-dev-box-2' });
+    expect(second.ref).toEqual({ kind: 'litellm', alias: 'gwctl-codex-dev-box-2', id: gw.keys.get('gwctl-codex-dev-box-2')!.token, gateway: gw.url });
     expect(second.key).not.toBe(first.key);
     expect(gw.calls('generate').map((r) => (r.json as { key_alias: string }).key_alias)).toEqual(['gwctl-codex-dev-box', 'gwctl-codex-dev-box', 'gwctl-codex-dev-box-2']);
   });
 
-  it('revoke: POST /key/delete {key_aliases:[alias]}; an alias already gone is reported, not an error', async () => {
+  it('revoke: POST /key/delete {keys:[token]} (that key exactly, not whatever has its alias now); a key already gone is reported, not an error', async () => {
     const gwy = resolve();
     const { ref } = await gwy.keys.acquire('claude-code');
+    const token = gw.keys.get('gwctl-claude-code-dev-box')!.token;
     expect(await gwy.keys.release('claude-code', ref)).toBe(`revoked key 'gwctl-claude-code-dev-box' on LiteLLM at ${gw.url}`);
     const [req] = gw.calls('delete');
     expect(req!.headers.authorization).toBe(`Bearer ${gw.masterKey}`);
-    expect(req!.json).toEqual({ key_aliases: ['gwctl-claude-code-dev-box'] });
+    expect(req!.json).toEqual({ keys: [token] });
     expect(gw.keys.size).toBe(0);
     expect(await gwy.keys.release('claude-code', ref)).toMatch(/already gone/);
   });
@@ -110,12 +111,12 @@ describe('litellm', () => {
     await expect(resolve().keys.models('sk-x')).rejects.toThrow(/does not look like an AI gateway \(got text\/html/);
   });
 
-  it('a failed revoke becomes a note (restore still completes), without the master key in it', async () => {
+  it('a failed revoke throws (the engine keeps the key as revoke-pending), without the master key in the message', async () => {
     const gwy = resolve();
     const { ref } = await gwy.keys.acquire('codex');
     gw.fault('delete', { status: 500, body: { error: { message: `boom ${gw.masterKey}` } } });
-    const note = await gwy.keys.release('codex', ref);
-    expect(note).toMatch(/could not revoke key 'gwctl-codex-dev-box'.*HTTP 500.*revoke it in LiteLLM's UI/);
-    expect(note).not.toContain(gw.masterKey);
+    const err = (await gwy.keys.release('codex', ref).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/could not revoke key 'gwctl-codex-dev-box'.*HTTP 500/);
+    expect(err.message).not.toContain(gw.masterKey);
   });
 });

@@ -44,7 +44,7 @@ describe('new-api', () => {
     }
     expect(gw.requests[0]!.json).toEqual({ name: 'gwctl-codex-dev-box', expired_time: -1, unlimited_quota: true });
     const token = [...gw.tokens.values()].find((t) => t.user_id === 7 && t.name === 'gwctl-codex-dev-box')!;
-    expect(ref).toEqual({ kind: 'new-api', id: String(token.id), alias: 'gwctl-codex-dev-box' });
+    expect(ref).toEqual({ kind: 'new-api', id: String(token.id), alias: 'gwctl-codex-dev-box', gateway: gw.url });
     // new-api stores the key without "sk-"; clients send it with.
     expect(key).toBe(`sk-${token.key}`);
   });

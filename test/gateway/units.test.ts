@@ -38,8 +38,9 @@ describe('key names', () => {
         const n = nameCandidate(keyName(tool, host, 50), attempt, 50);
         expect(n.length).toBeLessThanOrEqual(50);
         expect(n).toMatch(/^gwctl-[a-z0-9-]*[a-z0-9]$/);
-        expect(n.startsWith(`gwctl-${tool}`.slice(0, 50 - (attempt > 1 ? 2 : 0)).replace(/-+$/, ''))).toBe(true);
-        if (attempt > 1) expect(n.endsWith(`-${attempt}`)).toBe(true);
+        expect(n.startsWith(`gwctl-${tool}`.slice(0, 50 - (attempt > 5 ? 7 : attempt > 1 ? 2 : 0)).replace(/-+$/, ''))).toBe(true);
+        if (attempt > 1 && attempt <= 5) expect(n.endsWith(`-${attempt}`)).toBe(true);
+        if (attempt > 5) expect(n).toMatch(/-[0-9a-f]{6}$/); // names never run out
       }),
       { numRuns: 500 },
     );

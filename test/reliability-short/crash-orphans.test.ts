@@ -37,9 +37,9 @@ describe('what a killed run leaves behind', () => {
   it('temp files of a killed write are cleaned up by the next run', async () => {
     gw.keys.clear();
     const h = await seedCase(kase(), envOf());
-    // Writes of a fresh takeover: 1-3 ledger (minting, applying, files), 4 .bak, 5 ledger, 6 settings.json
-    // itself: its temp file holds the key.
-    const run = await runChild(['takeover', 'claude-code', '--json'], { ...h.env, GWCTL_TEST_CRASH_AT: 'before-rename:6' });
+    // Writes of a fresh takeover: 1-4 ledger (minting, the alias asked for, applying, files), 5 .bak,
+    // 6 ledger, 7 settings.json itself: its temp file holds the key.
+    const run = await runChild(['takeover', 'claude-code', '--json'], { ...h.env, GWCTL_TEST_CRASH_AT: 'before-rename:7' });
     expect(run.signal).toBe('SIGKILL');
     registerKeys([...gw.keys.values()].map((k) => k.key));
     const temps = () => readdirSync(join(h.home, '.claude')).filter((f) => /\.gwctl-\d+-[0-9a-f]+\.tmp$/.test(f));
@@ -52,8 +52,9 @@ describe('what a killed run leaves behind', () => {
   it('kill at the ledger intent write of a takeover: the minted key is revoked or named later', async () => {
     gw.keys.clear();
     const h = await seedCase(kase(), envOf());
-    // Write 1 records 'minting' before the key exists; write 2 records the key's alias. Kill at 2.
-    const run = await runChild(['takeover', 'claude-code', '--json'], { ...h.env, GWCTL_TEST_CRASH_AT: 'before-rename:2' });
+    // Write 1 records 'minting' before the key exists, write 2 the alias about to be asked for;
+    // write 3 records the minted key. Kill at 3: minted, and the ledger knows only its name.
+    const run = await runChild(['takeover', 'claude-code', '--json'], { ...h.env, GWCTL_TEST_CRASH_AT: 'before-rename:3' });
     expect(run.signal).toBe('SIGKILL');
     expect(gw.keys.size).toBe(1); // minted, then killed before the ledger knew which
     registerKeys([...gw.keys.values()].map((k) => k.key));

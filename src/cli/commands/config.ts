@@ -9,6 +9,7 @@ import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writeSecret, type SecretName } from '../../home/secrets.ts';
 import { openSettings, readSettings, settingDefault, settingValue, type GatewaySettingsFile } from '../../home/settings.ts';
 import { DEFAULT_GATEWAY_URL, KIND_LIST, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
+import { withWriterLock } from '../../home/lock.ts';
 import type { Io } from '../../shared/io.ts';
 import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 import { AGENT_SETTING_KEYS, GATEWAY_SETTING_KEYS as SETTING_KEYS, isAgentSettingKey, isGatewaySettingKey as isSettingKey, parseSettingValue, type GatewaySettingKey as SettingKey } from '../settings-keys.ts';
@@ -157,7 +158,9 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
   const [sub, key, ...values] = words;
   try {
     if (!sub) throw new UsageError('config needs a command: list, get, set or unset');
-    const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
+    const { configDir, stateDir } = gwctlPaths({ home: homeFrom(io.env), env: io.env });
+    // Writes of gwctl's settings and secrets take the per-HOME writer lock, like every writer.
+    const locked = <T>(fn: () => T | Promise<T>): Promise<T> => withWriterLock(stateDir, io.env, async () => fn());
 
     if (sub === 'list') {
       if (key) throw new UsageError('config list takes no arguments');
@@ -200,16 +203,19 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
         const value = raw.replace(/\r?\n$/, '').trim();
         if (!value) throw new Error(`nothing arrived on stdin; nothing was saved (run \`gwctl config set ${key}\` in a terminal and paste it at the prompt, or redirect it from a file)`);
         if (/[\r\n]/.test(value)) throw new Error(`${key} must be one line; nothing was saved`);
-        writeSecret(configDir, key as SecretName, value);
+        await locked(() => writeSecret(configDir, key as SecretName, value));
         io.out(`${key} saved in ${secretsPath(configDir)} (mode 0600)`);
         if (io.env[ENV_OF[key]!]) io.err(`gwctl: note: ${ENV_OF[key]} is set in this environment and takes precedence`);
         return 0;
       }
       if (values.length !== 1) throw new UsageError(`config set ${key} needs exactly one VALUE${key === 'gateway.models' ? ' (comma-separated)' : ''}`);
       const value = parseSettingValue(key, values[0]!);
-      const store = await openSettings(configDir);
-      store.set(key, value);
-      io.out(`${key} = ${show(value)}  (${store.path})`);
+      const where = await locked(async () => {
+        const store = await openSettings(configDir);
+        store.set(key, value);
+        return store.path;
+      });
+      io.out(`${key} = ${show(value)}  (${where})`);
       if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds') io.err('gwctl: note: a running agent uses the new value from its next start (gwctl agent stop && gwctl agent start)');
       const envName = ENV_OF[key];
       if (envName && io.env[envName]) io.err(`gwctl: note: ${envName} is set in this environment and overrides ${key}`);
@@ -218,7 +224,7 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
 
     if (sub === 'unset') {
       if (values.length) throw new UsageError('config unset takes one KEY');
-      const had = isSecretName(key) ? deleteSecret(configDir, key) : (await openSettings(configDir)).unset(key);
+      const had = await locked(async () => (isSecretName(key) ? deleteSecret(configDir, key) : (await openSettings(configDir)).unset(key)));
       io.out(had ? `${key} removed` : `${key} was not set`);
       return 0;
     }

@@ -8,6 +8,7 @@ import { openSettings } from '../../home/settings.ts';
 import { detectAt, detectDefaults, type Detected } from '../../gateway/detect.ts';
 import { configuredGateway, GATEWAY_KINDS, KINDS } from '../../gateway/index.ts';
 import { gatewayStatus } from '../../gateway/status.ts';
+import { withWriterLock } from '../../home/lock.ts';
 import type { Io } from '../../shared/io.ts';
 import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 
@@ -68,11 +69,15 @@ async function detect(io: Io, urls: string[], json: boolean, save: boolean): Pro
   const found: Detected[] = urls.length ? await detectAt(urls) : await detectDefaults();
   let saved: Detected | undefined;
   if (save && found[0]) {
-    const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
-    saved = found[0];
-    const settings = await openSettings(configDir);
-    settings.set('gateway.kind', saved.kind);
-    settings.set('gateway.url', saved.url);
+    const { configDir, stateDir } = gwctlPaths({ home: homeFrom(io.env), env: io.env });
+    const chosen = found[0];
+    saved = chosen;
+    // A settings write: under the per-HOME writer lock, like every writer.
+    await withWriterLock(stateDir, io.env, async () => {
+      const settings = await openSettings(configDir);
+      settings.set('gateway.kind', chosen.kind);
+      settings.set('gateway.url', chosen.url);
+    });
   }
   if (json) {
     io.out(JSON.stringify({ found, ...(saved ? { saved: { kind: saved.kind, url: saved.url } } : {}) }, null, 2));

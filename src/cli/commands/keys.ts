@@ -12,6 +12,9 @@ const USAGE = `Usage:
   gwctl keys [--json] [--offline]   the keys gwctl minted: per tool and named (gwctl env NAME), with
                                     their state from a live check and when they were last used
   gwctl keys revoke NAME            revoke the named key NAME and forget it
+  gwctl keys revoke (ALIAS|--pending)
+                                    retry now the tool keys whose revocation failed (revoke-pending;
+                                    gwctl also retries them whenever it reaches their gateway)
 
   States: active (the gateway accepts it), rejected (revoked, expired or disabled: gwctl rotate TOOL,
   or gwctl keys revoke NAME && gwctl env NAME), revoke-pending (a revoke did not go through yet),
@@ -75,6 +78,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 }
 
 async function revoke(args: string[], io: Io): Promise<number> {
+  if (args[0] === '--pending' || (args[0] && (await pendingToolKey(io, args[0])))) return revokePending(args, io);
   const [name, ...rest] = args;
   if (!name || name.startsWith('-') || rest.length) {
     io.err(`gwctl keys revoke: ${!name || name.startsWith('-') ? 'needs the NAME of a named key (gwctl keys lists them)' : `unexpected '${rest[0]}'`}\nRun 'gwctl keys --help' for usage.`);
@@ -103,3 +107,48 @@ async function revoke(args: string[], io: Io): Promise<number> {
 }
 
 export const command: CliCommand = rawCommand('keys', 'the virtual keys gwctl minted, their live state and last use; keys revoke NAME', USAGE, run);
+
+/** Is `alias` (or id) a tool key waiting to be revoked (the ledger's revoke-pending list)? */
+async function pendingToolKey(io: Io, alias: string): Promise<boolean> {
+  try {
+    const [{ gwctlPaths, homeFrom }, { LedgerStore }] = await Promise.all([import('../../home/paths.ts'), import('../../engine/ledger.ts')]);
+    const ledger = await new LedgerStore(gwctlPaths({ home: homeFrom(io.env), env: io.env }).stateDir).load();
+    return ledger.pending.some((p) => p.keyRef.alias === alias || p.keyRef.id === alias);
+  } catch {
+    return false;
+  }
+}
+
+/** `gwctl keys revoke (ALIAS|--pending)`: revoke-pending tool keys, tried again now (under the writer lock). */
+async function revokePending(args: string[], io: Io): Promise<number> {
+  const json = args.includes('--json');
+  const rest = args.filter((a) => a !== '--json');
+  if (rest.length !== 1) {
+    io.err(`gwctl keys revoke: give one alias (or id), or --pending\nRun 'gwctl keys --help' for usage.`);
+    return 2;
+  }
+  const which = rest[0]!;
+  try {
+    const [{ gwctlPaths, homeFrom }, { LedgerStore }, { Engine }, { configuredGateway }] = await Promise.all([
+      import('../../home/paths.ts'),
+      import('../../engine/ledger.ts'),
+      import('../../engine/engine.ts'),
+      import('../../gateway/index.ts'),
+    ]);
+    const home = homeFrom(io.env);
+    const paths = gwctlPaths({ home, env: io.env });
+    const store = new LedgerStore(paths.stateDir);
+    const { settings, keys } = configuredGateway(paths.configDir, io.env);
+    const engine = new Engine({ home, env: io.env, stateDir: paths.stateDir, gateway: settings, keys });
+    const notes = await engine.retryPending(which === '--pending' ? undefined : { key: which });
+    const left = (await store.load()).pending.filter((p) => which === '--pending' || p.keyRef.alias === which || p.keyRef.id === which).length;
+    if (json) io.out(JSON.stringify({ notes, pending: left }, null, 2));
+    else {
+      if (!notes.length) io.out('no tool key is waiting to be revoked');
+      for (const n of notes) io.out(n);
+    }
+    return left ? 1 : 0;
+  } catch (e) {
+    return failure(io, 'keys revoke', e);
+  }
+}

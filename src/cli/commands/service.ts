@@ -3,7 +3,8 @@
  * a systemd user unit (Linux). Where there is no service manager, says so and points at
  * `gwctl agent start`.
  */
-import { GWCTL_BIN, homeFrom, socketLocation } from '../../home/paths.ts';
+import { GWCTL_BIN, gwctlPaths, homeFrom, socketLocation } from '../../home/paths.ts';
+import { withWriterLock } from '../../home/lock.ts';
 import { Service, ServiceManagerMissing, type ServiceContext, type ServicePlatform } from '../../service/index.ts';
 import type { Io } from '../../shared/io.ts';
 import { stopAgent } from '../agent-client.ts';
@@ -23,6 +24,11 @@ export const command: CliCommand = {
     return service(sub, { json: values.json === true }, io);
   },
 };
+
+/** install/uninstall change gwctl's state: under the per-HOME writer lock, like every writer. */
+function locked<T>(io: Io, fn: () => Promise<T>): Promise<T> {
+  return withWriterLock(gwctlPaths({ home: homeFrom(io.env), env: io.env }).stateDir, io.env, fn);
+}
 
 
 export function serviceContext(io: Io, overrides: Partial<ServiceContext> = {}): ServiceContext {
@@ -47,13 +53,13 @@ export async function service(sub: string, { json }: { json: boolean }, io: Io, 
   try {
     switch (sub) {
       case 'install': {
-        const r = await svc.install();
+        const r = await locked(io, () => svc.install());
         const stray = r.stoppedStray !== undefined ? ` (stopped the agent that ran outside the service, pid ${r.stoppedStray})` : '';
         out(r, [`gwctl agent installed as a service: ${r.file}${r.changed ? '' : ' (unchanged)'}${stray}`, ...r.notes.map((n) => `  note: ${n}`)].join('\n'));
         return 0;
       }
       case 'uninstall': {
-        const r = await svc.uninstall();
+        const r = await locked(io, () => svc.uninstall());
         out(r, r.removed ? `gwctl service removed (${r.file}); the agent is stopped` : `gwctl service was not installed (${r.file} does not exist)`);
         return 0;
       }

@@ -13,7 +13,7 @@
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, nameCandidate, num, parseJson, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
+import { answers, isRecord, NAME_ATTEMPTS, nameCandidate, num, parseJson, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
 import type { KeyRef } from '../types.ts';
 
 function logFilters(q: UsageQuery): URLSearchParams {
@@ -27,7 +27,6 @@ async function getJson(client: GatewayClient, path: string, what: string): Promi
   return body;
 }
 
-const MAX_ATTEMPTS = 5;
 const VK = '/api/governance/virtual-keys';
 const AUTH_HINT = "Bifrost's admin auth is on: set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to its admin `username:password`";
 
@@ -62,11 +61,13 @@ export const bifrost: GatewayKind<'bifrost'> = {
       if (!adminKey) return {};
       return adminKey.includes(':') ? { authorization: `Basic ${Buffer.from(adminKey, 'utf8').toString('base64')}` } : { authorization: `Bearer ${adminKey}` };
     },
-    async mint({ client, tool, name, hostname }: KeyContext) {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    async mint({ client, tool, name, hostname, onAlias, avoid }: KeyContext) {
+      for (let attempt = 1; attempt <= NAME_ATTEMPTS; attempt++) {
         const vkName = nameCandidate(name, attempt);
+        if (avoid?.includes(vkName)) continue;
+        await onAlias?.(vkName);
         const res = await client.call('POST', VK, { body: { name: vkName, description: `gwctl: ${tool} on ${hostname}` } });
-        if ((res.status === 400 || res.status === 409) && /already exists|duplicate|unique/i.test(res.text) && attempt < MAX_ATTEMPTS) continue;
+        if ((res.status === 400 || res.status === 409) && /already exists|duplicate|unique/i.test(res.text) && attempt < NAME_ATTEMPTS) continue;
         if (res.status !== 200 && res.status !== 201) {
           throw client.failure(res, 'POST', VK, 'mint a Bifrost virtual key', (r) => (r.status === 401 || r.status === 403 ? AUTH_HINT : undefined));
         }
@@ -81,7 +82,7 @@ export const bifrost: GatewayKind<'bifrost'> = {
         }
         return { key: value, ref: { kind: 'bifrost', id, alias: vkName } };
       }
-      throw new GatewayError(client.url(VK), `Bifrost already has virtual keys named ${name} … ${nameCandidate(name, MAX_ATTEMPTS)}; delete the stale ones in Bifrost's UI`);
+      throw new GatewayError(client.url(VK), `Bifrost refused ${NAME_ATTEMPTS} names for a new virtual key (${name}, ${name}-2 …, random suffixes) as taken; check its naming rules`);
     },
     async revoke(client, ref: KeyRef) {
       if (!ref.id) throw new Error('the ledger has no id for this Bifrost virtual key');

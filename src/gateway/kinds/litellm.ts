@@ -2,8 +2,9 @@
  * LiteLLM proxy. Health: `GET /health/liveliness` ("I'm alive!"), then `GET /health/readiness`
  * ({status, db}) because virtual keys live in its Postgres database. Keys: `POST /key/generate`
  * with the master key as Bearer, `{key_alias, metadata}` → `{key, key_alias}`; revoke with
- * `POST /key/delete {key_aliases:[…]}`. Aliases are unique across LiteLLM, so a taken alias is
- * retried as `<alias>-2`, `-3`….
+ * `POST /key/delete {keys:[token]}` (the key's hash; by alias only for a key whose token was never
+ * learned). Aliases are unique across LiteLLM, so a taken alias is retried as `<alias>-2` … `-5`,
+ * then with a random suffix (names never run out).
  * Usage: `GET /user/daily/activity?start_date&end_date&api_key=<sha256 hex of the key>&page&page_size`
  * (litellm/proxy/management_endpoints/internal_user_endpoints.py `get_user_daily_activity`, table
  * LiteLLM_DailyUserSpend, keyed by the hashed token): `{results:[{date, metrics:{spend,
@@ -14,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, nameCandidate, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
+import { answers, isRecord, NAME_ATTEMPTS, nameCandidate, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
 import type { KeyRef } from '../types.ts';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -54,7 +55,6 @@ async function dailyActivity(client: GatewayClient, key: string | undefined, sin
   return rows;
 }
 
-const MAX_ATTEMPTS = 5;
 
 function noDatabase(client: GatewayClient, path: string): GatewayError {
   return new GatewayError(
@@ -95,12 +95,14 @@ export const litellm: GatewayKind<'litellm'> = {
     adminCredential: "LiteLLM's master key (LITELLM_MASTER_KEY, starts sk-)",
     adminListsModels: true,
     adminHeaders: (adminKey): Record<string, string> => (adminKey ? { authorization: `Bearer ${adminKey}` } : {}),
-    async mint({ client, tool, name, hostname }: KeyContext) {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    async mint({ client, tool, name, hostname, onAlias, avoid }: KeyContext) {
+      for (let attempt = 1; attempt <= NAME_ATTEMPTS; attempt++) {
         const alias = nameCandidate(name, attempt);
+        if (avoid?.includes(alias)) continue;
         const path = '/key/generate';
+        await onAlias?.(alias);
         const res = await client.call('POST', path, { body: { key_alias: alias, metadata: { created_by: 'gwctl', tool, host: hostname } } });
-        if (res.status === 400 && /already exists/i.test(res.text) && attempt < MAX_ATTEMPTS) continue;
+        if (res.status === 400 && /already exists/i.test(res.text) && attempt < NAME_ATTEMPTS) continue;
         if (res.status >= 500 && isNoDb(res.text)) throw noDatabase(client, path);
         if (res.status !== 200) {
           throw client.failure(res, 'POST', path, 'mint a LiteLLM key', (r) =>
@@ -111,14 +113,20 @@ export const litellm: GatewayKind<'litellm'> = {
         if (!isRecord(body) || typeof body.key !== 'string' || body.key === '') {
           throw new GatewayError(client.url(path), `POST ${client.url(path)} answered ${body === undefined ? 'something that is not JSON' : 'without a key (expected {"key": …})'}; is gateway.url pointing at LiteLLM, and gateway.kind right?`, res.status);
         }
-        return { key: body.key, ref: { kind: 'litellm', alias: typeof body.key_alias === 'string' && body.key_alias ? body.key_alias : alias } };
+        // `token` (the key's hash, LiteLLM's id for it) lets revocation target this key exactly,
+        // even when another key later takes the same alias.
+        const token = typeof body.token === 'string' && body.token ? body.token : undefined;
+        return { key: body.key, ref: { kind: 'litellm', alias: typeof body.key_alias === 'string' && body.key_alias ? body.key_alias : alias, ...(token ? { id: token } : {}) } };
       }
-      throw new GatewayError(client.url('/key/generate'), `LiteLLM already has keys named ${name} … ${nameCandidate(name, MAX_ATTEMPTS)}; delete the stale ones in the LiteLLM UI`);
+      throw new GatewayError(client.url('/key/generate'), `LiteLLM refused ${NAME_ATTEMPTS} names for a new key (${name}, ${name}-2 …, random suffixes) as taken; check its key_alias rules`);
+    },
+    revokeByName(client, name) {
+      return this.revoke(client, { kind: 'litellm', alias: name }, undefined);
     },
     async revoke(client, ref: KeyRef) {
-      if (!ref.alias) throw new Error('the ledger has no alias for this LiteLLM key');
+      if (!ref.alias && !ref.id) throw new Error('the ledger has no alias or token for this LiteLLM key');
       const path = '/key/delete';
-      const res = await client.call('POST', path, { body: { key_aliases: [ref.alias] } });
+      const res = await client.call('POST', path, { body: ref.id ? { keys: [ref.id] } : { key_aliases: [ref.alias] } });
       if (res.status === 200) return 'revoked';
       if (res.status === 404 || (res.status === 400 && /not found|no key/i.test(res.text))) return 'gone';
       throw client.failure(res, 'POST', path, 'revoke a LiteLLM key');

@@ -91,7 +91,8 @@ export const newApi: GatewayKind<'new-api'> = {
     userIdHelp: "new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Personal Settings)",
     maxName: 50,
     adminHeaders: (adminKey, userId) => ({ ...(adminKey ? { authorization: adminKey } : {}), ...(userId ? { 'new-api-user': userId } : {}) }),
-    async mint({ client, name }: KeyContext) {
+    async mint({ client, name, onAlias }: KeyContext) {
+      await onAlias?.(name);
       await call(client, 'POST', '/api/token/', 'create a new-api token', { name, expired_time: -1, unlimited_quota: true });
       // The answer has no key: find the token (newest with our name), then read its key.
       let id: string | undefined;
@@ -112,6 +113,13 @@ export const newApi: GatewayKind<'new-api'> = {
         const g = e as GatewayError;
         throw new GatewayError(g.url ?? client.root, `${g.message}${removed ? '' : ` (new-api created the token "${name}"; delete it in new-api's Tokens page)`}`, g.status);
       }
+    },
+    async revokeByName(client, name) {
+      const items = tokenItems(await call(client, 'GET', '/api/token/?p=1&page_size=100', 'list new-api tokens'));
+      const ours = items.filter((t) => t.name === name);
+      let result: 'revoked' | 'gone' = 'gone';
+      for (const t of ours) if ((await deleteToken(client, String(t.id))) === 'revoked') result = 'revoked';
+      return result;
     },
     async revoke(client, ref: KeyRef) {
       if (!ref.id) throw new Error('the ledger has no id for this new-api token');

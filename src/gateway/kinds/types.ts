@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /** What a gateway kind knows: its default root, health probe, base paths, and its key API. */
 import type { Protocol } from '../../adapters/types.ts';
 import type { ToolId } from '../../adapters/index.ts';
@@ -17,6 +18,10 @@ export interface KeyContext {
   hostname: string;
   /** new-api only: the user the access token belongs to. */
   userId?: string;
+  /** Called with each name before it is asked for (the ledger records it first: a kill mid-mint leaves a key found by name). */
+  onAlias?: (alias: string) => Promise<void>;
+  /** Names the new key must not get (the key being rotated out). */
+  avoid?: string[];
 }
 
 /**
@@ -61,6 +66,8 @@ export interface GatewayKind<Id extends string = string> {
     mint(ctx: KeyContext): Promise<{ key: string; ref: KeyRef }>;
     /** 'gone': the gateway no longer had it. Throws when it could not be revoked. */
     revoke(client: GatewayClient, ref: KeyRef, userId: string | undefined): Promise<'revoked' | 'gone'>;
+    /** Revoke every key with this exact name (one minted by gwctl, whose id was never recorded). Absent: not supported. */
+    revokeByName?(client: GatewayClient, name: string, userId: string | undefined): Promise<'revoked' | 'gone'>;
     /** Requests, tokens and spend of one key over a time range, as the gateway records them. */
     usage?(client: GatewayClient, q: UsageQuery): Promise<KeyUsage>;
     /** When the key was last used, as the gateway records it (null: never, or not in its window). */
@@ -122,8 +129,13 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `name`, then `name-2`, `name-3`…, each at most `max` characters. */
+/** Names tried before random suffixes: `name`, `name-2` … `name-5`. */
+export const NUMBERED_NAMES = 5;
+/** Attempts in all: after the numbered names, `name-<random>` (names never run out). */
+export const NAME_ATTEMPTS = 12;
+
+/** `name`, then `name-2` … `name-5`, then `name-<6 random hex>`; each at most `max` characters. */
 export function nameCandidate(name: string, attempt: number, max = Infinity): string {
-  const suffix = attempt <= 1 ? '' : `-${attempt}`;
+  const suffix = attempt <= 1 ? '' : attempt <= NUMBERED_NAMES ? `-${attempt}` : `-${randomBytes(3).toString('hex')}`;
   return name.slice(0, Math.max(1, max - suffix.length)).replace(/-+$/, '') + suffix;
 }

@@ -3,7 +3,7 @@
  * fixture homes, a child-process CLI that can be killed, the registry of every key the tests
  * minted and every artifact gwctl produced (scanned for secrets), and the figures table.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,8 @@ import type { FileSpec } from '../../../src/adapters/types.ts';
 import type { ToolId } from '../../../src/adapters/index.ts';
 import { TOOL_IDS } from '../../../src/adapters/index.ts';
 import { seedHome, tempHome, type TempHome } from '../../helpers/home.ts';
+import { probeAgent } from '../../../src/ipc/client.ts';
+import type { SocketLocation } from '../../../src/home/paths.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -118,6 +120,42 @@ export function runChild(args: string[], env: Record<string, string | undefined>
       resolve(r);
     });
   });
+}
+
+export interface RunningAgent {
+  child: ChildProcess;
+  stderr(): string;
+  /** SIGTERM (unless it already exited), then wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** `gwctl agent run` from src/, in the background; resolves once this very process answers at `loc`. */
+export async function spawnAgentRun(env: Record<string, string | undefined>, loc: SocketLocation): Promise<RunningAgent> {
+  const child = spawn(NODE, ['--no-warnings', '--max-semi-space-size=1', WORKER, 'agent', 'run'], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout!.on('data', () => undefined);
+  let exited: number | null | undefined;
+  const done = new Promise<void>((r) => child.once('exit', (code) => ((exited = code), r())));
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const hello = await probeAgent(loc, 500).catch(() => null);
+    if (hello?.pid === child.pid) break;
+    if (exited !== undefined) throw new Error(`agent exited ${exited}: ${err}`);
+    if (Date.now() > end) {
+      child.kill('SIGKILL');
+      throw new Error(`agent did not answer: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return {
+    child,
+    stderr: () => err,
+    stop: async () => {
+      if (exited === undefined) child.kill('SIGTERM');
+      await done;
+    },
+  };
 }
 
 // ---- secrets registry ---------------------------------------------------------------------

@@ -4,13 +4,13 @@
  * random bytes, and bursts of rapid connections leave it serving; concurrent clients' `status`
  * requests are all answered (latency percentiles reported).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { AgentConnection, probeAgent } from '../../../src/ipc/client.ts';
+import { AgentConnection } from '../../../src/ipc/client.ts';
 import { socketLocation, type SocketLocation } from '../../../src/home/paths.ts';
 import { startGateway, type FakeGateway } from '../../helpers/gateway.ts';
-import { fixtureCases, NODE, percentile, prng, registerKeys, seedCase, WORKER, type SeededHome } from './common.ts';
+import { fixtureCases, NODE, percentile, prng, registerKeys, seedCase, spawnAgentRun, type SeededHome } from './common.ts';
 
 export const AGENT_KEY = 'sk-agent-3c8e1f0b7a924d56';
 
@@ -35,33 +35,17 @@ export async function startAgent(opts: { home?: SeededHome } = {}): Promise<Agen
   chmodSync(home.env.XDG_RUNTIME_DIR!, 0o755);
   const env = home.env;
   const loc = socketLocation({ home: home.home, env });
-  const child = spawn(NODE, ['--no-warnings', '--max-semi-space-size=1', WORKER, 'agent', 'run'], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  child.stdout!.on('data', () => undefined);
-  let exited: number | null | undefined;
-  const done = new Promise<void>((r) => child.once('exit', (code) => ((exited = code), r())));
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const hello = await probeAgent(loc, 500).catch(() => null);
-    if (hello?.pid === child.pid) break;
-    if (exited !== undefined) throw new Error(`agent exited ${exited}: ${err}`);
-    if (Date.now() > end) {
-      child.kill('SIGKILL');
-      throw new Error(`agent did not answer: ${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const agent = await spawnAgentRun(env, loc);
+  const child = agent.child;
   return {
     home,
     env,
     loc,
     child,
     gw,
-    stderr: () => err,
+    stderr: agent.stderr,
     stop: async () => {
-      if (exited === undefined) child.kill('SIGTERM');
-      await done;
+      await agent.stop();
       await gw.close();
     },
   };
