@@ -14,6 +14,7 @@
  *   `{EOL indent m EOL indent-of-brace-line}` collapses back to `{}`.
  */
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
+import { bareKeyOk, parseJson5Tree } from './json5.ts';
 import { deepEqual, findIndex, getIn, setIn } from './path.ts';
 import { ConfigFormatError, type Format, type FormatEditor, type JsonObject, type JsonValue, type SlotPath } from './slot.ts';
 
@@ -26,6 +27,10 @@ interface Style {
   keySep: string;
   /** After a comma inside a one-line container, e.g. ` `. */
   itemSep: string;
+  /** JSON5 only: keys written bare (`models:`) and strings in single quotes, as the file does. */
+  bareKeys: boolean;
+  singleQuotes: boolean;
+  json5: boolean;
 }
 
 interface Doc {
@@ -44,9 +49,18 @@ interface Patch {
 
 // ---------------------------------------------------------------- parsing
 
-function load(text: string, file: string, strict: boolean): Doc {
+function load(text: string, file: string, format: Format): Doc {
+  const strict = format === 'json';
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
+  if (format === 'json5') {
+    const tree = parseJson5Tree(body);
+    if (tree.error) throw new ConfigFormatError(file, `is not valid JSON5 (${tree.error.problem})`, { ...lineCol(body, tree.error.offset), fix: fixFor(false) });
+    if (tree.root && tree.root.type !== 'object') {
+      throw new ConfigFormatError(file, `the top level is ${article(tree.root.type)}, not an object`, { ...lineCol(body, tree.root.offset), fix: 'the file must hold one object ({ … }); fix it by hand and run the command again' });
+    }
+    return { bom, body, root: tree.root, strict: false, file };
+  }
   const errors: ParseError[] = [];
   const root = parseTree(body, errors, { disallowComments: strict, allowTrailingComma: !strict, allowEmptyContent: true });
   const first = errors[0];
@@ -239,9 +253,14 @@ function commaAfter(body: string, pos: number): number {
   return body[p] === ',' ? p : -1;
 }
 
-function detectStyle(body: string, root: Node | undefined): Style {
+function detectStyle(body: string, root: Node | undefined, json5 = false): Style {
   const m = /\r\n|\n|\r/.exec(body);
-  const style: Style = { eol: m ? m[0] : '\n', unit: '', keySep: '', itemSep: '' };
+  const style: Style = { eol: m ? m[0] : '\n', unit: '', keySep: '', itemSep: '', bareKeys: false, singleQuotes: false, json5 };
+  if (json5) {
+    const firstKey = root?.children?.[0]?.children?.[0];
+    style.bareKeys = firstKey !== undefined && body[firstKey.offset] !== '"' && body[firstKey.offset] !== "'";
+    style.singleQuotes = /^\s*'/.test(body.slice(firstString(root) ?? 0)) && firstString(root) !== undefined;
+  }
   const visit = (n: Node): void => {
     if (n.type !== 'object' && n.type !== 'array') return;
     const base = lineIndent(body, n.offset);
@@ -274,10 +293,35 @@ function detectStyle(body: string, root: Node | undefined): Style {
   return style;
 }
 
+/** Offset of the first string value in the tree (its quote shows the file's quoting style). */
+function firstString(n: Node | undefined): number | undefined {
+  if (!n) return undefined;
+  if (n.type === 'string' && n.parent?.type !== 'property') return n.offset;
+  if (n.type === 'string' && n.parent?.children?.[1] === n) return n.offset;
+  for (const c of n.children ?? []) {
+    const found = firstString(c.type === 'property' ? c.children?.[1] : c);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------- rendering
 
+/** A string literal: JSON's double quotes, or JSON5 single quotes when the file uses them. */
+function str(v: string, s: Style): string {
+  const json = JSON.stringify(v);
+  if (!s.singleQuotes) return json;
+  return "'" + json.slice(1, -1).replace(/\\(.)|'/g, (m: string, c: string | undefined) => (c === '"' ? '"' : m === "'" ? "\\'" : m)) + "'";
+}
+
+function primitive(v: JsonValue, s: Style): string {
+  if (typeof v === 'string') return str(v, s);
+  if (typeof v === 'number' && !Number.isFinite(v) && s.json5) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return JSON.stringify(v);
+}
+
 function render(v: JsonValue, base: string, compact: boolean, s: Style): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (v === null || typeof v !== 'object') return primitive(v, s);
   const entries: [string | undefined, JsonValue][] = Array.isArray(v) ? v.map((x) => [undefined, x]) : Object.entries(v);
   const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
   if (entries.length === 0) return open + close;
@@ -288,7 +332,8 @@ function render(v: JsonValue, base: string, compact: boolean, s: Style): string 
 }
 
 function member(key: string | undefined, v: JsonValue, base: string, compact: boolean, s: Style): string {
-  return (key === undefined ? '' : JSON.stringify(key) + s.keySep) + render(v, base, compact, s);
+  const k = key === undefined ? '' : (s.bareKeys && bareKeyOk(key) ? key : str(key, s)) + s.keySep;
+  return k + render(v, base, compact, s);
 }
 
 // ---------------------------------------------------------------- editing
@@ -476,15 +521,14 @@ function makeEditor(format: Format): FormatEditor {
 }
 
 function makeRawEditor(format: Format): FormatEditor {
-  const strict = format === 'json';
   return {
     format,
     parse(text, file) {
-      const { root } = load(text, file, strict);
+      const { root } = load(text, file, format);
       return root ? (valueOf(root) as JsonObject) : {};
     },
     get(text, path, file) {
-      const { root } = load(text, file, strict);
+      const { root } = load(text, file, format);
       if (!root) return getIn({}, path);
       let cur: Node | undefined = root;
       for (const seg of path) {
@@ -495,8 +539,8 @@ function makeRawEditor(format: Format): FormatEditor {
     },
     set(text, path, value, file) {
       requirePath(path, file);
-      const doc = load(text, file, strict);
-      const s = detectStyle(doc.body, doc.root);
+      const doc = load(text, file, format);
+      const s = detectStyle(doc.body, doc.root, format === 'json5');
       if (!doc.root) {
         const obj = render(setIn({}, path, value), '', false, s);
         const lead = doc.body.trim() === '' ? '' : doc.body + (isEol(doc.body.at(-1)) ? '' : s.eol);
@@ -516,7 +560,7 @@ function makeRawEditor(format: Format): FormatEditor {
     },
     delete(text, path, file) {
       requirePath(path, file);
-      const doc = load(text, file, strict);
+      const doc = load(text, file, format);
       if (!doc.root) return text;
       let cur: Node = doc.root;
       for (const seg of path.slice(0, -1)) {
@@ -549,3 +593,4 @@ function makeRawEditor(format: Format): FormatEditor {
 
 export const jsonEditor: FormatEditor = makeEditor('json');
 export const jsoncEditor: FormatEditor = makeEditor('jsonc');
+export const json5Editor: FormatEditor = makeEditor('json5');

@@ -21,7 +21,7 @@ export type JsonObject = { [key: string]: JsonValue };
 export type PathSeg = string | { match: Record<string, JsonPrimitive> } | { item: JsonPrimitive };
 export type SlotPath = readonly PathSeg[];
 
-export type Format = 'json' | 'jsonc' | 'toml' | 'dotenv';
+export type Format = 'json' | 'jsonc' | 'json5' | 'toml' | 'dotenv' | 'yaml';
 
 /**
  * When a restore may revert an edit. Evaluated against the value found at the edit's path at

@@ -11,6 +11,8 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import dotenv from 'dotenv';
+import { CORE_SCHEMA, load as jsYamlLoad } from 'js-yaml';
+import JSON5 from 'json5';
 import fc from 'fast-check';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
@@ -39,7 +41,7 @@ export interface FuzzSeeds {
 
 /** Fixture texts and the edit lists the adapters really plan, per format. */
 export function seedsByFormat(): Record<Format, FuzzSeeds> {
-  const out: Record<Format, FuzzSeeds> = { json: { texts: [], edits: [] }, jsonc: { texts: [], edits: [] }, toml: { texts: [], edits: [] }, dotenv: { texts: [], edits: [] } };
+  const out = Object.fromEntries((['json', 'jsonc', 'json5', 'toml', 'dotenv', 'yaml'] as const).map((f) => [f, { texts: [] as string[], edits: [] as Edit[][] }])) as Record<Format, FuzzSeeds>;
   for (const c of fixtureCases()) {
     const home = c.home;
     const env: Record<string, string> = {};
@@ -84,6 +86,10 @@ export function oracle(format: Format, text: string): JsonValue {
       return parseToml(t) as unknown as JsonValue;
     case 'dotenv':
       return dotenv.parse(t) as JsonValue;
+    case 'json5':
+      return t.trim() === '' || /^(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*$/.test(t) ? {} : (JSON5.parse(t) as JsonValue);
+    case 'yaml':
+      return t.trim() === '' ? {} : ((jsYamlLoad(t, { schema: CORE_SCHEMA }) ?? {}) as JsonValue);
   }
 }
 
