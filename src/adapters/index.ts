@@ -9,6 +9,8 @@ import { kimiCode } from './kimi-code.ts';
 import { codebuddy } from './codebuddy.ts';
 import { opencode } from './opencode.ts';
 import { crush } from './crush.ts';
+import { continueCli } from './continue.ts';
+import { openclaw } from './openclaw.ts';
 
 const ADAPTERS: Record<ToolId, ToolAdapter> = {
   'claude-code': claudeCode,
@@ -20,6 +22,8 @@ const ADAPTERS: Record<ToolId, ToolAdapter> = {
   codebuddy,
   opencode,
   crush,
+  continue: continueCli,
+  openclaw,
 };
 
 export function adapterFor(id: ToolId): ToolAdapter {

@@ -10,6 +10,8 @@ export const TOOL_IDS = [
   'codebuddy',
   'opencode',
   'crush',
+  'continue',
+  'openclaw',
 ] as const;
 export type ToolId = (typeof TOOL_IDS)[number];
 

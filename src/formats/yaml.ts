@@ -410,7 +410,7 @@ interface CollCtx {
 }
 
 /** Append a member (`key` given: a mapping pair, else a sequence item) to the collection at `ctx`. */
-function insertMember(d: Doc, ctx: CollCtx, key: string | undefined, v: JsonValue, path: SlotPath): string {
+function insertMember(d: Doc, ctx: CollCtx, key: string | undefined, v: JsonValue, path: SlotPath, first = false): string {
   const { body, style } = d;
   const c = ctx.coll;
   const member = key === undefined ? [v] : { [key]: v };
@@ -432,8 +432,13 @@ function insertMember(d: Doc, ctx: CollCtx, key: string | undefined, v: JsonValu
     return patch(d, { at, end: at, text: style.eol + indent + block(member, indent, style) });
   }
   const dash = dashOf(body, c as YAMLSeq, 0);
-  if (dash === undefined) refuse(d, c.range?.[0], 'has a list gwctl cannot locate exactly', 'write each list item on its own line starting with "- " and run the command again');
+  if (dash === undefined || /\S/.test(body.slice(lineStart(body, dash), dash))) refuse(d, c.range?.[0], 'has a list gwctl cannot locate exactly', 'write each list item on its own line starting with "- " and run the command again');
   const indent = ' '.repeat(column(body, dash));
+  if (first) {
+    // Before the first item's line; deleting it (its line and one line break) gives these bytes back.
+    const ls = lineStart(body, dash);
+    return patch(d, { at: ls, end: ls, text: indent + block(member, indent, style) + style.eol });
+  }
   return patch(d, { at, end: at, text: style.eol + indent + block(member, indent, style) });
 }
 
@@ -548,7 +553,8 @@ function set(text: string, path: SlotPath, value: JsonValue, file: string): stri
   const wantMap = typeof seg === 'string';
   const rest = setIn(undefined, path.slice(i + 1), value);
   if (i === 0 || (wantMap ? isMap(node) : isSeq(node))) {
-    return checked(d, insertMember(d, ctxOf(node, holder), wantMap ? seg : undefined, rest, path), expected, path);
+    const first = typeof seg !== 'string' && 'match' in seg && seg.first === true;
+    return checked(d, insertMember(d, ctxOf(node, holder), wantMap ? seg : undefined, rest, path, first), expected, path);
   }
   // The value in the way is not a container of the right kind (or `key:` with nothing): replace it.
   return checked(d, replaceValue(d, holder!, node, setIn(undefined, path.slice(i), value), path), expected, path);
