@@ -259,7 +259,8 @@ function detectStyle(body: string, root: Node | undefined, json5 = false): Style
   if (json5) {
     const firstKey = root?.children?.[0]?.children?.[0];
     style.bareKeys = firstKey !== undefined && body[firstKey.offset] !== '"' && body[firstKey.offset] !== "'";
-    style.singleQuotes = /^\s*'/.test(body.slice(firstString(root) ?? 0)) && firstString(root) !== undefined;
+    const q = firstString(body, root);
+    style.singleQuotes = q !== undefined && body[q] === "'";
   }
   const visit = (n: Node): void => {
     if (n.type !== 'object' && n.type !== 'array') return;
@@ -293,13 +294,12 @@ function detectStyle(body: string, root: Node | undefined, json5 = false): Style
   return style;
 }
 
-/** Offset of the first string value in the tree (its quote shows the file's quoting style). */
-function firstString(n: Node | undefined): number | undefined {
+/** Offset of the first quoted string in the tree, key or value (its quote shows the file's style). */
+function firstString(body: string, n: Node | undefined): number | undefined {
   if (!n) return undefined;
-  if (n.type === 'string' && n.parent?.type !== 'property') return n.offset;
-  if (n.type === 'string' && n.parent?.children?.[1] === n) return n.offset;
+  if (n.type === 'string' && (body[n.offset] === '"' || body[n.offset] === "'")) return n.offset;
   for (const c of n.children ?? []) {
-    const found = firstString(c.type === 'property' ? c.children?.[1] : c);
+    const found = firstString(body, c);
     if (found !== undefined) return found;
   }
   return undefined;
