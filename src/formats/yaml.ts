@@ -170,8 +170,20 @@ function range(n: YNode): [number, number] {
   return [r[0], r[1]];
 }
 
-/** End of a node's content: its value end, without trailing blanks and line breaks. */
+/**
+ * End of a node's content: its value end, without trailing blanks and line breaks; for a block
+ * collection, the end of its last member's value (a block collection's own range also covers the
+ * comment after its last value).
+ */
 function contentEnd(body: string, n: YNode): number {
+  if ((isMap(n) || isSeq(n)) && !n.flow && n.items.length > 0) {
+    const last = n.items[n.items.length - 1] as YNode | Pair | null;
+    if (isPair(last)) {
+      const v = last.value as YNode | null;
+      if (v && isNodeWithRange(v) && range(v)[1] > range(v)[0]) return contentEnd(body, v);
+      if (isNodeWithRange(last.key)) return body.indexOf(':', range(last.key as YNode)[1]) + 1;
+    } else if (last && isNodeWithRange(last)) return contentEnd(body, last);
+  }
   const [s, e] = range(n);
   let p = e;
   while (p > s && isBlank(body[p - 1])) p--;
@@ -418,8 +430,10 @@ function insertMember(d: Doc, ctx: CollCtx, key: string | undefined, v: JsonValu
     if (c === null || ctx.holder === null) {
       // The top level is empty (no text, comments only, or `---` alone).
       if (/(^|[\r\n])\.\.\.[ \t]*(#.*)?[\r\n]*$/.test(body)) refuse(d, undefined, 'ends with a document end marker (...) and holds nothing gwctl can add to', 'remove the "..." line and run the command again');
-      const lead = body.trim() === '' ? '' : body + (isEol(body.at(-1)) ? '' : style.eol);
-      return d.bom + lead + block(member, '', style) + style.eol;
+      if (body.trim() === '') return d.bom + block(member, '', style) + style.eol;
+      // After the comments; a file without a final line break keeps going without one.
+      const final = isEol(body.at(-1));
+      return d.bom + body + (final ? '' : style.eol) + block(member, '', style) + (final ? style.eol : '');
     }
     if (flowOf(ctx.holder)) refuse(d, ctx.node?.range?.[0], `${formatPath(path.slice(0, -1))} is written inside […] or {…}, which gwctl does not add to`, `write it in block style (one entry per line) and run the command again`);
     return patch(d, replacement(d, ctx.holder, ctx.node, member));
@@ -485,6 +499,13 @@ function removeMember(d: Doc, ctx: CollCtx, i: number, path: SlotPath): string {
     refuse(d, s, `${formatPath(path)} shares its line with other values`, 'put it on its own line and run the command again');
   }
   if (ls === 0) return patch(d, { at: 0, end: afterEol(body, e), text: '' });
+  if (e === body.length) {
+    // The last line of a file without a final line break: blank lines before it go too, so the
+    // file still ends without one.
+    let at = eolBefore(body, ls);
+    while (at > 0 && isBlank(body[at - 1])) at--;
+    return patch(d, { at, end: e, text: '' });
+  }
   return patch(d, { at: eolBefore(body, ls), end: e, text: '' });
 }
 

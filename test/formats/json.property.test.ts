@@ -165,8 +165,12 @@ for (const ed of [jsonEditor, jsoncEditor, json5Editor]) {
         fc.property(existingCases(jsonc, json5), (c) => {
           fc.pre(lands(c));
           const before = getIn(c.doc, c.path) as JsonValue;
-          const out = ed.set(ed.set(c.text, c.path, c.value, FILE), c.path, before, FILE);
-          if (before === null || typeof before !== 'object') expect(out).toBe(c.text);
+          const mid = ed.set(c.text, c.path, c.value, FILE);
+          const out = ed.set(mid, c.path, before, FILE);
+          // JSON5 quoting (single or double) is read from the file: once the edit removed every
+          // quoted string, the style is unknown and only the meaning must come back.
+          const styleLost = json5 && typeof before === 'string' && !/['"]/.test(mid.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, ''));
+          if ((before === null || typeof before !== 'object') && !styleLost) expect(out).toBe(c.text);
           else expect(deepEqual(ed.parse(out, FILE), c.doc)).toBe(true);
         }),
         { numRuns: RUNS },
