@@ -36,6 +36,10 @@ export const CLIENTS: readonly Client[] = [
   // CodeBuddy Code 2.117.0 (its package.json says "@tencent-ai/codebuddy-code") ships inside the
   // agent SDK's cli/ folder. The SDK declares no bin, so the CLI entry is run by path.
   { tool: 'codebuddy', label: 'codebuddy 2.117.0', pkg: '@tencent-ai/agent-sdk', version: '0.3.201', bin: 'node_modules/@tencent-ai/agent-sdk/cli/bin/codebuddy' },
+  { tool: 'continue', label: 'cn', pkg: '@continuedev/cli', version: '1.5.47', bin: 'node_modules/.bin/cn' },
+  // Needs Node >= 24.16. npm 11 leaves its postinstall (bundled plugin set-up) unrun; the
+  // one-shot `agent exec` does not need it.
+  { tool: 'openclaw', label: 'openclaw', pkg: 'openclaw', version: '2026.9.6', bin: 'node_modules/.bin/openclaw' },
 ];
 
 export function clientFor(tool: string): Client {
