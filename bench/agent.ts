@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { allAdapters } from '../src/adapters/index.ts';
-import { GWCTL_BIN } from '../src/cli/agent-client.ts';
+import { GWCTL_BIN } from '../src/home/paths.ts';
 import type { AgentEvent } from '../src/ipc/schema.ts';
 import { tempHome } from '../test/helpers/home.ts';
 import { adapter, configPointingAt, Events, sleep, startAgentProc, writeFiles, writeSettings } from '../test/agent/helpers.ts';

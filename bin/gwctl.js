@@ -1,4 +1,16 @@
 #!/usr/bin/env node
+// gwctl's entry point as installed (npm's bin) and as run from a checkout (./gwctl).
+// The Node check comes first and uses nothing newer than Node 12, so an old Node says what to do
+// instead of failing later with an error about some missing API.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 22)) {
+  process.stderr.write(
+    `gwctl needs Node >= 22.22 (this is ${process.versions.node}): install Node 24 LTS ` +
+      '(for example `nvm install 24` or `fnm install 24`, or your package manager), ' +
+      'or run ./gwctl from a checkout of gwctl, which fetches Node 24 by itself.\n',
+  );
+  process.exit(1);
+}
 // Cache compiled code on disk (Node >= 22.1): later runs skip parsing gwctl's modules.
 // process.getBuiltinModule rather than an ES import of node:module, which would evaluate all of
 // its exports (source-map support included) on every run.

@@ -7,7 +7,7 @@
  * already restricts the picker, and `settings.json` `model` = the default model.
  */
 import { join } from 'node:path';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject, JsonValue } from '../formats/slot.ts';
 import { envVar, expandEnv, fileSpec, obj, parseAll, statusOf, text, trimSlash, warn } from './common.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';

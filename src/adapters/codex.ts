@@ -7,7 +7,7 @@
  * (the login) is never touched.
  */
 import { join } from 'node:path';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';

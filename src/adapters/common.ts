@@ -4,7 +4,7 @@
  * data out.
  */
 import { join } from 'node:path';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import type { JsonObject, JsonValue } from '../formats/slot.ts';

@@ -9,7 +9,7 @@
  * it already sets them (otherwise the data file would keep routing to the old model).
  */
 import { join } from 'node:path';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { envVar, expandEnv, fileSpec, mergeLayers, obj, parseAll, statusOf, text, xdgConfigHome, xdgDataHome, warn } from './common.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';

@@ -1,3 +1,6 @@
+/**
+ * Floor: adapters, below gateway: one pure adapter per tool, listed once here. See docs/floors.md.
+ */
 import type { ToolAdapter, ToolId } from './types.ts';
 import { TOOL_IDS } from './types.ts';
 import { claudeCode } from './claude-code.ts';

@@ -11,7 +11,7 @@
  * `default_model` left naming one of them: legacy kimi-cli refuses to start on a dangling one.
  */
 import { join } from 'node:path';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import { ConfigFormatError, type Edit, type JsonObject } from '../formats/slot.ts';

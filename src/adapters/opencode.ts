@@ -8,7 +8,7 @@
  * `model = "P/MODEL"`.
  */
 import { join } from 'node:path';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { expandEnv, fileSpec, mergeLayers, obj, parseAll, statusOf, text, warn, xdgConfigHome } from './common.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';

@@ -9,7 +9,7 @@
  * `.env` (its `baseUrl` wins), so such an entry pointing elsewhere is "Connected (Other Address)".
  */
 import { join } from 'node:path';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';

@@ -1,4 +1,6 @@
 /**
+ * Floor: agent, below cli and ui: the background agent; imports doctor and below. See docs/floors.md.
+ *
  * The agent: the single writer of tool configs for one user. It watches every tool's config dir,
  * recomputes a tool's status when its files change, publishes events, re-applies a dropped
  * takeover when asked to, and answers `gwctl` over the socket with the same engine.
@@ -16,28 +18,19 @@ import { Engine, reportFromTexts, type ToolReport } from '../engine/engine.ts';
 import { LedgerStore } from '../engine/ledger.ts';
 import { ConfigFormatError } from '../formats/slot.ts';
 import { configuredGateway } from '../gateway/index.ts';
-import { GatewayError, redact } from '../gateway/http.ts';
+import { GatewayError } from '../gateway/http.ts';
+import { redact } from '../shared/redact.ts';
 import { probeAgent } from '../ipc/client.ts';
-import {
-  PROTOCOL_VERSION,
-  SOCKET_NAME,
-  socketLocation,
-  type AgentEvent,
-  type Cause,
-  type Command,
-  type CommandParams,
-  type HelloResult,
-  type RequestFrame,
-  type SocketLocation,
-} from '../ipc/schema.ts';
+import { PROTOCOL_VERSION, type AgentEvent, type Cause, type CommandParams, type HelloResult, type RequestFrame } from '../ipc/schema.ts';
+import { SOCKET_NAME, socketLocation, type SocketLocation } from '../home/paths.ts';
 import { IpcServer, removeSocketFile, type Peer } from '../ipc/server.ts';
 import { ConfigWatcher, type ToolSnapshot, type WatchTarget } from '../watchers/index.ts';
-import { runOne } from './commands.ts';
+import { runOne, type Command } from '../engine/commands.ts';
 import { openLog, type AgentLog } from './log.ts';
 import { makeNotifier, notifyEvent, type Notify } from './notify.ts';
-import { gwctlPaths, type GwctlPaths } from './paths.ts';
-import { ReapplyGuard } from './policy.ts';
-import { chosen, SettingsStore } from './store.ts';
+import { gwctlPaths, type GwctlPaths } from '../home/paths.ts';
+import { chosen, ReapplyGuard } from './policy.ts';
+import { openSettings, settingsPath, type SettingsStore } from '../home/settings.ts';
 
 /** A half-written file gets this long for the write to finish before it counts as broken. */
 export const BROKEN_SETTLE_MS = 300;
@@ -146,7 +139,7 @@ export class Agent {
 
     try {
       // Only now: a second agent that was refused above must not touch the settings file.
-      this.settings = new SettingsStore(this.paths.configDir);
+      this.settings = await openSettings(this.paths.configDir);
       this.notify = this.opts.notify ?? makeNotifier(this.log, () => this.settings.current().notify);
       await this.reconcile();
       const targets = this.targets();
@@ -555,16 +548,6 @@ export class Agent {
         if (this.stopping) throw requestError('stopping', 'the agent is stopping; run the command again in a moment');
         return { tools: await this.command(req.method, commandParams(req.params)) };
       }
-      case 'config.get': {
-        const { key } = req.params as { key?: unknown };
-        if (key !== undefined && typeof key !== 'string') throw requestError('bad-request', 'config.get: key must be a string');
-        return { value: this.settings.get(key) };
-      }
-      case 'config.set': {
-        const { key, value } = req.params as { key?: unknown; value?: unknown };
-        if (typeof key !== 'string' || !key) throw requestError('bad-request', 'config.set: key must be a non-empty string');
-        return { value: this.settings.set(key, value) };
-      }
       case 'shutdown':
         setImmediate(() => void this.stop('shutdown request'));
         return { stopping: true };
@@ -583,7 +566,7 @@ export class Agent {
       home: this.home,
       socket: this.socket.path,
       logFile: this.log.file,
-      settingsFile: join(this.paths.configDir, 'config.json'), // known before the settings are read
+      settingsFile: settingsPath(this.paths.configDir), // known before the settings are read
       watching,
       subscribers: this.server?.subscribers ?? 0,
     };

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { redact } from '../gateway/http.ts';
+import { redact } from '../shared/redact.ts';
 
 export const REDACT_PATHS = [
   'key',

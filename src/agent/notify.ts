@@ -13,26 +13,12 @@
  */
 import { execFile } from 'node:child_process';
 import type { AgentEvent } from '../ipc/schema.ts';
+import type { NotifySetting } from '../home/settings.ts';
 import type { AgentLog } from './log.ts';
 
 export const NOTIFY_KINDS = ['drift', 'tool-detected', 'reapply-failed', 'gateway-down', 'gateway-up'] as const;
 export type NotifyKind = (typeof NOTIFY_KINDS)[number];
 
-/** The `notify` setting: all on/off, or per kind (a kind left out follows `enabled`, default on). */
-export type NotifySetting = boolean | ({ enabled?: boolean } & Partial<Record<NotifyKind, boolean>>);
-
-/** JSON schema for the `notify` setting (for the settings store). */
-export const NOTIFY_SETTING_SCHEMA = {
-  anyOf: [
-    { type: 'boolean' },
-    {
-      type: 'object',
-      properties: Object.fromEntries(['enabled', ...NOTIFY_KINDS].map((k) => [k, { type: 'boolean' }])),
-      additionalProperties: false,
-    },
-  ],
-  default: true,
-} as const;
 
 /** `kind` is optional for older callers: it is then inferred from the title. */
 export type Notify = (title: string, message: string, kind?: NotifyKind) => void;

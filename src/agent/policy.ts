@@ -4,6 +4,7 @@
  * next drift pauses re-applies for that tool until the user takes it over or restores it again.
  */
 import type { ToolId } from '../adapters/types.ts';
+import type { ToolChoice } from '../home/settings.ts';
 
 export type GuardVerdict = 'allowed' | 'tripped' | 'paused';
 
@@ -41,4 +42,9 @@ export class ReapplyGuard {
     this.pausedTools.delete(tool);
     this.attempts.delete(tool);
   }
+}
+
+/** Does an `autoReapply` / `autoTakeoverNew` setting cover `tool`? */
+export function chosen(choice: ToolChoice, tool: ToolId): boolean {
+  return choice === true || (Array.isArray(choice) && choice.includes(tool));
 }

@@ -3,8 +3,8 @@
  * SIGTERM/SIGINT stop it cleanly (work in flight finishes, socket removed, log flushed);
  * SIGHUP reopens the log file after an external rotation.
  */
-import type { Io } from '../cli/main.ts';
-import { homeFrom } from './paths.ts';
+import type { Io } from '../shared/io.ts';
+import { homeFrom } from '../home/paths.ts';
 import { Agent, AlreadyRunningError } from './agent.ts';
 
 export async function runAgent(io: Io, { version }: { version: string }): Promise<number> {

@@ -6,33 +6,18 @@
  * notifier, and not node-ipc's full module (see ipc/client.ts).
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ToolId } from '../adapters/types.ts';
-import { gwctlPaths, homeFrom } from '../agent/paths.ts';
 import type { ToolReport } from '../engine/engine.ts';
 import { AgentConnection, AgentRequestError, AgentUnavailableError, incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
-import { socketLocation, type Command, type HelloResult, type SocketLocation } from '../ipc/schema.ts';
-import type { Io } from './main.ts';
+import type { HelloResult } from '../ipc/schema.ts';
+import { agentCommandLine, gwctlPaths, homeFrom, socketLocation, type SocketLocation } from '../home/paths.ts';
+import { readSettings } from '../home/settings.ts';
+import type { Command } from '../engine/commands.ts';
+import type { Io } from '../shared/io.ts';
 
 // Not `import … from 'node:fs'`: see ipc/client.ts (an ES import of node:fs loads fs.promises
 // and a dozen internal modules with it).
 const { closeSync, mkdirSync, openSync, readFileSync } = process.getBuiltinModule('node:fs');
-
-/** bin/gwctl.js, from src/cli/ and from dist/cli/ alike. */
-export const GWCTL_BIN = fileURLToPath(new URL('../../bin/gwctl.js', import.meta.url));
-
-/**
- * Node flags for the long-running agent (service units should use agentCommandLine() too). A
- * 1 MiB young generation instead of V8's default 16 MiB: the idle agent allocates little, and
- * its RSS with all nine tools watched drops from about 83 to 76 MiB. (`--lite-mode` would save
- * more but disables WebAssembly, which Node's fetch needs.)
- */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
-
-/** The command that runs the agent in the foreground: `node --max-semi-space-size=1 bin/gwctl.js agent run`. */
-export function agentCommandLine(): { file: string; args: string[] } {
-  return { file: process.execPath, args: [...AGENT_NODE_FLAGS, GWCTL_BIN, 'agent', 'run'] };
-}
 
 export interface RouteOptions {
   /** `--no-agent` (or GWCTL_NO_AGENT=1): run in-process; refused for writes while an agent runs. */
@@ -72,9 +57,7 @@ export function gatewayEnv(env: Io['env']): Record<string, string> {
 /** The `autostart` setting (default on); read as plain JSON, without conf. */
 export function autostartEnabled(configDir: string): boolean {
   try {
-    // settings.ts's settingsPath(), without loading that module (and what it imports).
-    const data = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8').replace(/^\uFEFF/, '')) as { autostart?: unknown };
-    return data?.autostart !== false;
+    return readSettings(configDir).autostart !== false;
   } catch {
     return true;
   }

@@ -1,18 +1,20 @@
 /**
+ * Floor: cli (top): the `gwctl` command; imports any floor below, none imports it. See docs/floors.md.
+ *
  * `gwctl`: parse arguments, run the engine, print a table or `--json`. Thin on purpose.
  * Exit codes: 0 every requested action succeeded; 1 something failed or was refused; 2 usage.
  */
 import { TOOL_IDS, STATUS_LABEL, type ToolId } from '../adapters/types.ts';
-import { gwctlPaths, homeFrom } from '../agent/paths.ts';
+import { gwctlPaths, homeFrom } from '../home/paths.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
-import { redact } from '../gateway/http.ts';
-import type { Command } from '../ipc/schema.ts';
+import { redact } from '../shared/redact.ts';
+import type { Command } from '../engine/commands.ts';
+import { guardClosedOutput, type Io } from '../shared/io.ts';
+import { VERSION } from '../shared/version.ts';
 import { routeCommand } from './agent-client.ts';
 
 // The engine, adapters, format editors and gateway kinds are loaded only when the command runs
 // in-process: through the agent, `gwctl status` costs little more than starting Node.
-
-export const VERSION = '0.1.0';
 
 const USAGE = `gwctl ${VERSION}: point AI coding CLIs at a local AI gateway, and put them back exactly.
 
@@ -79,14 +81,6 @@ function parse(argv: string[]): Parsed {
   return p;
 }
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-  /** All of stdin (secrets are read from it, never from argv). Default: process.stdin. */
-  stdin?: () => Promise<string>;
-}
-
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
@@ -94,6 +88,7 @@ const defaultIo: Io = {
 };
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  if (io === defaultIo) guardClosedOutput();
   if (argv[0] === 'gateway') return (await import('./commands/gateway.ts')).run(argv.slice(1), io);
   if (argv[0] === 'config') return (await import('./commands/config.ts')).run(argv.slice(1), io);
   if (argv[0] === 'keys') return (await import('./commands/keys.ts')).run(argv.slice(1), io);
@@ -141,7 +136,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const [{ Engine: EngineClass }, { configuredGateway }, { runOne }] = await Promise.all([
       import('../engine/engine.ts'),
       import('../gateway/index.ts'),
-      import('../agent/commands.ts'),
+      import('../engine/commands.ts'),
     ]);
     try {
       home = homeFrom(io.env);

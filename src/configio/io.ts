@@ -1,4 +1,6 @@
 /**
+ * Floor: configio (beside formats), below adapters: safe reads and writes of config files. See docs/floors.md.
+ *
  * The only code that touches a tool's config file.
  *
  * - Reads follow symlinks and remember the content hash (for compare-and-swap) and the mode.

@@ -1,4 +1,6 @@
 /**
+ * Floor: doctor, below agent: `gwctl doctor`'s checks; imports service, watchers and below. See docs/floors.md.
+ *
  * `gwctl doctor`: one report, a fix for each finding. Checks the agent (running, same version
  * as this CLI, socket directory owner/mode), the service (installed, the node it runs still
  * exists), the gateway (healthy; each taken-over tool's key still accepted, by a
@@ -12,17 +14,20 @@ import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
 import { STATUS_LABEL, type ToolId } from '../adapters/types.ts';
-import { gwctlPaths } from '../agent/paths.ts';
-import { pointsAt } from '../engine/address.ts';
-import { Engine, type GatewaySettings, type ToolReport } from '../engine/engine.ts';
+import { gwctlPaths } from '../home/paths.ts';
+import { pointsAt } from '../shared/address.ts';
+import { Engine, type ToolReport } from '../engine/engine.ts';
+import type { GatewaySettings } from '../gateway/types.ts';
 import { LedgerStore, type Ledger } from '../engine/ledger.ts';
 import { editorFor } from '../formats/index.ts';
 import { hashValue } from '../formats/path.ts';
 import type { Format, JsonObject, JsonValue } from '../formats/slot.ts';
 import { configuredGateway } from '../gateway/index.ts';
-import { redact, request } from '../gateway/http.ts';
+import { request } from '../gateway/http.ts';
+import { redact } from '../shared/redact.ts';
 import { incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
-import { socketLocation, type HelloResult } from '../ipc/schema.ts';
+import { type HelloResult } from '../ipc/schema.ts';
+import { socketLocation } from '../home/paths.ts';
 import type { ServiceStatus } from '../service/index.ts';
 
 export type Severity = 'ok' | 'info' | 'warn' | 'error';

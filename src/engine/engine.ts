@@ -1,4 +1,6 @@
 /**
+ * Floor: engine, below ipc: status/takeover/restore/rotate of one tool, and the ledger. See docs/floors.md.
+ *
  * The engine: status, takeover and restore of one tool. The CLI (in-process, `--no-agent`) and
  * the agent (CLI requests and drift re-apply) both call this, so there is one code path.
  *
@@ -16,32 +18,9 @@ import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../fo
 import { editorFor } from '../formats/index.ts';
 import { formatPath, hashValue } from '../formats/path.ts';
 import { ConfigFormatError, type Edit } from '../formats/slot.ts';
-import { pointsAt } from './address.ts';
+import type { GatewaySettings, KeySource } from '../gateway/types.ts';
+import { pointsAt } from '../shared/address.ts';
 import { LedgerStore, type Ledger, type LedgerEntry, type LedgerFile } from './ledger.ts';
-
-export interface GatewaySettings extends GatewayIdentity {
-  kind: string;
-  providerId: string;
-  displayName: string;
-  /** Configured default model (else the first the gateway lists). */
-  defaultModel?: string;
-  /** Configured model list, used when the gateway's list is empty or unavailable. */
-  models?: string[];
-}
-
-/** Where virtual keys come from, and where they go back (gateway kinds implement this). */
-export interface KeySource {
-  /** Check the gateway is up; throws with what to do when it is not. */
-  health(): Promise<void>;
-  /** Every model the gateway offers for `key` (may be empty). */
-  models(key: string): Promise<string[]>;
-  /** A key for this tool. */
-  acquire(tool: ToolId): Promise<{ key: string; ref: LedgerEntry['keyRef'] }>;
-  /** Give a key back (revoke). Returns a note for the user when nothing could be revoked. */
-  release(tool: ToolId, ref: LedgerEntry['keyRef']): Promise<string | undefined>;
-  /** The name a key minted for `tool` gets in the gateway (to name one gwctl could not record). */
-  keyName?(tool: ToolId): string;
-}
 
 export interface EngineOptions {
   home: string;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ToolId } from '../adapters/types.ts';
 import { ConfigIoError, readConfig, writeConfig } from '../configio/io.ts';
 import type { SlotRecord } from '../formats/apply.ts';
+import type { KeyRef } from '../gateway/types.ts';
 
 export const LEDGER_VERSION = 1;
 
@@ -41,7 +42,7 @@ export interface LedgerEntry {
   /** sha256 of the virtual key, to recognise it without storing it. */
   keyHash: string;
   /** What revocation needs (gateway kind, id or alias); never the key. */
-  keyRef: { kind: string; id?: string; alias?: string } | null;
+  keyRef: KeyRef | null;
   files: LedgerFile[];
 }
 

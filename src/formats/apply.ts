@@ -4,7 +4,7 @@
  * Anything else throws (and the caller writes nothing).
  */
 import { editorFor } from './index.ts';
-import { pointsAt } from '../engine/address.ts';
+import { pointsAt } from '../shared/address.ts';
 import { deepEqual, deleteIn, formatPath, getIn, hashValue, isObject, setIn } from './path.ts';
 import { ConfigFormatError, type Edit, type Format, type Guard, type JsonValue, type SlotPath } from './slot.ts';
 

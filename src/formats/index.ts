@@ -1,3 +1,6 @@
+/**
+ * Floor: formats (beside configio), below adapters: format editors that keep comments. See docs/floors.md.
+ */
 import type { Format, FormatEditor } from './slot.ts';
 import { json5Editor, jsonEditor, jsoncEditor } from './json.ts';
 import { yamlEditor } from './yaml.ts';

@@ -2,7 +2,8 @@
  * The one client every gateway kind uses: a root, a timeout, the credentials to send, and errors
  * that say what failed and what to do. Secrets it sends are scrubbed from every message.
  */
-import { DEFAULT_TIMEOUT_MS, GatewayError, redact, request, type HttpResponse } from './http.ts';
+import { DEFAULT_TIMEOUT_MS, GatewayError, request, type HttpResponse } from './http.ts';
+import { redact } from '../shared/redact.ts';
 
 export interface ClientOptions {
   timeoutMs?: number;

@@ -6,7 +6,7 @@
 import { GatewayClient } from './client.ts';
 import { KINDS } from './index.ts';
 import type { GatewayKind, KindId } from './kinds/types.ts';
-import { trimRoot } from '../engine/address.ts';
+import { trimRoot } from '../shared/address.ts';
 
 export interface Detected {
   kind: KindId;

@@ -26,11 +26,6 @@ export interface HttpRequest {
 
 export const DEFAULT_TIMEOUT_MS = 4000;
 
-/** Redact anything that looks like a bearer token from text that may reach the user. */
-export function redact(text: string): string {
-  return text.replace(/\b(sk|pk|ak|vk|key)[-_][A-Za-z0-9_\-]{6,}/gi, '$1-…redacted').slice(0, 600);
-}
-
 export async function request(url: string, req: HttpRequest = {}): Promise<HttpResponse> {
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };

@@ -1,16 +1,17 @@
 /**
+ * Floor: gateway, below engine: gateway kinds, keys, health, detection. See docs/floors.md.
+ *
  * Gateway kinds and the KeySource the engine uses. `resolveGateway` turns settings and the
  * environment into GatewaySettings (root, base URL per protocol, provider id, models) and a
  * KeySource: health probe, model list, mint a key per tool (or the configured key), revoke.
  */
 import { hostname as osHostname } from 'node:os';
 import type { ToolId } from '../adapters/types.ts';
-import { gwctlPaths } from '../agent/paths.ts';
-import { readSecret } from '../agent/secrets.ts';
-import { readSettings, type GatewaySettingsFile } from '../agent/settings.ts';
-import { trimRoot } from '../engine/address.ts';
-import type { GatewaySettings, KeySource } from '../engine/engine.ts';
-import type { LedgerEntry } from '../engine/ledger.ts';
+import { gwctlPaths } from '../home/paths.ts';
+import { readSecret } from '../home/secrets.ts';
+import { readSettings, type GatewaySettingsFile } from '../home/settings.ts';
+import { gatewayRootProblem, trimRoot } from '../shared/address.ts';
+import type { GatewaySettings, KeyRef, KeySource } from './types.ts';
 import { GatewayClient } from './client.ts';
 import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
 import { keyName, shortHost } from './keyname.ts';
@@ -89,14 +90,12 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
   if (!rawRoot) {
     throw new Error(`a ${kind.id} gateway has no default address; set gateway.url (gwctl config set gateway.url http://127.0.0.1:PORT) or GWCTL_GATEWAY_URL`);
   }
-  let root: string;
-  try {
-    const u = new URL(rawRoot);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-    root = trimRoot(u.toString());
-  } catch {
-    throw new Error(`gateway URL '${rawRoot}' is not a valid http(s) URL; set GWCTL_GATEWAY_URL or gateway.url to e.g. ${kind.defaultRoot ?? DEFAULT_GATEWAY_URL}`);
+  const problem = gatewayRootProblem(rawRoot);
+  if (problem) {
+    const from = env.GWCTL_GATEWAY_URL ? 'GWCTL_GATEWAY_URL' : file.url ? 'gateway.url (gwctl config set gateway.url URL)' : `the ${kind.id} default`;
+    throw new Error(`gateway URL '${rawRoot}' from ${from} cannot be used: ${problem}`);
   }
+  const root = trimRoot(new URL(rawRoot).toString());
   const settings: GatewaySettings = {
     kind: kind.id,
     root,
@@ -207,7 +206,7 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
       return kind.keys ? `'${keyName(tool, d.hostname, kind.keys.maxName)}'` : `(the configured ${kind.label} key)`;
     },
 
-    async release(_tool: ToolId, ref: LedgerEntry['keyRef']) {
+    async release(_tool: ToolId, ref: KeyRef | null) {
       const named = ref?.alias ?? ref?.id;
       if (!ref || !named) {
         const was = ref?.kind ?? kind.id;

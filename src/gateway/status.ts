@@ -1,6 +1,6 @@
 /** `gwctl gateway status`: kind, url, healthy, latency, how many models it lists. */
 import type { ResolvedGateway } from './index.ts';
-import { redact } from './http.ts';
+import { redact } from '../shared/redact.ts';
 import { listModels } from './models.ts';
 
 export interface GatewayStatus {

@@ -1,4 +1,6 @@
 /**
+ * Floor: ipc, below service/watchers: the socket between `gwctl` and its agent. See docs/floors.md.
+ *
  * The message schema between `gwctl` and its agent: the one module both ends import.
  *
  * Wire: node-ipc's frame format (`JSON.stringify({type, data}) + '\f'`) with the `assured`
@@ -9,12 +11,12 @@
  *
  * Keep this module free of imports that cost start-up time: the `gwctl status` path loads it.
  */
-import { join } from 'node:path';
 import type { Status, ToolId } from '../adapters/types.ts';
+import type { Command } from '../engine/commands.ts';
 import type { ToolReport } from '../engine/engine.ts';
 
 /** Bumped when a request or event changes shape; the client refuses a mismatched agent. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const WIRE = {
   request: 'gwctl.request',
@@ -118,7 +120,7 @@ export function readFrames(buffer: string, chunk: string, receive: (message: { t
 
 // ---- requests ------------------------------------------------------------------------------
 
-export type Command = 'status' | 'takeover' | 'restore' | 'rotate';
+// The four tool commands (`Command`) are the engine's: engine/commands.ts.
 
 export interface CommandParams {
   tools: ToolId[];
@@ -149,12 +151,10 @@ export interface Methods {
   restore: { params: CommandParams; result: { tools: ToolReport[] } };
   rotate: { params: CommandParams; result: { tools: ToolReport[] } };
   subscribe: { params: Record<string, never>; result: { subscribed: true } };
-  'config.get': { params: { key?: string }; result: { value: unknown } };
-  'config.set': { params: { key: string; value: unknown }; result: { value: unknown } };
   shutdown: { params: Record<string, never>; result: { stopping: true } };
 }
 export type Method = keyof Methods;
-export const METHODS: readonly Method[] = ['hello', 'status', 'takeover', 'restore', 'rotate', 'subscribe', 'config.get', 'config.set', 'shutdown'];
+export const METHODS: readonly Method[] = ['hello', 'status', 'takeover', 'restore', 'rotate', 'subscribe', 'shutdown'];
 
 export interface RequestFrame<M extends Method = Method> {
   id: number;
@@ -212,54 +212,4 @@ export interface AgentEvent {
   /** One line for people; never a key. */
   message: string;
   error?: string;
-}
-
-// ---- where the socket lives ----------------------------------------------------------------
-
-export const SOCKET_NAME = 'agent.sock';
-export const PID_NAME = 'agent.pid';
-/** sun_path is 104 bytes on macOS (108 on Linux), including the NUL. */
-export const MAX_SOCKET_PATH_BYTES = 103;
-
-export interface SocketLocation {
-  /** The socket's directory: owner-only (0700), checked by both ends. */
-  dir: string;
-  path: string;
-  /** Set when the preferred place was not usable, and why. */
-  fallbackReason?: string;
-}
-
-/**
- * Linux: `$XDG_RUNTIME_DIR/gwctl/`, else `$XDG_STATE_HOME/gwctl/` (`~/.local/state/gwctl/`).
- * macOS: `~/Library/Application Support/gwctl/`. A path over 103 bytes falls back to
- * `/tmp/gwctl-<uid>/` (checked for owner and mode like any other).
- */
-export function socketLocation({
-  home,
-  env,
-  platform = process.platform,
-  uid = process.getuid?.() ?? 0,
-}: {
-  home: string;
-  env: Readonly<Record<string, string | undefined>>;
-  platform?: NodeJS.Platform;
-  uid?: number;
-}): SocketLocation {
-  let dir: string;
-  if (platform === 'darwin') {
-    dir = join(home, 'Library', 'Application Support', 'gwctl');
-  } else {
-    const runtime = env.XDG_RUNTIME_DIR;
-    const state = env.XDG_STATE_HOME;
-    if (runtime && runtime.startsWith('/')) dir = join(runtime, 'gwctl');
-    else dir = join(state && state.startsWith('/') ? state : join(home, '.local', 'state'), 'gwctl');
-  }
-  const path = join(dir, SOCKET_NAME);
-  if (Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES) return { dir, path };
-  const short = join('/tmp', `gwctl-${uid}`);
-  return {
-    dir: short,
-    path: join(short, SOCKET_NAME),
-    fallbackReason: `${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes (the socket path limit)`,
-  };
 }

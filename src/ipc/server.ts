@@ -9,7 +9,8 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { IPCModule } from 'node-ipc';
-import { WIRE, parseRequest, wireConfig, type AgentEvent, type RequestFrame, type ResponseFrame, type SocketLocation } from './schema.ts';
+import { WIRE, parseRequest, wireConfig, type AgentEvent, type RequestFrame, type ResponseFrame } from './schema.ts';
+import { type SocketLocation } from '../home/paths.ts';
 
 export interface Peer {
   readonly id: number;

@@ -1,4 +1,6 @@
 /**
+ * Floor: service (beside watchers), below doctor: the agent as a launchd/systemd service. See docs/floors.md.
+ *
  * `gwctl service install|uninstall|status|restart`: run the agent under the user's service
  * manager. macOS: a LaunchAgent in the `gui/<uid>` domain (bootout, bootstrap, kickstart, as
  * `brew services` does). Linux: a systemd user unit (daemon-reload, enable --now).
@@ -10,7 +12,7 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { gwctlPaths } from '../agent/paths.ts';
+import { gwctlPaths } from '../home/paths.ts';
 import {
   createdDirs,
   LAUNCHD_LABEL,

@@ -4,7 +4,7 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_NODE_FLAGS } from '../cli/agent-client.ts';
+import { AGENT_NODE_FLAGS } from '../home/paths.ts';
 
 /** launchd label (reverse DNS) and the plist's file name. */
 export const LAUNCHD_LABEL = 'dev.gwctl.agent';

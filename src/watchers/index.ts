@@ -1,4 +1,6 @@
 /**
+ * Floor: watchers (beside service), below doctor: file watchers the agent runs. See docs/floors.md.
+ *
  * Watchers: one chokidar 6 watcher over every tool's config dir (existing or not: chokidar waits
  * on the nearest existing parent, so `mkdir ~/.kimi` is seen), settled per tool, and a content
  * check that tells a real change from the agent's own write.

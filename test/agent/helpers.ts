@@ -4,12 +4,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { allAdapters } from '../../src/adapters/index.ts';
 import type { ToolAdapter, ToolId } from '../../src/adapters/types.ts';
-import { gwctlPaths } from '../../src/agent/paths.ts';
-import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/cli/agent-client.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
+import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/home/paths.ts';
 import { applyEdits } from '../../src/formats/apply.ts';
 import { baseUrls } from '../../src/gateway/index.ts';
 import { AgentConnection, probeAgent } from '../../src/ipc/client.ts';
-import { socketLocation, type AgentEvent, type HelloResult } from '../../src/ipc/schema.ts';
+import { type AgentEvent, type HelloResult } from '../../src/ipc/schema.ts';
+import { socketLocation } from '../../src/home/paths.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 

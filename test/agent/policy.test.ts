@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GUARD_WINDOW_MS, ReapplyGuard } from '../../src/agent/policy.ts';
-import { chosen } from '../../src/agent/store.ts';
+import { chosen, GUARD_WINDOW_MS, ReapplyGuard } from '../../src/agent/policy.ts';
 
 describe('ReapplyGuard', () => {
   it('allows `limit` re-applies a minute, then trips once and stays paused', () => {

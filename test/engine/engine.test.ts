@@ -2,8 +2,9 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { gwctlPaths } from '../../src/agent/paths.ts';
-import { Engine, type KeySource } from '../../src/engine/engine.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { KeySource } from '../../src/gateway/types.ts';
 import { LedgerStore } from '../../src/engine/ledger.ts';
 import { resolveGateway } from '../../src/gateway/index.ts';
 import { deadPort, startGateway, type FakeGateway } from '../helpers/gateway.ts';

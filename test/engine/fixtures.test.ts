@@ -12,7 +12,7 @@ import { adapterFor } from '../../src/adapters/index.ts';
 import { editorFor } from '../../src/formats/index.ts';
 import { deleteIn } from '../../src/formats/path.ts';
 import { LedgerStore } from '../../src/engine/ledger.ts';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import { startGateway, type FakeGateway } from '../helpers/gateway.ts';
 import { seedHome, tempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';

@@ -2,8 +2,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { gwctlPaths } from '../../src/agent/paths.ts';
-import { Engine, type KeySource } from '../../src/engine/engine.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { KeySource } from '../../src/gateway/types.ts';
 import { LedgerStore } from '../../src/engine/ledger.ts';
 import { hashValue } from '../../src/formats/path.ts';
 import { resolveGateway } from '../../src/gateway/index.ts';

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import { main } from '../../src/cli/main.ts';
 import { deadPort } from '../helpers/gateway.ts';
 import { startLiteLLM, type FakeLiteLLM } from '../helpers/gateways/litellm.ts';

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import { shortHost } from '../../src/gateway/keyname.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';

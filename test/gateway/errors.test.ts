@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import { LedgerStore } from '../../src/engine/ledger.ts';
 import { GATEWAY_KINDS, type KindId } from '../../src/gateway/index.ts';
 import { shortHost } from '../../src/gateway/keyname.ts';

@@ -1,7 +1,7 @@
 /** One fake per kind behind a common face, for tests that run the same scenario on every kind. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import type { KindId } from '../../src/gateway/index.ts';
 import { startBifrost } from '../helpers/gateways/bifrost.ts';
 import { startLiteLLM } from '../helpers/gateways/litellm.ts';

@@ -1,7 +1,7 @@
 /** servbay and static: no key API; the configured key for every tool; nothing revoked, and said so. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { writeSecret } from '../../src/agent/secrets.ts';
-import { gwctlPaths } from '../../src/agent/paths.ts';
+import { writeSecret } from '../../src/home/secrets.ts';
+import { gwctlPaths } from '../../src/home/paths.ts';
 import { resolveGateway } from '../../src/gateway/index.ts';
 import { startServBay, type FakeServBay } from '../helpers/gateways/servbay.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';

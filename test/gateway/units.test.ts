@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TOOL_IDS } from '../../src/adapters/types.ts';
-import { deleteSecret, readSecret, secretsPath, writeSecret } from '../../src/agent/secrets.ts';
-import { deleteSetting, parseSettingValue, readSettings, settingsPath, writeSetting } from '../../src/agent/settings.ts';
+import { deleteSecret, readSecret, secretsPath, writeSecret } from '../../src/home/secrets.ts';
+import { parseSettingValue } from '../../src/cli/settings-keys.ts';
+import { openSettings, readSettings, settingsPath } from '../../src/home/settings.ts';
 import { detectAt, detectDefaults } from '../../src/gateway/detect.ts';
 import { keyName, shortHost } from '../../src/gateway/keyname.ts';
 import { nameCandidate } from '../../src/gateway/kinds/types.ts';
@@ -84,35 +85,50 @@ describe('secrets file', () => {
   });
 });
 
-describe('settings written through conf', () => {
+describe('settings written through the one writer (conf)', () => {
   it('writes config.json 0600 that the plain reader reads; unset removes', async () => {
-    await writeSetting(dir, 'gateway.url', 'http://127.0.0.1:4000');
-    await writeSetting(dir, 'gateway.kind', 'litellm');
-    await writeSetting(dir, 'gateway.models', ['gpt-4o', 'qwen3-coder']);
+    const s = await openSettings(dir);
+    s.set('gateway.url', 'http://127.0.0.1:4000');
+    s.set('gateway.kind', 'litellm');
+    s.set('gateway.models', ['gpt-4o', 'qwen3-coder']);
     expect(statSync(settingsPath(dir)).mode & 0o777).toBe(0o600);
     expect(readSettings(dir).gateway).toEqual({ url: 'http://127.0.0.1:4000', kind: 'litellm', models: ['gpt-4o', 'qwen3-coder'] });
-    expect(await deleteSetting(dir, 'gateway.kind')).toBe(true);
-    expect(await deleteSetting(dir, 'gateway.kind')).toBe(false);
+    expect(s.unset('gateway.kind')).toBe(true);
+    expect(s.unset('gateway.kind')).toBe(false);
     expect(readSettings(dir).gateway).toEqual({ url: 'http://127.0.0.1:4000', models: ['gpt-4o', 'qwen3-coder'] });
   });
-  it('keeps keys it does not know (other parts of gwctl share the file)', async () => {
-    await writeSetting(dir, 'gateway.userId', '7');
+  it('writes only what it is told (no defaults) and keeps keys it does not know', async () => {
+    const s = await openSettings(dir);
+    s.set('gateway.userId', '7');
     const file = settingsPath(dir);
     const doc = JSON.parse(readFileSync(file, 'utf8'));
     writeFileSync(file, JSON.stringify({ ...doc, agent: { watch: true } }));
-    await writeSetting(dir, 'gateway.displayName', 'Team Gateway');
+    s.set('gateway.displayName', 'Team Gateway');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ gateway: { userId: '7', displayName: 'Team Gateway' }, agent: { watch: true } });
+    s.set('autoReapply', ['codex']);
+    s.set('notify.drift', false);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ gateway: { userId: '7', displayName: 'Team Gateway' }, agent: { watch: true }, autoReapply: ['codex'], notify: { enabled: true, drift: false } });
+    expect(readSettings(dir).agent).toEqual({ watch: true, debounceMs: 20, reapplyPerMinute: 3, gatewayCheckSeconds: 60 });
   });
-  it('the schema refuses bad values; a hand-broken file is named', async () => {
-    await expect(writeSetting(dir, 'gateway.kind', 'one-api')).rejects.toThrow(/gateway\.kind/);
-    await expect(writeSetting(dir, 'gateway.userId', 'abc')).rejects.toThrow(/gateway\.userId/);
+  it('the schema refuses bad values and writes nothing; a hand-broken file is named', async () => {
+    const s = await openSettings(dir);
+    s.set('gateway.url', 'http://127.0.0.1:4000');
+    const before = readFileSync(settingsPath(dir), 'utf8');
+    expect(() => s.set('gateway.kind', 'One API')).toThrow(/invalid setting: gateway\.kind/);
+    expect(() => s.set('gateway.userId', 'abc')).toThrow(/gateway\.userId/);
+    expect(() => s.set('agent.debounceMs', -1)).toThrow(/debounceMs/);
+    expect(() => s.set('autoReapply', 'codex')).toThrow(/autoReapply/);
+    expect(() => s.set('notify', { drift: 'no' })).toThrow(/notify/);
+    expect(readFileSync(settingsPath(dir), 'utf8')).toBe(before);
     writeFileSync(settingsPath(dir), JSON.stringify({ gateway: { url: 42 } }));
-    await expect(writeSetting(dir, 'gateway.kind', 'litellm')).rejects.toThrow(/config\.json: gwctl's settings do not pass the schema/);
+    await expect(openSettings(dir)).rejects.toThrow(/config\.json: gwctl's settings do not pass the schema/);
+    writeFileSync(settingsPath(dir), '{"autoReapply": tru');
+    await expect(openSettings(dir)).rejects.toThrow(/config\.json: gwctl's settings are not valid JSON/);
   });
   it('parses command-line values', () => {
     expect(parseSettingValue('gateway.url', 'http://127.0.0.1:4000/')).toBe('http://127.0.0.1:4000');
     expect(() => parseSettingValue('gateway.url', 'localhost:4000')).toThrow(/http:\/\/ or https:\/\//);
-    expect(() => parseSettingValue('gateway.url', 'not a url')).toThrow(/must be a URL/);
+    expect(() => parseSettingValue('gateway.url', 'not a url')).toThrow(/it is not a URL/);
     expect(parseSettingValue('gateway.models', 'a, b,a,,c')).toEqual(['a', 'b', 'c']);
     expect(() => parseSettingValue('gateway.kind', 'one-api')).toThrow(/one of servbay, litellm, new-api, bifrost, static/);
     expect(() => parseSettingValue('gateway.providerId', 'my provider')).toThrow(/letters, digits/);

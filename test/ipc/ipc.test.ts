@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentConnection, AgentRequestError, AgentUnavailableError, checkSocket, probeAgent, UnsafeSocketError } from '../../src/ipc/client.ts';
-import { MAX_FRAME_BYTES, socketLocation, WIRE, type AgentEvent, type SocketLocation } from '../../src/ipc/schema.ts';
+import { MAX_FRAME_BYTES, WIRE, type AgentEvent } from '../../src/ipc/schema.ts';
+import { socketLocation, type SocketLocation } from '../../src/home/paths.ts';
 import { IpcServer, type RequestHandler } from '../../src/ipc/server.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 
@@ -22,8 +23,8 @@ const echo: RequestHandler = async (req, peer) => {
     peer.subscribed = true;
     return { subscribed: true };
   }
-  if (req.method === 'config.get') {
-    const { key } = req.params as { key?: string };
+  if (req.method === 'status') {
+    const key = (req.params as { tools: string[] }).tools[0];
     if (key === 'slow') await new Promise((r) => setTimeout(r, 80));
     if (key === 'fail') throw new Error('no such setting');
     if (key === 'huge') return { value: 'x'.repeat(MAX_FRAME_BYTES) };
@@ -31,6 +32,10 @@ const echo: RequestHandler = async (req, peer) => {
   }
   return {};
 };
+
+/** A request the echo handler above answers with `{value: key}` (after a pause for 'slow'). */
+const ask = (c: AgentConnection, key: string, opts?: { timeoutMs?: number }) =>
+  c.request('status', { tools: [key] } as never, opts).then((r) => (r as unknown as { value: string }).value);
 
 async function open(): Promise<AgentConnection> {
   const c = await AgentConnection.open(loc);
@@ -58,23 +63,23 @@ describe('agent socket', () => {
 
   it('answers requests by id, also out of order', async () => {
     const c = await open();
-    const slow = c.request('config.get', { key: 'slow' });
-    const fast = c.request('config.get', { key: 'fast' });
+    const slow = ask(c, 'slow');
+    const fast = ask(c, 'fast');
     const order: string[] = [];
-    await Promise.all([slow.then((r) => order.push(String(r.value))), fast.then((r) => order.push(String(r.value)))]);
+    await Promise.all([slow.then((v) => order.push(v)), fast.then((v) => order.push(v))]);
     expect(order).toEqual(['fast', 'slow']);
   });
 
   it('an error in a handler is an error response, the connection stays usable', async () => {
     const c = await open();
-    await expect(c.request('config.get', { key: 'fail' })).rejects.toThrow(AgentRequestError);
-    await expect(c.request('config.get', { key: 'fail' })).rejects.toThrow(/no such setting/);
-    expect((await c.request('config.get', { key: 'ok' })).value).toBe('ok');
+    await expect(ask(c, 'fail')).rejects.toThrow(AgentRequestError);
+    await expect(ask(c, 'fail')).rejects.toThrow(/no such setting/);
+    expect(await ask(c, 'ok')).toBe('ok');
   });
 
   it('an answer too large for a frame becomes an error, not a hang', async () => {
     const c = await open();
-    await expect(c.request('config.get', { key: 'huge' }, { timeoutMs: 3000 })).rejects.toThrow(/did not fit in one frame/);
+    await expect(ask(c, 'huge', { timeoutMs: 3000 })).rejects.toThrow(/did not fit in one frame/);
   });
 
   it('streams events to subscribers only', async () => {
@@ -114,7 +119,7 @@ describe('agent socket', () => {
 
   it('the client refuses to send a frame over the limit', async () => {
     const c = await open();
-    await expect(c.request('config.set', { key: 'k', value: 'x'.repeat(MAX_FRAME_BYTES) })).rejects.toThrow(/maxMessageSize/);
+    await expect(ask(c, 'x'.repeat(MAX_FRAME_BYTES))).rejects.toThrow(/maxMessageSize/);
   });
 
   it('a stale socket (nobody listening) is "no agent", not an error', async () => {

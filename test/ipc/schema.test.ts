@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SOCKET_PATH_BYTES, parseRequest, socketLocation } from '../../src/ipc/schema.ts';
+import { parseRequest } from '../../src/ipc/schema.ts';
+import { MAX_SOCKET_PATH_BYTES, socketLocation } from '../../src/home/paths.ts';
 
 describe('socketLocation', () => {
   it('Linux: $XDG_RUNTIME_DIR/gwctl/', () => {

@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inferKind, kindEnabled, makeNotifier, notificationFor, notifyEvent, type NotifySetting } from '../../src/agent/notify.ts';
+import { inferKind, kindEnabled, makeNotifier, notificationFor, notifyEvent,  } from '../../src/agent/notify.ts';
+import type { NotifySetting } from '../../src/home/settings.ts';
 import { recordingLog, until } from './helpers.ts';
 
 const CI = process.env.CI === 'true';

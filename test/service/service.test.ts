@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Service, ServiceManagerMissing, type ServiceContext } from '../../src/service/index.ts';
 import { LAUNCHD_LABEL, LAUNCHD_TEMPLATE, programOf, renderPlist, renderUnit, SYSTEMD_TEMPLATE, SYSTEMD_UNIT } from '../../src/service/render.ts';
-import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/cli/agent-client.ts';
+import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/home/paths.ts';
 import { run as serviceCli } from '../../src/cli/commands/service.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { parsePlist } from './plist.ts';

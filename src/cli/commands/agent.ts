@@ -8,7 +8,8 @@
 import { incompatibility, probeAgent } from '../../ipc/client.ts';
 import type { HelloResult } from '../../ipc/schema.ts';
 import { locateAgent, startAgent, stopAgent } from '../agent-client.ts';
-import { VERSION, type Io } from '../main.ts';
+import { VERSION } from '../../shared/version.ts';
+import { type Io } from '../../shared/io.ts';
 
 export const AGENT_USAGE = `Usage: gwctl agent (run|start|stop|status) [--json]`;
 

@@ -4,14 +4,12 @@
  * printed back: get/list say only whether and where they are set.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
-import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writeSecret, type SecretName } from '../../agent/secrets.ts';
-import { deleteSetting, isSettingKey, parseSettingValue, readSettings, settingsPath, SETTING_KEYS, writeSetting, type GatewaySettingsFile, type SettingKey } from '../../agent/settings.ts';
-import { AGENT_SETTING_KEYS, agentSettingDefault, agentSettingValue, isAgentSettingKey, parseAgentSettingValue, SettingsStore, withDefaults } from '../../agent/store.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
+import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writeSecret, type SecretName } from '../../home/secrets.ts';
+import { openSettings, readSettings, settingDefault, settingValue, type GatewaySettingsFile } from '../../home/settings.ts';
 import { DEFAULT_DISPLAY_NAME, DEFAULT_GATEWAY_URL, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
-import type { Io } from '../main.ts';
-
-const { mkdirSync, readFileSync } = process.getBuiltinModule('node:fs');
+import type { Io } from '../../shared/io.ts';
+import { AGENT_SETTING_KEYS, GATEWAY_SETTING_KEYS as SETTING_KEYS, isAgentSettingKey, isGatewaySettingKey as isSettingKey, parseSettingValue, type GatewaySettingKey as SettingKey } from '../settings-keys.ts';
 
 const USAGE = `Usage:
   gwctl config list [--json]          every setting, its value and where it comes from
@@ -67,7 +65,8 @@ function defaultOf(key: SettingKey, g: GatewaySettingsFile, env: Io['env']): str
 }
 
 function rows(configDir: string, env: Io['env']): Row[] {
-  const g = readSettings(configDir).gateway;
+  const settings = readSettings(configDir);
+  const g = settings.gateway;
   const out: Row[] = [];
   for (const key of SETTING_KEYS) {
     const envName = ENV_OF[key];
@@ -84,27 +83,11 @@ function rows(configDir: string, env: Io['env']): Row[] {
     const source = env[envName]?.trim() ? 'env' : readSecret(configDir, key) ? 'secrets' : 'unset';
     out.push({ key, value: null, source, secret: true });
   }
-  const agent = withDefaults(rawSettings(configDir));
   for (const key of AGENT_SETTING_KEYS) {
-    const value = agentSettingValue(agent, key);
-    out.push({ key, value, source: isDeepStrictEqual(value, agentSettingDefault(key)) ? 'default' : 'settings' });
+    const value = settingValue(settings, key);
+    out.push({ key, value, source: isDeepStrictEqual(value, settingDefault(key)) ? 'default' : 'settings' });
   }
   return out;
-}
-
-/** config.json as JSON, without conf (which would write its defaults into a file only read). */
-function rawSettings(configDir: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(settingsPath(configDir), 'utf8');
-  } catch {
-    return {};
-  }
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch {
-    throw new Error(`${settingsPath(configDir)}: gwctl's settings are not valid JSON; fix the file or delete it to start from defaults`);
-  }
 }
 
 /** A value as typed on the command line: lists comma-separated, objects as JSON. */
@@ -112,11 +95,6 @@ function show(v: unknown): string {
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'object' && v !== null) return JSON.stringify(v);
   return String(v);
-}
-
-function agentStore(configDir: string): SettingsStore {
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
-  return new SettingsStore(configDir);
 }
 
 function describe(r: Row, configDir: string): string {
@@ -228,18 +206,11 @@ export async function run(args: string[], io: Io): Promise<number> {
         return 0;
       }
       if (values.length !== 1) throw new Usage(`config set ${key} needs exactly one VALUE${key === 'gateway.models' ? ' (comma-separated)' : ''}`);
-      if (isAgentSettingKey(key)) {
-        const value = parseAgentSettingValue(key, values[0]!);
-        const store = agentStore(configDir);
-        store.setSetting(key, value);
-        io.out(`${key} = ${show(value)}  (${store.path})`);
-        if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds') io.err('gwctl: note: a running agent uses the new value from its next start (gwctl agent stop && gwctl agent start)');
-        return 0;
-      }
-      if (!isSettingKey(key)) throw new Usage(`unknown setting '${key}'`);
       const value = parseSettingValue(key, values[0]!);
-      await writeSetting(configDir, key, value);
-      io.out(`${key} = ${show(value)}  (${settingsPath(configDir)})`);
+      const store = await openSettings(configDir);
+      store.set(key, value);
+      io.out(`${key} = ${show(value)}  (${store.path})`);
+      if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds') io.err('gwctl: note: a running agent uses the new value from its next start (gwctl agent stop && gwctl agent start)');
       const envName = ENV_OF[key];
       if (envName && io.env[envName]) io.err(`gwctl: note: ${envName} is set in this environment and overrides ${key}`);
       return 0;
@@ -247,7 +218,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
     if (sub === 'unset') {
       if (values.length) throw new Usage('config unset takes one KEY');
-      const had = isSecretName(key) ? deleteSecret(configDir, key) : isAgentSettingKey(key) ? agentStore(configDir).unsetSetting(key) : await deleteSetting(configDir, key as SettingKey);
+      const had = isSecretName(key) ? deleteSecret(configDir, key) : (await openSettings(configDir)).unset(key);
       io.out(had ? `${key} removed` : `${key} was not set`);
       return 0;
     }

@@ -2,10 +2,11 @@
  * `gwctl doctor [--json]`: every finding with its fix. Exit 1 when something is broken (an
  * `error` finding), 0 otherwise (warnings and notes included).
  */
-import { homeFrom } from '../../agent/paths.ts';
+import { homeFrom } from '../../home/paths.ts';
 import { runDoctor, type DoctorContext, type Finding } from '../../doctor/index.ts';
 import { Service } from '../../service/index.ts';
-import { VERSION, type Io } from '../main.ts';
+import { VERSION } from '../../shared/version.ts';
+import { type Io } from '../../shared/io.ts';
 import { serviceContext } from './service.ts';
 
 export const DOCTOR_USAGE = 'Usage: gwctl doctor [--json]';

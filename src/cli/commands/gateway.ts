@@ -3,13 +3,13 @@
  * `gwctl gateway detect [URL…] [--save]`: which gateways answer (default roots on loopback, or
  * the given URLs); `--save` stores the first match as gateway.kind and gateway.url.
  */
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
-import { writeSetting } from '../../agent/settings.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
+import { openSettings } from '../../home/settings.ts';
 import { detectAt, detectDefaults, type Detected } from '../../gateway/detect.ts';
-import { redact } from '../../gateway/http.ts';
+import { redact } from '../../shared/redact.ts';
 import { configuredGateway, GATEWAY_KINDS, KINDS } from '../../gateway/index.ts';
 import { gatewayStatus } from '../../gateway/status.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
 
 const USAGE = `Usage:
   gwctl gateway status [--json]                  kind, url, healthy, latency, models count
@@ -80,8 +80,9 @@ async function detect(io: Io, urls: string[], json: boolean, save: boolean): Pro
   if (save && found[0]) {
     const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
     saved = found[0];
-    await writeSetting(configDir, 'gateway.kind', saved.kind);
-    await writeSetting(configDir, 'gateway.url', saved.url);
+    const settings = await openSettings(configDir);
+    settings.set('gateway.kind', saved.kind);
+    settings.set('gateway.url', saved.url);
   }
   if (json) {
     io.out(JSON.stringify({ found, ...(saved ? { saved: { kind: saved.kind, url: saved.url } } : {}) }, null, 2));

@@ -2,10 +2,10 @@
  * `gwctl keys`: the virtual keys gwctl minted (tool, kind, alias or id, created), read from the
  * ledger. The ledger never holds a key, so neither does this output.
  */
-import { gwctlPaths, homeFrom } from '../../agent/paths.ts';
+import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { TOOL_IDS } from '../../adapters/types.ts';
 import { LedgerStore } from '../../engine/ledger.ts';
-import type { Io } from '../main.ts';
+import type { Io } from '../../shared/io.ts';
 
 export async function run(args: string[], io: Io): Promise<number> {
   const json = args.includes('--json');

@@ -3,11 +3,12 @@
  * a systemd user unit (Linux). Where there is no service manager, says so and points at
  * `gwctl agent start`.
  */
-import { homeFrom } from '../../agent/paths.ts';
-import { socketLocation } from '../../ipc/schema.ts';
+import { homeFrom } from '../../home/paths.ts';
+import { socketLocation } from '../../home/paths.ts';
 import { Service, ServiceManagerMissing, type ServiceContext, type ServicePlatform } from '../../service/index.ts';
-import { GWCTL_BIN, stopAgent } from '../agent-client.ts';
-import type { Io } from '../main.ts';
+import { stopAgent } from '../agent-client.ts';
+import { GWCTL_BIN } from '../../home/paths.ts';
+import type { Io } from '../../shared/io.ts';
 
 export const SERVICE_USAGE = `Usage: gwctl service (install|uninstall|status|restart) [--json]`;
 

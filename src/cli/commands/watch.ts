@@ -2,11 +2,11 @@
  * `gwctl watch [--json]`: stream the agent's events until Ctrl-C. With `--json`, one JSON
  * object per line (the AgentEvent of ipc/schema.ts); otherwise a time, the event and a sentence.
  */
-import { gwctlPaths } from '../../agent/paths.ts';
+import { gwctlPaths } from '../../home/paths.ts';
 import { incompatibility } from '../../ipc/client.ts';
 import type { AgentEvent } from '../../ipc/schema.ts';
 import { autostartEnabled, connectOrStart, locateAgent } from '../agent-client.ts';
-import type { Io } from '../main.ts';
+import { onOutputClosed, type Io } from '../../shared/io.ts';
 
 /** Dispatched from main: `gwctl watch [--json] [--no-autostart]`. */
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -55,7 +55,9 @@ export async function watchCommand({ json, noAutostart, signal }: { json: boolea
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     signal?.addEventListener('abort', stop, { once: true });
+    const offClosed = onOutputClosed(stop);
     c.onClose(() => {
+      offClosed();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if (interrupted) return resolve(0);

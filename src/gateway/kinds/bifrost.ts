@@ -6,7 +6,8 @@
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, nameCandidate, parseJson, type GatewayKind, type KeyContext, type KeyRef } from './types.ts';
+import { answers, isRecord, nameCandidate, parseJson, type GatewayKind, type KeyContext } from './types.ts';
+import type { KeyRef } from '../types.ts';
 
 const MAX_ATTEMPTS = 5;
 const VK = '/api/governance/virtual-keys';

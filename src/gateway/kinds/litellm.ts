@@ -7,7 +7,8 @@
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, nameCandidate, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyRef } from './types.ts';
+import { answers, isRecord, nameCandidate, parseJson, standardBases, type GatewayKind, type KeyContext } from './types.ts';
+import type { KeyRef } from '../types.ts';
 
 const MAX_ATTEMPTS = 5;
 

@@ -7,7 +7,8 @@
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyRef } from './types.ts';
+import { answers, isRecord, parseJson, standardBases, type GatewayKind, type KeyContext } from './types.ts';
+import type { KeyRef } from '../types.ts';
 
 const ADMIN_HINT = 'set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to an access token from new-api\'s Personal Settings, and gateway.userId to that user\'s id';
 

@@ -1,12 +1,11 @@
 /** What a gateway kind knows: its default root, health probe, base paths, and its key API. */
 import type { Protocol, ToolId } from '../../adapters/types.ts';
-import type { LedgerEntry } from '../../engine/ledger.ts';
 import type { GatewayClient } from '../client.ts';
+import type { KeyRef } from '../types.ts';
 
 export const GATEWAY_KINDS = ['servbay', 'litellm', 'new-api', 'bifrost', 'static'] as const;
 export type KindId = (typeof GATEWAY_KINDS)[number];
 
-export type KeyRef = NonNullable<LedgerEntry['keyRef']>;
 
 /** What minting and revoking need besides the client. */
 export interface KeyContext {

@@ -8,7 +8,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { AgentConnection, probeAgent } from '../../../src/ipc/client.ts';
-import { socketLocation, type SocketLocation } from '../../../src/ipc/schema.ts';
+import { socketLocation, type SocketLocation } from '../../../src/home/paths.ts';
 import { startGateway, type FakeGateway } from '../../helpers/gateway.ts';
 import { fixtureCases, NODE, percentile, prng, registerKeys, seedCase, WORKER, type SeededHome } from './common.ts';
 

@@ -1,12 +1,14 @@
 /**
  * `status`, `takeover`, `restore`, `rotate` for one tool, with the CLI's semantics (a failure becomes a
  * report with `error`; `--all` skips tools that are not installed). The agent runs requests
- * through this; `gwctl --no-agent` runs the same function in-process (cli/main.ts).
+ * through this; `gwctl --no-agent` runs the same function in-process (the CLI).
  */
 import type { ToolId } from '../adapters/types.ts';
-import type { Engine, ToolReport } from '../engine/engine.ts';
-import { redact } from '../gateway/http.ts';
-import type { Command } from '../ipc/schema.ts';
+import type { Engine, ToolReport } from './engine.ts';
+import { redact } from '../shared/redact.ts';
+
+/** What `gwctl` asks of one tool: the same four verbs in-process and through the agent. */
+export type Command = 'status' | 'takeover' | 'restore' | 'rotate';
 
 export async function runOne(engine: Engine, command: Command, id: ToolId, { force = false, all = false }: { force?: boolean; all?: boolean }): Promise<ToolReport> {
   try {
