@@ -5,7 +5,9 @@
  * Facts, from continuedev/continue @ d0a3c0b (2026-06-18), confirmed by running
  * `@continuedev/cli` 1.5.47 in a throw-away HOME:
  * - extensions/cli/src/env.ts: `continueHome = CONTINUE_GLOBAL_DIR || ~/.continue`
- *   (core/util/paths.ts: a relative value is resolved against the current directory).
+ *   (core/util/paths.ts resolves a relative value against the current directory; gwctl, which
+ *   has no project directory, against HOME). cn also loads a `.env` from the current directory
+ *   (dotenv), which can set it.
  * - extensions/cli/src/configLoader.ts `determineConfigSource`: `--config <file|slug>` first,
  *   then `<continueHome>/config.yaml` when it exists, else the remote default config (login).
  * - packages/config-yaml/src/schemas/index.ts: `name` and `version` are required; `models[]`
