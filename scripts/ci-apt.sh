@@ -4,10 +4,12 @@
 #   libnotify-bin  -> notify-send (what node-notifier runs on Linux)
 #   dunst, xvfb    -> a real notification daemon on a private display
 #   dbus           -> dbus-run-session, a private session bus
+#   zsh, fish      -> `eval "$(gwctl env)"` / `gwctl env | source` checked in real shells
+#   tmux           -> a real terminal for `gwctl ui` (test/ui: send-keys, capture-pane)
 # Idempotent and quiet: does nothing when every package is already installed; runs
 # `apt-get update` at most once. Needs root (or sudo) and a Debian/Ubuntu machine.
 set -eu
-pkgs="systemd libnotify-bin dunst xvfb dbus"
+pkgs="systemd libnotify-bin dunst xvfb dbus zsh fish tmux"
 
 missing=""
 for p in $pkgs; do

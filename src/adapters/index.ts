@@ -12,8 +12,13 @@ import { kimiCode } from './kimi-code.ts';
 import { codebuddy } from './codebuddy.ts';
 import { opencode } from './opencode.ts';
 import { crush } from './crush.ts';
-import { continueCli } from './continue.ts';
+import { pi } from './pi.ts';
+import { kilo } from './kilo.ts';
+import { droid } from './droid.ts';
 import { openclaw } from './openclaw.ts';
+import { cline } from './cline.ts';
+import { grok } from './grok.ts';
+import { continueCli } from './continue.ts';
 
 const ADAPTERS: Record<ToolId, ToolAdapter> = {
   'claude-code': claudeCode,
@@ -25,8 +30,13 @@ const ADAPTERS: Record<ToolId, ToolAdapter> = {
   codebuddy,
   opencode,
   crush,
-  continue: continueCli,
+  pi,
+  kilo,
+  droid,
   openclaw,
+  cline,
+  grok,
+  continue: continueCli,
 };
 
 export function adapterFor(id: ToolId): ToolAdapter {

@@ -10,8 +10,13 @@ export const TOOL_IDS = [
   'codebuddy',
   'opencode',
   'crush',
-  'continue',
+  'pi',
+  'kilo',
+  'droid',
   'openclaw',
+  'cline',
+  'grok',
+  'continue',
 ] as const;
 export type ToolId = (typeof TOOL_IDS)[number];
 

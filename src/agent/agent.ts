@@ -21,9 +21,11 @@ import { configuredGateway } from '../gateway/index.ts';
 import { GatewayError } from '../gateway/http.ts';
 import { redact } from '../shared/redact.ts';
 import { probeAgent } from '../ipc/client.ts';
-import { PROTOCOL_VERSION, type AgentEvent, type Cause, type CommandParams, type HelloResult, type RequestFrame } from '../ipc/schema.ts';
+import { PROTOCOL_VERSION, type AgentEvent, type Cause, type CommandParams, type HelloResult, type RequestFrame, type ToolDetail, type ToolMarks } from '../ipc/schema.ts';
 import { SOCKET_NAME, socketLocation, type SocketLocation } from '../home/paths.ts';
 import { IpcServer, removeSocketFile, type Peer } from '../ipc/server.ts';
+import { diffHunks } from '../shared/diff.ts';
+import { maskLine } from '../shared/mask.ts';
 import { ConfigWatcher, type ToolSnapshot, type WatchTarget } from '../watchers/index.ts';
 import { runOne, type Command } from '../engine/commands.ts';
 import { openLog, type AgentLog } from './log.ts';
@@ -551,6 +553,10 @@ export class Agent {
       case 'shutdown':
         setImmediate(() => void this.stop('shutdown request'));
         return { stopping: true };
+      case 'marks':
+        return { tools: await this.marks() };
+      case 'detail':
+        return this.detail(toolParam(req.params), gatewayEnvParam((req.params as { env?: unknown }).env));
     }
     throw requestError('bad-request', 'unknown method');
   }
@@ -570,6 +576,35 @@ export class Agent {
       watching,
       subscribers: this.server?.subscribers ?? 0,
     };
+  }
+
+  private async marks(): Promise<Partial<Record<ToolId, ToolMarks>>> {
+    const ledger = await new LedgerStore(this.paths.stateDir).load();
+    const { autoReapply } = this.settings.current();
+    const out: Partial<Record<ToolId, ToolMarks>> = {};
+    for (const id of TOOL_IDS) out[id] = { ledger: ledger.tools[id]?.state ?? null, suspended: this.guard.isPaused(id), autoReapply: chosen(autoReapply, id) };
+    return out;
+  }
+
+  /** One tool for the UI's detail pane: nothing is written, no key is minted (a dry run). */
+  private async detail(tool: ToolId, env: Record<string, string>): Promise<ToolDetail> {
+    const engine = this.engine({ ...this.env, ...env });
+    const report = await runOne(engine, 'status', tool, {});
+    const record = await engine.describe(tool);
+    let plan: ToolDetail['plan'] = null;
+    if (report.status === 'not-taken-over' || report.status === 'other-address') {
+      try {
+        const p = await engine.planTakeover(tool, { force: true });
+        plan = {
+          files: p.files.map((f) => ({ path: f.path, created: f.before === null, diff: diffHunks(f.before ?? '', f.after).map((l) => ({ kind: l.kind, text: maskLine(l.text) })) })),
+          notes: p.notes,
+          ...(p.refused ? { refused: p.refused } : {}),
+        };
+      } catch (e) {
+        plan = { files: [], notes: [], error: redact((e as Error).message) };
+      }
+    }
+    return { report, ...record, marks: (await this.marks())[tool]!, plan };
   }
 
   /** A CLI request: the same engine and semantics as `gwctl --no-agent`, one tool at a time. */
@@ -603,6 +638,12 @@ export class Agent {
   }
 }
 
+function toolParam(p: unknown): ToolId {
+  const tool = (p as { tool?: unknown } | undefined)?.tool;
+  if (typeof tool !== 'string' || !(TOOL_IDS as readonly string[]).includes(tool)) throw requestError('bad-request', `tool must be one of: ${TOOL_IDS.join(', ')}`);
+  return tool as ToolId;
+}
+
 function commandParams(p: unknown): CommandParams {
   const o = (p ?? {}) as Record<string, unknown>;
   const tools = o.tools ?? [];
@@ -612,15 +653,20 @@ function commandParams(p: unknown): CommandParams {
   for (const k of ['force', 'all'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw requestError('bad-request', `${k} must be true or false`);
   }
+  return { tools: tools as ToolId[], force: o.force === true, all: o.all === true, env: gatewayEnvParam(o.env) };
+}
+
+/** The caller's GWCTL_GATEWAY_* variables (nothing else may come in this way). */
+function gatewayEnvParam(e: unknown): Record<string, string> {
   const env: Record<string, string> = {};
-  if (o.env !== undefined) {
-    if (typeof o.env !== 'object' || o.env === null) throw requestError('bad-request', 'env must be an object');
-    for (const [k, v] of Object.entries(o.env)) {
+  if (e !== undefined) {
+    if (typeof e !== 'object' || e === null) throw requestError('bad-request', 'env must be an object');
+    for (const [k, v] of Object.entries(e)) {
       if (!k.startsWith('GWCTL_GATEWAY_') || typeof v !== 'string') throw requestError('bad-request', 'env may only carry GWCTL_GATEWAY_* strings');
       env[k] = v;
     }
   }
-  return { tools: tools as ToolId[], force: o.force === true, all: o.all === true, env };
+  return env;
 }
 
 /** The socket dir: created 0700, a real directory, ours; a mode opened up later is closed again. */

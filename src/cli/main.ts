@@ -9,6 +9,7 @@ import { gwctlPaths, homeFrom } from '../home/paths.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
 import { redact } from '../shared/redact.ts';
 import type { Command } from '../engine/commands.ts';
+import { ACTION_LABEL } from '../ipc/schema.ts';
 import { guardClosedOutput, type Io } from '../shared/io.ts';
 import { VERSION } from '../shared/version.ts';
 import { routeCommand } from './agent-client.ts';
@@ -19,6 +20,8 @@ import { routeCommand } from './agent-client.ts';
 const USAGE = `gwctl ${VERSION}: point AI coding CLIs at a local AI gateway, and put them back exactly.
 
 Usage:
+  gwctl ui                                   every tool, live, with keys to act (also bare
+                                             \`gwctl\` in a terminal)
   gwctl status [TOOL…] [--json]              show each tool's status
   gwctl takeover (TOOL…|--all) [--force] [--json]
                                              point tools at the gateway (--force: also tools
@@ -29,7 +32,17 @@ Usage:
   gwctl config (list|get KEY|set KEY [VALUE]|unset KEY)
                                              settings; secrets (gateway.adminKey, gateway.key)
                                              are read from stdin, never from the command line
-  gwctl keys [--json]                        the virtual keys gwctl minted
+  gwctl keys [--json]                        the virtual keys gwctl minted, their live state and
+                                             last use; gwctl keys revoke NAME revokes a named key
+  gwctl usage [TOOL|NAME…] [--since 24h|7d|DATE] [--json]
+                                             requests, tokens and spend per key, from the gateway
+  gwctl test [TOOL…] [--json]                one minimal model request per tool, as the tool sends it
+  gwctl env [NAME] [--shell SHELL] [--write PATH]
+                                             variables pointing programs and SDKs at the gateway
+                                             (eval "$(gwctl env)"); gwctl restore --env PATH undoes --write
+  gwctl exec [NAME] -- CMD [ARGS…]           run CMD with those variables in its environment
+  gwctl import [LINK]                        gateway url, key and model from a ccswitch:// link
+                                             (or on stdin, to keep it out of shell history)
   gwctl rotate TOOL…                         a new key for a taken-over tool; the old one is revoked
   gwctl doctor [--json]                      check the agent, service, gateway and each tool's route
   gwctl service (install|uninstall|status|restart)
@@ -85,6 +98,7 @@ const defaultIo: Io = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
   env: process.env,
+  isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
 };
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -96,6 +110,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   if (argv[0] === 'doctor') return (await import('./commands/doctor.ts')).run(argv.slice(1), io);
   if (argv[0] === 'agent') return (await import('./commands/agent.ts')).run(argv.slice(1), io);
   if (argv[0] === 'watch') return (await import('./commands/watch.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'env') return (await import('./commands/env.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'usage') return (await import('./commands/usage.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'test') return (await import('./commands/test.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'import') return (await import('./commands/import.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'exec') return (await import('./commands/exec.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'restore' && argv.includes('--env')) return (await import('./commands/restore-env.ts')).run(argv.slice(1), io);
+  if (argv[0] === 'ui' || (argv.length === 0 && io.isTTY)) return (await import('./commands/ui.ts')).run(argv.slice(1), io);
   let args: Parsed;
   try {
     args = parse(argv);
@@ -186,22 +207,10 @@ function table(reports: ToolReport[], home: string): string {
     r.status ? STATUS_LABEL[r.status] : 'Unknown (error)',
     r.address ?? '—',
     tilde(r.configPath),
-    r.action ? actionLabel(r.action) : '',
+    r.action ? ACTION_LABEL[r.action] : '',
   ]);
   const header = ['TOOL', 'STATUS', 'ADDRESS', 'CONFIG', reports.some((r) => r.action) ? 'RESULT' : ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
-}
-
-function actionLabel(a: NonNullable<ToolReport['action']>): string {
-  return {
-    'taken-over': 'taken over',
-    'already-taken-over': 'already taken over',
-    rotated: 'key rotated',
-    restored: 'restored',
-    'nothing-to-restore': 'nothing to restore',
-    refused: 'refused',
-    failed: 'failed',
-  }[a];
 }

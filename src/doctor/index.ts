@@ -19,11 +19,10 @@ import { pointsAt } from '../shared/address.ts';
 import { Engine, type ToolReport } from '../engine/engine.ts';
 import type { GatewaySettings } from '../gateway/types.ts';
 import { LedgerStore, type Ledger } from '../engine/ledger.ts';
-import { editorFor } from '../formats/index.ts';
-import { hashValue } from '../formats/path.ts';
-import type { Format, JsonObject, JsonValue } from '../formats/slot.ts';
-import { configuredGateway } from '../gateway/index.ts';
-import { request } from '../gateway/http.ts';
+import type { JsonObject, JsonValue } from '../formats/slot.ts';
+import { findToolKey, parseConfigFile as parseFile } from '../engine/keys.ts';
+import { probeToolKey } from '../engine/probe.ts';
+import { configuredGateway, type ResolvedGateway } from '../gateway/index.ts';
 import { redact } from '../shared/redact.ts';
 import { incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
 import { type HelloResult } from '../ipc/schema.ts';
@@ -71,30 +70,8 @@ export interface DoctorContext {
 const OPENAI_VARS = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_MODEL'];
 const GEMINI_VARS = ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
 
-function parseFile(path: string, format: Format): JsonObject | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return editorFor(format).parse(text, path);
-  } catch {
-    return undefined;
-  }
-}
-
 const obj = (v: JsonValue | undefined): JsonObject | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
 const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** Every string leaf, for finding the key by its hash. */
-function strings(v: JsonValue | undefined, out: string[] = []): string[] {
-  if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) for (const x of v) strings(x, out);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x, out);
-  return out;
-}
 
 /** cwd and its parents up to (not including) HOME or the filesystem root; stops after a repo root. */
 function projectDirs(cwd: string, home: string): string[] {
@@ -117,10 +94,12 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
 
   // ---- gateway ----
   let settings: GatewaySettings | undefined;
+  let resolved: ResolvedGateway | undefined;
   let health: 'up' | 'down' | 'unknown' = 'unknown';
   let engine: Engine | undefined;
   try {
     const gw = configuredGateway(paths.configDir, ctx.env);
+    resolved = gw;
     settings = gw.settings;
     engine = new Engine({ home: ctx.home, env: ctx.env, stateDir: paths.stateDir, gateway: gw.settings, keys: gw.keys });
     try {
@@ -153,7 +132,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
       }
       const entry = ledger?.tools[adapter.id];
       await checkTool(ctx, settings, report, entry !== undefined && entry.state === 'applied', add);
-      if (report.status === 'taken-over' && entry) await checkKey(ctx, settings, adapter.id, entry.keyHash, health, add);
+      if (report.status === 'taken-over' && entry && resolved) await checkKey(ctx, resolved, adapter.id, entry.keyHash, health, add);
     }
   }
   const ok = !findings.some((f) => f.severity === 'error');
@@ -249,14 +228,9 @@ async function checkService(ctx: DoctorContext, add: (f: Finding) => void): Prom
 
 // ---- keys ----------------------------------------------------------------------------------
 
-async function checkKey(ctx: DoctorContext, gw: GatewaySettings, tool: ToolId, keyHash: string, health: string, add: (f: Finding) => void): Promise<void> {
+async function checkKey(ctx: DoctorContext, gw: ResolvedGateway, tool: ToolId, keyHash: string, health: string, add: (f: Finding) => void): Promise<void> {
   const adapter = adapterFor(tool);
-  const loc = adapter.locate({ home: ctx.home, env: ctx.env });
-  let key: string | undefined;
-  for (const spec of loc.files) {
-    key = strings(parseFile(spec.path, spec.format)).find((s) => hashValue(s) === keyHash);
-    if (key) break;
-  }
+  const key = findToolKey(tool, ctx.home, ctx.env, keyHash);
   if (!key) {
     add({ id: 'key.missing', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the key gwctl wrote is no longer in its config (someone replaced it)`, fix: `gwctl restore ${tool} && gwctl takeover ${tool}` });
     return;
@@ -265,18 +239,17 @@ async function checkKey(ctx: DoctorContext, gw: GatewaySettings, tool: ToolId, k
     add({ id: 'key.unchecked', area: 'gateway', severity: 'info', tool, title: `${adapter.name}: key not checked (the gateway is down)` });
     return;
   }
-  const url = `${gw.root}/v1/models`;
-  try {
-    const res = await request(url, { headers: { authorization: `Bearer ${key}` } });
-    if (res.status === 401 || res.status === 403) {
-      add({ id: 'key.rejected', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the gateway rejects its key (HTTP ${res.status} on GET /v1/models); it was revoked or expired`, fix: `gwctl restore ${tool} && gwctl takeover ${tool} (mints a fresh key)` });
-    } else if (res.status >= 200 && res.status < 300) {
-      add({ id: 'key.accepted', area: 'gateway', severity: 'ok', tool, title: `${adapter.name}: the gateway accepts its key` });
-    } else {
-      add({ id: 'key.unexpected', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: GET /v1/models with its key answered HTTP ${res.status}`, fix: 'check the gateway log' });
-    }
-  } catch (e) {
-    add({ id: 'key.unchecked', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: could not check its key: ${redact((e as Error).message)}` });
+  // The same check as `gwctl test`: one minimal request in the tool's own protocol.
+  const r = await probeToolKey(tool, key, gw);
+  const what = r.request ?? 'the request';
+  if (r.status === 401 || r.status === 403) {
+    add({ id: 'key.rejected', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the gateway rejects its key (HTTP ${r.status} on ${what.replace(gw.settings.root, '')}); it was revoked or expired`, fix: `gwctl restore ${tool} && gwctl takeover ${tool} (mints a fresh key)` });
+  } else if (!r.problem) {
+    add({ id: 'key.accepted', area: 'gateway', severity: 'ok', tool, title: `${adapter.name}: the gateway accepts its key (${what.replace(gw.settings.root, '')} answered HTTP ${r.status}${r.model ? ` from ${r.model}` : ''} in ${r.latencyMs} ms)` });
+  } else if (r.reached) {
+    add({ id: 'key.unexpected', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: ${what.replace(gw.settings.root, '')} with its key: ${redact(r.problem)}`, fix: 'check the gateway log (gwctl test shows the request)' });
+  } else {
+    add({ id: 'key.unchecked', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: could not check its key: ${redact(r.problem ?? 'no answer')}` });
   }
 }
 
@@ -373,6 +346,41 @@ async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport,
         const id = gw.providerId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         const hit = rcText.split('\n').some((l) => !/^\s*#/.test(l) && /provider/i.test(l) && new RegExp(`(^|[^A-Za-z0-9_-])${id}([^A-Za-z0-9_-]|$)`).test(l));
         if (hit) shadow('crushrc', 'warn', `crushrc also defines provider "${gw.providerId}"; it is loaded after crush.json and may override the gateway's settings`, `remove the "${gw.providerId}" provider from ${rc} (gwctl does not edit shell scripts)`, rc);
+      }
+      break;
+    }
+    case 'pi': {
+      // A trusted project .pi/settings.json loads over the agent dir's settings.json.
+      for (const d of projectDirs(ctx.cwd, ctx.home)) {
+        const file = join(d, '.pi', 'settings.json');
+        if (file === loc.files.find((f) => f.role === 'settings')?.path) continue;
+        const provider = str(parseFile(file, 'json')?.defaultProvider);
+        if (provider !== undefined && provider !== gw.providerId) shadow('pi-project', 'warn', `the project file ${file} selects provider "${provider}", which wins over the agent dir's settings.json in that project (once the project is trusted)`, `remove defaultProvider/defaultModel from ${file}, or set defaultProvider to "${gw.providerId}"`, file);
+      }
+      break;
+    }
+    case 'kilo': {
+      // Project config files load over the global ones; so does KILO_CONFIG_CONTENT.
+      for (const d of projectDirs(ctx.cwd, ctx.home)) {
+        for (const sub of ['', '.kilo', '.kilocode']) {
+          for (const name of ['kilo.json', 'kilo.jsonc', 'opencode.json', 'opencode.jsonc']) {
+            const file = join(d, sub, name);
+            const model = str(parseFile(file, 'jsonc')?.model);
+            if (model !== undefined && !model.startsWith(`${gw.providerId}/`)) shadow('kilo-project', 'error', `the project file ${file} selects model "${model}", which wins over ${r.configPath} in that project`, `remove "model" from ${file}, or set it to "${gw.providerId}/<model>"`, file);
+          }
+        }
+      }
+      if (env.KILO_CONFIG_CONTENT) shadow('kilo-env', 'warn', 'KILO_CONFIG_CONTENT is set in this shell; its inline config wins over the config files', 'unset KILO_CONFIG_CONTENT (and remove it from your shell profile) unless it must override the gateway');
+      break;
+    }
+    case 'droid': {
+      for (const d of projectDirs(ctx.cwd, ctx.home)) {
+        for (const name of ['settings.json', 'settings.local.json']) {
+          const file = join(d, '.factory', name);
+          if (loc.files.some((f) => f.path === file)) continue;
+          const model = str(obj(parseFile(file, 'jsonc')?.sessionDefaultSettings)?.model);
+          if (model !== undefined && !model.startsWith(`custom:${gw.providerId}-`)) shadow('droid-project', 'error', `the project file ${file} selects model "${model}", which wins over ${r.configPath} in that project`, `remove sessionDefaultSettings.model from ${file}`, file);
+        }
       }
       break;
     }

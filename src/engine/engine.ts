@@ -20,6 +20,7 @@ import { formatPath, hashValue } from '../formats/path.ts';
 import { ConfigFormatError, type Edit } from '../formats/slot.ts';
 import type { GatewaySettings, KeySource } from '../gateway/types.ts';
 import { pointsAt } from '../shared/address.ts';
+import { maskValue } from '../shared/mask.ts';
 import { LedgerStore, type Ledger, type LedgerEntry, type LedgerFile } from './ledger.ts';
 
 export interface EngineOptions {
@@ -45,6 +46,30 @@ export interface ToolReport {
   notes?: string[];
   error?: string;
 }
+
+/** What `planTakeover` found: each file's text now (null: absent) and after a takeover. */
+export interface TakeoverPlan {
+  files: Array<{ path: string; before: string | null; after: string }>;
+  notes: string[];
+  /** Why there is nothing to plan (not detected, already taken over). */
+  refused?: string;
+}
+
+/** `describe`: the ledger's record of a tool's takeover (null: none) and its `.bak` files. */
+export interface ToolRecord {
+  ledger: null | {
+    state: LedgerEntry['state'];
+    takenOverAt: string;
+    gatewayRoot: string;
+    /** What revocation needs (alias or id), never the key. */
+    keyRef: { kind: string; alias?: string; id?: string } | null;
+    files: Array<{ path: string; created: boolean; backupPath: string | null; edits: Array<{ slot: string; before: string; now: string }> }>;
+  };
+  backups: Array<{ path: string; bytes: number; ours: boolean }>;
+}
+
+/** Stands in for the virtual key in a dry run; never sent to a gateway as a credential that works. */
+export const PLACEHOLDER_KEY = 'gwctl-dry-run-placeholder';
 
 interface LoadedTool {
   adapter: ToolAdapter;
@@ -158,6 +183,78 @@ export class Engine {
       return this.takeoverFresh(await this.load(id), notes, { keepBackup: true });
     }
     return this.takeoverFresh(t, notes, { keepBackup: false });
+  }
+
+  /**
+   * A dry run of `takeover`: what it would write to each file, computed by the same adapter plan
+   * and format editors, without a health check, without minting a key (a placeholder stands in
+   * for it) and without writing anything (no ledger entry, no .bak). The model list is what the
+   * gateway lists for the configured key (LiteLLM: the master key), else the configured
+   * gateway.models (a note says so).
+   */
+  async planTakeover(id: ToolId, { force = false } = {}): Promise<TakeoverPlan> {
+    const t = await this.load(id);
+    const notes: string[] = [];
+    if (!t.detected) return { files: [], notes, refused: `${t.adapter.name} is not detected: ${t.dir} does not exist` };
+    const before = this.inspect(t);
+    if (before.status === 'taken-over') return { files: [], notes, refused: `${t.adapter.name} already points at this gateway` };
+    if (before.status === 'other-address') {
+      if (!force) notes.push(`it points at ${before.address ?? 'another address'}: a takeover needs --force (restore puts that address back)`);
+    }
+    const gw = this.opts.gateway;
+    let models: string[] = gw.models ?? [];
+    if (t.adapter.protocol === 'openai') {
+      try {
+        const listed = await (this.opts.keys.peekModels?.() ?? Promise.reject(new Error('no way to list models without a key')));
+        if (listed.length) models = listed;
+      } catch (e) {
+        notes.push(`models: the gateway's list could not be read (${(e as Error).message.slice(0, 120)}); ${models.length ? 'shown with gateway.models' : "shown as MODEL; the takeover writes every model the gateway offers"}`);
+      }
+    }
+    const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? 'MODEL');
+    const target: TakeoverTarget = { ...gw, key: PLACEHOLDER_KEY, models: models.length ? models : [defaultModel], defaultModel };
+    const planned = this.applyPlan(t, t.adapter.plan(t.texts, target, t.ctx));
+    return {
+      files: planned.map((p) => ({ path: p.file.path, before: p.file.exists ? p.file.text : null, after: p.text })),
+      notes,
+    };
+  }
+
+  /**
+   * What gwctl wrote to a tool, for people: the ledger's edits (each slot's value before the
+   * takeover and now, credentials masked) and the `.bak` of each file. Reads only.
+   */
+  async describe(id: ToolId): Promise<ToolRecord> {
+    const t = await this.load(id);
+    const ledger = await this.ledger.load();
+    const entry = ledger.tools[id];
+    const backups: ToolRecord['backups'] = [];
+    for (const spec of t.specs.filter((s) => s.writable)) {
+      const path = `${spec.path}.bak`;
+      const bak = await readConfig(path).catch(() => undefined);
+      if (bak?.exists) backups.push({ path, bytes: Buffer.byteLength(bak.text), ours: ledger.backups[path] === bak.hash });
+    }
+    if (!entry) return { ledger: null, backups };
+    const files = entry.files.map((lf) => {
+      const spec = t.specs.find((s) => s.role === lf.role);
+      const text = t.texts[lf.role];
+      const edits = lf.records.map((r) => {
+        const slot = formatPath(r.path);
+        const last = r.path[r.path.length - 1];
+        const name = typeof last === 'string' ? last : slot;
+        let now: string;
+        try {
+          const current = spec && text != null ? editorFor(spec.format).get(text, r.path, spec.path) : undefined;
+          now = hashValue(current) === r.afterHash ? `${maskValue(name, current)} (as written)` : `${maskValue(name, current)} (changed since)`;
+        } catch {
+          now = '(cannot read the file)';
+        }
+        return { slot, before: maskValue(name, r.before), now };
+      });
+      return { path: lf.path, created: !lf.existedBefore, backupPath: lf.backupPath, edits };
+    });
+    const keyRef = entry.keyRef ? { kind: entry.keyRef.kind, ...(entry.keyRef.alias ? { alias: entry.keyRef.alias } : {}), ...(entry.keyRef.id ? { id: entry.keyRef.id } : {}) } : null;
+    return { ledger: { state: entry.state, takenOverAt: entry.takenOverAt, gatewayRoot: entry.gatewayRoot, keyRef, files }, backups };
   }
 
   private async ensureHealthy(): Promise<void> {

@@ -66,6 +66,17 @@ export interface ResolvedGateway {
   configuredKey(): string | undefined;
   /** A client on the gateway root with the admin credential attached. */
   client(timeoutMs?: number): GatewayClient;
+  /**
+   * Mint a key named `gwctl-<label>-<host>` through the kind's key API (`label`: a tool id or a
+   * named key's name). Throws, saying what to set, when the kind cannot mint or lacks credentials.
+   */
+  mint(label: string): Promise<{ key: string; ref: KeyRef }>;
+  /** The name `mint(label)` asks for first (`gwctl-<label>-<host>`, shortened where the kind limits it). */
+  keyNameFor(label: string): string;
+  /** Revoke a minted key; 'gone' when the gateway no longer had it. Throws when it could not. */
+  revoke(ref: KeyRef): Promise<'revoked' | 'gone'>;
+  /** new-api: the user the access token belongs to. */
+  userId: string | undefined;
 }
 
 function timeoutFrom(env: Env): number {
@@ -120,7 +131,7 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
       secrets: () => [quiet(adminKey) ?? '', quiet(configuredKey) ?? '', ...minted],
     });
   };
-  const keys = keySource(kind, settings, {
+  const deps: KeyDeps = {
     client,
     adminKey,
     configuredKey,
@@ -128,7 +139,8 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     hostname: opts.hostname ?? osHostname(),
     timeoutMs,
     remember: (k) => minted.push(k),
-  });
+  };
+  const keys = keySource(kind, settings, deps);
   return {
     settings,
     keys,
@@ -137,6 +149,13 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     adminKey,
     configuredKey,
     client,
+    mint: (label) => mintKey(kind, settings, deps, label),
+    keyNameFor: (label) => keyName(label, deps.hostname, kind.keys?.maxName),
+    async revoke(ref) {
+      if (!kind.keys || ref.kind !== kind.id) throw new Error(`the key was minted on a ${ref.kind} gateway, but gateway.kind is ${kind.id}`);
+      return kind.keys.revoke(client(), ref, userId);
+    },
+    userId,
   };
 }
 
@@ -161,6 +180,28 @@ interface KeyDeps {
 
 const SET_ADMIN = 'set GWCTL_GATEWAY_ADMIN_KEY, or run `gwctl config set gateway.adminKey` (it reads the value from stdin)';
 
+/** The configured key of a kind that cannot mint, or an error saying where to get and put one. */
+export function requireConfiguredKey(kind: GatewayKind, root: string, key: string | undefined): string {
+  if (key) return key;
+  throw new GatewayError(root, `no virtual key: ${kind.id === 'servbay' ? 'create one in ServBay (AI Gateway → Keys)' : 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
+}
+
+async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label: string): Promise<{ key: string; ref: KeyRef }> {
+  const api = kind.keys;
+  if (!api) throw new GatewayError(gw.root, `${kind.label} cannot mint keys; gwctl uses the configured key (gateway.key)`);
+  if (api.adminRequired && !d.adminKey()) {
+    const what = kind.id === 'litellm' ? "LiteLLM's master key (LITELLM_MASTER_KEY, starts sk-)" : "a new-api access token (Personal Settings → Access token)";
+    throw new GatewayError(gw.root, `gwctl mints a key per tool on ${kind.label} at ${gw.root} and needs ${what}: ${SET_ADMIN}`);
+  }
+  if (kind.id === 'new-api' && !d.userId) {
+    throw new GatewayError(gw.root, `new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Personal Settings)`);
+  }
+  const name = keyName(label, d.hostname, api.maxName);
+  const minted = await api.mint({ client: d.client(), tool: label, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
+  d.remember(minted.key);
+  return minted;
+}
+
 function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySource {
   const label = `${kind.label} at ${gw.root}`;
   return {
@@ -183,23 +224,15 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
     async acquire(tool: ToolId) {
       const api = kind.keys;
       if (!api) {
-        const key = d.configuredKey();
-        if (!key) {
-          throw new GatewayError(gw.root, `no virtual key: ${kind.id === 'servbay' ? 'create one in ServBay (AI Gateway → Keys)' : 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
-        }
-        return { key, ref: { kind: kind.id } };
+        return { key: requireConfiguredKey(kind, gw.root, d.configuredKey()), ref: { kind: kind.id } };
       }
-      if (api.adminRequired && !d.adminKey()) {
-        const what = kind.id === 'litellm' ? "LiteLLM's master key (LITELLM_MASTER_KEY, starts sk-)" : "a new-api access token (Personal Settings → Access token)";
-        throw new GatewayError(gw.root, `gwctl mints a key per tool on ${label} and needs ${what}: ${SET_ADMIN}`);
-      }
-      if (kind.id === 'new-api' && !d.userId) {
-        throw new GatewayError(gw.root, `new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Personal Settings)`);
-      }
-      const name = keyName(tool, d.hostname, api.maxName);
-      const minted = await api.mint({ client: d.client(), tool, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
-      d.remember(minted.key);
-      return minted;
+      return mintKey(kind, gw, d, tool);
+    },
+
+    async peekModels() {
+      // What `gwctl gateway status` counts: the configured key, or LiteLLM's master key; never a new key.
+      const key = d.configuredKey() ?? (kind.id === 'litellm' ? d.adminKey() : undefined);
+      return listModels(gw.baseUrl.openai, key, d.timeoutMs);
     },
 
     keyName(tool: ToolId) {

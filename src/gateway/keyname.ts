@@ -1,5 +1,4 @@
 /** Virtual key names: `gwctl-<tool>-<host>`, so the gateway's UI shows whose key it is. */
-import type { ToolId } from '../adapters/types.ts';
 
 /** The machine's short name, lower-case, safe in a key name (`MacBook-Pro.local` → `macbook-pro`). */
 export function shortHost(hostname: string): string {
@@ -8,6 +7,7 @@ export function shortHost(hostname: string): string {
   return safe || 'host';
 }
 
-export function keyName(tool: ToolId, hostname: string, max = Infinity): string {
-  return `gwctl-${tool}-${shortHost(hostname)}`.slice(0, max).replace(/-+$/, '');
+/** `label` is a tool id, or a named key's name (`env`, `launch-codex`). */
+export function keyName(label: string, hostname: string, max = Infinity): string {
+  return `gwctl-${label}-${shortHost(hostname)}`.slice(0, max).replace(/-+$/, '');
 }

@@ -24,10 +24,9 @@ export async function gatewayStatus(gw: ResolvedGateway): Promise<GatewayStatus>
   }
   const latencyMs = Math.round(performance.now() - started);
   // Reading the list needs a key the gateway accepts: the configured one, else (LiteLLM) the
-  // master key. Minting a key just to count models would leave traces in the gateway.
-  const key = gw.configuredKey() ?? (gw.kind.id === 'litellm' ? gw.adminKey() : undefined);
+  // master key (KeySource.peekModels). Minting a key just to count models would leave traces in the gateway.
   try {
-    const models = await listModels(gw.settings.baseUrl.openai, key);
+    const models = gw.keys.peekModels ? await gw.keys.peekModels() : await listModels(gw.settings.baseUrl.openai, gw.configuredKey());
     return { ...base, healthy: true, latencyMs, models: models.length };
   } catch (e) {
     return { ...base, healthy: true, latencyMs, models: null, modelsError: gw.client().scrub(redact((e as Error).message)) };

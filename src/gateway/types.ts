@@ -30,4 +30,6 @@ export interface KeySource {
   release(tool: ToolId, ref: KeyRef | null): Promise<string | undefined>;
   /** The name a key minted for `tool` gets in the gateway (to name one gwctl could not record). */
   keyName?(tool: ToolId): string;
+  /** The models the gateway lists without a new key (for a dry run; see Engine.planTakeover). */
+  peekModels?(): Promise<string[]>;
 }

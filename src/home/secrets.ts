@@ -1,10 +1,11 @@
 /**
  * gwctl's secrets: `<configDir>/secrets.json`, mode 0600 in a 0700 directory, written atomically.
- * Holds the gateway admin credential and the configured key, never read from argv and never
- * printed. A file others can read is refused (like ssh does with private keys).
+ * Holds the gateway admin credential, the configured key and the named keys (`namedKeys`, see
+ * gateway/named-keys.ts), never read from argv and never printed. A file others can read is
+ * refused (like ssh does with private keys).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SECRET_NAMES = ['gateway.adminKey', 'gateway.key'] as const;
@@ -18,7 +19,9 @@ export function secretsPath(configDir: string): string {
   return join(configDir, 'secrets.json');
 }
 
-function load(configDir: string): Record<string, string> {
+type SecretsData = Record<string, unknown>;
+
+function load(configDir: string): SecretsData {
   const path = secretsPath(configDir);
   let text: string;
   try {
@@ -40,12 +43,10 @@ function load(configDir: string): Record<string, string> {
     throw new Error(`${path}: gwctl's secrets are not valid JSON; delete the file and set them again (gwctl config set …)`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data)) if (typeof v === 'string') out[k] = v;
-  return out;
+  return data as SecretsData;
 }
 
-function save(configDir: string, data: Record<string, string>): void {
+function save(configDir: string, data: SecretsData): void {
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
   chmodSync(configDir, 0o700);
   const path = secretsPath(configDir);
@@ -65,7 +66,8 @@ function save(configDir: string, data: Record<string, string>): void {
 }
 
 export function readSecret(configDir: string, name: SecretName): string | undefined {
-  const v = load(configDir)[name]?.trim();
+  const raw = load(configDir)[name];
+  const v = typeof raw === 'string' ? raw.trim() : '';
   return v ? v : undefined;
 }
 
@@ -82,4 +84,77 @@ export function deleteSecret(configDir: string, name: SecretName): boolean {
   delete data[name];
   save(configDir, data);
   return true;
+}
+
+/** A structured section of the secrets file (e.g. `namedKeys`); undefined when absent. */
+export function readSecretSection(configDir: string, section: string): unknown {
+  return load(configDir)[section];
+}
+
+/** Replace a structured section (read-modify-write; hold `withSecretsLock` around it). */
+export function writeSecretSection(configDir: string, section: string, value: unknown): void {
+  const data = load(configDir);
+  if (value === undefined) delete data[section];
+  else data[section] = value;
+  save(configDir, data);
+}
+
+const LOCK_WAIT_MS = 15_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Run `fn` holding `<configDir>/secrets.lock` (created O_EXCL, holding our pid), so that two gwctl
+ * processes asking for the same named key mint it once. A lock whose process is gone is taken over.
+ */
+export async function withSecretsLock<T>(configDir: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  const path = join(configDir, 'secrets.lock');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new Error(`${path}: cannot lock gwctl's secrets (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the directory's owner and mode`);
+      }
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(path, 'utf8').trim());
+      } catch {
+        continue; // released meanwhile
+      }
+      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // another waiter took it over first
+        }
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${path}: another gwctl (pid ${holder}) holds gwctl's secrets; run the command again when it is done`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
 }

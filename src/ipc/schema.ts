@@ -13,7 +13,8 @@
  */
 import type { Status, ToolId } from '../adapters/types.ts';
 import type { Command } from '../engine/commands.ts';
-import type { ToolReport } from '../engine/engine.ts';
+import type { Action, ToolRecord, ToolReport } from '../engine/engine.ts';
+import type { DiffLine } from '../shared/diff.ts';
 
 /** Bumped when a request or event changes shape; the client refuses a mismatched agent. */
 export const PROTOCOL_VERSION = 2;
@@ -122,6 +123,17 @@ export function readFrames(buffer: string, chunk: string, receive: (message: { t
 
 // The four tool commands (`Command`) are the engine's: engine/commands.ts.
 
+/** What a command did to a tool, in words (the RESULT column of `gwctl takeover`, the UI's status line). */
+export const ACTION_LABEL: Record<Action, string> = {
+  'taken-over': 'taken over',
+  'already-taken-over': 'already taken over',
+  rotated: 'key rotated',
+  restored: 'restored',
+  'nothing-to-restore': 'nothing to restore',
+  refused: 'refused',
+  failed: 'failed',
+};
+
 export interface CommandParams {
   tools: ToolId[];
   force?: boolean;
@@ -152,9 +164,33 @@ export interface Methods {
   rotate: { params: CommandParams; result: { tools: ToolReport[] } };
   subscribe: { params: Record<string, never>; result: { subscribed: true } };
   shutdown: { params: Record<string, never>; result: { stopping: true } };
+  /** What the agent knows of each tool beyond its status (for `gwctl ui`'s row markers). */
+  marks: { params: Record<string, never>; result: { tools: Partial<Record<ToolId, ToolMarks>> } };
+  /** One tool in depth (for `gwctl ui`'s detail pane). */
+  detail: { params: { tool: ToolId; env?: Record<string, string> }; result: ToolDetail };
+}
+
+export interface ToolMarks {
+  /** The ledger's state for the tool (null: gwctl has not taken it over). */
+  ledger: 'minting' | 'applying' | 'applied' | 'revoking' | null;
+  /** Re-applies stopped by the loop guard until the user takes it over or restores it. */
+  suspended: boolean;
+  /** autoReapply covers this tool. */
+  autoReapply: boolean;
+}
+
+/** `detail`: the tool's report, the ledger's edits (credentials masked), `.bak`s, a dry run. */
+export interface ToolDetail extends ToolRecord {
+  report: ToolReport;
+  marks: ToolMarks;
+  /**
+   * For a tool not taken over: what a takeover would write (a placeholder for the key), as a
+   * line diff per file; null when there is nothing to plan.
+   */
+  plan: null | { files: Array<{ path: string; created: boolean; diff: DiffLine[] }>; notes: string[]; refused?: string; error?: string };
 }
 export type Method = keyof Methods;
-export const METHODS: readonly Method[] = ['hello', 'status', 'takeover', 'restore', 'rotate', 'subscribe', 'shutdown'];
+export const METHODS: readonly Method[] = ['hello', 'status', 'takeover', 'restore', 'rotate', 'subscribe', 'shutdown', 'marks', 'detail'];
 
 export interface RequestFrame<M extends Method = Method> {
   id: number;

@@ -5,6 +5,8 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   /** All of stdin (secrets are read from it, never from argv). Default: process.stdin. */
   stdin?: () => Promise<string>;
+  /** stdin and stdout are a terminal (bare `gwctl` opens the UI; in a pipe it prints the usage). */
+  isTTY?: boolean;
 }
 
 /**

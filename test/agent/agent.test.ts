@@ -277,6 +277,21 @@ describe('drift and re-apply', () => {
     expect(stop.message).toMatch(/2 times within a minute; re-applying stopped/);
     await sleep(200);
     expect(readFileSync(claudeSettings(), 'utf8')).toBe(ORIGINAL);
+    // What gwctl ui shows: drifted (ledger applied, not pointing here), suspended, auto re-apply on.
+    const conn = await AgentConnection.open(socketLocation({ home: h.home, env }));
+    try {
+      expect((await conn.request('marks', {})).tools['claude-code']).toEqual({ ledger: 'applied', suspended: true, autoReapply: true });
+      expect((await conn.request('marks', {})).tools.codex).toEqual({ ledger: null, suspended: false, autoReapply: false });
+      const detail = await conn.request('detail', { tool: 'claude-code' });
+      expect(detail.report.status).toBe('not-taken-over');
+      expect(detail.ledger?.state).toBe('applied');
+      expect(detail.plan?.files[0]?.diff.some((l) => l.kind === '+' && l.text.includes('ANTHROPIC_BASE_URL'))).toBe(true);
+      const json = JSON.stringify(detail);
+      for (const k of gw.keys.values()) expect(json).not.toContain(k.key);
+      await expect(conn.request('detail', { tool: 'vim' as never })).rejects.toThrow(/tool must be one of/);
+    } finally {
+      conn.close();
+    }
     // A takeover by the user resumes it.
     expect((await gwctl(['takeover', 'claude-code'], env)).code).toBe(0);
     const m = ev.length;
@@ -395,7 +410,7 @@ describe('settings', () => {
 });
 
 describe('gwctl through the agent', () => {
-  it('the status path loads no chokidar, pino, conf, notifier, node-ipc, or fs.promises', async () => {
+  it('the status path loads no chokidar, pino, conf, notifier, node-ipc, Ink/React (gwctl ui), or fs.promises', async () => {
     await agent();
     const hook = join(h.home, 'hook.mjs');
     writeFileSync(hook, `const { registerHooks } = process.getBuiltinModule('node:module');
@@ -408,7 +423,7 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen,
     expect(await p.exited).toBe(0);
     const loaded: { seen: string[]; internal: string[] } = JSON.parse(/LOADED (.*)/.exec(p.err())![1]!);
     expect(loaded.seen.some((u) => u.includes('/dist/ipc/client.js'))).toBe(true); // it did go through the socket
-    for (const heavy of ['/chokidar/', '/pino/', '/conf/', '/node-notifier/', '/node-ipc/', '/dist/agent/agent.js', '/dist/watchers/', '/dist/engine/']) {
+    for (const heavy of ['/chokidar/', '/pino/', '/conf/', '/node-notifier/', '/node-ipc/', '/dist/agent/agent.js', '/dist/watchers/', '/dist/engine/', '/node_modules/ink/', '/node_modules/react/', '/dist/ui/']) {
       expect(loaded.seen.filter((u) => u.includes(heavy))).toEqual([]);
     }
     // Node's own modules: an ES import of node:fs would load fs.promises, readline and fs streams.

@@ -9,12 +9,13 @@
  *      `<file>.bak` copies may stay when they equal the original).
  * takeover/restore go through the gwctl agent they start; it is stopped after each client.
  * Clients run one after another. Crush has no test: its npm package downloads a binary.
+ * Processes a client leaves behind in its sandbox (Cline's hub daemon) are killed after its run.
  * GWCTL_CLIENTS_MANUAL=1 swaps gwctl for the hand-written takeover of manual-takeover.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { changedFiles, gwctl, makeSandbox, stopAgent, run, sameContent, snapshot, text, type GwctlResult, type RunResult, type Snapshot } from './harness.ts';
+import { changedFiles, gwctl, killStrays, makeSandbox, stopAgent, run, sameContent, snapshot, text, type GwctlResult, type RunResult, type Snapshot } from './harness.ts';
 import { clientFor, installClient, type Installed } from './install.ts';
 import { manualTakeover } from './manual-takeover.ts';
 import { startRecorder, type RecordedRequest } from './recorder.ts';
@@ -96,6 +97,50 @@ const CASES: ClientCase[] = [
     args: ['-p', '--model', 'gpt-4o', PROMPT],
     path: /^\/v1\/chat\/completions$/,
     auth: ['authorization', 'x-api-key'],
+    listsModels: true,
+  },
+  {
+    tool: 'pi',
+    // The model comes from settings.json defaultProvider/defaultModel, which the takeover sets.
+    args: ['-p', PROMPT],
+    env: { PI_SKIP_VERSION_CHECK: '1', PI_TELEMETRY: '0' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+    listsModels: true,
+  },
+  {
+    tool: 'kilo',
+    // Kilo rewrites kilo.jsonc on its first run (adds permission defaults, drops comments).
+    args: ['run', PROMPT],
+    env: { KILO_DISABLE_AUTOUPDATE: '1' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+    listsModels: true,
+  },
+  {
+    tool: 'droid',
+    // No Factory login: the selected custom model carries its own key.
+    args: ['exec', PROMPT],
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+    listsModels: true,
+  },
+  {
+    tool: 'cline',
+    // Cline rewrites providers.json on every run (re-orders keys, stamps updatedAt) and starts a
+    // hub daemon, which the test stops after the run.
+    args: [PROMPT],
+    env: { CLINE_NO_AUTO_UPDATE: '1' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+    listsModels: true,
+  },
+  {
+    tool: 'grok',
+    // Grok appends [marketplace] to config.toml on its first run.
+    args: ['-p', PROMPT],
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
     listsModels: true,
   },
   {
@@ -219,6 +264,8 @@ describe('real clients: takeover → model request → restore', () => {
           cwd: sb.project, env, timeoutMs: 120_000, graceMs: 10_000,
           stopWhen: () => gw.modelRequests().length > 0,
         });
+        const strays = killStrays(sb.home);
+        if (DEBUG && strays.length) console.log(`${c.tool}: killed leftover processes ${strays.join(', ')}`);
         const requests = gw.requests.slice(gatewayCallsBefore);
         if (DEBUG) console.log(`--- ${c.tool}\n${describeRun(r, requests)}\n${JSON.stringify(requests, null, 1)}`);
         const model = requests.filter((q) => c.path.test(q.path.split('?')[0] ?? ''));
@@ -279,6 +326,7 @@ describe('real clients: takeover → model request → restore', () => {
             // The client rewrote a file gwctl had written (see the cases' comments): restore must
             // remove our slot and keep the client's own changes.
             rewrittenByClient.push(f);
+            if (DEBUG) console.log(`--- ${f} after takeover:\n${text(s1, f) ?? ''}\n--- after the client:\n${text(s2, f) ?? ''}\n--- after restore:\n${text(s3, f) ?? ''}`);
             expect(restoredAroundClient(f, text(s0, f), text(s1, f) ?? '', text(s2, f) ?? '', text(s3, f))).toBeNull();
           }
           expect(text(s3, f)?.includes(key) ?? false, `${f} still holds the virtual key after restore`).toBe(false);
@@ -303,6 +351,7 @@ describe('real clients: takeover → model request → restore', () => {
         row.result = `FAIL: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 100) ?? ''}`;
         throw e;
       } finally {
+        killStrays(sb.home);
         if (!MANUAL && !agentNote) agentNote = await stopAgent(sb, admin).catch((e: Error) => `agent stop failed: ${e.message}`);
         if (DEBUG) console.log(`${c.tool}: ${agentNote}`);
         await gw.close();

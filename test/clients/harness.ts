@@ -23,7 +23,7 @@ export interface Sandbox {
 }
 
 /** Variables of the caller that would steer a client (or gwctl) away from the sandbox. */
-const SCRUB = /^(ANTHROPIC|OPENAI|GEMINI|GOOGLE|QWEN|KIMI|CODEX|CLAUDE|CODEBUDDY|OPENCODE|CRUSH|GWCTL|XDG)_|^(HTTPS?_PROXY|ALL_PROXY|NO_PROXY)$/i;
+const SCRUB = /^(ANTHROPIC|OPENAI|GEMINI|GOOGLE|QWEN|KIMI|CODEX|CLAUDE|CODEBUDDY|OPENCODE|CRUSH|PI|KILO|FACTORY|CLINE|GROK|XAI|GWCTL|XDG)_|^(HTTPS?_PROXY|ALL_PROXY|NO_PROXY)$/i;
 
 /**
  * A HOME in the temp dir, XDG_* inside it, the fixture tree test/clients/fixtures/<tool>/home
@@ -123,6 +123,30 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     child.on('error', (e) => { stderr += `\n${e.message}`; finish(-1, null); });
     child.on('close', finish);
   });
+}
+
+/**
+ * Kills processes a client left running in the sandbox (Cline starts a hub daemon in its own
+ * session, which the process-group kill does not reach): every process whose command line or
+ * working directory lies under `root`, found through /proc (Linux; elsewhere nothing to do).
+ * Returns the pids it killed. gwctl's own processes (its agent) are left alone.
+ */
+export function killStrays(root: string): number[] {
+  let pids: string[];
+  try { pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid); } catch { return []; }
+  const killed: number[] = [];
+  for (const p of pids) {
+    let cmd = '';
+    let cwd = '';
+    try { cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' '); } catch { continue; }
+    try { cwd = readlinkSync(`/proc/${p}/cwd`); } catch { /* gone or not ours */ }
+    if (cmd.includes(GWCTL_BIN) || (!cmd.includes(root) && cwd !== root && !cwd.startsWith(`${root}/`))) continue;
+    try {
+      process.kill(Number(p), 'SIGKILL');
+      killed.push(Number(p));
+    } catch { /* already gone */ }
+  }
+  return killed;
 }
 
 export interface GwctlResult extends RunResult {

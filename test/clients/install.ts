@@ -36,6 +36,18 @@ export const CLIENTS: readonly Client[] = [
   // CodeBuddy Code 2.117.0 (its package.json says "@tencent-ai/codebuddy-code") ships inside the
   // agent SDK's cli/ folder. The SDK declares no bin, so the CLI entry is run by path.
   { tool: 'codebuddy', label: 'codebuddy 2.117.0', pkg: '@tencent-ai/agent-sdk', version: '0.3.201', bin: 'node_modules/@tencent-ai/agent-sdk/cli/bin/codebuddy' },
+  { tool: 'pi', label: 'pi', pkg: '@earendil-works/pi-coding-agent', version: '1.6.0', bin: 'node_modules/.bin/pi' },
+  // Kilo 7.8.1's platform packages are missing from this registry (ETARGET in its postinstall):
+  // 7.7.7 is the newest whose are there.
+  { tool: 'kilo', label: 'kilo', pkg: '@kilocode/cli', version: '7.7.7', bin: 'node_modules/.bin/kilo' },
+  // The newest wrapper, @factory/cli 0.225.1, wants platform packages at 0.225.1, which this
+  // registry lacks (it has 0.225.2): its postinstall then leaves no binary. The platform package
+  // itself (the droid binary, no install script) runs.
+  { tool: 'droid', label: 'droid', pkg: `@factory/cli-${process.platform}-${process.arch}`, version: '0.225.2', bin: `node_modules/@factory/cli-${process.platform}-${process.arch}/bin/droid` },
+  { tool: 'cline', label: 'cline', pkg: 'cline', version: '3.0.65', bin: 'node_modules/.bin/cline' },
+  // Grok's postinstall copies its binary into $GROK_HOME/bin of the install's throw-away HOME and
+  // links bin/grok to the package's own copy.
+  { tool: 'grok', label: 'grok', pkg: '@xai-official/grok', version: '1.0.41', bin: 'node_modules/.bin/grok' },
   { tool: 'continue', label: 'cn', pkg: '@continuedev/cli', version: '1.5.47', bin: 'node_modules/.bin/cn' },
   // Needs Node >= 24.16. npm 11 leaves its postinstall (bundled plugin set-up) unrun; the
   // one-shot `agent exec` does not need it.

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import JSON5 from 'json5';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { GATEWAY_MODELS } from './recorder.ts';
 
@@ -82,14 +83,50 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
       writeJson(file, s);
       return file;
     }
-    case 'opencode': {
-      const dir = join(home, '.config', 'opencode');
-      const file = existsSync(join(dir, 'opencode.jsonc')) ? join(dir, 'opencode.jsonc') : join(dir, 'opencode.json');
+    case 'opencode':
+    case 'kilo': {
+      // Kilo reads opencode's schema (src/adapters/opencode-family.ts).
+      const dir = tool === 'kilo' ? join(home, '.config', 'kilo') : join(home, '.config', 'opencode');
+      const name = tool === 'kilo' ? 'kilo' : 'opencode';
+      const file = existsSync(join(dir, `${name}.jsonc`)) ? join(dir, `${name}.jsonc`) : join(dir, `${name}.json`);
       const s = readJson(file);
       const models = Object.fromEntries(GATEWAY_MODELS.map((m) => [m, { name: m, limit: { context: 128000, output: 8192 } }]));
       s.provider = { ...(s.provider as Obj | undefined), [P]: { npm: '@ai-sdk/openai-compatible', name: NAME, options: { baseURL: v1, apiKey: key }, models } };
       s.model = `${P}/${model}`;
       writeJson(file, s);
+      return file;
+    }
+    case 'pi': {
+      const dir = join(home, '.pi', 'agent');
+      const models = readJson(join(dir, 'models.json'));
+      models.providers = { ...(models.providers as Obj | undefined), [P]: { name: NAME, baseUrl: v1, api: 'openai-completions', apiKey: key, models: GATEWAY_MODELS.map((id) => ({ id })) } };
+      writeJson(join(dir, 'models.json'), models);
+      writeJson(join(dir, 'settings.json'), { ...readJson(join(dir, 'settings.json')), defaultProvider: P, defaultModel: model });
+      return join(dir, 'models.json');
+    }
+    case 'droid': {
+      const file = join(home, '.factory', 'settings.json');
+      const s = readJson(file);
+      const ours = GATEWAY_MODELS.map((m) => ({ model: m, id: `custom:${P}-${m}`, displayName: m, baseUrl: v1, apiKey: key, provider: 'generic-chat-completion-api' }));
+      s.customModels = [...((s.customModels as Obj[] | undefined) ?? []), ...ours];
+      s.sessionDefaultSettings = { ...(s.sessionDefaultSettings as Obj | undefined), model: `custom:${P}-${model}` };
+      writeJson(file, s);
+      return file;
+    }
+    case 'cline': {
+      const file = join(home, '.cline', 'data', 'settings', 'providers.json');
+      const s = readJson(file);
+      const entry = { settings: { provider: 'openai-compatible', apiKey: key, baseUrl: v1, model }, updatedAt: '2000-01-01T00:00:00.000Z', tokenSource: 'manual' };
+      s.providers = { ...(s.providers as Obj | undefined), 'openai-compatible': entry };
+      s.lastUsedProvider = 'openai-compatible';
+      writeJson(file, s);
+      return file;
+    }
+    case 'grok': {
+      const file = join(home, '.grok', 'config.toml');
+      const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      const tables = GATEWAY_MODELS.map((m) => `[model."${P}-${m}"]\nmodel = "${m}"\nbase_url = "${v1}"\napi_key = "${key}"\n`).join('\n');
+      write(file, `${old.replace(/^\[models\]\s*\ndefault\s*=.*$/m, `[models]\ndefault = "${P}-${model}"`)}\n${tables}`);
       return file;
     }
     case 'continue': {
@@ -104,7 +141,7 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
     case 'openclaw': {
       // JSON is JSON5; comments are dropped (not an adapter).
       const file = join(home, '.openclaw', 'openclaw.json');
-      const s = readJson(file);
+      const s = (existsSync(file) ? JSON5.parse(readFileSync(file, 'utf8')) : {}) as Obj;
       const models = (s.models as Obj | undefined) ?? {};
       s.models = { ...models, providers: { ...(models.providers as Obj | undefined), [P]: { baseUrl: v1, apiKey: key, api: 'openai-completions', models: GATEWAY_MODELS.map((id) => ({ id, name: id })) } } };
       s.agents = { ...(s.agents as Obj | undefined), defaults: { ...((s.agents as Obj | undefined)?.defaults as Obj | undefined), model: { primary: `${P}/${model}` } } };

@@ -26,4 +26,19 @@ describe('restoredAroundClient', () => {
   it('handles a .env the takeover created', () => {
     expect(restoredAroundClient('.env', undefined, 'A=1\n', 'A=1\nB=2\n', 'B=2\n')).toBeNull();
   });
+  it('drops what the client changed inside our slot (Cline stamps updatedAt on our provider)', () => {
+    const a = '{"last":"anthropic","providers":{"anthropic":{"k":1}}}';
+    const b = '{"last":"oc","providers":{"anthropic":{"k":1},"oc":{"url":"http://gw","updatedAt":"2000"}}}';
+    const c = '{"last":"oc","providers":{"anthropic":{"k":1},"oc":{"url":"http://gw","updatedAt":"2026"}},"v":1}';
+    expect(restoredAroundClient('p.json', a, b, c, '{"last":"anthropic","providers":{"anthropic":{"k":1}},"v":1}')).toBeNull();
+    expect(restoredAroundClient('p.json', a, b, c, '{"last":"anthropic","providers":{"anthropic":{"k":1},"oc":{"updatedAt":"2026"}},"v":1}')).toMatch(/providers\.oc/);
+  });
+  it('follows array elements: keeps the client\'s edits to the user\'s entry, drops ours (Droid)', () => {
+    const a = '{"models":[{"id":"mine"}]}';
+    const b = '{"models":[{"id":"mine"},{"id":"ours","url":"http://gw"}]}';
+    const c = '{"models":[{"id":"mine","index":0},{"id":"ours","url":"http://gw","index":1}]}';
+    expect(restoredAroundClient('s.json', a, b, c, '{"models":[{"id":"mine","index":0}]}')).toBeNull();
+    expect(restoredAroundClient('s.json', a, b, c, a)).toMatch(/models\.0\.index/);
+    expect(restoredAroundClient('s.json', a, b, c, c)).toMatch(/models\.1/);
+  });
 });

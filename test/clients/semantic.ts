@@ -10,7 +10,8 @@ import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
 
 type Data = unknown;
-type Change = { path: string[]; value: Data } | { path: string[]; deleted: true };
+type Seg = string | number;
+type Change = { path: Seg[]; value: Data } | { path: Seg[]; deleted: true };
 
 export function parseConfig(file: string, text: string | undefined): Data {
   if (text === undefined) return undefined;
@@ -38,12 +39,23 @@ function sortKeys(v: Data): Data {
   return v;
 }
 
-/** Leaf changes from a to b (objects recursed, arrays and scalars compared whole). */
-export function diff(a: Data, b: Data, path: string[] = []): Change[] {
+/**
+ * Leaf changes from a to b: objects recursed by key, arrays by index (elements past the shorter
+ * one are added or deleted one by one), scalars compared whole.
+ */
+export function diff(a: Data, b: Data, path: Seg[] = []): Change[] {
   if (isObj(a) && isObj(b)) {
     const out: Change[] = [];
     for (const k of Object.keys(a)) if (!(k in b)) out.push({ path: [...path, k], deleted: true });
     for (const k of Object.keys(b)) out.push(...diff(k in a ? a[k] : undefined, b[k], [...path, k]));
+    return out;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const out: Change[] = [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (i >= b.length) out.push({ path: [...path, i], deleted: true });
+      else out.push(...diff(i < a.length ? a[i] : undefined, b[i], [...path, i]));
+    }
     return out;
   }
   return equal(a, b) ? [] : [{ path, value: b }];
@@ -51,24 +63,30 @@ export function diff(a: Data, b: Data, path: string[] = []): Change[] {
 
 export function apply(doc: Data, changes: Change[]): Data {
   let root: Data = structuredClone(doc) ?? {};
-  for (const c of changes) {
+  const isContainer = (v: Data): v is Record<Seg, Data> => isObj(v) || Array.isArray(v);
+  // Array deletions last and from the end, so earlier indexes stay valid.
+  const ordered = [...changes.filter((c) => !('deleted' in c && typeof c.path.at(-1) === 'number')),
+    ...changes.filter((c) => 'deleted' in c && typeof c.path.at(-1) === 'number').sort((x, y) => (y.path.at(-1) as number) - (x.path.at(-1) as number))];
+  for (const c of ordered) {
     if (c.path.length === 0) {
       root = 'deleted' in c ? undefined : structuredClone(c.value);
       continue;
     }
     let node = root;
-    for (const seg of c.path.slice(0, -1)) {
-      if (!isObj(node)) break;
-      if (!isObj(node[seg])) {
+    for (const [i, seg] of c.path.slice(0, -1).entries()) {
+      if (!isContainer(node)) break;
+      if (!isContainer(node[seg])) {
         if ('deleted' in c) { node = undefined; break; }
-        node[seg] = {};
+        node[seg] = typeof c.path[i + 1] === 'number' ? [] : {};
       }
       node = node[seg];
     }
-    const last = c.path[c.path.length - 1] as string;
-    if (!isObj(node)) continue;
-    if ('deleted' in c) delete node[last];
-    else node[last] = structuredClone(c.value);
+    const last = c.path[c.path.length - 1] as Seg;
+    if (!isContainer(node)) continue;
+    if ('deleted' in c) {
+      if (Array.isArray(node) && typeof last === 'number') node.splice(last, 1);
+      else delete node[last];
+    } else node[last] = structuredClone(c.value);
   }
   return root;
 }
@@ -79,7 +97,11 @@ export function apply(doc: Data, changes: Change[]): Data {
  */
 export function restoredAroundClient(file: string, t0: string | undefined, t1: string, t2: string, t3: string | undefined): string | null {
   const [d0, d1, d2, d3] = [t0, t1, t2, t3].map((t) => parseConfig(file, t));
-  const clientChanges = diff(d1, d2);
+  // What the client changed inside the takeover's slot goes with the slot at restore (Cline
+  // stamps updatedAt on our provider, Droid normalises our customModels entries).
+  const slot = diff(d0 ?? {}, d1).map((c) => c.path);
+  const inSlot = (p: Seg[]) => slot.some((s) => s.length <= p.length && s.every((seg, i) => seg === p[i]));
+  const clientChanges = diff(d1, d2).filter((c) => !inSlot(c.path));
   const expected = apply(d0, clientChanges);
   if (equal(d3, expected)) return null;
   const wrong = diff(expected, d3).map((c) => c.path.join('.') || '(root)');

@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 async function takeOver(...tools: string[]): Promise<void> {
-  const dirs: Record<string, string> = { 'claude-code': '.claude', codex: '.codex', 'gemini-cli': '.gemini', 'qwen-code': '.qwen', crush: '.config/crush' };
+  const dirs: Record<string, string> = { 'claude-code': '.claude', codex: '.codex', 'gemini-cli': '.gemini', 'qwen-code': '.qwen', crush: '.config/crush', pi: '.pi/agent', kilo: '.config/kilo', droid: '.factory' };
   for (const t of tools) mkdirSync(join(h.home, dirs[t]!), { recursive: true });
   const r = await gwctl(['takeover', ...tools], env);
   expect(r.code, r.stderr).toBe(0);
@@ -49,7 +49,7 @@ function doctor(extra: Partial<DoctorContext> = {}, shellEnv: Record<string, str
 const ids = (fs: Finding[], severity?: Finding['severity']) => fs.filter((f) => !severity || f.severity === severity).map((f) => `${f.id}${f.tool ? ':' + f.tool : ''}`);
 
 describe('gateway and keys', () => {
-  it('a healthy setup has no problems; each key is checked with GET /v1/models', async () => {
+  it('a healthy setup has no problems; each key is checked with a real request in its protocol (as gwctl test)', async () => {
     await takeOver('claude-code', 'codex');
     const r = await doctor();
     expect(ids(r.findings, 'error')).toEqual([]);
@@ -57,6 +57,10 @@ describe('gateway and keys', () => {
     expect(ids(r.findings)).toEqual(expect.arrayContaining(['gateway.healthy', 'tool.taken-over:claude-code', 'key.accepted:claude-code', 'key.accepted:codex']));
     const modelCalls = gw.calls('models').filter((c) => c.headers.authorization === `Bearer ${KEY}`);
     expect(modelCalls.length).toBeGreaterThanOrEqual(2);
+    // Claude Code's key on POST /v1/messages, Codex's on POST /v1/responses, as each tool sends it.
+    expect(gw.calls('messages').map((c) => [c.headers.authorization, c.headers['anthropic-version']])).toEqual([[`Bearer ${KEY}`, '2023-06-01']]);
+    expect(gw.calls('responses').map((c) => c.headers.authorization)).toEqual([`Bearer ${KEY}`]);
+    expect(r.findings.find((f) => f.id === 'key.accepted' && f.tool === 'codex')!.title).toMatch(/POST \/v1\/responses answered HTTP 200 from gpt-4o in \d+ ms/);
     // --json for scripts, exit 0, and no key anywhere in the output.
     let out = '';
     const code = await doctorCli(['--json'], { out: (s) => (out += s), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
@@ -190,6 +194,24 @@ describe('what shadows a tool config', () => {
     expect(r.findings.find((f) => f.id === 'shadow.crushrc')).toMatchObject({ severity: 'warn' });
     writeFileSync(join(h.home, '.config', 'crush', 'crushrc'), '# provider servbay is commented out\noption notifications bell\n');
     expect(ids((await doctor()).findings)).not.toContain('shadow.crushrc:crush');
+  });
+});
+
+describe('project files that outrank the new tools\' user config', () => {
+  it('Pi, Kilo and Droid: a project file selecting another model', async () => {
+    await takeOver('pi', 'kilo', 'droid');
+    expect(ids((await doctor()).findings).filter((i) => /^shadow\.(pi|kilo|droid)/.test(i))).toEqual([]);
+    mkdirSync(join(project, '.pi'), { recursive: true });
+    mkdirSync(join(project, '.kilo'), { recursive: true });
+    mkdirSync(join(project, '.factory'), { recursive: true });
+    writeFileSync(join(project, '.pi', 'settings.json'), JSON.stringify({ defaultProvider: 'anthropic', defaultModel: 'claude-sonnet-4-5' }));
+    writeFileSync(join(project, '.kilo', 'kilo.jsonc'), '{\n  // team default\n  "model": "anthropic/claude-sonnet-4-5",\n}\n');
+    writeFileSync(join(project, '.factory', 'settings.json'), JSON.stringify({ sessionDefaultSettings: { model: 'gpt-5' } }));
+    const r = await doctor({}, { KILO_CONFIG_CONTENT: '{"model":"x/y"}' });
+    expect(r.findings.find((f) => f.id === 'shadow.pi-project')).toMatchObject({ severity: 'warn', file: join(project, '.pi', 'settings.json') });
+    expect(r.findings.find((f) => f.id === 'shadow.kilo-project')).toMatchObject({ severity: 'error', file: join(project, '.kilo', 'kilo.jsonc') });
+    expect(r.findings.find((f) => f.id === 'shadow.kilo-env')).toMatchObject({ severity: 'warn' });
+    expect(r.findings.find((f) => f.id === 'shadow.droid-project')).toMatchObject({ severity: 'error', file: join(project, '.factory', 'settings.json') });
   });
 });
 

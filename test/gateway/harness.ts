@@ -43,7 +43,7 @@ export async function startKind(kind: KindId): Promise<KindHarness> {
       setModels: (m) => void (f.models = m),
       routes: { health: 'liveliness', mint: 'generate', models: 'models' },
       badCredential: { GWCTL_GATEWAY_ADMIN_KEY: 'sk-not-the-master-key-0000' },
-      reset: () => { f.clearFaults(); f.keys.clear(); f.deleted.length = 0; f.db = true; f.models = ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder']; f.requests.length = 0; },
+      reset: () => { f.clearFaults(); f.keys.clear(); f.deleted.length = 0; f.db = true; f.models = ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder']; f.requests.length = 0; f.served.length = 0; },
     };
   }
   if (kind === 'new-api') {
@@ -56,7 +56,7 @@ export async function startKind(kind: KindId): Promise<KindHarness> {
       setModels: (m) => void (f.models = m),
       routes: { health: 'status', mint: 'create', models: 'models' },
       badCredential: { GWCTL_GATEWAY_ADMIN_KEY: 'not-the-access-token' },
-      reset: () => { f.clearFaults(); f.tokens.clear(); f.deleted.length = 0; f.models = ['gpt-4o', 'deepseek-chat']; f.requests.length = 0; },
+      reset: () => { f.clearFaults(); f.tokens.clear(); f.deleted.length = 0; f.models = ['gpt-4o', 'deepseek-chat']; f.requests.length = 0; f.served.length = 0; f.logs.length = 0; },
     };
   }
   if (kind === 'bifrost') {
@@ -69,7 +69,7 @@ export async function startKind(kind: KindId): Promise<KindHarness> {
       setModels: (m) => void (f.models = m),
       routes: { health: 'health', mint: 'create', models: 'models' },
       badCredential: { GWCTL_GATEWAY_ADMIN_KEY: 'admin:wrong' },
-      reset: () => { f.clearFaults(); f.keys.clear(); f.deleted.length = 0; f.admin = 'admin:bifrost-pass'; f.models = ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5']; f.requests.length = 0; },
+      reset: () => { f.clearFaults(); f.keys.clear(); f.deleted.length = 0; f.admin = 'admin:bifrost-pass'; f.models = ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5']; f.requests.length = 0; f.served.length = 0; f.logs.length = 0; },
     };
   }
   const f = await startServBay({ keys: [STATIC_KEY] });
@@ -81,7 +81,7 @@ export async function startKind(kind: KindId): Promise<KindHarness> {
     setModels: (m) => void (f.models = m),
     routes: { health: 'root', mint: null, models: 'models' },
     badCredential: { GWCTL_GATEWAY_KEY: 'sk-revoked-in-the-ui-0000' },
-    reset: () => { f.clearFaults(); f.models = ['gpt-4o', 'claude-sonnet-4-5']; f.requests.length = 0; },
+    reset: () => { f.clearFaults(); f.models = ['gpt-4o', 'claude-sonnet-4-5']; f.requests.length = 0; f.served.length = 0; },
   };
 }
 

@@ -27,7 +27,7 @@ describe('secrets (short)', () => {
         if (!c) continue;
         const h = await seedCase(c, env);
         scanHome = h.home;
-        for (const args of [['takeover', tool, '--force', '--json'], ['status', '--json'], ['status'], ['keys', '--json'], ['gateway', 'status', '--json']]) {
+        for (const args of [['takeover', tool, '--force', '--json'], ['status', '--json'], ['status'], ['keys', '--json'], ['keys'], ['usage', '--json'], ['usage'], ['test', '--json'], ['test'], ['gateway', 'status', '--json']]) {
           const r = await gwctl(args, h.env);
           recordOutput(r.stdout + r.stderr);
           minted();

@@ -111,7 +111,7 @@ function describe(r: Row, configDir: string): string {
 }
 
 /** Read all of process.stdin; on a terminal, read one line without echoing it. */
-async function processStdin(): Promise<string> {
+export async function processStdin(): Promise<string> {
   const stdin = process.stdin;
   if (stdin.isTTY) {
     process.stderr.write('Paste the value and press Enter (it is not shown): ');

@@ -3,11 +3,29 @@
  * `{name, description}` → `{virtual_key:{id, value}}`; revoke `DELETE
  * /api/governance/virtual-keys/{id}`. The management API is open unless admin auth is on; then
  * the admin key is `username:password` (Basic auth). Base paths: `/anthropic`, `/v1`, `/genai`.
+ * Usage (transports/bifrost-http/handlers/logging.go, framework/logstore/tables.go): `GET
+ * /api/logs/stats?virtual_key_ids=<id>&start_time=<RFC3339>&end_time=<RFC3339>` →
+ * `{total_requests, total_tokens, total_cost}` (USD) and `GET /api/logs/histogram/tokens` (same
+ * filters) → `{buckets:[{prompt_tokens, completion_tokens}]}`; last used: `GET
+ * /api/logs?virtual_key_ids=<id>&limit=1&sort_by=timestamp&order=desc` → `logs[0].timestamp`;
+ * state: `GET /api/governance/virtual-keys/{id}` → `virtual_key.is_active` (404: gone).
+ * (Read at maximhq/bifrost logging.go 004baac5, tables.go 017bbe03.)
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, nameCandidate, parseJson, type GatewayKind, type KeyContext } from './types.ts';
+import { answers, isRecord, nameCandidate, num, parseJson, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
 import type { KeyRef } from '../types.ts';
+
+function logFilters(q: UsageQuery): URLSearchParams {
+  if (!q.ref.id) throw new Error('gwctl has no id for this Bifrost virtual key');
+  return new URLSearchParams({ virtual_key_ids: q.ref.id, start_time: q.since.toISOString(), end_time: q.until.toISOString() });
+}
+
+async function getJson(client: GatewayClient, path: string, what: string): Promise<Record<string, unknown>> {
+  const body = await client.json('GET', path, { what, explain: (r) => (r.status === 401 || r.status === 403 ? AUTH_HINT : r.status === 404 ? 'this Bifrost has no logs API (is its logging plugin on?)' : undefined) });
+  if (!isRecord(body)) throw new GatewayError(client.url(path.split('?')[0]!), `GET ${client.url(path.split('?')[0]!)} (${what}) did not answer a JSON object`);
+  return body;
+}
 
 const MAX_ATTEMPTS = 5;
 const VK = '/api/governance/virtual-keys';
@@ -69,6 +87,41 @@ export const bifrost: GatewayKind = {
       if (res.status === 200 || res.status === 204) return 'revoked';
       if (res.status === 404) return 'gone';
       throw client.failure(res, 'DELETE', path, 'revoke a Bifrost virtual key', (r) => (r.status === 401 || r.status === 403 ? AUTH_HINT : undefined));
+    },
+    async usage(client, q: UsageQuery): Promise<KeyUsage> {
+      const f = logFilters(q);
+      const stats = await getJson(client, `/api/logs/stats?${f}`, 'Bifrost log stats');
+      const hist = await getJson(client, `/api/logs/histogram/tokens?${f}`, 'Bifrost token histogram');
+      const buckets = Array.isArray(hist.buckets) ? hist.buckets.filter(isRecord) : [];
+      return {
+        requests: num(stats.total_requests, 'total_requests'),
+        tokensIn: buckets.reduce((a, b) => a + num(b.prompt_tokens, 'prompt_tokens'), 0),
+        tokensOut: buckets.reduce((a, b) => a + num(b.completion_tokens, 'completion_tokens'), 0),
+        spend: num(stats.total_cost, 'total_cost'),
+        currency: 'USD',
+      };
+    },
+    async lastUsed(client, q: UsageQuery) {
+      const f = logFilters({ ...q, since: new Date(0) });
+      f.delete('start_time');
+      f.set('limit', '1');
+      f.set('sort_by', 'timestamp');
+      f.set('order', 'desc');
+      const body = await getJson(client, `/api/logs?${f}`, 'Bifrost logs');
+      const first = Array.isArray(body.logs) ? body.logs[0] : undefined;
+      const t = isRecord(first) && typeof first.timestamp === 'string' ? new Date(first.timestamp) : null;
+      return t && !Number.isNaN(t.getTime()) ? t : null;
+    },
+    async state(client, q: UsageQuery) {
+      if (!q.ref.id) return undefined;
+      const path = `${VK}/${encodeURIComponent(q.ref.id)}`;
+      const res = await client.call('GET', path);
+      if (res.status === 404) return 'rejected';
+      if (res.status !== 200) return undefined;
+      const body = parseJson(res.text);
+      const vk = isRecord(body) && isRecord(body.virtual_key) ? body.virtual_key : undefined;
+      if (!vk) return undefined;
+      return vk.is_active === false ? 'rejected' : 'active';
     },
   },
 };

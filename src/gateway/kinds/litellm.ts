@@ -4,11 +4,55 @@
  * with the master key as Bearer, `{key_alias, metadata}` → `{key, key_alias}`; revoke with
  * `POST /key/delete {key_aliases:[…]}`. Aliases are unique across LiteLLM, so a taken alias is
  * retried as `<alias>-2`, `-3`….
+ * Usage: `GET /user/daily/activity?start_date&end_date&api_key=<sha256 hex of the key>&page&page_size`
+ * (litellm/proxy/management_endpoints/internal_user_endpoints.py `get_user_daily_activity`, table
+ * LiteLLM_DailyUserSpend, keyed by the hashed token): `{results:[{date, metrics:{spend,
+ * prompt_tokens, completion_tokens, api_requests}}], metadata:{has_more, total_pages}}`; whole UTC
+ * days, spend in USD. (Read at BerriAI/litellm main, Dec 2026; docs/my-website/docs/proxy/
+ * cost_tracking.md at 0026911a.)
  */
+import { createHash } from 'node:crypto';
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, nameCandidate, parseJson, standardBases, type GatewayKind, type KeyContext } from './types.ts';
+import { answers, isRecord, nameCandidate, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
 import type { KeyRef } from '../types.ts';
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+interface DayRow {
+  date: string;
+  requests: number;
+  tokensIn: number;
+  tokensOut: number;
+  spend: number;
+}
+
+/** Every day of `/user/daily/activity` for one key between two UTC dates, all pages. */
+async function dailyActivity(client: GatewayClient, key: string | undefined, since: Date, until: Date): Promise<DayRow[]> {
+  if (!key) throw new Error('gwctl no longer has this key (it is not in the tool\'s config), and LiteLLM files usage under its hash');
+  const hash = createHash('sha256').update(key).digest('hex');
+  const rows: DayRow[] = [];
+  for (let page = 1; page <= 100; page++) {
+    const q = new URLSearchParams({ start_date: day(since), end_date: day(until), api_key: hash, page: String(page), page_size: '1000' });
+    const path = `/user/daily/activity?${q}`;
+    const res = await client.call('GET', path);
+    if (res.status >= 500 && isNoDb(res.text)) throw noDatabase(client, '/user/daily/activity');
+    if (res.status !== 200) throw client.failure(res, 'GET', '/user/daily/activity', 'LiteLLM daily activity');
+    const body = parseJson(res.text);
+    if (!isRecord(body) || !Array.isArray(body.results)) {
+      throw new GatewayError(client.url('/user/daily/activity'), `GET ${client.url('/user/daily/activity')} did not answer {"results": […]}; is gateway.kind right?`, res.status);
+    }
+    for (const r of body.results) {
+      if (!isRecord(r) || typeof r.date !== 'string' || !isRecord(r.metrics)) continue;
+      const m = r.metrics;
+      rows.push({ date: r.date, requests: num(m.api_requests, 'api_requests'), tokensIn: num(m.prompt_tokens, 'prompt_tokens'), tokensOut: num(m.completion_tokens, 'completion_tokens'), spend: num(m.spend, 'spend') });
+    }
+    const meta = isRecord(body.metadata) ? body.metadata : {};
+    const more = meta.has_more === true || (typeof meta.total_pages === 'number' && page < meta.total_pages);
+    if (!more) break;
+  }
+  return rows;
+}
 
 const MAX_ATTEMPTS = 5;
 
@@ -74,6 +118,25 @@ export const litellm: GatewayKind = {
       if (res.status === 200) return 'revoked';
       if (res.status === 404 || (res.status === 400 && /not found|no key/i.test(res.text))) return 'gone';
       throw client.failure(res, 'POST', path, 'revoke a LiteLLM key');
+    },
+    async usage(client, q: UsageQuery): Promise<KeyUsage> {
+      const rows = await dailyActivity(client, q.key, q.since, q.until);
+      const sum = (f: (r: DayRow) => number) => rows.reduce((a, r) => a + f(r), 0);
+      return {
+        requests: sum((r) => r.requests),
+        tokensIn: sum((r) => r.tokensIn),
+        tokensOut: sum((r) => r.tokensOut),
+        spend: sum((r) => r.spend),
+        currency: 'USD',
+        note: `LiteLLM counts whole UTC days: from ${day(q.since)}`,
+      };
+    },
+    async lastUsed(client, q: UsageQuery) {
+      // LiteLLM records usage per day: the last day with a request, over the last 30 days.
+      const rows = await dailyActivity(client, q.key, new Date(q.until.getTime() - 30 * 86_400_000), q.until);
+      const days = rows.filter((r) => r.requests > 0).map((r) => r.date).sort();
+      const last = days[days.length - 1];
+      return last ? new Date(`${last}T00:00:00Z`) : null;
     },
   },
 };

@@ -4,11 +4,21 @@
  * back as HTTP 200 `{success:false, message}`. Minting is three steps: `POST /api/token/` creates
  * it but answers no key, `GET /api/token/` finds it by name (newest id wins), `POST
  * /api/token/:id/key` reads the key. Revoke: `DELETE /api/token/:id`. Names: at most 50 chars.
+ * Usage (controller/log.go GetUserLogs, model/log.go): `GET /api/log/self?type=2&token_name=…&
+ * start_timestamp=…&end_timestamp=…&p=…&page_size=100` → `{data:{items:[{prompt_tokens,
+ * completion_tokens, quota}], total}}` (type 2 = consume); quota → USD through `quota_per_unit`
+ * of `GET /api/status` (default 500000). Last used: `GET /api/token/:id` → `data.accessed_time`.
+ * (Read at Calcium-Ion/new-api ef8ae4db, 2025-04-11; the routes are unchanged in QuantumNous/new-api
+ * main, Dec 2026.)
  */
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, parseJson, standardBases, type GatewayKind, type KeyContext } from './types.ts';
+import { answers, isRecord, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
 import type { KeyRef } from '../types.ts';
+
+const PAGE = 100;
+const MAX_PAGES = 200;
+const DEFAULT_QUOTA_PER_UNIT = 500_000;
 
 const ADMIN_HINT = 'set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to an access token from new-api\'s Personal Settings, and gateway.userId to that user\'s id';
 
@@ -102,6 +112,41 @@ export const newApi: GatewayKind = {
     async revoke(client, ref: KeyRef) {
       if (!ref.id) throw new Error('the ledger has no id for this new-api token');
       return deleteToken(client, ref.id);
+    },
+    async usage(client, q: UsageQuery): Promise<KeyUsage> {
+      const name = q.ref.alias;
+      if (!name) throw new Error('gwctl has no name for this new-api token');
+      const u: KeyUsage = { requests: 0, tokensIn: 0, tokensOut: 0, spend: 0, currency: 'USD' };
+      let quota = 0;
+      let seen = 0;
+      for (let p = 1; p <= MAX_PAGES; p++) {
+        const query = new URLSearchParams({ p: String(p), page_size: String(PAGE), type: '2', token_name: name, start_timestamp: String(Math.floor(q.since.getTime() / 1000)), end_timestamp: String(Math.floor(q.until.getTime() / 1000)) });
+        const data = await call(client, 'GET', `/api/log/self?${query}`, 'read new-api usage logs');
+        const items = isRecord(data) && Array.isArray(data.items) ? data.items : [];
+        const total = isRecord(data) ? num(data.total, 'total') : 0;
+        u.requests = total;
+        for (const it of items) {
+          if (!isRecord(it)) continue;
+          u.tokensIn += num(it.prompt_tokens, 'prompt_tokens');
+          u.tokensOut += num(it.completion_tokens, 'completion_tokens');
+          quota += num(it.quota, 'quota');
+        }
+        seen += items.length;
+        if (items.length < PAGE || seen >= total) break;
+        if (p === MAX_PAGES) u.note = `tokens and spend of the newest ${seen} of ${total} requests`;
+      }
+      const status = await client.json('GET', '/api/status', { auth: false, what: 'new-api status' }).catch(() => undefined);
+      const perUnit = isRecord(status) && isRecord(status.data) && typeof status.data.quota_per_unit === 'number' && status.data.quota_per_unit > 0 ? status.data.quota_per_unit : DEFAULT_QUOTA_PER_UNIT;
+      u.spend = quota / perUnit;
+      return u;
+    },
+    async lastUsed(client, q: UsageQuery) {
+      if (!q.ref.id) throw new Error('gwctl has no id for this new-api token');
+      const data = await call(client, 'GET', `/api/token/${encodeURIComponent(q.ref.id)}`, 'read a new-api token');
+      if (!isRecord(data)) return null;
+      const accessed = num(data.accessed_time, 'accessed_time');
+      // new-api sets accessed_time to the creation time when it makes the token.
+      return accessed > 0 && accessed !== data.created_time ? new Date(accessed * 1000) : null;
     },
   },
 };

@@ -11,7 +11,8 @@ export type KindId = (typeof GATEWAY_KINDS)[number];
 export interface KeyContext {
   /** Client for management calls (admin credentials attached). */
   client: GatewayClient;
-  tool: ToolId;
+  /** The tool id, or a named key's name (`env`): goes into the key's metadata/description. */
+  tool: string;
   /** The key's name: `gwctl-<tool>-<host>` (already shortened where the kind limits it). */
   name: string;
   hostname: string;
@@ -44,7 +45,40 @@ export interface GatewayKind {
     mint(ctx: KeyContext): Promise<{ key: string; ref: KeyRef }>;
     /** 'gone': the gateway no longer had it. Throws when it could not be revoked. */
     revoke(client: GatewayClient, ref: KeyRef, userId: string | undefined): Promise<'revoked' | 'gone'>;
+    /** Requests, tokens and spend of one key over a time range, as the gateway records them. */
+    usage?(client: GatewayClient, q: UsageQuery): Promise<KeyUsage>;
+    /** When the key was last used, as the gateway records it (null: never, or not in its window). */
+    lastUsed?(client: GatewayClient, q: UsageQuery): Promise<Date | null>;
+    /** The key's state from the gateway's own records (undefined: it cannot say). */
+    state?(client: GatewayClient, q: UsageQuery): Promise<'active' | 'rejected' | undefined>;
   };
+}
+
+/** What a usage or key-state question needs: the key's ref, the key itself where the API wants its hash. */
+export interface UsageQuery {
+  ref: KeyRef;
+  /** The plaintext key (LiteLLM files usage under its sha256); undefined when gwctl no longer has it. */
+  key: string | undefined;
+  since: Date;
+  until: Date;
+  userId?: string;
+}
+
+export interface KeyUsage {
+  requests: number;
+  tokensIn: number;
+  tokensOut: number;
+  spend: number | null;
+  currency: string | null;
+  /** How the gateway counted, when it differs from the range asked (e.g. whole UTC days). */
+  note?: string;
+}
+
+/** A number from a gateway answer, or 0 when absent; anything else is an error. */
+export function num(v: unknown, what: string): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new Error(`the gateway answered a ${what} that is not a number`);
 }
 
 /** Root, `/v1`, root: what LiteLLM, new-api and ServBay serve. */

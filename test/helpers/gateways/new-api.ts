@@ -4,9 +4,14 @@
  * `{success}` with no key; `GET /api/token/` lists tokens (masked keys, newest first, paged);
  * `POST /api/token/:id/key` reads the key (stored without "sk-"); `DELETE /api/token/:id`.
  * Errors are HTTP 200 `{success:false, message}`, auth errors HTTP 401.
+ * Model requests (`/v1/messages`, `/v1/chat/completions`, `/v1/responses`, `/v1beta/…`) are logged
+ * as model/log.go does (type 2 = consume, token_name, prompt/completion tokens, quota) and read
+ * back by `GET /api/log/self` (controller/log.go GetUserLogs: type, token_name, start_timestamp,
+ * end_timestamp, p, page_size ≤ 100, newest first, `{items, total, page, page_size}`); using a
+ * token updates its `accessed_time` (`GET /api/token/:id`); `/api/status` tells `quota_per_unit`.
  */
 import { randomBytes } from 'node:crypto';
-import { bearer, modelList, ok, reply, serve, type FakeServer, type Req } from './server.ts';
+import { bearer, modelList, modelRoutes, ok, reply, serve, type FakeServer, type Req, type Served } from './server.ts';
 
 export interface NewApiToken {
   id: number;
@@ -16,7 +21,26 @@ export interface NewApiToken {
   key: string;
   expired_time: number;
   unlimited_quota: boolean;
+  created_time: number;
+  accessed_time: number;
+  status: number;
 }
+
+export interface NewApiLog {
+  id: number;
+  user_id: number;
+  created_at: number;
+  type: number;
+  token_name: string;
+  token_id: number;
+  model_name: string;
+  quota: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** The fake's price in quota units (500000 = $1, new-api's default QuotaPerUnit). */
+export const newApiQuota = (u: Pick<Served, 'promptTokens' | 'completionTokens'>) => u.promptTokens * 3 + u.completionTokens * 6;
 
 export interface FakeNewApi extends FakeServer {
   accessToken: string;
@@ -24,6 +48,8 @@ export interface FakeNewApi extends FakeServer {
   tokens: Map<number, NewApiToken>;
   deleted: NewApiToken[];
   models: string[];
+  served: Served[];
+  logs: NewApiLog[];
 }
 
 const mask = (k: string) => `${k.slice(0, 4)}**********${k.slice(-4)}`;
@@ -35,10 +61,14 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
     tokens: new Map<number, NewApiToken>(),
     deleted: [] as NewApiToken[],
     models: opts.models ?? ['gpt-4o', 'deepseek-chat', 'claude-sonnet-4-5'],
+    served: [] as Served[],
+    logs: [] as NewApiLog[],
   } as FakeNewApi;
+  const now = () => Math.floor(Date.now() / 1000);
+  const byKey = (k: string) => [...fake.tokens.values()].find((t) => t.key === k.replace(/^sk-/, '') && t.status === 1);
   let nextId = 1;
   const create = (name: string, userId: number, body: { expired_time?: number; unlimited_quota?: boolean } = {}) => {
-    const t: NewApiToken = { id: nextId++, user_id: userId, name, key: randomBytes(24).toString('hex'), expired_time: body.expired_time ?? -1, unlimited_quota: body.unlimited_quota ?? false };
+    const t: NewApiToken = { id: nextId++, user_id: userId, name, key: randomBytes(24).toString('hex'), expired_time: body.expired_time ?? -1, unlimited_quota: body.unlimited_quota ?? false, created_time: now(), accessed_time: now(), status: 1 };
     fake.tokens.set(t.id, t);
     return t;
   };
@@ -58,7 +88,7 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
   };
 
   const server = await serve([
-    { name: 'status', method: 'GET', path: /^\/api\/status$/, handle: () => ok({ success: true, message: '', data: { version: 'v0.9.0', system_name: 'New API', start_time: 1_700_000_000 } }) },
+    { name: 'status', method: 'GET', path: /^\/api\/status$/, handle: () => ok({ success: true, message: '', data: { version: 'v0.9.0', system_name: 'New API', start_time: 1_700_000_000, quota_per_unit: 500000, display_in_currency: true } }) },
     {
       name: 'create',
       method: 'POST',
@@ -84,6 +114,38 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
         const all = [...fake.tokens.values()].filter((t) => t.user_id === fake.userId).sort((a, b) => b.id - a.id);
         const items = all.slice((page - 1) * size, page * size).map((t) => ({ ...t, key: mask(t.key), status: 1, remain_quota: 0, used_quota: 0 }));
         return ok({ success: true, message: '', data: { page, page_size: size, total: all.length, items } });
+      },
+    },
+    {
+      name: 'token',
+      method: 'GET',
+      path: /^\/api\/token\/(\d+)$/,
+      handle: (req, [id]) => {
+        const denied = auth(req);
+        if (denied) return denied;
+        const t = mine(Number(id));
+        return t ? ok({ success: true, message: '', data: { ...t, key: mask(t.key) } }) : ok({ success: false, message: 'record not found' });
+      },
+    },
+    {
+      name: 'logs',
+      method: 'GET',
+      path: /^\/api\/log\/self$/,
+      handle: (req) => {
+        const denied = auth(req);
+        if (denied) return denied;
+        const q = req.query;
+        const p = Math.max(1, Number(q.get('p') ?? 1) || 1);
+        let size = Number(q.get('page_size') ?? 10) || 10;
+        if (size > 100) size = 100;
+        const type = Number(q.get('type') ?? 0);
+        const token = q.get('token_name') ?? '';
+        const start = Number(q.get('start_timestamp') ?? 0);
+        const end = Number(q.get('end_timestamp') ?? 0);
+        const all = fake.logs
+          .filter((l) => l.user_id === fake.userId && (type === 0 || l.type === type) && (!token || l.token_name === token) && (!start || l.created_at >= start) && (!end || l.created_at <= end))
+          .sort((a, b) => b.id - a.id);
+        return ok({ success: true, message: '', data: { items: all.slice((p - 1) * size, p * size), total: all.length, page: p, page_size: size } });
       },
     },
     {
@@ -116,11 +178,25 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
       method: 'GET',
       path: /^\/v1\/models$/,
       handle: (req) => {
-        const k = (bearer(req) ?? '').replace(/^sk-/, '');
-        if (![...fake.tokens.values()].some((t) => t.key === k)) return reply(401, { error: { message: '无效的令牌 (request id: 20250101)', type: 'new_api_error' } });
+        // model/token.go ValidateUserToken: unknown or disabled (status != 1) tokens are refused.
+        if (!byKey(bearer(req) ?? '')) return reply(401, { error: { message: '无效的令牌 (request id: 20250101)', type: 'new_api_error' } });
         return ok({ ...(modelList(fake.models, 'custom') as object), success: true });
       },
     },
+    ...modelRoutes({
+      anthropic: '',
+      openai: '/v1',
+      gemini: '',
+      valid: (k) => byKey(k) !== undefined,
+      served: fake.served,
+      // new-api's relay: every model request uses the token (accessed_time) and writes a consume log.
+      onServe: (u) => {
+        const t = byKey(u.key)!;
+        const at = Math.floor(u.at.getTime() / 1000);
+        t.accessed_time = at;
+        fake.logs.push({ id: fake.logs.length + 1, user_id: t.user_id, created_at: at, type: 2, token_name: t.name, token_id: t.id, model_name: u.model, quota: newApiQuota(u), prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens });
+      },
+    }),
   ]);
   return Object.assign(fake, server);
 }

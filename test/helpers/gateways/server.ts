@@ -107,3 +107,113 @@ export function bearer(req: Req): string | undefined {
   const h = req.headers.authorization;
   return typeof h === 'string' && /^Bearer /i.test(h) ? h.slice(7) : undefined;
 }
+
+/** One model request a fake gateway served, as it would log it for usage. */
+export interface Served {
+  key: string;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  at: Date;
+  protocol: 'anthropic' | 'chat' | 'responses' | 'gemini';
+}
+
+export interface ModelRouteOptions {
+  /** Base paths: `''` for root-mounted protocols (LiteLLM, new-api, ServBay), `/anthropic`… for Bifrost. */
+  anthropic: string;
+  openai: string;
+  gemini: string;
+  /** Whether a key may make model requests (a revoked/unknown key answers 401, as gateways do). */
+  valid(key: string): boolean;
+  /** Every served request (what the gateway logs for usage). */
+  served: Served[];
+  /** Test hook: requests are logged at this time (default now). */
+  now?: () => Date;
+  /** A header that carries the key in any protocol (Bifrost: `x-bf-vk`). */
+  keyHeader?: string;
+  /** What the gateway records per request (its logs, a token's last use). */
+  onServe?(s: Served): void;
+}
+
+const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
+
+/**
+ * The model endpoints of a gateway in the three wire protocols, answering in each protocol's own
+ * shape (Anthropic Messages, OpenAI Chat Completions and Responses, Gemini generateContent) with
+ * the usage fields each one reports, and the key where each client sends it: Anthropic `x-api-key`
+ * or Bearer, OpenAI Bearer, Gemini `x-goog-api-key` or `?key=`.
+ */
+export function modelRoutes(o: ModelRouteOptions): Route[] {
+  const own = (req: Req) => (o.keyHeader ? (req.headers[o.keyHeader] as string | undefined) : undefined);
+  const log = (key: string, model: string, promptTokens: number, completionTokens: number, protocol: Served['protocol']) => {
+    const s: Served = { key, model, promptTokens, completionTokens, at: o.now?.() ?? new Date(), protocol };
+    o.served.push(s);
+    o.onServe?.(s);
+  };
+  const body = (req: Req) => (req.json ?? {}) as Record<string, unknown>;
+  const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v ?? ''));
+  return [
+    {
+      name: 'messages',
+      method: 'POST',
+      path: new RegExp(`^${o.anthropic}/v1/messages$`),
+      handle: (req) => {
+        const key = own(req) ?? (req.headers['x-api-key'] as string | undefined) ?? bearer(req) ?? '';
+        if (!o.valid(key)) return reply(401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
+        const b = body(req);
+        const model = String(b.model ?? '');
+        const inTok = words(text(b.messages));
+        const outTok = Math.min(Number(b.max_tokens ?? 16) || 16, 16);
+        log(key, model, inTok, outTok, 'anthropic');
+        return ok({ id: 'msg_fake', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: 'pong' }], stop_reason: 'max_tokens', usage: { input_tokens: inTok, output_tokens: outTok } });
+      },
+    },
+    {
+      name: 'chat',
+      method: 'POST',
+      path: new RegExp(`^${o.openai}/chat/completions$`),
+      handle: (req) => {
+        const key = own(req) ?? bearer(req) ?? '';
+        if (!o.valid(key)) return reply(401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+        const b = body(req);
+        const model = String(b.model ?? '');
+        const inTok = words(text(b.messages));
+        const outTok = Math.min(Number(b.max_tokens ?? 16) || 16, 16);
+        log(key, model, inTok, outTok, 'chat');
+        return ok({ id: 'chatcmpl-fake', object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'length' }], usage: { prompt_tokens: inTok, completion_tokens: outTok, total_tokens: inTok + outTok } });
+      },
+    },
+    {
+      name: 'responses',
+      method: 'POST',
+      path: new RegExp(`^${o.openai}/responses$`),
+      handle: (req) => {
+        const key = own(req) ?? bearer(req) ?? '';
+        if (!o.valid(key)) return reply(401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+        const b = body(req);
+        const model = String(b.model ?? '');
+        const inTok = words(text(b.input));
+        const outTok = Math.min(Number(b.max_output_tokens ?? 16) || 16, 16);
+        log(key, model, inTok, outTok, 'responses');
+        return ok({ id: 'resp_fake', object: 'response', model, status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [], usage: { input_tokens: inTok, output_tokens: outTok, total_tokens: inTok + outTok } });
+      },
+    },
+    {
+      name: 'generate',
+      method: 'POST',
+      path: new RegExp(`^${o.gemini}/v1beta/models/([^/:]+):generateContent$`),
+      handle: (req, [model]) => {
+        const key = own(req) ?? (req.headers['x-goog-api-key'] as string | undefined) ?? req.query.get('key') ?? '';
+        // A gateway checks its own virtual key before any upstream: 401, not Google's 400.
+        if (!o.valid(key)) return reply(401, { error: { code: 401, message: 'invalid api key', status: 'UNAUTHENTICATED' } });
+        const b = body(req);
+        const m = decodeURIComponent(model!);
+        const inTok = words(text(b.contents));
+        const cfg = (b.generationConfig ?? {}) as Record<string, unknown>;
+        const outTok = Math.min(Number(cfg.maxOutputTokens ?? 16) || 16, 16);
+        log(key, m, inTok, outTok, 'gemini');
+        return ok({ candidates: [{ content: { role: 'model', parts: [{ text: 'pong' }] }, finishReason: 'MAX_TOKENS' }], usageMetadata: { promptTokenCount: inTok, candidatesTokenCount: outTok, totalTokenCount: inTok + outTok }, modelVersion: m });
+      },
+    },
+  ];
+}
