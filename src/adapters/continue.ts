@@ -92,7 +92,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
 
 export const continueCli: ToolAdapter = {
   id: 'continue',
-  name: 'Continue CLI',
+  name: 'Continue',
   protocol: 'openai',
   locate,
   inspect,
