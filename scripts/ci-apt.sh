@@ -6,10 +6,11 @@
 #   dbus           -> dbus-run-session, a private session bus
 #   zsh, fish      -> `eval "$(gwctl env)"` / `gwctl env | source` checked in real shells
 #   tmux           -> a real terminal for `gwctl ui` (test/ui: send-keys, capture-pane)
+#   python3        -> the helper that uses up a uid's inotify watches (test/trust/exhausted-watches)
 # Idempotent and quiet: does nothing when every package is already installed; runs
 # `apt-get update` at most once. Needs root (or sudo) and a Debian/Ubuntu machine.
 set -eu
-pkgs="systemd libnotify-bin dunst xvfb dbus zsh fish tmux"
+pkgs="systemd libnotify-bin dunst xvfb dbus zsh fish tmux python3"
 
 missing=""
 for p in $pkgs; do

@@ -110,7 +110,7 @@ export class Agent {
     this.env = opts.env;
     this.version = opts.version;
     this.paths = gwctlPaths({ home: opts.home, env: opts.env, ...(opts.platform ? { platform: opts.platform } : {}) });
-    this.socket = socketLocation({ home: opts.home, env: opts.env, ...(opts.platform ? { platform: opts.platform } : {}) });
+    this.socket = socketLocation({ home: opts.home, env: opts.env, create: true, ...(opts.platform ? { platform: opts.platform } : {}) });
     this.guard = new ReapplyGuard(() => this.settings.current().agent.reapplyPerMinute);
   }
 
@@ -146,13 +146,17 @@ export class Agent {
       await this.reconcile();
       const targets = this.targets();
       const s = this.settings.current();
+      const pollMs = Number(this.env.GWCTL_UNWATCHED_POLL_MS);
       this.watcher = new ConfigWatcher(targets, {
         debounceMs: s.agent.debounceMs,
+        // Directories the OS will not watch are checked this often (tests shorten it).
+        ...(Number.isFinite(pollMs) && pollMs >= 100 ? { pollMs } : {}),
         onSettled: (tool) => {
           this.cancelBrokenCheck(tool);
           this.background(tool, () => this.onFilesChanged(tool));
         },
         onError: (err) => this.log.warn('watcher error', { error: err.message }),
+        onUnwatched: (u) => this.log.warn(`not watching ${u.dir}: ${u.reason}; checking it every ${u.pollSeconds} s instead`, { tools: u.tools.join(','), code: u.code }),
       });
       for (const t of targets) {
         const snap = await this.watcher.snapshot(t.tool);
@@ -574,6 +578,7 @@ export class Agent {
       logFile: this.log.file,
       settingsFile: settingsPath(this.paths.configDir), // known before the settings are read
       watching,
+      unwatched: this.watcher?.unwatched() ?? [],
       subscribers: this.server?.subscribers ?? 0,
     };
   }
@@ -612,14 +617,12 @@ export class Agent {
     const env = { ...this.env, ...params.env };
     const engine = this.engine(env);
     const ids = params.tools.length ? params.tools : [...TOOL_IDS];
-    const reports: ToolReport[] = [];
-    for (const id of ids) {
-      if (command === 'status') {
-        reports.push(await runOne(engine, command, id, params));
-        continue;
-      }
-      reports.push(
-        await this.enqueue(id, async () => {
+    // Tools run concurrently (each in its own queue): gateway calls overlap, one slow gateway
+    // costs one round trip per command, not one per tool.
+    return Promise.all(
+      ids.map((id) => {
+        if (command === 'status') return runOne(engine, command, id, params);
+        return this.enqueue(id, async () => {
           const prev = this.known.get(id);
           const r = await runOne(engine, command, id, params);
           await this.rebaseline(id);
@@ -631,10 +634,9 @@ export class Agent {
           }
           if (r.action === 'taken-over') this.setGateway(true);
           return r;
-        }),
-      );
-    }
-    return reports;
+        });
+      }),
+    );
   }
 }
 

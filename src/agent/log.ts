@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { redact } from '../shared/redact.ts';
+import { checkPrivate, ensurePrivateDir } from '../home/private.ts';
 
 export const REDACT_PATHS = [
   'key',
@@ -39,7 +40,10 @@ export interface AgentLog {
 
 export function openLog(logDir: string, level = process.env.GWCTL_LOG_LEVEL || 'info'): AgentLog {
   const file = join(logDir, 'agent.log');
-  const dest = pino.destination({ dest: file, mkdir: true, sync: false, mode: 0o600 });
+  // Created here, owner-only whatever the umask (pino's own mkdir would make it 0777 under umask 0).
+  ensurePrivateDir(logDir, "gwctl's log directory");
+  checkPrivate(file, "gwctl's agent log");
+  const dest = pino.destination({ dest: file, mkdir: false, sync: false, mode: 0o600 });
   const logger: Logger = pino(
     {
       level,

@@ -11,6 +11,8 @@
  * - The `notify` setting turns them off: `false` (all), `true` (all on), or per kind, e.g.
  *   `{"drift": false}` or `{"enabled": true, "gateway-up": false}`.
  */
+import { redact } from '../shared/redact.ts';
+import { visible } from '../shared/terminal.ts';
 import { execFile } from 'node:child_process';
 import type { AgentEvent } from '../ipc/schema.ts';
 import type { NotifySetting } from '../home/settings.ts';
@@ -177,7 +179,8 @@ export function makeNotifier(log: AgentLog, enabled: () => NotifySetting | undef
       recent.push(t);
       const n = held.get(subject) ?? 0;
       held.delete(subject);
-      deliver(title, n ? `${message} (${n} similar held back)` : message);
+      // Outside text (a gateway's message, a path) reaches the desktop shown, never obeyed.
+      deliver(visible(redact(title)), visible(redact(n ? `${message} (${n} similar held back)` : message)));
     } catch (e) {
       failed('notifier', (e as Error).message);
     }

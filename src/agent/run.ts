@@ -7,6 +7,9 @@ import type { Io } from '../shared/io.ts';
 import { homeFrom } from '../home/paths.ts';
 import { Agent, AlreadyRunningError } from './agent.ts';
 
+/** Longest a SIGTERM/SIGINT may take to end the agent. */
+export const STOP_DEADLINE_MS = 5000;
+
 export async function runAgent(io: Io, { version }: { version: string }): Promise<number> {
   let agent: Agent;
   try {
@@ -20,9 +23,16 @@ export async function runAgent(io: Io, { version }: { version: string }): Promis
   let stopRequested: string | undefined;
   let started = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    // A clean stop finishes work in flight; whatever holds it up (a read the OS never
+    // completes, a wedged start), the agent still ends within STOP_DEADLINE_MS.
+    deadline ??= setTimeout(() => {
+      io.err(`gwctl: the agent did not stop within ${STOP_DEADLINE_MS / 1000} s of ${signal}; exiting anyway`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
     if (started) void agent.stop(signal);
     else stopRequested = signal;
   };
+  let deadline: NodeJS.Timeout | undefined;
   const onHup = () => {
     if (started) agent.reopenLog();
   };
@@ -55,6 +65,7 @@ export async function runAgent(io: Io, { version }: { version: string }): Promis
   if (stopRequested) void agent.stop(stopRequested);
   await stopped;
   off();
+  clearTimeout(deadline);
   // Everything is closed; if a stray handle still holds the loop, do not hang around for it.
   setTimeout(() => process.exit(0), 2000).unref();
   return 0;

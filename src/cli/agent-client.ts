@@ -5,6 +5,8 @@
  * Light on purpose: this is on the `gwctl status` path, so it loads no chokidar, pino, conf or
  * notifier, and not node-ipc's full module (see ipc/client.ts).
  */
+import { checkPrivate, ensurePrivateDir } from '../home/private.ts';
+import { readBounded } from '../shared/read.ts';
 import { join } from 'node:path';
 import type { ToolId } from '../adapters/types.ts';
 import type { ToolReport } from '../engine/engine.ts';
@@ -146,10 +148,11 @@ export async function connectOrStart(loc: SocketLocation, home: string, io: Io, 
  * start, that one is returned. Its early output goes to `<logDir>/agent.out`.
  */
 export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<HelloResult> {
-  const loc = socketLocation({ home, env });
+  let loc = socketLocation({ home, env });
   const { logDir } = gwctlPaths({ home, env });
-  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(logDir, "gwctl's log directory");
   const outFile = join(logDir, 'agent.out');
+  checkPrivate(outFile, "the agent's start-up output");
   const out = openSync(outFile, 'a', 0o600);
   let exited: number | null | undefined;
   try {
@@ -170,6 +173,8 @@ export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_
   }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // A short socket directory is chosen by the agent as it starts: look again until it is.
+    if (loc.pending) loc = socketLocation({ home, env });
     const hello = await probeAgent(loc, 500).catch((e: Error) => {
       if (e instanceof UnsafeSocketError) throw e;
       return null;
@@ -188,7 +193,7 @@ export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_
 
 function lastLine(file: string): string {
   try {
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const lines = (readBounded(file, { max: 1024 * 1024 })?.bytes.toString('utf8') ?? '').trim().split('\n');
     return lines[lines.length - 1]?.slice(0, 300) ?? '';
   } catch {
     return '';
@@ -211,4 +216,9 @@ export async function stopAgent(loc: SocketLocation): Promise<number | undefined
   conn.close();
   for (let i = 0; i < 100 && (await probeAgent(loc, 300).catch(() => null)); i++) await new Promise((r) => setTimeout(r, 50));
   return running.pid;
+}
+
+/** What `agent status` and `watch` say about directories the OS would not watch. */
+export function unwatchedLines(unwatched: HelloResult['unwatched']): string[] {
+  return (unwatched ?? []).map((u) => `  not watched: ${u.dir} (${u.tools.join(', ')}): ${u.reason}; checked every ${u.pollSeconds} s instead`);
 }

@@ -7,7 +7,8 @@
 import { TOOL_IDS, STATUS_LABEL, type ToolId } from '../adapters/types.ts';
 import { gwctlPaths, homeFrom } from '../home/paths.ts';
 import type { Engine, ToolReport } from '../engine/engine.ts';
-import { redact } from '../shared/redact.ts';
+import { redact, redactAll } from '../shared/redact.ts';
+import { visible } from '../shared/terminal.ts';
 import type { Command } from '../engine/commands.ts';
 import { ACTION_LABEL } from '../ipc/schema.ts';
 import { guardClosedOutput, type Io } from '../shared/io.ts';
@@ -101,8 +102,19 @@ const defaultIo: Io = {
   isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
 };
 
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
-  if (io === defaultIo) guardClosedOutput();
+/**
+ * The output edge: everything gwctl prints goes through here. Text from outside (a gateway's
+ * message, a project's settings, a path) cannot drive the terminal (control characters are shown
+ * as `\u001b`, which is also a valid JSON escape for `--json`), and no secret gwctl handled in
+ * this process is printed, whatever it looks like.
+ */
+export function safeIo(io: Io): Io {
+  return { ...io, out: (s) => io.out(visible(redactAll(s))), err: (s) => io.err(visible(redactAll(s))), secretOut: (s) => io.out(visible(s)) };
+}
+
+export async function main(argv: string[], rawIo: Io = defaultIo): Promise<number> {
+  if (rawIo === defaultIo) guardClosedOutput();
+  const io = safeIo(rawIo);
   if (argv[0] === 'gateway') return (await import('./commands/gateway.ts')).run(argv.slice(1), io);
   if (argv[0] === 'config') return (await import('./commands/config.ts')).run(argv.slice(1), io);
   if (argv[0] === 'keys') return (await import('./commands/keys.ts')).run(argv.slice(1), io);
@@ -169,8 +181,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 1;
     }
     const ids: ToolId[] = args.tools.length ? (args.tools as ToolId[]) : [...TOOL_IDS];
-    reports = [];
-    for (const id of ids) reports.push(await runOne(engine, command, id, args));
+    // Tools run concurrently: a slow gateway costs one round trip per command, not one per tool.
+    reports = await Promise.all(ids.map((id) => runOne(engine, command, id, args)));
   }
 
   if (args.json) {

@@ -7,6 +7,7 @@ import { TOOL_IDS } from '../adapters/types.ts';
 import { NOTIFY_KINDS } from '../agent/notify.ts';
 import { GATEWAY_KINDS } from '../gateway/index.ts';
 import { gatewayRootProblem, trimRoot } from '../shared/address.ts';
+import { checkNames } from '../shared/validate.ts';
 
 /** The gateway's settings (secrets live in home/secrets.ts, not here). */
 export const GATEWAY_SETTING_KEYS = ['gateway.url', 'gateway.kind', 'gateway.providerId', 'gateway.displayName', 'gateway.defaultModel', 'gateway.models', 'gateway.userId'] as const;
@@ -75,8 +76,12 @@ function parseGatewayValue(key: GatewaySettingKey, v: string): string | string[]
     case 'gateway.models': {
       const list = [...new Set(v.split(',').map((m) => m.trim()).filter(Boolean))];
       if (list.length === 0) throw new Error('gateway.models is a comma-separated list, e.g. gpt-4o,claude-sonnet-4-5');
-      return list;
+      return checkNames(list, 'model id', 'gateway.models');
     }
+    case 'gateway.displayName':
+    case 'gateway.defaultModel':
+      // Written into the tools' configs: the same check as anything a gateway sends.
+      return checkNames([v], key === 'gateway.displayName' ? 'display name' : 'model id', key)[0]!;
     case 'gateway.userId':
       if (!/^[0-9]+$/.test(v)) throw new Error("gateway.userId is new-api's numeric user id (shown in its Personal Settings)");
       return v;

@@ -11,8 +11,9 @@
  *   appear in errors.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants as FS, fstatSync, lstatSync, openSync, promises as fsp, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { constants as FS, lstatSync, promises as fsp, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { BoundedReadError, MAX_READ_BYTES, readBounded } from '../shared/read.ts';
 
 export class ConfigIoError extends Error {
   readonly file: string;
@@ -116,30 +117,20 @@ export async function readConfig(path: string): Promise<ConfigFile> {
  * means a FIFO in the file's place is reported, not waited on; fstat on the open descriptor
  * means what was checked is what is read.
  */
-function readConfigSync(path: string): ConfigFile {
+export function readConfigSync(path: string): ConfigFile {
   const { realPath, symlink } = resolveTarget(path);
-  let fd: number;
+  let read;
   try {
-    fd = openSync(realPath, FS.O_RDONLY | FS.O_NONBLOCK);
+    read = readBounded(realPath);
   } catch (e) {
-    if (errCode(e) === 'ENOENT') return { path, realPath, exists: false, text: '', hash: null, mode: null, symlink };
+    if (e instanceof BoundedReadError) {
+      if (e.code === 'EISDIR') throw fsError(path, Object.assign(new Error(), { code: 'EISDIR' }), 'read');
+      throw new ConfigIoError(path, e.code, e.code === 'TOO_BIG' ? `is larger than ${MAX_READ_BYTES / (1024 * 1024)} MiB, far more than a config file; move it away and run the command again` : `is not a regular file (a ${e.kind}); move it away and run the command again`);
+    }
     throw fsError(path, e, 'read');
   }
-  let bytes: Buffer;
-  let mode: number;
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw fsError(path, Object.assign(new Error(), { code: 'EISDIR' }), 'read');
-    if (!st.isFile()) throw new ConfigIoError(path, 'NOT_A_FILE', 'is not a regular file; move it away and run the command again');
-    mode = st.mode & 0o7777;
-    try {
-      bytes = readFileSync(fd);
-    } catch (e) {
-      throw fsError(path, e, 'read');
-    }
-  } finally {
-    closeSync(fd);
-  }
+  if (!read) return { path, realPath, exists: false, text: '', hash: null, mode: null, symlink };
+  const { bytes, mode } = read;
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -340,13 +331,19 @@ export async function removeConfig(file: Pick<ConfigFile, 'path' | 'realPath'>, 
   }
 }
 
+/** What is at `dest` now, read like any config (a FIFO or device there is refused, not waited on). */
+function readBackupText(dest: string): string {
+  const r = readBounded(dest, { noFollow: true });
+  return r ? r.bytes.toString('utf8') : '';
+}
+
 /** Copy `src` (real path) to `dest` keeping its mode; never follows or replaces a symlink at dest. */
 export async function copyBackup(src: ConfigFile, dest: string): Promise<void> {
   try {
     const st = await fsp.lstat(dest).catch(() => null);
     if (st?.isSymbolicLink()) throw new ConfigIoError(dest, 'BAK_SYMLINK', 'is a symlink; gwctl will not write a backup through it. Remove it and run the command again');
     await writeConfig({ path: dest, realPath: dest }, src.text, {
-      expectHash: st ? hashText(await fsp.readFile(dest, 'utf8')) : null,
+      expectHash: st ? hashText(readBackupText(dest)) : null,
       mode: src.mode ?? 0o600,
     });
   } catch (e) {
@@ -360,5 +357,20 @@ export async function dirExists(path: string): Promise<boolean> {
     return statSync(path).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * What a path holds, for change detection when it cannot be read as a config (not UTF-8, a
+ * directory, a FIFO, too big): a hash of its bytes, or a marker naming what is there. Never
+ * blocks and never reads more than the reader's cap.
+ */
+export function fingerprint(path: string): string {
+  try {
+    const r = readBounded(path);
+    return r ? 'bytes:' + createHash('sha256').update(r.bytes).digest('hex') : 'missing';
+  } catch (e) {
+    if (e instanceof BoundedReadError) return `unreadable:${e.code}:${e.kind}`;
+    return `unreadable:${errCode(e)}`;
   }
 }

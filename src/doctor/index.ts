@@ -10,7 +10,8 @@
  *
  * Reads only; never writes a tool's config. Findings never carry a key or a file's contents.
  */
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { readConfigSync } from '../configio/io.ts';
 import { dirname, join } from 'node:path';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
 import { STATUS_LABEL, type ToolId } from '../adapters/types.ts';
@@ -180,6 +181,18 @@ async function checkAgent(ctx: DoctorContext, platform: NodeJS.Platform, add: (f
   } else {
     add({ id: 'agent.running', area: 'agent', severity: 'ok', title: `the agent ${hello.version} is running (pid ${hello.pid}, socket ${hello.socket})` });
   }
+  // A blind agent must not pass for a watching one: the OS refused these watches.
+  for (const u of hello.unwatched ?? []) {
+    const [why, fix] = u.reason.split(/; (.*)/s);
+    add({
+      id: 'agent.unwatched',
+      area: 'agent',
+      severity: 'warn',
+      title: `the agent cannot watch ${u.dir} (${u.tools.join(', ')}): ${why}; it checks it every ${u.pollSeconds} s instead, so drift is seen late`,
+      fix: fix ?? u.reason,
+      file: u.dir,
+    });
+  }
 }
 
 // ---- service -------------------------------------------------------------------------------
@@ -338,7 +351,8 @@ async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport,
       const rc = join(loc.dir, 'crushrc');
       let rcText: string | undefined;
       try {
-        rcText = readFileSync(rc, 'utf8');
+        const f = readConfigSync(rc);
+        rcText = f.exists ? f.text : undefined;
       } catch {
         rcText = undefined;
       }

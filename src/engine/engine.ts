@@ -18,6 +18,8 @@ import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../fo
 import { editorFor } from '../formats/index.ts';
 import { formatPath, hashValue } from '../formats/path.ts';
 import { ConfigFormatError, type Edit } from '../formats/slot.ts';
+import { registerSecret } from '../shared/redact.ts';
+import { checkKey, checkNames } from '../shared/validate.ts';
 import type { GatewaySettings, KeySource } from '../gateway/types.ts';
 import { pointsAt } from '../shared/address.ts';
 import { maskValue } from '../shared/mask.ts';
@@ -258,11 +260,9 @@ export class Engine {
   }
 
   private async ensureHealthy(): Promise<void> {
-    // Remember a healthy gateway for this engine's lifetime; a failure is checked again next time.
-    this.healthChecked ??= this.opts.keys.health().catch((e: unknown) => {
-      this.healthChecked = undefined;
-      throw e;
-    });
+    // One check per engine, and an engine serves one command (CLI or agent request): a gateway
+    // that is down or slow costs one timeout for the command, not one per tool.
+    this.healthChecked ??= this.opts.keys.health();
     return this.healthChecked;
   }
 
@@ -373,10 +373,20 @@ export class Engine {
     }
   }
 
+  /**
+   * What the adapter writes. Every string in it that came from outside (the key, model ids, the
+   * display name) is checked here, before any plan or write, whatever the gateway client did.
+   */
   private async target(t: LoadedTool, key: string): Promise<TakeoverTarget> {
     const gw = this.opts.gateway;
-    const models = t.adapter.protocol === 'openai' ? await this.models(key) : (gw.models ?? []);
+    const source = `the gateway at ${gw.root}`;
+    registerSecret(key);
+    checkKey(key, source);
+    const models = checkNames(t.adapter.protocol === 'openai' ? await this.models(key) : (gw.models ?? []), 'model id', source);
     const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? '');
+    if (defaultModel) checkNames([defaultModel], 'model id', source);
+    checkNames([gw.displayName], 'display name', "gwctl's setting gateway.displayName");
+    checkNames([gw.providerId], 'provider id', "gwctl's setting gateway.providerId");
     return { ...gw, key, models: models.length ? models : [defaultModel].filter(Boolean), defaultModel };
   }
 

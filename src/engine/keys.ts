@@ -4,7 +4,7 @@
  * its hash) and the named keys (`gwctl env NAME`, launch keys; from the 0600 secrets store).
  * The key values stay inside this process: callers print aliases only.
  */
-import { readFileSync } from 'node:fs';
+import { readConfigSync } from '../configio/io.ts';
 import { adapterFor } from '../adapters/index.ts';
 import { TOOL_IDS, type ToolId } from '../adapters/types.ts';
 import { editorFor } from '../formats/index.ts';
@@ -39,7 +39,10 @@ export interface KnownKey {
 export function parseConfigFile(path: string, format: Format): JsonObject | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // The one non-blocking, size-capped reader: a FIFO in a project never stalls doctor.
+    const f = readConfigSync(path);
+    if (!f.exists) return undefined;
+    text = f.text;
   } catch {
     return undefined;
   }

@@ -3,10 +3,10 @@
  * One JSON file in gwctl's state dir, mode 0600, written atomically. It never holds a virtual
  * key: slot values we wrote are kept as hashes (SlotRecord.afterHash), and the key as keyHash.
  */
-import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { ToolId } from '../adapters/types.ts';
 import { ConfigIoError, readConfig, writeConfig } from '../configio/io.ts';
+import { checkPrivateFile, ensurePrivateDir, PrivateFileError } from '../home/private.ts';
 import type { SlotRecord } from '../formats/apply.ts';
 import type { KeyRef } from '../gateway/types.ts';
 
@@ -66,6 +66,7 @@ export class LedgerStore {
   }
 
   async load(): Promise<Ledger> {
+    checkPrivateFile(this.path, "gwctl's ledger");
     const file = await readConfig(this.path);
     if (!file.exists) return emptyLedger();
     let data: unknown;
@@ -82,11 +83,23 @@ export class LedgerStore {
     return ledger;
   }
 
-  /** Read-modify-write under compare-and-swap; retried when another gwctl wrote in between. */
-  async update(fn: (ledger: Ledger) => void): Promise<Ledger> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Read-modify-write under compare-and-swap; retried when another gwctl wrote in between. Updates
+   * through one store run one after another (tools are taken over concurrently).
+   */
+  update(fn: (ledger: Ledger) => void): Promise<Ledger> {
+    const next = this.queue.then(() => this.updateNow(fn));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async updateNow(fn: (ledger: Ledger) => void): Promise<Ledger> {
     try {
-      await fsp.mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+      ensurePrivateDir(this.stateDir, "gwctl's state directory");
     } catch (e) {
+      if (e instanceof PrivateFileError) throw e;
       const code = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
       throw new ConfigIoError(this.stateDir, code, `gwctl cannot create its state directory (${code}); it needs a writable home (check HOME, XDG_STATE_HOME and the disk) and nothing was written`);
     }

@@ -6,7 +6,7 @@
 import { editorFor } from './index.ts';
 import { pointsAt } from '../shared/address.ts';
 import { deepEqual, deleteIn, formatPath, getIn, hashValue, isObject, setIn } from './path.ts';
-import { ConfigFormatError, type Edit, type Format, type Guard, type JsonValue, type SlotPath } from './slot.ts';
+import { ConfigFormatError, type Edit, type Format, type Guard, type JsonObject, type JsonValue, type PathSeg, type SlotPath } from './slot.ts';
 
 export interface AppliedEdit {
   edit: Edit;
@@ -31,7 +31,25 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
   let expected: JsonValue | undefined = oldDoc;
   let out = text;
   const applied: AppliedEdit[] = [];
-  for (const edit of edits) {
+  for (let i = 0; i < edits.length; ) {
+    // Many new siblings under one container (a model each): one pass, not one parse each.
+    const run = editor.insertMany ? siblingRun(edits, i, (e) => e.value !== undefined) : 0;
+    if (run) {
+      const group = edits.slice(i, i + run);
+      const doc = editor.parse(out, file);
+      const parent = group[0]!.path.slice(0, -1);
+      const container = getIn(doc, parent);
+      if (allNew(container, group.map((e) => e.path[e.path.length - 1]!))) {
+        refuseNonContainerParent(doc, group[0]!, file);
+        const createdParent = container === undefined ? firstMissingPrefix(group[0]!.path, (p) => getIn(doc, p)) : undefined;
+        out = editor.insertMany!(out, parent, group.map((e) => ({ seg: e.path[e.path.length - 1]!, value: e.value! })), file);
+        expected = appendMembers(expected, parent, group);
+        group.forEach((edit, k) => applied.push(k === 0 && createdParent ? { edit, before: undefined, createdParent } : { edit, before: undefined }));
+        i += run;
+        continue;
+      }
+    }
+    const edit = edits[i++]!;
     refuseNonContainerParent(editor.parse(out, file), edit, file);
     const before = editor.get(out, edit.path, file);
     const createdParent = before === undefined ? firstMissingPrefix(edit.path, (p) => editor.get(out, p, file)) : undefined;
@@ -67,6 +85,107 @@ function refuseNonContainerParent(doc: JsonValue, edit: Edit, file: string): voi
       });
     }
   }
+}
+
+/** Fewest sibling edits worth a batch. */
+const BATCH_MIN = 3;
+
+/**
+ * How many edits from `i` on share one parent path and depth (and pass `ok`): a run of at least
+ * BATCH_MIN, else 0.
+ */
+function siblingRun<T extends { path: SlotPath }>(items: readonly T[], i: number, ok: (x: T) => boolean): number {
+  const first = items[i];
+  if (!first || first.path.length === 0 || !ok(first)) return 0;
+  const key = JSON.stringify(first.path.slice(0, -1));
+  const kind = segKind(first.path[first.path.length - 1]!);
+  let j = i + 1;
+  while (j < items.length) {
+    const x = items[j]!;
+    if (!ok(x) || x.path.length !== first.path.length || segKind(x.path[x.path.length - 1]!) !== kind || JSON.stringify(x.path.slice(0, -1)) !== key) break;
+    j++;
+  }
+  return j - i >= BATCH_MIN ? j - i : 0;
+}
+
+/** 'key', 'item', or 'match:<fields>' (segments of one kind can share one lookup table). */
+function segKind(seg: PathSeg): string {
+  if (typeof seg === 'string') return 'key';
+  if ('item' in seg) return 'item';
+  return 'match:' + JSON.stringify(Object.keys(seg.match));
+}
+
+/** A lookup of a container's members by segment, in `findIndex`/last-key-wins order. */
+function memberIndex(container: JsonValue | undefined, kind: string): (seg: PathSeg) => JsonValue | undefined {
+  if (kind === 'key') {
+    return (seg) => (isObject(container) && Object.prototype.hasOwnProperty.call(container, seg as string) ? container[seg as string] : undefined);
+  }
+  const map = new Map<string, JsonValue>();
+  const fields: string[] = kind === 'item' ? [] : (JSON.parse(kind.slice(6)) as string[]);
+  const keyOf = (v: unknown): string | undefined => {
+    if (kind === 'item') return typeof v === 'object' && v !== null ? undefined : JSON.stringify([typeof v, v]);
+    if (!isObject(v)) return undefined;
+    // Only primitives can match (matches() compares with ===); a field that is absent never equals.
+    const vals = fields.map((f) => v[f]);
+    return vals.every((x) => x !== undefined && (x === null || typeof x !== 'object')) ? JSON.stringify(vals.map((x) => [typeof x, x])) : undefined;
+  };
+  if (Array.isArray(container)) {
+    for (const el of container) {
+      const k = keyOf(el);
+      if (k !== undefined && !map.has(k)) map.set(k, el);
+    }
+  }
+  return (seg) => {
+    if (typeof seg === 'string') return undefined;
+    const k = 'item' in seg ? keyOf(seg.item) : JSON.stringify(fields.map((f) => [typeof seg.match[f], seg.match[f]]));
+    return k === undefined ? undefined : map.get(k);
+  };
+}
+
+/** True when none of `segs` exists in `container` and no two are the same. */
+function allNew(container: JsonValue | undefined, segs: readonly PathSeg[]): boolean {
+  if (container !== undefined && !isObject(container) && !Array.isArray(container)) return false;
+  const kind = segKind(segs[0]!);
+  if (Array.isArray(container) ? kind === 'key' : container !== undefined && kind !== 'key') return false;
+  const lookup = memberIndex(container, kind);
+  const seen = new Set<string>();
+  for (const seg of segs) {
+    const id = JSON.stringify(seg);
+    if (seen.has(id) || lookup(seg) !== undefined) return false;
+    seen.add(id);
+  }
+  return true;
+}
+
+/** `doc` with each edit's value added as a new member of the container at `parent`. */
+function appendMembers(doc: JsonValue | undefined, parent: SlotPath, group: readonly Edit[]): JsonValue {
+  const cur = getIn(doc, parent);
+  const last = (e: Edit) => e.path[e.path.length - 1]!;
+  let next: JsonValue;
+  if (typeof last(group[0]!) === 'string') {
+    const obj: JsonObject = isObject(cur) ? { ...cur } : {};
+    for (const e of group) obj[last(e) as string] = e.value!;
+    next = obj;
+  } else {
+    next = [...(Array.isArray(cur) ? cur : []), ...group.map((e) => e.value!)];
+  }
+  return parent.length ? setIn(doc, parent, next) : next;
+}
+
+/** `doc` without the given members of the container at `parent`. */
+function withoutMembers(doc: JsonValue, parent: SlotPath, segs: readonly PathSeg[]): JsonValue {
+  const cur = getIn(doc, parent);
+  let next: JsonValue;
+  if (isObject(cur)) {
+    const obj: JsonObject = { ...cur };
+    for (const seg of segs) delete obj[seg as string];
+    next = obj;
+  } else if (Array.isArray(cur)) {
+    const lookup = memberIndex(cur, segKind(segs[0]!));
+    const gone = new Set(segs.map((seg) => lookup(seg)));
+    next = cur.filter((el) => !gone.has(el));
+  } else return doc;
+  return parent.length ? setIn(doc, parent, next) : next;
 }
 
 function firstMissingPrefix(
@@ -156,7 +275,39 @@ export function revertRecords(
   let out = text;
   const reverted: SlotRecord[] = [];
   const kept: SlotRecord[] = [];
-  for (const record of [...records].reverse()) {
+  const newestFirst = [...records].reverse();
+  for (let i = 0; i < newestFirst.length; ) {
+    // Many sibling slots that were absent before (a model each): checked and removed in one pass.
+    const run = editor.deleteMany ? siblingRun(newestFirst, i, (r) => r.before === undefined) : 0;
+    if (run) {
+      const group = newestFirst.slice(i, i + run);
+      const doc = editor.parse(out, file);
+      const parent = group[0]!.path.slice(0, -1);
+      const lookup = memberIndex(getIn(doc, parent), segKind(group[0]!.path[parent.length]!));
+      const gone: PathSeg[] = [];
+      for (const record of group) {
+        const current = lookup(record.path[parent.length]!);
+        if (!stillOurs(record, current, gatewayRoot)) {
+          kept.push(record);
+          continue;
+        }
+        reverted.push(record);
+        if (current !== undefined) gone.push(record.path[parent.length]!);
+      }
+      if (gone.length) {
+        const next = editor.deleteMany!(out, parent, gone, file);
+        verify(editor.parse(next, file), withoutMembers(doc, parent, gone), file, gone.map((seg) => ({ file, path: [...parent, seg], value: undefined })));
+        out = next;
+      }
+      for (const record of group) {
+        if (record.createdParent && reverted.includes(record) && isEmptyContainer(editor.get(out, record.createdParent, file))) {
+          out = applyEdits(out, format, [{ file: record.file, path: record.createdParent, value: undefined }], file).text;
+        }
+      }
+      i += run;
+      continue;
+    }
+    const record = newestFirst[i++]!;
     const current = editor.get(out, record.path, file);
     if (!stillOurs(record, current, gatewayRoot)) {
       kept.push(record);

@@ -49,7 +49,25 @@ interface Patch {
 
 // ---------------------------------------------------------------- parsing
 
+/**
+ * The last few parsed documents: one edit asks for the same text several times (check the
+ * parent, read the old value, edit, verify), and a 2,000-model config is ~300 KiB to parse.
+ * Trees are never mutated by the editors, so a cached one is as good as a fresh one; a failed
+ * parse is not cached (it throws again, with the caller's file name).
+ */
+const RECENT = 4;
+const recent: Array<{ text: string; file: string; format: Format; doc: Doc }> = [];
+
 function load(text: string, file: string, format: Format): Doc {
+  const hit = recent.find((r) => r.format === format && r.file === file && r.text === text);
+  if (hit) return hit.doc;
+  const doc = loadNow(text, file, format);
+  recent.unshift({ text, file, format, doc });
+  if (recent.length > RECENT) recent.pop();
+  return doc;
+}
+
+function loadNow(text: string, file: string, format: Format): Doc {
   const strict = format === 'json';
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
@@ -417,6 +435,38 @@ function insertMember(doc: Doc, s: Style, c: Node, key: string | undefined, v: J
   return applyPatches(doc, [{ at, end: at, text }]);
 }
 
+/**
+ * Append further members after `last`, the member just inserted into `c` by insertMember: the
+ * same text insertMember gives one at a time (each on its own line at `last`'s indent, or inline
+ * in a one-line container), in one patch.
+ */
+function appendAfter(doc: Doc, s: Style, c: Node, last: Node, items: ReadonlyArray<[string | undefined, JsonValue]>): string {
+  const { body } = doc;
+  const compact = singleLine(body, c);
+  const indent = compact ? '' : lineIndent(body, last.offset);
+  const sep = compact ? s.itemSep : s.eol + indent;
+  const comma = commaAfter(body, end(last));
+  const texts = items.map(([k, v]) => member(k, v, indent, compact, s));
+  if (comma >= 0) {
+    const at = lineContentEnd(body, comma + 1);
+    return applyPatches(doc, [{ at, end: at, text: texts.map((t) => sep + t + ',').join('') }]);
+  }
+  return applyPatches(doc, [{ at: end(last), end: end(last), text: texts.map((t) => ',' + sep + t).join('') }]);
+}
+
+/**
+ * Remove members `first`..`lastIdx` of `c` (contiguous) as removeMember removes one: they are
+ * treated as one member spanning from the first's start to the last's end.
+ */
+function removeRun(doc: Doc, c: Node, first: number, lastIdx: number): string {
+  const kids = c.children ?? [];
+  const a = kids[first]!;
+  const b = kids[lastIdx]!;
+  const merged = { ...a, length: end(b) - a.offset } as Node;
+  const children = [...kids.slice(0, first), merged, ...kids.slice(lastIdx + 1)];
+  return removeMember(doc, { ...c, children } as Node, first);
+}
+
 /** Two inserts at the same offset become one (the comma first). */
 function mergeInserts(patches: Patch[]): Patch[] {
   const [a, b] = patches;
@@ -513,6 +563,8 @@ function guardDepth(editor: FormatEditor): FormatEditor {
     get: guard(editor.get, (a) => a[2]),
     set: guard(editor.set, (a) => a[3]),
     delete: guard(editor.delete, (a) => a[2]),
+    insertMany: guard(editor.insertMany!, (a) => a[3]),
+    deleteMany: guard(editor.deleteMany!, (a) => a[3]),
   };
 }
 
@@ -521,7 +573,7 @@ function makeEditor(format: Format): FormatEditor {
 }
 
 function makeRawEditor(format: Format): FormatEditor {
-  return {
+  const raw: FormatEditor = {
     format,
     parse(text, file) {
       const { root } = load(text, file, format);
@@ -588,7 +640,66 @@ function makeRawEditor(format: Format): FormatEditor {
       const i = findIndex(valueOf(cur) as JsonValue[], seg);
       return i < 0 ? text : removeMember(doc, cur, i);
     },
+    insertMany(text, parent, members, file) {
+      const [first, ...rest] = members;
+      if (!first) return text;
+      let out = raw.set(text, [...parent, first.seg], first.value, file);
+      if (rest.length === 0) return out;
+      const doc = load(out, file, format);
+      let c: Node | undefined = doc.root;
+      for (const seg of parent) c = c && child(c, seg);
+      const last = c?.children?.at(-1);
+      const lastValue = last?.type === 'property' ? last.children?.[1] : last;
+      const wantObject = typeof first.seg === 'string';
+      if (!c || !last || !lastValue || c.type !== (wantObject ? 'object' : 'array') || !deepEqual(valueOf(lastValue), first.value)) {
+        for (const m of rest) out = raw.set(out, [...parent, m.seg], m.value, file);
+        return out;
+      }
+      return appendAfter(doc, detectStyle(doc.body, doc.root, format === 'json5'), c, last, rest.map((m) => [typeof m.seg === 'string' ? m.seg : undefined, m.value]));
+    },
+    deleteMany(text, parent, segs, file) {
+      const doc = load(text, file, format);
+      let c: Node | undefined = doc.root;
+      for (const seg of parent) c = c && child(c, seg);
+      if (!c || (c.type !== 'object' && c.type !== 'array')) return text;
+      const kids = c.children ?? [];
+      // Index of each member to remove (last property of a name, as `delete` picks).
+      const byName = new Map<string, number>();
+      let values: JsonValue[] | undefined;
+      if (c.type === 'object') kids.forEach((p, i) => byName.set(p.children?.[0]?.value as string, i));
+      else values = valueOf(c) as JsonValue[];
+      const picked = new Set<number>();
+      for (const seg of segs) {
+        const i = typeof seg === 'string' ? (c.type === 'object' ? (byName.get(seg) ?? -1) : -1) : values ? findIndex(values, seg) : -1;
+        if (i >= 0) picked.add(i);
+      }
+      if (c.type === 'object' && segs.some((seg) => typeof seg === 'string' && propsNamed(c!, seg).length > 1)) {
+        let out = text;
+        for (const seg of segs) out = raw.delete(out, [...parent, seg], file);
+        return out;
+      }
+      const idx = [...picked].sort((a, b) => a - b);
+      // Contiguous runs, removed last first: what is before a run keeps its offsets.
+      const runs: Array<[number, number]> = [];
+      for (const i of idx) {
+        const r = runs.at(-1);
+        if (r && r[1] === i - 1) r[1] = i;
+        else runs.push([i, i]);
+      }
+      let body = doc.body;
+      let removed = 0;
+      let kidsLeft = [...kids];
+      for (const [a, b] of runs.reverse()) {
+        const cur: Node = { ...c, length: c.length - removed, children: kidsLeft } as Node;
+        const next = removeRun({ ...doc, bom: '', body }, cur, a, b);
+        removed += body.length - next.length;
+        body = next;
+        kidsLeft = [...kidsLeft.slice(0, a), ...kidsLeft.slice(b + 1)];
+      }
+      return doc.bom + body;
+    },
   };
+  return raw;
 }
 
 export const jsonEditor: FormatEditor = makeEditor('json');

@@ -82,4 +82,11 @@ export interface FormatEditor {
   set(text: string, path: SlotPath, value: JsonValue, file: string): string;
   /** Remove `path`; removing an absent path returns `text` unchanged. */
   delete(text: string, path: SlotPath, file: string): string;
+  /**
+   * Put several members that do not exist yet into the container at `parent` (which exists), in
+   * one pass: the same text as `set` one by one. Not verified: the caller checks the result.
+   */
+  insertMany?(text: string, parent: SlotPath, members: ReadonlyArray<{ seg: PathSeg; value: JsonValue }>, file: string): string;
+  /** Remove several existing members of the container at `parent` in one pass (caller verifies). */
+  deleteMany?(text: string, parent: SlotPath, segs: readonly PathSeg[], file: string): string;
 }

@@ -652,6 +652,73 @@ function deleteBody(body: string, path: readonly string[], file: string): string
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batches: one pass for many sibling tables (Kimi's one `[models."P/M"]` per model), so a
+// takeover is linear in the number of models. Anything the fast path does not cover goes through
+// the one-at-a-time editor, which gives the same text.
+
+/**
+ * Append tables `parent.<key>` that do not exist yet: the first through `set` (which creates the
+ * parent or refuses a layout it cannot edit), the rest appended in one go exactly as `set`
+ * would append them one by one (each `[table]` block after a blank line at the end).
+ */
+function insertManyBody(body: string, parent: readonly string[], members: ReadonlyArray<{ key: string; value: JsonValue }>, file: string): string {
+  if (members.length === 0) return body;
+  const [first, ...rest] = members;
+  let out = setBody(body, [...parent, first!.key], first!.value, file);
+  if (rest.length === 0) return out;
+  const doc = analyze(out, file);
+  const container = getIn(doc.data, parent);
+  const fast = isTable(container) && !kvAt(doc, parent) && !dottedDefining(doc, parent) && rest.every((m) => isTable(m.value) && !Object.prototype.hasOwnProperty.call(container, m.key));
+  if (!fast) {
+    for (const m of rest) out = setBody(out, [...parent, m.key], m.value, file);
+    return out;
+  }
+  const lines: string[] = [];
+  rest.forEach((m, i) => {
+    if (i > 0) lines.push('');
+    lines.push(...tableBlock([...parent, m.key], m.value as JsonObject));
+  });
+  return appendLines(doc, lines, true);
+}
+
+/**
+ * Remove tables `parent.<key>`: every one defined by its own `[header]` section is dropped in one
+ * pass; the last key (which may leave the parent empty) and any other layout go through `delete`.
+ */
+function deleteManyBody(body: string, parent: readonly string[], keys: readonly string[], file: string): string {
+  if (keys.length === 0) return body;
+  const doc = analyze(body, file);
+  const last = keys[keys.length - 1]!;
+  const byPath = new Map<string, Section>();
+  for (const x of doc.sections) if (x.header && !x.header.array && !x.inArray) byPath.set(JSON.stringify(x.path), x);
+  const container = getIn(doc.data, parent);
+  const batch = new Set<string>();
+  // dottedNear, with the dotted keys found once (usually none).
+  const dotted = allKvs(doc).filter((kv) => kv.key.length > 1);
+  const nearDotted = (path: readonly string[]) => dotted.some((kv) => isPrefix([...kv.section.path, kv.key[0]!], path));
+  if (isTable(container) && !kvAbove(doc, [...parent, last]) && !kvAt(doc, parent)) {
+    for (const k of keys.slice(0, -1)) {
+      const path = [...parent, k];
+      if (byPath.has(JSON.stringify(path)) && !nearDotted(path)) batch.add(JSON.stringify(path));
+    }
+  }
+  const drop = new Set<number>();
+  for (const x of doc.sections) {
+    if (!x.header) continue;
+    // The section itself, or a sub-table of it ([models."P/M".extra]).
+    let hit = false;
+    for (let n = parent.length + 1; n <= x.path.length && !hit; n++) hit = batch.has(JSON.stringify(x.path.slice(0, n)));
+    if (!hit) continue;
+    const h = x.header;
+    for (let i = h.first; i <= (x.kvs[x.kvs.length - 1]?.last ?? h.last); i++) drop.add(i);
+    if (doc.blank[h.first - 1]) drop.add(h.first - 1);
+  }
+  let out = drop.size ? removeLines(doc, drop) : body;
+  for (const k of keys.slice(0, -1)) if (!batch.has(JSON.stringify([...parent, k]))) out = deleteBody(out, [...parent, k], file);
+  return deleteBody(out, [...parent, last], file);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The editor
 
 function keyPath(path: SlotPath, file: string): string[] {
@@ -715,4 +782,26 @@ export const tomlEditor: FormatEditor = {
   delete(text, path, file) {
     return edit(text, path, file, (body, p) => deleteBody(body, p, file), (doc, p) => deleteIn(doc, p));
   },
+  // The caller (formats/apply.ts) verifies the whole batch once.
+  insertMany(text, parent, members, file) {
+    const p = keyPath([...parent, 'x'], file).slice(0, -1);
+    const keyed = members.map((m) => ({ key: keyPath([m.seg], file)[0]!, value: m.value }));
+    const { bom, body } = splitBom(text);
+    return bom + refusing(file, () => insertManyBody(body, p, keyed, file));
+  },
+  deleteMany(text, parent, segs, file) {
+    const p = keyPath([...parent, 'x'], file).slice(0, -1);
+    const keys = segs.map((seg) => keyPath([seg], file)[0]!);
+    const { bom, body } = splitBom(text);
+    return bom + refusing(file, () => deleteManyBody(body, p, keys, file));
+  },
 };
+
+function refusing(file: string, fn: () => string): string {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Refusal) throw new ConfigFormatError(file, e.message, { ...(e.line !== undefined ? { line: e.line } : {}), ...(e.fix !== undefined ? { fix: e.fix } : {}) });
+    throw e;
+  }
+}

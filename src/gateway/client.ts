@@ -2,8 +2,8 @@
  * The one client every gateway kind uses: a root, a timeout, the credentials to send, and errors
  * that say what failed and what to do. Secrets it sends are scrubbed from every message.
  */
-import { DEFAULT_TIMEOUT_MS, GatewayError, request, type HttpResponse } from './http.ts';
-import { redact } from '../shared/redact.ts';
+import { redact, registerSecret } from '../shared/redact.ts';
+import { DEFAULT_TIMEOUT_MS, GatewayError, NOT_JSON, parseGatewayJson, request, type HttpResponse } from './http.ts';
 
 export interface ClientOptions {
   timeoutMs?: number;
@@ -71,17 +71,18 @@ export class GatewayClient {
   /** The gateway's error message, short, redacted, without our secrets. */
   messageOf(res: HttpResponse): string {
     let msg = '';
-    try {
-      msg = pickMessage(JSON.parse(res.text)) ?? '';
-    } catch {
-      msg = /^\s*</.test(res.text) ? '' : res.text;
-    }
+    const parsed = parseGatewayJson(res.text);
+    if (parsed !== NOT_JSON) msg = pickMessage(parsed) ?? '';
+    else msg = /^\s*</.test(res.text) ? '' : res.text.slice(0, 400);
     return this.scrub(redact(msg.replace(/\s+/g, ' ').trim()).slice(0, 200));
   }
 
   scrub(text: string): string {
-    let out = text;
-    for (const s of this.opts.secrets?.() ?? []) if (s && s.length >= 4) out = out.split(s).join('…redacted');
+    let out = redact(text);
+    for (const s of this.opts.secrets?.() ?? []) {
+      registerSecret(s);
+      if (s && s.length >= 4) out = out.split(s).join('…redacted');
+    }
     return out;
   }
 }

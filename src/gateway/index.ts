@@ -21,7 +21,10 @@ import { newApi } from './kinds/new-api.ts';
 import { servbay } from './kinds/servbay.ts';
 import { staticKind } from './kinds/static.ts';
 import { GATEWAY_KINDS, type GatewayKind, type KindId } from './kinds/types.ts';
-import { listModels } from './models.ts';
+import { listModels, modelIds, notAGateway } from './models.ts';
+import { MAX_MODEL_LIST_BYTES, request } from './http.ts';
+import { registerSecret } from '../shared/redact.ts';
+import { checkKey } from '../shared/validate.ts';
 
 export { GATEWAY_KINDS, type GatewayKind, type KindId } from './kinds/types.ts';
 
@@ -118,8 +121,12 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
   };
   const configDir = opts.configDir ?? configDirFrom(env);
   const secret = (name: 'gateway.adminKey' | 'gateway.key') => (configDir ? readSecret(configDir, name) : undefined);
-  const adminKey = () => env.GWCTL_GATEWAY_ADMIN_KEY?.trim() || secret('gateway.adminKey');
-  const configuredKey = () => env.GWCTL_GATEWAY_KEY?.trim() || secret('gateway.key');
+  const registered = (v: string | undefined) => {
+    registerSecret(v);
+    return v;
+  };
+  const adminKey = () => registered(env.GWCTL_GATEWAY_ADMIN_KEY?.trim() || secret('gateway.adminKey'));
+  const configuredKey = () => registered(env.GWCTL_GATEWAY_KEY?.trim() || secret('gateway.key'));
   const userId = file.userId ? String(file.userId) : undefined;
   const timeoutMs = timeoutFrom(env);
   const minted: string[] = [];
@@ -138,10 +145,12 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     userId,
     hostname: opts.hostname ?? osHostname(),
     timeoutMs,
-    remember: (k) => minted.push(k),
+    remember: (k) => {
+      registerSecret(k);
+      minted.push(k);
+    },
   };
-  const keys = keySource(kind, settings, deps);
-  return {
+  const keys = keySource(kind, settings, deps);  return {
     settings,
     keys,
     kind,
@@ -182,6 +191,7 @@ const SET_ADMIN = 'set GWCTL_GATEWAY_ADMIN_KEY, or run `gwctl config set gateway
 
 /** The configured key of a kind that cannot mint, or an error saying where to get and put one. */
 export function requireConfiguredKey(kind: GatewayKind, root: string, key: string | undefined): string {
+  // Not checked here: `gwctl env` quotes any key for the shell; a takeover checks it (engine).
   if (key) return key;
   throw new GatewayError(root, `no virtual key: ${kind.id === 'servbay' ? 'create one in ServBay (AI Gateway → Keys)' : 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
 }
@@ -199,6 +209,13 @@ async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label
   const name = keyName(label, d.hostname, api.maxName);
   const minted = await api.mint({ client: d.client(), tool: label, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
   d.remember(minted.key);
+  try {
+    checkKey(minted.key, `${kind.label} at ${gw.root}`);
+  } catch (e) {
+    // Never leave a key behind that gwctl will not use.
+    await api.revoke(d.client(), minted.ref, d.userId).catch(() => undefined);
+    throw e;
+  }
   return minted;
 }
 
@@ -207,6 +224,23 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
   return {
     async health() {
       await kind.health(d.client());
+      // Any web server answers `GET /`: an AI gateway also answers its model list, as JSON.
+      const key = d.configuredKey() ?? (kind.id === 'litellm' ? d.adminKey() : undefined);
+      const url = `${gw.baseUrl.openai}/models`;
+      const res = await request(url, { headers: key ? { authorization: `Bearer ${key}` } : {}, maxBytes: MAX_MODEL_LIST_BYTES, timeoutMs: d.timeoutMs });
+      const foreign = notAGateway(url, res);
+      if (foreign) throw foreign;
+      // A gateway that lists models only for a key it minted (new-api, Bifrost) refuses in JSON.
+      if (res.status === 401 || res.status === 403) return;
+      if (res.status >= 500) {
+        // A gateway in trouble; a configured list stands in for its listing (see models()).
+        if (gw.models?.length) return;
+        throw new GatewayError(url, `GET ${url} answered HTTP ${res.status}; check the gateway's logs`, res.status);
+      }
+      if (res.status !== 200) {
+        throw new GatewayError(url, `this does not look like an AI gateway (GET ${url} answered HTTP ${res.status}); check gateway.url and gateway.kind (\`gwctl gateway detect\` shows what answers)`, res.status);
+      }
+      modelIds(url, res.json());
     },
 
     async models(key) {

@@ -9,6 +9,12 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readBounded } from '../shared/read.ts';
+import { checkPrivateFile, ensurePrivateDir } from './private.ts';
+
+// Not ES imports of node:fs/node:crypto: the status path must stay light (see above).
+const { renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { randomBytes } = process.getBuiltinModule('node:crypto');
 
 export interface GwctlPaths {
   /** Settings (conf): Linux $XDG_CONFIG_HOME/gwctl, macOS ~/Library/Preferences/gwctl. */
@@ -74,23 +80,57 @@ export interface SocketLocation {
   path: string;
   /** Set when the preferred place was not usable, and why. */
   fallbackReason?: string;
+  /** The short directory is not chosen yet (no agent has run): nothing can answer here. */
+  pending?: boolean;
+}
+
+/** In the preferred (long) directory: the name of the short one, which only the user can read. */
+export const SHORT_SOCKET_DIR_FILE = 'short-socket-dir';
+
+/**
+ * The short socket directory when the preferred path is too long: `/tmp/gwctl-<uid>-<random>`,
+ * its name kept in `<preferred>/short-socket-dir` (0600 in a 0700 directory). Another local user
+ * can neither guess it nor read it, so cannot create it first to block or impersonate the agent
+ * (a fixed `/tmp/gwctl-<uid>` could be). `create`: choose one when there is none (the agent).
+ */
+function shortSocketDir(preferred: string, uid: number, create: boolean): string | undefined {
+  const pointer = join(preferred, SHORT_SOCKET_DIR_FILE);
+  const valid = new RegExp(`^/tmp/gwctl-${uid}-[0-9a-f]{16}$`);
+  try {
+    checkPrivateFile(pointer, "gwctl's socket directory pointer");
+    const name = readBounded(pointer, { max: 256, noFollow: true })?.bytes.toString('utf8').trim();
+    if (name && valid.test(name)) return name;
+  } catch (e) {
+    if (!create) return undefined;
+    throw e;
+  }
+  if (!create) return undefined;
+  ensurePrivateDir(preferred, "gwctl's state directory");
+  const name = `/tmp/gwctl-${uid}-${randomBytes(8).toString('hex')}`;
+  const tmp = `${pointer}.${process.pid}.tmp`;
+  writeFileSync(tmp, name + '\n', { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, pointer);
+  return name;
 }
 
 /**
  * Linux: `$XDG_RUNTIME_DIR/gwctl/`, else `$XDG_STATE_HOME/gwctl/` (`~/.local/state/gwctl/`).
  * macOS: `~/Library/Application Support/gwctl/`. A path over 103 bytes falls back to
- * `/tmp/gwctl-<uid>/` (checked for owner and mode like any other).
+ * `/tmp/gwctl-<uid>-<random>/`, named in a file only the user can read (see shortSocketDir).
  */
 export function socketLocation({
   home,
   env,
   platform = process.platform,
   uid = process.getuid?.() ?? 0,
+  create = false,
 }: {
   home: string;
   env: Readonly<Record<string, string | undefined>>;
   platform?: NodeJS.Platform;
   uid?: number;
+  /** The agent: choose the short directory if the path is too long and none is chosen yet. */
+  create?: boolean;
 }): SocketLocation {
   let dir: string;
   if (platform === 'darwin') {
@@ -101,12 +141,13 @@ export function socketLocation({
   }
   const path = join(dir, SOCKET_NAME);
   if (Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES) return { dir, path };
-  const short = join('/tmp', `gwctl-${uid}`);
-  return {
-    dir: short,
-    path: join(short, SOCKET_NAME),
-    fallbackReason: `${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes (the socket path limit)`,
-  };
+  const fallbackReason = `${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes (the socket path limit)`;
+  const short = shortSocketDir(dir, uid, create);
+  if (!short) {
+    const none = join(dir, 'no-short-socket-dir-yet');
+    return { dir: none, path: join(none, SOCKET_NAME), fallbackReason, pending: true };
+  }
+  return { dir: short, path: join(short, SOCKET_NAME), fallbackReason };
 }
 
 // ---- the program ---------------------------------------------------------------------------

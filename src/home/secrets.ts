@@ -5,7 +5,10 @@
  * refused (like ssh does with private keys).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { checkPrivateFile, ensurePrivateDir } from './private.ts';
+import { BoundedReadError, readBounded } from '../shared/read.ts';
+import { registerSecret } from '../shared/redact.ts';
 import { join } from 'node:path';
 
 export const SECRET_NAMES = ['gateway.adminKey', 'gateway.key'] as const;
@@ -23,14 +26,18 @@ type SecretsData = Record<string, unknown>;
 
 function load(configDir: string): SecretsData {
   const path = secretsPath(configDir);
+  checkPrivateFile(path, "gwctl's secrets");
   let text: string;
   try {
     const st = statSync(path);
     if ((st.mode & 0o077) !== 0) {
       throw new Error(`${path}: readable by other users (mode 0${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${path}\` and rotate the keys in it`);
     }
-    text = readFileSync(path, 'utf8');
+    const read = readBounded(path, { noFollow: true });
+    if (!read) return {};
+    text = read.bytes.toString('utf8');
   } catch (e) {
+    if (e instanceof BoundedReadError) throw new Error(e.message);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return {};
     if (code) throw new Error(`${path}: cannot read gwctl's secrets (${code}); check its owner and mode`);
@@ -43,12 +50,21 @@ function load(configDir: string): SecretsData {
     throw new Error(`${path}: gwctl's secrets are not valid JSON; delete the file and set them again (gwctl config set …)`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return {};
+  registerStored(data);
   return data as SecretsData;
 }
 
+/** Every key stored here is masked by value in anything gwctl prints or logs (shared/redact). */
+function registerStored(v: unknown, name?: string): void {
+  if (typeof v === 'string') {
+    if (name === undefined || name === 'key' || isSecretName(name)) registerSecret(v);
+    return;
+  }
+  if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) if (typeof x !== 'string' || k === 'key' || isSecretName(k)) registerStored(x, k);
+}
+
 function save(configDir: string, data: SecretsData): void {
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
-  chmodSync(configDir, 0o700);
+  ensurePrivateDir(configDir, "gwctl's settings directory");
   const path = secretsPath(configDir);
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
@@ -115,7 +131,7 @@ function alive(pid: number): boolean {
  * processes asking for the same named key mint it once. A lock whose process is gone is taken over.
  */
 export async function withSecretsLock<T>(configDir: string, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(configDir, "gwctl's settings directory");
   const path = join(configDir, 'secrets.lock');
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {

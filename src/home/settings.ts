@@ -15,7 +15,8 @@
  */
 import { join } from 'node:path';
 
-const { mkdirSync, readFileSync } = process.getBuiltinModule('node:fs');
+import { BoundedReadError, readBounded } from '../shared/read.ts';
+import { checkPrivateFile, ensurePrivateDir } from './private.ts';
 
 export interface GatewaySettingsFile {
   url?: string;
@@ -103,10 +104,14 @@ function notJson(path: string): Error {
 /** config.json as plain JSON (`{}` when missing); throws naming the file when it is not JSON. */
 export function readSettingsFile(configDir: string): Record<string, unknown> {
   const path = settingsPath(configDir);
+  checkPrivateFile(path, "gwctl's settings");
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const read = readBounded(path, { noFollow: true });
+    if (!read) return {};
+    text = read.bytes.toString('utf8');
   } catch (e) {
+    if (e instanceof BoundedReadError) throw new Error(e.message);
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new Error(`${path}: cannot read gwctl's settings (${(e as NodeJS.ErrnoException).code}); check its owner and mode`);
   }
@@ -195,7 +200,8 @@ export class SettingsStore {
 
   constructor(configDir: string, Conf: ConfClass) {
     this.path = settingsPath(configDir);
-    mkdirSync(configDir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(configDir, "gwctl's settings directory");
+    checkPrivateFile(settingsPath(configDir), "gwctl's settings");
     try {
       this.conf = new Conf({
         projectName: 'gwctl',

@@ -153,6 +153,8 @@ export interface HelloResult {
   settingsFile: string;
   /** Tool id → config dir being watched. */
   watching: Partial<Record<ToolId, string>>;
+  /** Directories the OS would not watch (inotify watches used up…): polled instead, with why. */
+  unwatched?: Array<{ dir: string; tools: ToolId[]; code: string; reason: string; pollSeconds: number }>;
   subscribers: number;
 }
 

@@ -7,6 +7,11 @@ export interface Io {
   stdin?: () => Promise<string>;
   /** stdin and stdout are a terminal (bare `gwctl` opens the UI; in a pipe it prints the usage). */
   isTTY?: boolean;
+  /**
+   * stdout for the one output whose purpose is a key (`gwctl env`): the output edge still escapes
+   * control characters but does not mask the secrets gwctl handles, as `out` does.
+   */
+  secretOut?: (s: string) => void;
 }
 
 /**

@@ -17,10 +17,9 @@
  */
 import { watch, type FSWatcher } from 'chokidar';
 import { promises as fsp } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { ToolId } from '../adapters/types.ts';
-import { readConfig } from '../configio/io.ts';
+import { fingerprint, readConfig } from '../configio/io.ts';
 
 export interface WatchTarget {
   tool: ToolId;
@@ -49,6 +48,36 @@ export interface WatcherOptions {
   maxWaitMs?: number;
   onSettled: (tool: ToolId) => void;
   onError?: (err: Error) => void;
+  /** How often directories the OS would not watch are checked instead (default 10 s). */
+  pollMs?: number;
+  /** A directory could not be watched (called once per directory); it is polled from now on. */
+  onUnwatched?: (u: Unwatched) => void;
+}
+
+/** A directory the OS refused to watch (inotify watches or file descriptors used up). */
+export interface Unwatched {
+  dir: string;
+  tools: ToolId[];
+  /** ENOSPC (inotify watches used up), EMFILE/ENFILE (descriptors or inotify instances). */
+  code: string;
+  /** One line: why, and what to do about it. */
+  reason: string;
+  /** Seconds between checks while it is not watched. */
+  pollSeconds: number;
+}
+
+/** The errors that mean "this directory is not watched", as fs.watch/inotify report them. */
+const WATCH_LIMITS = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
+
+export function watchLimitReason(code: string, platform: NodeJS.Platform = process.platform): string {
+  if (code === 'ENOSPC') {
+    return platform === 'linux'
+      ? "the user's inotify watches are used up (fs.inotify.max_user_watches); raise the limit: echo fs.inotify.max_user_watches=524288 | sudo tee /etc/sysctl.d/90-inotify.conf && sudo sysctl --system"
+      : 'the system refused another file watch (ENOSPC); close programs that watch many files, or raise the limit';
+  }
+  return platform === 'linux'
+    ? `too many open files or inotify instances (${code}); raise fs.inotify.max_user_instances (sudo sysctl fs.inotify.max_user_instances=1024) or the open-file limit (ulimit -n)`
+    : `too many open files (${code}); raise the open-file limit (ulimit -n, launchctl limit maxfiles)`;
 }
 
 export interface WatcherStats {
@@ -76,15 +105,17 @@ function isInside(root: string, p: string): boolean {
 export class ConfigWatcher {
   private readonly targets: Map<ToolId, WatchTarget>;
   private readonly roots: Root[] = [];
-  private readonly opts: Required<Omit<WatcherOptions, 'onError'>> & Pick<WatcherOptions, 'onError'>;
+  private readonly opts: Required<Omit<WatcherOptions, 'onError' | 'onUnwatched'>> & Pick<WatcherOptions, 'onError' | 'onUnwatched'>;
   private watcher: FSWatcher | undefined;
   private readonly timers = new Map<ToolId, { timer: NodeJS.Timeout; first: number }>();
   private readonly baselines = new Map<ToolId, ToolSnapshot>();
+  private readonly unwatchedRoots = new Map<string, Unwatched>();
+  private pollTimer: NodeJS.Timeout | undefined;
   readonly stats: WatcherStats = { events: 0, settled: 0, unchanged: 0 };
 
   constructor(targets: WatchTarget[], opts: WatcherOptions) {
     this.targets = new Map(targets.map((t) => [t.tool, t]));
-    this.opts = { debounceMs: 20, maxWaitMs: 200, ...opts };
+    this.opts = { debounceMs: 20, maxWaitMs: 200, pollMs: 10_000, ...opts };
     for (const t of targets) {
       const dirs = new Set([t.dir, ...t.files.map((f) => dirname(f)).filter((d) => !isInside(t.dir, d))]);
       for (const d of dirs) {
@@ -152,8 +183,41 @@ export class ConfigWatcher {
       if (typeof name !== 'string' || !name || typeof dir !== 'string') return;
       this.onEvent(basename(dir) === name ? dir : join(dir, name));
     });
-    w.on('error', (err) => this.opts.onError?.(err as Error));
+    w.on('error', (err) => {
+      if (!this.noteWatchFailure(err as NodeJS.ErrnoException)) this.opts.onError?.(err as Error);
+    });
     await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+  }
+
+  /**
+   * A watch the OS refused (ENOSPC: inotify watches used up; EMFILE/ENFILE): the roots it
+   * concerns are recorded as not watched and polled from now on. False for any other error.
+   */
+  noteWatchFailure(err: NodeJS.ErrnoException): boolean {
+    const code = err?.code;
+    if (!code || !WATCH_LIMITS.has(code)) return false;
+    const at = typeof err.path === 'string' ? err.path : undefined;
+    const roots = at ? this.roots.filter((r) => isInside(r.path, at) || isInside(at, r.path)) : this.roots;
+    for (const r of roots.length ? roots : this.roots) {
+      const known = this.unwatchedRoots.get(r.path);
+      if (known) {
+        if (!known.tools.includes(r.tool)) known.tools.push(r.tool);
+        continue;
+      }
+      const u: Unwatched = { dir: r.path, tools: [r.tool], code, reason: watchLimitReason(code), pollSeconds: this.opts.pollMs / 1000 };
+      this.unwatchedRoots.set(r.path, u);
+      this.opts.onUnwatched?.(u);
+    }
+    this.pollTimer ??= setInterval(() => {
+      const tools = new Set([...this.unwatchedRoots.values()].flatMap((u) => u.tools));
+      for (const tool of tools) this.opts.onSettled(tool);
+    }, this.opts.pollMs);
+    return true;
+  }
+
+  /** Directories the OS would not watch (polled instead), with why. */
+  unwatched(): Unwatched[] {
+    return [...this.unwatchedRoots.values()].map((u) => ({ ...u, tools: [...u.tools] }));
   }
 
   private onEvent(path: string): void {
@@ -193,11 +257,9 @@ export class ConfigWatcher {
       } catch (e) {
         errors[f] = e as Error;
         texts[f] = null;
-        // Not text we can read (a directory, not UTF-8, a dangling link): still compare bytes.
-        files[f] = await fsp.readFile(f).then(
-          (b) => 'bytes:' + createHash('sha256').update(b).digest('hex'),
-          () => `unreadable:${(e as { code?: string }).code ?? 'error'}`,
-        );
+        // Not text we can read (a directory, not UTF-8, a dangling link, a FIFO): still compare
+        // what is there, through the same non-blocking, size-capped reader.
+        files[f] = fingerprint(f);
       }
     }
     return { dir, files, texts, errors };
@@ -235,6 +297,8 @@ export class ConfigWatcher {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await this.watcher?.close();

@@ -42,8 +42,8 @@ for (const f of ['settings.json', 'linked.json']) {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000, encoding: 'utf8' });
     expect(r.signal).toBeNull();
     expect(r.stdout.trim().split('\n')).toEqual([
-      `NOT_A_FILE ${p}: is not a regular file; move it away and run the command again`,
-      `NOT_A_FILE ${join(h.home, 'linked.json')}: is not a regular file; move it away and run the command again`,
+      `NOT_A_FILE ${p}: is not a regular file (a FIFO); move it away and run the command again`,
+      `NOT_A_FILE ${join(h.home, 'linked.json')}: is not a regular file (a FIFO); move it away and run the command again`,
     ]);
   });
 

@@ -197,7 +197,7 @@ describe('gateway problems write nothing', () => {
     try {
       const r = await gwctl(['takeover', 'codex', '--json'], env);
       expect(r.code).toBe(1);
-      expect(r.json().tools[0]!.error).toMatch(/not JSON/);
+      expect(r.json().tools[0]!.error).toMatch(/this does not look like an AI gateway \(got text\/html from GET .*\/v1\/models/);
       expect(readFileSync(join(h.home, '.codex', 'config.toml'), 'utf8')).toBe('model = "o3"\n');
     } finally {
       gw.handlers.pop();

@@ -31,7 +31,7 @@ describe('bifrost', () => {
 
   it('health: GET /health → {"status":"ok"}', async () => {
     await resolve().keys.health();
-    expect(gw.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health']);
+    expect(gw.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health', 'GET /v1/models']);
   });
 
   it('mint: POST /api/governance/virtual-keys {name, description} → virtual_key.{id, value}; open API sends no credentials', async () => {

@@ -135,7 +135,7 @@ describe('gwctl config', () => {
     const r = await run(['config', 'set', 'gateway.adminKey', MASTER]);
     expect(r.code).toBe(2);
     expect(r.stdinRead).toBe(false);
-    expect(r.stderr).toMatch(/never taken from the command line.*pipe it in/);
+    expect(r.stderr).toMatch(/never taken from the command line.*paste it at the prompt/);
     expect(r.stdout + r.stderr).not.toContain(MASTER);
     expect(existsSync(join(configDir, 'secrets.json'))).toBe(false);
   });

@@ -53,10 +53,12 @@ for (const kind of GATEWAY_KINDS) {
     {
       name: 'non-JSON answer',
       setup: (k) => k.fake.fault(kind === 'new-api' || kind === 'bifrost' ? k.routes.health : k.routes[mints ? 'mint' : 'models']!, 'non-json'),
-      message: /not JSON/,
+      // servbay/static: the model list is the health proof, and an HTML page is no gateway.
+      message: mints ? /not JSON/ : /this does not look like an AI gateway \(got text\/html from GET .*\/v1\/models/,
     },
     { name: 'empty model list, none configured', setup: (k) => k.setModels([]), message: /lists no models .* and none are configured; add a channel in the gateway, or set gateway\.models/, afterMint: mints },
-    { name: 'model list answers HTTP 500, none configured', setup: (k) => k.fake.fault(k.routes.models, { status: 500 }), message: /\/v1\/models answered HTTP 500/, afterMint: mints },
+    // The health check reads the model list too, so this fails before any key is minted.
+    { name: 'model list answers HTTP 500, none configured', setup: (k) => k.fake.fault(k.routes.models, { status: 500 }), message: /\/v1\/models answered HTTP 500/ },
   ];
 }
 CASES.litellm.push({ name: 'no database ("DB not connected")', setup: (k) => void ((k.fake as unknown as { db: boolean }).db = false), message: /without its database.*use it as a static gateway with the master key/ });

@@ -30,10 +30,11 @@ describe('litellm', () => {
     expect(resolveGateway({ kind: 'litellm' }, h.env).settings.root).toBe('http://127.0.0.1:4000');
   });
 
-  it('health: GET /health/liveliness, then /health/readiness, no credentials', async () => {
+  it('health: GET /health/liveliness, then /health/readiness, no credentials; then the model list (master key)', async () => {
     await resolve().keys.health();
-    expect(gw.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health/liveliness', 'GET /health/readiness']);
-    for (const r of gw.requests) expect(r.headers.authorization).toBeUndefined();
+    expect(gw.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /health/liveliness', 'GET /health/readiness', 'GET /v1/models']);
+    for (const r of gw.requests.slice(0, 2)) expect(r.headers.authorization).toBeUndefined();
+    expect(gw.requests[2]!.headers.authorization).toBe(`Bearer ${gw.masterKey}`);
   });
 
   it('mint: POST /key/generate with the master key as Bearer and {key_alias, metadata}', async () => {
@@ -106,7 +107,7 @@ describe('litellm', () => {
     await expect(resolve().keys.acquire('codex')).rejects.toThrow(/\/key\/generate answered something that is not JSON/);
     gw.clearFaults();
     gw.fault('models', 'non-json');
-    await expect(resolve().keys.models('sk-x')).rejects.toThrow(/not JSON/);
+    await expect(resolve().keys.models('sk-x')).rejects.toThrow(/does not look like an AI gateway \(got text\/html/);
   });
 
   it('a failed revoke becomes a note (restore still completes), without the master key in it', async () => {

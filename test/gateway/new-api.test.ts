@@ -31,7 +31,7 @@ describe('new-api', () => {
 
   it('health: GET /api/status → {success:true}, no credentials', async () => {
     await resolve().keys.health();
-    expect(gw.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/status']);
+    expect(gw.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/status', 'GET /v1/models']);
     expect(gw.requests[0]!.headers.authorization).toBeUndefined();
   });
 

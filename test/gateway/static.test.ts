@@ -23,9 +23,9 @@ afterEach(() => h.cleanup());
 describe.each(['servbay', 'static'] as const)('%s', (kind) => {
   const resolve = (env: Record<string, string> = {}) => resolveGateway({ kind, url: gw.url }, { ...h.env, GWCTL_GATEWAY_KEY: KEY, GWCTL_GATEWAY_TIMEOUT_MS: '400', ...env });
 
-  it('health: any HTTP answer on the root (even 401) means up', async () => {
+  it('health: any HTTP answer on the root (even 401), then a JSON model list on /v1/models', async () => {
     await resolve().keys.health();
-    expect(gw.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /']);
+    expect(gw.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /', 'GET /v1/models']);
   });
 
   it('acquire: the configured key, ref without id or alias; nothing sent to the gateway', async () => {

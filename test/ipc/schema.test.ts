@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseRequest } from '../../src/ipc/schema.ts';
-import { MAX_SOCKET_PATH_BYTES, socketLocation } from '../../src/home/paths.ts';
+import { MAX_SOCKET_PATH_BYTES, SHORT_SOCKET_DIR_FILE, socketLocation } from '../../src/home/paths.ts';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempHome } from '../helpers/home.ts';
 
 describe('socketLocation', () => {
   it('Linux: $XDG_RUNTIME_DIR/gwctl/', () => {
@@ -21,11 +24,29 @@ describe('socketLocation', () => {
     expect(socketLocation({ home: '/Users/a', env: { XDG_RUNTIME_DIR: '/run/x', TMPDIR: '/var/folders/x' }, platform: 'darwin' }).path).toBe('/Users/a/Library/Application Support/gwctl/agent.sock');
   });
 
-  it('a path over 103 bytes falls back to /tmp/gwctl-<uid>/ and says why', () => {
-    const home = '/home/' + 'x'.repeat(90);
-    const loc = socketLocation({ home, env: {}, platform: 'darwin', uid: 501 });
-    expect(loc.path).toBe('/tmp/gwctl-501/agent.sock');
-    expect(loc.fallbackReason).toMatch(/longer than 103 bytes/);
+  it('a path over 103 bytes falls back to a short dir named in a file only the user can read, and says why', () => {
+    // Not /tmp/gwctl-<uid>: another local user could create that first and block the agent.
+    const h = tempHome();
+    try {
+      const home = join(h.home, 'x'.repeat(90));
+      const before = socketLocation({ home, env: {}, platform: 'darwin', uid: 501 });
+      expect(before.pending).toBe(true); // no agent has chosen one: nothing answers
+      expect(before.fallbackReason).toMatch(/longer than 103 bytes/);
+      const loc = socketLocation({ home, env: {}, platform: 'darwin', uid: 501, create: true });
+      expect(loc.dir).toMatch(/^\/tmp\/gwctl-501-[0-9a-f]{16}$/);
+      expect(loc.path).toBe(`${loc.dir}/agent.sock`);
+      expect(loc.fallbackReason).toMatch(/longer than 103 bytes/);
+      // Clients find the same one; the name is kept owner-only.
+      expect(socketLocation({ home, env: {}, platform: 'darwin', uid: 501 })).toEqual(loc);
+      const pointer = join(home, 'Library', 'Application Support', 'gwctl', SHORT_SOCKET_DIR_FILE);
+      expect(statSync(pointer).mode & 0o777).toBe(0o600);
+      expect(statSync(join(pointer, '..')).mode & 0o777).toBe(0o700);
+      // Each user's home picks its own.
+      const other = socketLocation({ home: join(h.home, 'y'.repeat(90)), env: {}, platform: 'darwin', uid: 501, create: true });
+      expect(other.dir).not.toBe(loc.dir);
+    } finally {
+      h.cleanup();
+    }
     const ok = socketLocation({ home: '/home/a', env: { XDG_RUNTIME_DIR: '/r/' + 'y'.repeat(MAX_SOCKET_PATH_BYTES - '/r//gwctl/agent.sock'.length) }, platform: 'linux' });
     expect(Buffer.byteLength(ok.path)).toBe(MAX_SOCKET_PATH_BYTES);
     expect(ok.fallbackReason).toBeUndefined();

@@ -104,6 +104,8 @@ describe('rendered service files', () => {
     expect(p.RunAtLoad).toBe(true);
     expect(p.KeepAlive).toEqual({ SuccessfulExit: false });
     expect(p.ProcessType).toBe('Background');
+    // Owner-only files whatever the session's umask (issue 18 §4): launchd's Umask is decimal.
+    expect(p.Umask).toBe(0o077);
     const env = p.EnvironmentVariables as Record<string, string>;
     expect(env.HOME).toBe(h.home);
     expect(env.PATH!.split(':')[0]).toBe('/Users/a & b/.nvm/versions/node/v24.1.0/bin');

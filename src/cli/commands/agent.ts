@@ -7,7 +7,7 @@
  */
 import { incompatibility, probeAgent } from '../../ipc/client.ts';
 import type { HelloResult } from '../../ipc/schema.ts';
-import { locateAgent, startAgent, stopAgent } from '../agent-client.ts';
+import { locateAgent, startAgent, stopAgent, unwatchedLines } from '../agent-client.ts';
 import { VERSION } from '../../shared/version.ts';
 import { type Io } from '../../shared/io.ts';
 
@@ -71,8 +71,9 @@ export async function agentCommand(sub: string | undefined, { json, version }: {
               `  socket:   ${running.socket}`,
               `  log:      ${running.logFile}`,
               `  settings: ${running.settingsFile}`,
-              `  watching: ${Object.keys(running.watching).length} tool config dirs`,
+              `  watching: ${Object.keys(running.watching).length} tool config dirs${running.unwatched?.length ? ` (${running.unwatched.length} not watched, see below)` : ''}`,
               `  subscribers: ${running.subscribers}`,
+              ...unwatchedLines(running.unwatched),
             ].join('\n'),
           );
           if (problem) io.err(`gwctl: ${problem}`);
@@ -93,3 +94,4 @@ function report(io: Io, json: boolean, hello: HelloResult, text: string): void {
   if (json) io.out(JSON.stringify({ running: true, ...hello }, null, 2));
   else io.out(text);
 }
+

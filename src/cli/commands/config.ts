@@ -3,6 +3,7 @@
  * Secrets (`gateway.adminKey`, `gateway.key`) are read from stdin, never from argv, and never
  * printed back: get/list say only whether and where they are set.
  */
+import { ensurePrivateDir } from '../../home/private.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writeSecret, type SecretName } from '../../home/secrets.ts';
@@ -15,8 +16,8 @@ const USAGE = `Usage:
   gwctl config list [--json]          every setting, its value and where it comes from
   gwctl config get KEY                print one value (secrets: only whether they are set)
   gwctl config set KEY VALUE          save a setting
-  gwctl config set gateway.adminKey   save a secret, read from stdin (never from the command line):
-                                        printf '%s' "$KEY" | gwctl config set gateway.adminKey
+  gwctl config set gateway.adminKey   save a secret: prompts for it (not shown, never on the command
+                                      line); from a script: gwctl config set gateway.adminKey < file
   gwctl config unset KEY              remove a setting or secret
 
 Settings: ${SETTING_KEYS.join(', ')}
@@ -194,11 +195,11 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (isSecretName(key)) {
         if (values.length) {
           // The value is not echoed: it may already be in the shell history; say so.
-          throw new Usage(`${key} is never taken from the command line (it would stay in shell history and be visible to other users in \`ps\`); pipe it in instead: printf '%s' "$VALUE" | gwctl config set ${key}. If you just typed it, remove it from your shell history and consider rotating it.`);
+          throw new Usage(`${key} is never taken from the command line (it would stay in shell history and be visible to other users in \`ps\`); run \`gwctl config set ${key}\` and paste it at the prompt (or redirect it from a file: < file). If you just typed it, remove it from your shell history and consider rotating it.`);
         }
         const raw = await (io.stdin ?? processStdin)();
         const value = raw.replace(/\r?\n$/, '').trim();
-        if (!value) throw new Error(`nothing arrived on stdin; nothing was saved (pipe the value in: printf '%s' "$VALUE" | gwctl config set ${key})`);
+        if (!value) throw new Error(`nothing arrived on stdin; nothing was saved (run \`gwctl config set ${key}\` in a terminal and paste it at the prompt, or redirect it from a file)`);
         if (/[\r\n]/.test(value)) throw new Error(`${key} must be one line; nothing was saved`);
         writeSecret(configDir, key as SecretName, value);
         io.out(`${key} saved in ${secretsPath(configDir)} (mode 0600)`);

@@ -108,7 +108,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       for (const n of notes) io.out(n);
       return 0;
     }
-    io.out(render(e.vars, format ?? shellFromEnv(io.env.SHELL)));
+    // The key is what this command is for: printed through the output edge unmasked.
+    (io.secretOut ?? io.out)(render(e.vars, format ?? shellFromEnv(io.env.SHELL)));
     return 0;
   } catch (err) {
     return failure(io, 'env', err);

@@ -5,7 +5,7 @@
 import { gwctlPaths } from '../../home/paths.ts';
 import { incompatibility } from '../../ipc/client.ts';
 import type { AgentEvent } from '../../ipc/schema.ts';
-import { autostartEnabled, connectOrStart, locateAgent } from '../agent-client.ts';
+import { autostartEnabled, connectOrStart, locateAgent, unwatchedLines } from '../agent-client.ts';
 import { onOutputClosed, type Io } from '../../shared/io.ts';
 
 /** Dispatched from main: `gwctl watch [--json] [--no-autostart]`. */
@@ -30,7 +30,9 @@ export async function watchCommand({ json, noAutostart, signal }: { json: boolea
       io.err('gwctl: no agent is running, and watch needs one; start it with: gwctl agent start');
       return 1;
     }
-    const problem = incompatibility(await conn.request('hello', {}, { timeoutMs: 5000 }), home);
+    const hello = await conn.request('hello', {}, { timeoutMs: 5000 });
+    const problem = incompatibility(hello, home);
+    if (!problem && !json) for (const l of unwatchedLines(hello.unwatched)) io.err(`gwctl:${l.slice(1)}`);
     if (problem) {
       conn.close();
       io.err(`gwctl: ${problem}`);

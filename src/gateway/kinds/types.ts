@@ -1,6 +1,7 @@
 /** What a gateway kind knows: its default root, health probe, base paths, and its key API. */
 import type { Protocol, ToolId } from '../../adapters/types.ts';
 import type { GatewayClient } from '../client.ts';
+import { NOT_JSON, parseGatewayJson } from '../http.ts';
 import type { KeyRef } from '../types.ts';
 
 export const GATEWAY_KINDS = ['servbay', 'litellm', 'new-api', 'bifrost', 'static'] as const;
@@ -96,12 +97,10 @@ export async function answers(client: GatewayClient, path: string, test: (status
   }
 }
 
+/** Parsed JSON, or undefined (not JSON, or nested deeper than any gateway answer needs). */
 export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const v = parseGatewayJson(text);
+  return v === NOT_JSON ? undefined : v;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
