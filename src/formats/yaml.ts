@@ -91,7 +91,22 @@ function refuse(doc: { body: string; file: string }, at: number | undefined, pro
 
 const FIX_SYNTAX = 'fix the file by hand (or restore it from its .bak copy) and run the command again';
 
+/**
+ * The last few parsed documents (one edit reads the same text several times: check the parent,
+ * read the old value, edit, verify). Docs are never mutated; a failed parse is not cached.
+ */
+const recent: Array<{ text: string; file: string; doc: Doc }> = [];
+
 function load(text: string, file: string): Doc {
+  const hit = recent.find((r) => r.file === file && r.text === text);
+  if (hit) return hit.doc;
+  const doc = loadNow(text, file);
+  recent.unshift({ text, file, doc });
+  if (recent.length > 4) recent.pop();
+  return doc;
+}
+
+function loadNow(text: string, file: string): Doc {
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
   const where = { body, file };
