@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { adapterFor } from '../src/adapters/index.ts';
-import { TOOL_IDS, type ToolId } from '../src/adapters/types.ts';
+import { TOOL_IDS, type ToolId } from '../src/adapters/index.ts';
 import { Engine } from '../src/engine/engine.ts';
 import type { KeySource } from '../src/gateway/types.ts';
 import { tempHome } from '../test/helpers/home.ts';

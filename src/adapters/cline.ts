@@ -21,6 +21,12 @@
  * there is another address, replaced only with --force and given back on restore),
  * `lastUsedProvider`, and `version: 1` when the file is new. `updatedAt` is a fixed date: the
  * adapters have no clock, and Cline only displays it.
+ *
+ * launch: not supported. `-k KEY` would put the key in `ps`; `CLINE_PROVIDER_SETTINGS_PATH`
+ * (a temp providers.json) worked for one run (checked with 3.0.65), but Cline's hub daemon
+ * (`@cline/core` dist/hub/daemon, found through `<data>/locks/hub/production.json` or
+ * `CLINE_HUB_DISCOVERY_PATH`) outlives the run with that run's environment, so the next run,
+ * launched or plain, reached a hub whose settings file was gone ("Cannot connect to API").
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
@@ -100,7 +106,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
-export const cline: ToolAdapter = {
+export const cline: ToolAdapter<'cline'> = {
   id: 'cline',
   name: 'Cline',
   protocol: 'openai',
@@ -108,4 +114,7 @@ export const cline: ToolAdapter = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
+  bin: 'cline',
+  noLaunch:
+    'Cline 3 runs its sessions through a hub daemon that outlives the run and keeps the environment of the run that started it (a per-run providers file via CLINE_PROVIDER_SETTINGS_PATH reached the gateway once, then the next run, launched or not, talked to a hub whose settings file was gone); take Cline over instead',
 };

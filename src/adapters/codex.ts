@@ -5,13 +5,21 @@
  * file's `model` is one the gateway does not serve, `model` is pointed at the gateway's default
  * model too (Codex would otherwise ask the gateway for a model it does not have). `auth.json`
  * (the login) is never touched.
+ *
+ * launch (`@openai/codex` 0.171.0, `-c key=value` "override a configuration value", TOML-parsed,
+ * given before the subcommand; `ModelProviderInfo.env_key` is read first, before
+ * `experimental_bearer_token` and `auth.json`): `-c model_provider="gwctl-launch"`,
+ * `-c model_providers.gwctl-launch.{name,base_url,wire_api,env_key}` and `-c model=…`; the key is in
+ * the child's environment as `GWCTL_LAUNCH_KEY` (named by `env_key`), never in the arguments.
+ * `CODEX_HOME` (login, history) stays in use. `OPENAI_API_KEY`/`CODEX_API_KEY` are removed.
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { LAUNCH_KEY_VAR, LAUNCH_PROVIDER } from './common.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 const ROLE = 'config';
 /** Codex's built-in provider when `model_provider` is not set. */
@@ -108,11 +116,33 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
-export const codex: ToolAdapter = {
+/** A TOML basic string (JSON string escapes are valid TOML for these characters). */
+const tomlString = (s: string) => JSON.stringify(s);
+
+function launch(target: LaunchTarget): LaunchPlan {
+  const p = `model_providers.${LAUNCH_PROVIDER}`;
+  const overrides = [
+    `model_provider=${tomlString(LAUNCH_PROVIDER)}`,
+    `${p}.name=${tomlString(target.displayName)}`,
+    `${p}.base_url=${tomlString(target.baseUrl.openai)}`,
+    `${p}.wire_api="responses"`,
+    `${p}.env_key="${LAUNCH_KEY_VAR}"`,
+    `model=${tomlString(target.model)}`,
+  ];
+  return {
+    env: { [LAUNCH_KEY_VAR]: target.key },
+    unset: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
+    args: overrides.flatMap((o) => ['-c', o]),
+  };
+}
+
+export const codex: ToolAdapter<'codex'> = {
   id: 'codex',
   name: 'Codex',
   protocol: 'openai',
   requestPath: '/v1/responses',
+  bin: 'codex',
+  launch,
   locate,
   inspect,
   plan,

@@ -3,14 +3,33 @@
  * tool sends its model requests to" into a status, and merging layered configs. Pure: text in,
  * data out.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import type { JsonObject, JsonValue } from '../formats/slot.ts';
-import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, ToolLocation } from './types.ts';
+import type { AdapterEnv, DoctorCheckContext, FileSpec, FileTexts, GatewayIdentity, Inspection, ToolLocation } from './types.ts';
+
+/** Doctor hooks: cwd and its parents up to (not including) HOME or the filesystem root; stops after a repo root. */
+export function projectDirs(c: Pick<DoctorCheckContext, 'cwd' | 'home' | 'exists'>): string[] {
+  const dirs: string[] = [];
+  for (let d = c.cwd; d !== c.home; d = dirname(d)) {
+    dirs.push(d);
+    if (c.exists(join(d, '.git')) || dirname(d) === d) break;
+  }
+  return dirs;
+}
 
 /** A non-empty environment variable (tools treat an empty value as unset). */
+/**
+ * The provider id `gwctl launch` uses inside a tool's per-run config: apart from the takeover's
+ * `P`, so a run never merges with (or inherits the key of) a provider in the user's files.
+ */
+export const LAUNCH_PROVIDER = 'gwctl-launch';
+
+/** The child's variable holding the launch key where a tool reads its key from a named variable. */
+export const LAUNCH_KEY_VAR = 'GWCTL_LAUNCH_KEY';
+
 export function envVar(ctx: AdapterEnv, name: string): string | undefined {
   const v = ctx.env[name];
   return v !== undefined && v !== '' ? v : undefined;

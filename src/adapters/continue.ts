@@ -90,7 +90,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
-export const continueCli: ToolAdapter = {
+export const continueCli: ToolAdapter<'continue'> = {
   id: 'continue',
   name: 'Continue',
   protocol: 'openai',

@@ -25,8 +25,8 @@
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { envVar, expandEnv, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { envVar, expandEnv, fileSpec, LAUNCH_PROVIDER, obj, parseAll, projectDirs, statusOf, text, warn } from './common.ts';
+import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = join(envVar(ctx, 'FACTORY_HOME_OVERRIDE') ?? ctx.home, '.factory');
@@ -137,7 +137,45 @@ function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
   return edits;
 }
 
-export const droid: ToolAdapter = {
+/**
+ * One run: `FACTORY_HOME_OVERRIDE` = a temp dir whose `.factory/` links every entry of the user's
+ * `~/.factory` (login, sessions stay theirs) except settings.json, a copy with one more
+ * `customModels[]` entry (`custom:gwctl-launch-MODEL`) and `sessionDefaultSettings.model` on it.
+ * Droid has no per-run switch for a custom model. A `settings.local.json` that picks another
+ * model still wins (it is linked, as Droid reads it).
+ */
+function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
+  const loc = locate(ctx);
+  const { settings = {} } = parseAll(loc, files);
+  const id = ourId(LAUNCH_PROVIDER, target.model);
+  const entry = { model: target.model, id, displayName: `${target.model} (${target.displayName})`, baseUrl: target.baseUrl.openai, apiKey: target.key, provider: 'generic-chat-completion-api', maxOutputTokens: 8192 };
+  const custom = Array.isArray(settings.customModels) ? settings.customModels : [];
+  const copy = { ...settings, customModels: [...custom, entry], sessionDefaultSettings: { ...(obj(settings.sessionDefaultSettings) ?? {}), model: id } };
+  return {
+    env: { FACTORY_HOME_OVERRIDE: join(ctx.tempDir, 'droid-home') },
+    unset: [],
+    args: [],
+    files: [{ name: 'droid-home/.factory/settings.json', text: JSON.stringify(copy, null, 2) + '\n' }],
+    mirror: [{ from: loc.dir, to: 'droid-home/.factory', except: ['settings.json'] }],
+  };
+}
+
+/** Project .factory settings that select another model win over the user's. */
+function doctor(c: DoctorCheckContext): void {
+  for (const d of projectDirs(c)) {
+    for (const name of ['settings.json', 'settings.local.json']) {
+      const file = join(d, '.factory', name);
+      if (c.loc.files.some((f) => f.path === file)) continue;
+      const model = obj(c.readDoc(file, 'jsonc')?.sessionDefaultSettings)?.model;
+      if (typeof model === 'string' && !model.startsWith(`custom:${c.gateway.providerId}-`)) {
+        c.shadow('droid-project', 'error', `the project file ${file} selects model "${model}", which wins over ${c.configPath} in that project`, `remove sessionDefaultSettings.model from ${file}`, file);
+      }
+    }
+  }
+}
+
+export const droid: ToolAdapter<'droid'> = {
+  doctor,
   id: 'droid',
   name: 'Droid',
   protocol: 'openai',
@@ -146,4 +184,6 @@ export const droid: ToolAdapter = {
   plan,
   sweep,
   requestPath: '/v1/chat/completions',
+  bin: 'droid',
+  launch,
 };

@@ -20,9 +20,10 @@
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
+import { applyEdits } from '../formats/apply.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { LAUNCH_PROVIDER, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = envVar(ctx, 'GROK_HOME') ?? join(ctx.home, '.grok');
@@ -89,7 +90,27 @@ function sweep(files: FileTexts, gw: GatewayIdentity, providerId: string, ctx: A
   return edits;
 }
 
-export const grok: ToolAdapter = {
+/**
+ * One run: `GROK_HOME` = a temp dir linking every entry of the user's `~/.grok` (login, sessions,
+ * the binary the installer put in `bin/`) except config.toml, a copy with the takeover's edits
+ * for one model (`[models] default` and `[model."gwctl-launch-MODEL"]`). The `GROK_CONFIG` /
+ * `GROK_CONFIG_PATH` overlays cannot do it: they take only allowlisted soft settings (`models`,
+ * `features`, …) and drop `[model.*]` tables (the binary's guide, 05-configuration.md).
+ */
+function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
+  const loc = locate(ctx);
+  const edits = plan(files, { ...target, providerId: LAUNCH_PROVIDER, models: [target.model], defaultModel: target.model });
+  const { text } = applyEdits(files.config ?? '', 'toml', edits, loc.files[0]!.path);
+  return {
+    env: { GROK_HOME: join(ctx.tempDir, 'grok-home') },
+    unset: ['GROK_CONFIG', 'GROK_CONFIG_PATH', 'XAI_API_KEY'],
+    args: [],
+    files: [{ name: 'grok-home/config.toml', text }],
+    mirror: [{ from: loc.dir, to: 'grok-home', except: ['config.toml'] }],
+  };
+}
+
+export const grok: ToolAdapter<'grok'> = {
   id: 'grok',
   name: 'Grok Build',
   protocol: 'openai',
@@ -98,4 +119,6 @@ export const grok: ToolAdapter = {
   plan,
   sweep,
   requestPath: '/v1/chat/completions',
+  bin: 'grok',
+  launch,
 };

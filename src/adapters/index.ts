@@ -1,17 +1,22 @@
 /**
  * Floor: adapters, below gateway: one pure adapter per tool, listed once here. See docs/floors.md.
+ *
+ * A new tool: its file in this directory and one line in ADAPTERS. Tool ids (ToolId, TOOL_IDS)
+ * and the order gwctl lists tools in derive from this list.
+ *
+ * Loading this module loads every adapter and the format editors: the `gwctl status` path
+ * through the agent does not (it imports only types from here).
  */
-import type { ToolAdapter, ToolId } from './types.ts';
-import { TOOL_IDS } from './types.ts';
 import { claudeCode } from './claude-code.ts';
+import { codebuddy } from './codebuddy.ts';
 import { codex } from './codex.ts';
+import { crush } from './crush.ts';
 import { geminiCli } from './gemini-cli.ts';
-import { qwenCode } from './qwen-code.ts';
 import { kimiCli } from './kimi-cli.ts';
 import { kimiCode } from './kimi-code.ts';
-import { codebuddy } from './codebuddy.ts';
 import { opencode } from './opencode.ts';
-import { crush } from './crush.ts';
+import { copilot } from './copilot.ts';
+import { qwenCode } from './qwen-code.ts';
 import { pi } from './pi.ts';
 import { kilo } from './kilo.ts';
 import { droid } from './droid.ts';
@@ -19,34 +24,27 @@ import { openclaw } from './openclaw.ts';
 import { cline } from './cline.ts';
 import { grok } from './grok.ts';
 import { continueCli } from './continue.ts';
+import type { ToolAdapter } from './types.ts';
 
-const ADAPTERS: Record<ToolId, ToolAdapter> = {
-  'claude-code': claudeCode,
-  codex,
-  'gemini-cli': geminiCli,
-  'qwen-code': qwenCode,
-  'kimi-cli': kimiCli,
-  'kimi-code': kimiCode,
-  codebuddy,
-  opencode,
-  crush,
-  pi,
-  kilo,
-  droid,
-  openclaw,
-  cline,
-  grok,
-  continue: continueCli,
-};
+export const ADAPTERS = [claudeCode, codex, geminiCli, qwenCode, kimiCli, kimiCode, codebuddy, opencode, crush, copilot, pi, kilo, droid, openclaw, cline, grok, continueCli] as const;
 
-export function adapterFor(id: ToolId): ToolAdapter {
-  return ADAPTERS[id];
+export type ToolId = (typeof ADAPTERS)[number]['id'];
+
+// An adapter declared `: ToolAdapter` without its id would make every ToolId a plain string.
+type IdsAreNamed = string extends ToolId ? 'declare each adapter with its id: ToolAdapter<\'its-id\'>' : true;
+const idsAreNamed: IdsAreNamed = true;
+void idsAreNamed;
+
+export const TOOL_IDS: readonly ToolId[] = ADAPTERS.map((a) => a.id);
+
+const BY_ID = new Map<string, ToolAdapter<ToolId>>(ADAPTERS.map((a) => [a.id, a]));
+
+export function adapterFor(id: ToolId): ToolAdapter<ToolId> {
+  const a = BY_ID.get(id);
+  if (!a) throw new Error(`internal: no adapter for '${id}'`);
+  return a;
 }
 
-export function allAdapters(): ToolAdapter[] {
-  return TOOL_IDS.map((id) => ADAPTERS[id]);
-}
-
-export function isToolId(s: string): s is ToolId {
-  return (TOOL_IDS as readonly string[]).includes(s);
+export function allAdapters(): readonly ToolAdapter<ToolId>[] {
+  return ADAPTERS;
 }

@@ -18,11 +18,15 @@
  * Slot: see opencode-family.ts; written into the highest-ranked existing file of the dir gwctl
  * writes, or a new `kilo.json` there. Kilo may rewrite the file itself (a one-time migration
  * adds `permission.bash`).
+ *
+ * launch: `KILO_CONFIG_CONTENT` (inline JSON config, outranking the global, home and
+ * `$KILO_CONFIG_DIR` files, as opencode's `OPENCODE_CONFIG_CONTENT`) with provider
+ * `gwctl-launch` and its model. `~/.config/kilo` and `auth.json` stay in use.
  */
 import { join } from 'node:path';
-import { envVar, fileSpec, xdgConfigHome } from './common.ts';
+import { envVar, fileSpec, projectDirs, xdgConfigHome } from './common.ts';
 import { opencodeFamilyAdapter } from './opencode-family.ts';
-import type { AdapterEnv, FileSpec, ToolLocation } from './types.ts';
+import type { AdapterEnv, DoctorCheckContext, FileSpec, ToolLocation } from './types.ts';
 
 /** Global config files, highest precedence first. */
 const NAMES = ['opencode.jsonc', 'opencode.json', 'kilo.jsonc', 'kilo.json'] as const;
@@ -41,9 +45,28 @@ function locate(ctx: AdapterEnv): ToolLocation {
   return { dir, files: [...NAMES.map((name) => fileSpec(extra, name, `$KILO_CONFIG_DIR/${name}`, 'jsonc')), ...homes, ...globals] };
 }
 
+/** Project config files load over the global ones; so does KILO_CONFIG_CONTENT. */
+function doctor(c: DoctorCheckContext): void {
+  for (const d of projectDirs(c)) {
+    for (const sub of ['', '.kilo', '.kilocode']) {
+      for (const name of ['kilo.json', 'kilo.jsonc', 'opencode.json', 'opencode.jsonc']) {
+        const file = join(d, sub, name);
+        const model = c.readDoc(file, 'jsonc')?.model;
+        if (typeof model === 'string' && !model.startsWith(`${c.gateway.providerId}/`)) {
+          c.shadow('kilo-project', 'error', `the project file ${file} selects model "${model}", which wins over ${c.configPath} in that project`, `remove "model" from ${file}, or set it to "${c.gateway.providerId}/<model>"`, file);
+        }
+      }
+    }
+  }
+  if (c.env.KILO_CONFIG_CONTENT) c.shadow('kilo-env', 'warn', 'KILO_CONFIG_CONTENT is set in this shell; its inline config wins over the config files', 'unset KILO_CONFIG_CONTENT (and remove it from your shell profile) unless it must override the gateway');
+}
+
 export const kilo = opencodeFamilyAdapter({
   id: 'kilo',
   name: 'Kilo',
   locate,
+  doctor,
   createRole: (ctx) => (envVar(ctx, 'KILO_CONFIG_DIR') === undefined ? 'kilo.json' : '$KILO_CONFIG_DIR/kilo.json'),
+  contentVar: 'KILO_CONFIG_CONTENT',
+  bin: 'kilo',
 });

@@ -15,7 +15,8 @@ import { pointsAt } from '../shared/address.ts';
 import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import { ConfigFormatError, type Edit, type JsonObject } from '../formats/slot.ts';
-import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolId, ToolLocation } from './types.ts';
+import { LAUNCH_PROVIDER } from './common.ts';
+import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 export const CONFIG_ROLE = 'config';
 /** Legacy kimi-cli before 0.66 kept its settings in config.json; 0.66+ moves it to config.toml on start. */
@@ -25,8 +26,8 @@ const DEFAULT_PROVIDER_ID = 'servbay';
 /** Moonshot's own endpoints: a login to Kimi's service, the tool's built-in default. */
 const MOONSHOT_HOSTS = /(^|\.)(kimi\.com|moonshot\.cn|moonshot\.ai)$/i;
 
-export interface KimiFlavour {
-  id: Extract<ToolId, 'kimi-cli' | 'kimi-code'>;
+export interface KimiFlavour<Id extends 'kimi-cli' | 'kimi-code' = 'kimi-cli' | 'kimi-code'> {
+  id: Id;
   name: string;
   /** Env var that moves the config dir, and the default dir under HOME. */
   dirEnv: string;
@@ -39,9 +40,21 @@ export interface KimiFlavour {
   modelOverrides: boolean;
   /** Environment variables that silently beat the file, as notes for the status line. */
   envNotes(env: AdapterEnv['env']): string[];
+  /** `gwctl launch`: this product's per-run mechanism (see each product's header). */
+  launch(target: LaunchTarget, ctx: LaunchContext, doc: () => JsonObject): LaunchPlan;
 }
 
-export function kimiAdapter(f: KimiFlavour): ToolAdapter {
+/** One provider + one model, as both products' config schema spells them. */
+export function launchEntries(target: LaunchTarget, providerType: string): { providers: JsonObject; models: JsonObject; default_model: string } {
+  const name = `${LAUNCH_PROVIDER}/${target.model}`;
+  return {
+    providers: { [LAUNCH_PROVIDER]: { type: providerType, base_url: target.baseUrl.openai, api_key: target.key } },
+    models: { [name]: { provider: LAUNCH_PROVIDER, model: target.model, max_context_size: MAX_CONTEXT_SIZE } },
+    default_model: name,
+  };
+}
+
+export function kimiAdapter<Id extends 'kimi-cli' | 'kimi-code'>(f: KimiFlavour<Id>): ToolAdapter<Id> {
   function locate(ctx: AdapterEnv): ToolLocation {
     const dir = expandHome(ctx.env[f.dirEnv], ctx.home) || join(ctx.home, f.dirName);
     const files: FileSpec[] = [{ role: CONFIG_ROLE, path: join(dir, 'config.toml'), format: 'toml', writable: true }];
@@ -165,6 +178,8 @@ export function kimiAdapter(f: KimiFlavour): ToolAdapter {
     inspect,
     plan,
     sweep,
+    bin: 'kimi',
+    launch: (target, ctx, files) => f.launch(target, ctx, () => readConfig(files, ctx)),
   };
 }
 

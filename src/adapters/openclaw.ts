@@ -99,7 +99,7 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   ];
 }
 
-export const openclaw: ToolAdapter = {
+export const openclaw: ToolAdapter<'openclaw'> = {
   id: 'openclaw',
   name: 'OpenClaw',
   protocol: 'openai',

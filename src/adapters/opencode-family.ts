@@ -9,11 +9,11 @@
  */
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { expandEnv, mergeLayers, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolId, ToolLocation } from './types.ts';
+import { expandEnv, LAUNCH_PROVIDER, mergeLayers, obj, parseAll, statusOf, text, warn } from './common.ts';
+import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
-export interface OpencodeFamily {
-  id: ToolId;
+export interface OpencodeFamily<Id extends string = string> {
+  id: Id;
   name: string;
   /**
    * Config dir and files, highest precedence first (the tool merges them the other way round, a
@@ -22,6 +22,11 @@ export interface OpencodeFamily {
   locate(ctx: AdapterEnv): ToolLocation;
   /** Role of the file created when no writable file exists. */
   createRole: string | ((ctx: AdapterEnv) => string);
+  /** gwctl launch: the variable holding an inline JSON config that the tool merges over its files. */
+  contentVar: string;
+  bin: string;
+  /** The tool's doctor checks (see ToolAdapter.doctor). */
+  doctor?: ToolAdapter['doctor'];
 }
 
 function baseUrlOf(provider: JsonObject | undefined, ctx: AdapterEnv): string | undefined {
@@ -29,7 +34,7 @@ function baseUrlOf(provider: JsonObject | undefined, ctx: AdapterEnv): string | 
   return url === undefined ? undefined : expandEnv(url, ctx);
 }
 
-export function opencodeFamilyAdapter(f: OpencodeFamily): ToolAdapter {
+export function opencodeFamilyAdapter<Id extends string>(f: OpencodeFamily<Id>): ToolAdapter<Id> {
   function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspection {
     const loc = f.locate(ctx);
     const parsed = parseAll(loc, files);
@@ -74,5 +79,21 @@ export function opencodeFamilyAdapter(f: OpencodeFamily): ToolAdapter {
     ];
   }
 
-  return { id: f.id, name: f.name, protocol: 'openai', locate: f.locate, inspect, plan, requestPath: '/v1/chat/completions' };
+  /** One run: provider `gwctl-launch` and the model in the inline config variable. */
+  function launch(target: LaunchTarget): LaunchPlan {
+    const config = {
+      provider: {
+        [LAUNCH_PROVIDER]: {
+          npm: '@ai-sdk/openai-compatible',
+          name: target.displayName,
+          options: { baseURL: target.baseUrl.openai, apiKey: target.key },
+          models: { [target.model]: { name: target.model, limit: { context: 128000, output: 8192 } } },
+        },
+      },
+      model: `${LAUNCH_PROVIDER}/${target.model}`,
+    };
+    return { env: { [f.contentVar]: JSON.stringify(config) }, unset: [], args: [] };
+  }
+
+  return { id: f.id, name: f.name, protocol: 'openai', locate: f.locate, inspect, plan, requestPath: '/v1/chat/completions', bin: f.bin, launch, ...(f.doctor ? { doctor: f.doctor } : {}) };
 }

@@ -6,6 +6,11 @@
  *
  * Slot: `provider.P` (an `@ai-sdk/openai-compatible` provider listing every gateway model) and
  * `model = "P/MODEL"` (see opencode-family.ts, shared with Kilo).
+ *
+ * launch (`opencode-ai` 1.18.33: `OPENCODE_CONFIG_CONTENT`, a JSON config merged after the
+ * global and project files): `provider.gwctl-launch` (`@ai-sdk/openai-compatible`, the gateway's
+ * `/v1`, the key) and `model = "gwctl-launch/MODEL"` in that variable. `~/.config/opencode` and
+ * opencode's auth store stay in use.
  */
 import { join } from 'node:path';
 import { fileSpec, xdgConfigHome } from './common.ts';
@@ -24,4 +29,4 @@ function locate(ctx: AdapterEnv): ToolLocation {
   };
 }
 
-export const opencode = opencodeFamilyAdapter({ id: 'opencode', name: 'opencode', locate, createRole: 'json' });
+export const opencode = opencodeFamilyAdapter({ id: 'opencode', name: 'opencode', locate, createRole: 'json', contentVar: 'OPENCODE_CONFIG_CONTENT', bin: 'opencode' });

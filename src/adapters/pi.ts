@@ -25,8 +25,8 @@
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
-import { envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { envVar, fileSpec, LAUNCH_PROVIDER, obj, parseAll, projectDirs, statusOf, text, warn } from './common.ts';
+import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const set = envVar(ctx, 'PI_CODING_AGENT_DIR');
@@ -122,7 +122,44 @@ function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
   ];
 }
 
-export const pi: ToolAdapter = {
+/**
+ * One run: a temp dir in place of the agent dir (`PI_CODING_AGENT_DIR`; Pi has no per-run switch
+ * for a provider that models.json does not define) linking every entry of the user's agent dir
+ * (auth.json and sessions stay theirs) except models.json and settings.json, which are copies
+ * plus provider `gwctl-launch` and `defaultProvider`/`defaultModel` on it.
+ */
+function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
+  const loc = locate(ctx);
+  const { models = {}, settings = {} } = parseAll(loc, files);
+  const provider = { name: target.displayName, baseUrl: target.baseUrl.openai, api: 'openai-completions', apiKey: literalKey(target.key), models: [{ id: target.model, name: target.model, contextWindow: 128000, maxTokens: 8192 }] };
+  const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
+  return {
+    env: { PI_CODING_AGENT_DIR: join(ctx.tempDir, 'pi-agent') },
+    unset: [],
+    args: [],
+    files: [
+      { name: 'pi-agent/models.json', text: json({ ...models, providers: { ...(obj(models.providers) ?? {}), [LAUNCH_PROVIDER]: provider } }) },
+      { name: 'pi-agent/settings.json', text: json({ ...settings, defaultProvider: LAUNCH_PROVIDER, defaultModel: target.model }) },
+    ],
+    mirror: [{ from: loc.dir, to: 'pi-agent', except: ['models.json', 'settings.json'] }],
+  };
+}
+
+/** A trusted project .pi/settings.json loads over the agent dir's settings.json. */
+function doctor(c: DoctorCheckContext): void {
+  const ours = c.loc.files.find((f) => f.role === 'settings')?.path;
+  for (const d of projectDirs(c)) {
+    const file = join(d, '.pi', 'settings.json');
+    if (file === ours) continue;
+    const provider = c.readDoc(file, 'json')?.defaultProvider;
+    if (typeof provider === 'string' && provider !== c.gateway.providerId) {
+      c.shadow('pi-project', 'warn', `the project file ${file} selects provider "${provider}", which wins over the agent dir's settings.json in that project (once the project is trusted)`, `remove defaultProvider/defaultModel from ${file}, or set defaultProvider to "${c.gateway.providerId}"`, file);
+    }
+  }
+}
+
+export const pi: ToolAdapter<'pi'> = {
+  doctor,
   id: 'pi',
   name: 'Pi',
   protocol: 'openai',
@@ -130,4 +167,6 @@ export const pi: ToolAdapter = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
+  bin: 'pi',
+  launch,
 };

@@ -7,12 +7,20 @@
  * select the `openai` auth type when settings do not name one.
  * A `settings.json` `modelProviders.openai[]` entry whose `id` is the selected `model.name` beats
  * `.env` (its `baseUrl` wins), so such an entry pointing elsewhere is "Connected (Other Address)".
+ *
+ * launch (`@qwen-code/qwen-code` 0.24.4, `loadCliConfig`: `argv.authType ||
+ * settings.security.auth.selectedType || getAuthTypeFromEnv()`; `resolveCliGenerationConfig`:
+ * `argv.model` before `settings.model.name`; `resolveModelConfig`: the API key from the
+ * environment before `settings.security.auth.apiKey`): `--auth-type openai --model MODEL`, and
+ * `OPENAI_BASE_URL`, `OPENAI_API_KEY`, `OPENAI_MODEL` in the environment (they beat `~/.qwen/.env`).
+ * `QWEN_OAUTH` is removed. Left as is: a `modelProviders.openai[]` entry whose `id` is MODEL
+ * still supplies its own baseUrl (Qwen's rule); pick another `--model` then.
  */
 import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const home = envVar(ctx, 'QWEN_HOME');
@@ -60,7 +68,40 @@ function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
   ];
 }
 
-export const qwenCode: ToolAdapter = {
+function launch(target: LaunchTarget): LaunchPlan {
+  return {
+    env: { OPENAI_BASE_URL: target.baseUrl.openai, OPENAI_API_KEY: target.key, OPENAI_MODEL: target.model },
+    unset: ['QWEN_OAUTH'],
+    args: ['--auth-type', 'openai', '--model', target.model],
+  };
+}
+
+const OPENAI_VARS = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_MODEL'];
+
+/** OPENAI_* in the shell win over .env; a modelProviders entry for the selected model wins too. */
+function doctor(c: DoctorCheckContext): void {
+  for (const v of OPENAI_VARS) {
+    if (c.env[v] === undefined) continue;
+    const harmless = v === 'OPENAI_BASE_URL' && pointsAt(c.env[v], c.gateway.root);
+    if (!harmless) c.shadow('env-openai', 'error', `${v} is exported in this shell and wins over ~/.qwen/.env`, `unset ${v} (and remove it from your shell profile)`);
+  }
+  // The file as Qwen Code reads it (JSONC: comments and trailing commas are fine).
+  const spec = c.loc.files.find((f) => f.role === 'settings')!;
+  const settings = c.readDoc(spec.path, spec.format);
+  const model = selectedModel(settings);
+  const entries = obj(settings?.modelProviders)?.openai;
+  if (model === undefined || !Array.isArray(entries)) return;
+  for (const e of entries) {
+    const o = obj(e);
+    if (o?.id !== model) continue;
+    const url = text(o.baseUrl);
+    if (url !== undefined && !pointsAt(url, c.gateway.root)) {
+      c.shadow('qwen-model-providers', 'error', `settings.json modelProviders.openai entry "${model}" sends requests to ${url}, beating ~/.qwen/.env`, `remove that entry, or set its baseUrl to ${c.gateway.baseUrl.openai}`, spec.path);
+    }
+  }
+}
+
+export const qwenCode: ToolAdapter<'qwen-code'> = {
   id: 'qwen-code',
   name: 'Qwen Code',
   protocol: 'openai',
@@ -68,4 +109,7 @@ export const qwenCode: ToolAdapter = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
+  bin: 'qwen',
+  launch,
+  doctor,
 };

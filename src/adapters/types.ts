@@ -1,24 +1,4 @@
-import type { Edit, Format, JsonValue } from '../formats/slot.ts';
-
-export const TOOL_IDS = [
-  'claude-code',
-  'codex',
-  'gemini-cli',
-  'qwen-code',
-  'kimi-cli',
-  'kimi-code',
-  'codebuddy',
-  'opencode',
-  'crush',
-  'pi',
-  'kilo',
-  'droid',
-  'openclaw',
-  'cline',
-  'grok',
-  'continue',
-] as const;
-export type ToolId = (typeof TOOL_IDS)[number];
+import type { Edit, Format, JsonObject, JsonValue } from '../formats/slot.ts';
 
 /** The four statuses of the seed, spelled the same in code, CLI and docs. */
 export type Status = 'taken-over' | 'other-address' | 'not-taken-over' | 'not-detected';
@@ -85,8 +65,12 @@ export interface Inspection {
   detail?: string;
 }
 
-export interface ToolAdapter {
-  readonly id: ToolId;
+/**
+ * One tool. Declare it with its id, `export const x: ToolAdapter<'x'> = {…}`, and add it to the
+ * list in index.ts: tool ids (ToolId, TOOL_IDS) derive from that list.
+ */
+export interface ToolAdapter<Id extends string = string> {
+  readonly id: Id;
   readonly name: string;
   readonly protocol: Protocol;
   /** Config dir and files, honouring the tool's env override. Pure. */
@@ -102,6 +86,79 @@ export interface ToolAdapter {
   sweep?(files: FileTexts, gw: GatewayIdentity, providerId: string, ctx: AdapterEnv): Edit[];
   /** Model requests path(s) the real client is expected to hit (for docs and client tests). */
   readonly requestPath: string;
+  /**
+   * `gwctl doctor`'s checks for this tool, run when it is taken over: what makes it skip the
+   * gateway although its config points there (an exported variable, a project file that wins,
+   * another file of the tool). Optional; reads only through `c`.
+   */
+  doctor?(c: DoctorCheckContext): void;
+  /**
+   * The tool has no config gwctl may take over (Copilot CLI: environment only): `takeover`
+   * refuses it, `takeover --all` skips it, `status` says whether it is installed.
+   */
+  readonly launchOnly?: boolean;
+  /** The command `gwctl launch` starts (looked up on PATH unless `--bin`). */
+  readonly bin?: string;
+  /**
+   * `gwctl launch`: how to point ONE run of the tool at the gateway without writing any of its
+   * files (environment, arguments placed before the user's, temp files in `ctx.tempDir`). Pure:
+   * `files` are the tool's current config texts (read only), for tools whose per-run mechanism
+   * replaces a whole file and must carry the user's other settings along.
+   */
+  launch?(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan;
+  /** Why a tool with no `launch` hook cannot be launched (said by `gwctl launch`). */
+  readonly noLaunch?: string;
+}
+
+/** What a tool's doctor checks get: every read goes through it, so the adapter touches no files. */
+export interface DoctorCheckContext extends AdapterEnv {
+  /** Where `gwctl doctor` runs (project files there can win over the user's). */
+  cwd: string;
+  gateway: GatewayIdentity;
+  /** The tool's config dir and files, as locate() gives them. */
+  loc: ToolLocation;
+  /** The file its status names (the one the takeover wrote). */
+  configPath: string;
+  /** A file parsed as `format`; undefined when it is missing or does not parse. */
+  readDoc(path: string, format: Format): JsonObject | undefined;
+  /** A file's text; undefined when it cannot be read. */
+  readText(path: string): string | undefined;
+  exists(path: string): boolean;
+  /** Report what makes the tool skip the gateway: `id` becomes `shadow.<id>`; `fix` says what to do. */
+  shadow(id: string, severity: 'info' | 'warn' | 'error', title: string, fix: string, file?: string): void;
+}
+
+/** What a launch points the tool at: the gateway, the launch key and the model of this run. */
+export interface LaunchTarget extends GatewayIdentity {
+  displayName: string;
+  /** The launch key (plaintext): only ever placed in the child's environment or a 0600 temp file. */
+  key: string;
+  /** `--model`, else the gateway's default model, else the first model it lists. */
+  model: string;
+  /** True when the user chose the model (`--model`): tools with a model of their own keep it otherwise. */
+  modelGiven: boolean;
+}
+
+export interface LaunchContext extends AdapterEnv {
+  /** The run's private temp dir (0700), where `files` are written (0600) and removed afterwards. */
+  tempDir: string;
+}
+
+export interface LaunchPlan {
+  /** Set in the child's environment. */
+  env: Record<string, string>;
+  /** Removed from the child's environment (credentials that would ride along, overrides that would win). */
+  unset: string[];
+  /** Placed before the user's arguments. Never a key (arguments are visible in `ps`). */
+  args: string[];
+  /** Written 0600 into `ctx.tempDir` under `name` before the tool starts. */
+  files?: Array<{ name: string; text: string }>;
+  /**
+   * A stand-in for one of the tool's dirs, where only a temp dir will do: `to` (in `ctx.tempDir`)
+   * gets a symlink to every entry of `from` except the names in `except` (which `files` provide),
+   * so the tool's login, history and other state stay the user's own.
+   */
+  mirror?: Array<{ from: string; to: string; except: string[] }>;
 }
 
 export type { Edit, JsonValue };

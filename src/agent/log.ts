@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { AGENT_LOG } from '../home/paths.ts';
 import { redact } from '../shared/redact.ts';
 import { checkPrivate, ensurePrivateDir } from '../home/private.ts';
 
@@ -39,7 +40,7 @@ export interface AgentLog {
 }
 
 export function openLog(logDir: string, level = process.env.GWCTL_LOG_LEVEL || 'info'): AgentLog {
-  const file = join(logDir, 'agent.log');
+  const file = join(logDir, AGENT_LOG);
   // Created here, owner-only whatever the umask (pino's own mkdir would make it 0777 under umask 0).
   ensurePrivateDir(logDir, "gwctl's log directory");
   checkPrivate(file, "gwctl's agent log");

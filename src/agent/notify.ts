@@ -14,16 +14,11 @@
 import { redact } from '../shared/redact.ts';
 import { visible } from '../shared/terminal.ts';
 import { execFile } from 'node:child_process';
-import type { AgentEvent } from '../ipc/schema.ts';
+import { NOTIFICATIONS, type AgentEvent, type NotifyKind } from '../ipc/schema.ts';
 import type { NotifySetting } from '../home/settings.ts';
 import type { AgentLog } from './log.ts';
 
-export const NOTIFY_KINDS = ['drift', 'tool-detected', 'reapply-failed', 'gateway-down', 'gateway-up'] as const;
-export type NotifyKind = (typeof NOTIFY_KINDS)[number];
-
-
-/** `kind` is optional for older callers: it is then inferred from the title. */
-export type Notify = (title: string, message: string, kind?: NotifyKind) => void;
+export type Notify = (title: string, message: string, kind: NotifyKind) => void;
 
 interface NodeNotifier {
   notify(opts: { title: string; message: string; wait?: boolean; 'app-name'?: string }, cb?: (err: Error | string | null) => void): void;
@@ -44,40 +39,19 @@ export interface NotifierOptions {
   onResult?: (r: { title: string; message: string; ok: boolean; via: 'node-notifier' | 'osascript' | 'none'; error?: string }) => void;
 }
 
-export function kindEnabled(setting: NotifySetting | undefined, kind: NotifyKind | undefined): boolean {
+export function kindEnabled(setting: NotifySetting | undefined, kind: NotifyKind): boolean {
   if (setting === undefined || setting === true) return true;
   if (setting === false) return false;
   if (setting.enabled === false) return false;
-  return kind === undefined ? true : setting[kind] !== false;
+  return setting[kind] !== false;
 }
 
-/** For callers that pass no kind (titles as the agent writes them). */
-export function inferKind(title: string): NotifyKind | undefined {
-  const t = title.toLowerCase();
-  if (/re-?apply/.test(t)) return 'reapply-failed';
-  if (/gateway (is )?down/.test(t)) return 'gateway-down';
-  if (/gateway (is )?(up|back)/.test(t)) return 'gateway-up';
-  if (/appeared|detected|new tool/.test(t)) return 'tool-detected';
-  if (/points elsewhere|dropped|drift/.test(t)) return 'drift';
-  return undefined;
-}
-
-/** The notification an agent event deserves, if any (the agent can route every event through this). */
+/** The notification an agent event deserves, if any (the table beside the event types). */
 export function notificationFor(e: AgentEvent, toolName: string = e.tool ?? 'a tool'): { kind: NotifyKind; title: string; message: string } | undefined {
-  switch (e.type) {
-    case 'drift':
-      return { kind: 'drift', title: `gwctl: ${toolName} left the gateway`, message: e.message };
-    case 'tool-detected':
-      return e.tool ? { kind: 'tool-detected', title: `gwctl: ${toolName} detected`, message: `${e.message}. To point it at the gateway: gwctl takeover ${e.tool}` } : undefined;
-    case 'reapply-failed':
-      return { kind: 'reapply-failed', title: `gwctl: re-apply failed${e.tool ? ` (${toolName})` : ''}`, message: e.message };
-    case 'gateway-down':
-      return { kind: 'gateway-down', title: 'gwctl: gateway down', message: e.message };
-    case 'gateway-up':
-      return { kind: 'gateway-up', title: 'gwctl: gateway up', message: e.message };
-    default:
-      return undefined;
-  }
+  if (!(e.type in NOTIFICATIONS)) return undefined;
+  const kind = e.type as NotifyKind;
+  const n = NOTIFICATIONS[kind](e, toolName);
+  return n ? { kind, ...n } : undefined;
 }
 
 /** Send the notification an event deserves through `notify`. */
@@ -164,10 +138,10 @@ export function makeNotifier(log: AgentLog, enabled: () => NotifySetting | undef
 
   return (title, message, kind) => {
     try {
-      const k = kind ?? inferKind(title);
+      const k = kind;
       if (!kindEnabled(enabled(), k)) return;
       const t = now();
-      const subject = `${k ?? 'other'}\u0000${title}`;
+      const subject = `${k}\u0000${title}`;
       const last = lastSent.get(subject);
       while (recent.length && t - recent[0]! >= MINUTE) recent.shift();
       if ((last !== undefined && t - last < perSubjectMs) || recent.length >= burst) {

@@ -8,11 +8,10 @@
 import { checkPrivate, ensurePrivateDir } from '../home/private.ts';
 import { readBounded } from '../shared/read.ts';
 import { join } from 'node:path';
-import type { ToolId } from '../adapters/types.ts';
-import type { ToolReport } from '../engine/engine.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { AgentConnection, AgentRequestError, AgentUnavailableError, incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
-import type { HelloResult } from '../ipc/schema.ts';
-import { agentCommandLine, gwctlPaths, homeFrom, socketLocation, type SocketLocation } from '../home/paths.ts';
+import type { HelloResult, WireReport } from '../ipc/schema.ts';
+import { AGENT_OUTPUT_LOG, agentCommandLine, gwctlPaths, homeFrom, socketLocation, type SocketLocation } from '../home/paths.ts';
 import { readSettings } from '../home/settings.ts';
 import type { Command } from '../engine/commands.ts';
 import type { Io } from '../shared/io.ts';
@@ -29,8 +28,10 @@ export interface RouteOptions {
 }
 
 export type Routed =
-  | { kind: 'agent'; reports: ToolReport[] }
+  | { kind: 'agent'; reports: WireReport[] }
   | { kind: 'in-process' }
+  /** Tools the agent does not know (and the ones it does): nothing was run. */
+  | { kind: 'unknown-tools'; unknown: string[]; known: string[] }
   | { kind: 'exit'; code: number };
 
 /** This caller's HOME and agent socket; undefined after printing why (HOME unset or relative). */
@@ -110,11 +111,16 @@ export async function routeCommand(
     const hello = conn.request('hello', {}, { timeoutMs: 5000 });
     const result = conn.request(command, { ...params, env: gatewayEnv(io.env) });
     result.catch(() => undefined);
-    const problem = incompatibility(await hello, home);
+    const h = await hello;
+    const problem = incompatibility(h, home);
     if (problem) {
       io.err(`gwctl: ${problem}`);
       return { kind: 'exit', code: 1 };
     }
+    // The agent refuses a request naming a tool it does not know; say which, as a usage error.
+    const known = Object.keys(h.watching);
+    const unknown = params.tools.filter((t) => !known.includes(t));
+    if (unknown.length) return { kind: 'unknown-tools', unknown, known };
     return { kind: 'agent', reports: (await result).tools };
   } catch (e) {
     if (e instanceof AgentRequestError) io.err(`gwctl: ${e.message}`);
@@ -145,13 +151,13 @@ export async function connectOrStart(loc: SocketLocation, home: string, io: Io, 
 
 /**
  * Start `gwctl agent run` detached and wait until it answers. If another agent won a race to
- * start, that one is returned. Its early output goes to `<logDir>/agent.out`.
+ * start, that one is returned. Its own output goes to `<logDir>/agent.out.log` (AGENT_OUTPUT_LOG).
  */
 export async function startAgent(env: Io['env'], home: string, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<HelloResult> {
   let loc = socketLocation({ home, env });
   const { logDir } = gwctlPaths({ home, env });
   ensurePrivateDir(logDir, "gwctl's log directory");
-  const outFile = join(logDir, 'agent.out');
+  const outFile = join(logDir, AGENT_OUTPUT_LOG);
   checkPrivate(outFile, "the agent's start-up output");
   const out = openSync(outFile, 'a', 0o600);
   let exited: number | null | undefined;

@@ -3,8 +3,8 @@
  * is read and checked (names of tools, gateway kinds and notification kinds included: the
  * settings file's schema, in home/settings.ts, checks only their shape).
  */
-import { TOOL_IDS } from '../adapters/types.ts';
-import { NOTIFY_KINDS } from '../agent/notify.ts';
+import { TOOL_IDS } from '../adapters/index.ts';
+import { NOTIFY_KINDS } from '../ipc/schema.ts';
 import { GATEWAY_KINDS } from '../gateway/index.ts';
 import { gatewayRootProblem, trimRoot } from '../shared/address.ts';
 import { checkNames } from '../shared/validate.ts';

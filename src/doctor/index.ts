@@ -12,11 +12,10 @@
  */
 import { existsSync, lstatSync } from 'node:fs';
 import { readConfigSync } from '../configio/io.ts';
-import { dirname, join } from 'node:path';
 import { adapterFor, allAdapters } from '../adapters/index.ts';
-import { STATUS_LABEL, type ToolId } from '../adapters/types.ts';
+import { STATUS_LABEL } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { gwctlPaths } from '../home/paths.ts';
-import { pointsAt } from '../shared/address.ts';
 import { Engine, type ToolReport } from '../engine/engine.ts';
 import type { GatewaySettings } from '../gateway/types.ts';
 import { LedgerStore, type Ledger } from '../engine/ledger.ts';
@@ -26,7 +25,7 @@ import { probeToolKey } from '../engine/probe.ts';
 import { configuredGateway, type ResolvedGateway } from '../gateway/index.ts';
 import { redact } from '../shared/redact.ts';
 import { incompatibility, probeAgent, UnsafeSocketError } from '../ipc/client.ts';
-import { type HelloResult } from '../ipc/schema.ts';
+import type { HelloResult } from '../ipc/schema.ts';
 import { socketLocation } from '../home/paths.ts';
 import type { ServiceStatus } from '../service/index.ts';
 
@@ -68,21 +67,7 @@ export interface DoctorContext {
   probe?: () => Promise<HelloResult | null>;
 }
 
-const OPENAI_VARS = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_MODEL'];
-const GEMINI_VARS = ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
 
-const obj = (v: JsonValue | undefined): JsonObject | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
-const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** cwd and its parents up to (not including) HOME or the filesystem root; stops after a repo root. */
-function projectDirs(cwd: string, home: string): string[] {
-  const dirs: string[] = [];
-  for (let d = cwd; d !== home; d = dirname(d)) {
-    dirs.push(d);
-    if (existsSync(join(d, '.git')) || dirname(d) === d) break;
-  }
-  return dirs;
-}
 
 export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   const findings: Finding[] = [];
@@ -270,7 +255,7 @@ async function checkKey(ctx: DoctorContext, gw: ResolvedGateway, tool: ToolId, k
 
 async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport, applied: boolean, add: (f: Finding) => void): Promise<void> {
   const tool = r.id;
-  if (r.status === 'not-detected') return;
+  if (r.status === 'not-detected' || r.status === null) return; // null: unreadable, reported where it was read
   const takenOver = r.status === 'taken-over';
   if (takenOver) {
     add({ id: 'tool.taken-over', area: 'tool', severity: 'ok', tool, title: `${r.name}: ${STATUS_LABEL['taken-over']} (${r.configPath})` });
@@ -278,183 +263,33 @@ async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport,
     add({ id: 'tool.drift', area: 'tool', severity: 'error', tool, title: `${r.name}: gwctl took it over, but it is now ${STATUS_LABEL[r.status]}${r.address ? ` (${r.address})` : ''}${r.detail ? `: ${r.detail}` : ''}`, fix: `gwctl takeover ${tool}${r.status === 'other-address' ? ' --force' : ''} (or gwctl restore ${tool} to give it up)`, file: r.configPath });
   } else if (r.status === 'other-address') {
     add({ id: 'tool.other-address', area: 'tool', severity: 'info', tool, title: `${r.name}: ${STATUS_LABEL['other-address']} (${r.address ?? 'unknown'})${r.detail ? `: ${r.detail}` : ''}`, fix: `gwctl takeover ${tool} --force, if it should use the gateway` });
+  } else if (adapterFor(tool).launchOnly) {
+    add({ id: 'tool.launch-only', area: 'tool', severity: 'info', tool, title: `${r.name}: installed; launch-only (its gateway comes from its environment)`, fix: `gwctl launch ${tool}` });
   } else {
     add({ id: 'tool.not-taken-over', area: 'tool', severity: 'info', tool, title: `${r.name}: ${STATUS_LABEL[r.status]}`, fix: `gwctl takeover ${tool}` });
   }
   if (!takenOver && !applied) return;
   const env = ctx.env;
   const shadow = (id: string, severity: Severity, title: string, fix: string, file?: string) => add({ id: `shadow.${id}`, area: 'tool', severity, tool, title: `${r.name}: ${title}`, fix, ...(file ? { file } : {}) });
-  const loc = adapterFor(tool).locate({ home: ctx.home, env });
-
-  switch (tool) {
-    case 'claude-code': {
-      for (const d of projectDirs(ctx.cwd, ctx.home)) {
-        for (const name of ['settings.json', 'settings.local.json']) {
-          const file = join(d, '.claude', name);
-          if (file === loc.files[0]?.path) continue;
-          const url = str(obj(parseFile(file, 'jsonc')?.env)?.ANTHROPIC_BASE_URL);
-          if (url !== undefined && !pointsAt(url, gw.root)) {
-            shadow('claude-project', 'error', `the project file ${file} sets ANTHROPIC_BASE_URL to ${url}, which wins over ~/.claude/settings.json in that project`, `remove env.ANTHROPIC_BASE_URL from ${file} (or set it to ${gw.baseUrl.anthropic})`, file);
-          }
-        }
-      }
-      if (env.ANTHROPIC_API_KEY) {
-        const blanked = str(obj(parseFile(loc.files[0]!.path, 'jsonc')?.env)?.ANTHROPIC_API_KEY) === '';
-        shadow(
-          'env-anthropic',
-          blanked ? 'warn' : 'error',
-          blanked
-            ? 'ANTHROPIC_API_KEY is exported in this shell; the takeover blanks it for Claude Code, but other programs send it to Anthropic'
-            : 'ANTHROPIC_API_KEY is exported in this shell and Claude Code sends it as x-api-key next to the gateway key',
-          blanked ? 'unset ANTHROPIC_API_KEY (and remove it from your shell profile) if you no longer use it directly' : `unset ANTHROPIC_API_KEY (remove it from your shell profile), then gwctl takeover ${tool}`,
-        );
-      }
-      for (const v of ['ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN']) {
-        if (env[v]) shadow('env-anthropic', 'info', `${v} is exported in this shell; Claude Code's settings win over it, other Anthropic clients do not`, `unset ${v} if nothing else needs it`);
-      }
-      break;
-    }
-    case 'qwen-code': {
-      for (const v of OPENAI_VARS) {
-        if (env[v] === undefined) continue;
-        const harmless = v === 'OPENAI_BASE_URL' && pointsAt(env[v], gw.root);
-        if (!harmless) shadow('env-openai', 'error', `${v} is exported in this shell and wins over ~/.qwen/.env`, `unset ${v} (and remove it from your shell profile)`);
-      }
-      const settingsFile = loc.files.find((f) => f.role === 'settings')?.path ?? join(loc.dir, 'settings.json');
-      const s = parseFile(settingsFile, 'json');
-      const model = str(obj(s?.model)?.name);
-      const entries = obj(s?.modelProviders)?.openai;
-      if (model && Array.isArray(entries)) {
-        for (const e of entries) {
-          const o = obj(e);
-          if (str(o?.id) !== model) continue;
-          const url = str(o?.baseUrl);
-          if (url !== undefined && !pointsAt(url, gw.root)) shadow('qwen-model-providers', 'error', `settings.json modelProviders.openai entry "${model}" sends requests to ${url}, beating ~/.qwen/.env`, `remove that entry, or set its baseUrl to ${gw.baseUrl.openai}`, settingsFile);
-        }
-      }
-      break;
-    }
-    case 'codex': {
-      // Codex reads the key from experimental_bearer_token; OPENAI_* only matter to other clients.
-      break;
-    }
-    case 'gemini-cli':
-      checkGemini(ctx, gw, loc.dir, shadow);
-      break;
-    case 'crush': {
-      const data = loc.files.find((f) => f.role === 'data');
-      const d = data ? parseFile(data.path, 'json') : undefined;
-      for (const size of ['large', 'small']) {
-        const p = str(obj(obj(d?.models)?.[size])?.provider);
-        if (p !== undefined && p !== gw.providerId) shadow('crush-data', 'error', `Crush's data file selects provider "${p}" for models.${size}, which outranks crush.json`, `pick a ${gw.providerId} model in Crush, or gwctl takeover ${tool} again`, data!.path);
-      }
-      const rc = join(loc.dir, 'crushrc');
-      let rcText: string | undefined;
+  const adapter = adapterFor(tool);
+  // Each tool's own checks: the adapter's doctor hook, reading through these.
+  adapter.doctor?.({
+    home: ctx.home,
+    env,
+    cwd: ctx.cwd,
+    gateway: gw,
+    loc: adapter.locate({ home: ctx.home, env }),
+    configPath: r.configPath,
+    readDoc: parseFile,
+    readText: (path) => {
       try {
-        const f = readConfigSync(rc);
-        rcText = f.exists ? f.text : undefined;
+        const f = readConfigSync(path);
+        return f.exists ? f.text : undefined;
       } catch {
-        rcText = undefined;
+        return undefined;
       }
-      if (rcText !== undefined) {
-        const id = gw.providerId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        const hit = rcText.split('\n').some((l) => !/^\s*#/.test(l) && /provider/i.test(l) && new RegExp(`(^|[^A-Za-z0-9_-])${id}([^A-Za-z0-9_-]|$)`).test(l));
-        if (hit) shadow('crushrc', 'warn', `crushrc also defines provider "${gw.providerId}"; it is loaded after crush.json and may override the gateway's settings`, `remove the "${gw.providerId}" provider from ${rc} (gwctl does not edit shell scripts)`, rc);
-      }
-      break;
-    }
-    case 'pi': {
-      // A trusted project .pi/settings.json loads over the agent dir's settings.json.
-      for (const d of projectDirs(ctx.cwd, ctx.home)) {
-        const file = join(d, '.pi', 'settings.json');
-        if (file === loc.files.find((f) => f.role === 'settings')?.path) continue;
-        const provider = str(parseFile(file, 'json')?.defaultProvider);
-        if (provider !== undefined && provider !== gw.providerId) shadow('pi-project', 'warn', `the project file ${file} selects provider "${provider}", which wins over the agent dir's settings.json in that project (once the project is trusted)`, `remove defaultProvider/defaultModel from ${file}, or set defaultProvider to "${gw.providerId}"`, file);
-      }
-      break;
-    }
-    case 'kilo': {
-      // Project config files load over the global ones; so does KILO_CONFIG_CONTENT.
-      for (const d of projectDirs(ctx.cwd, ctx.home)) {
-        for (const sub of ['', '.kilo', '.kilocode']) {
-          for (const name of ['kilo.json', 'kilo.jsonc', 'opencode.json', 'opencode.jsonc']) {
-            const file = join(d, sub, name);
-            const model = str(parseFile(file, 'jsonc')?.model);
-            if (model !== undefined && !model.startsWith(`${gw.providerId}/`)) shadow('kilo-project', 'error', `the project file ${file} selects model "${model}", which wins over ${r.configPath} in that project`, `remove "model" from ${file}, or set it to "${gw.providerId}/<model>"`, file);
-          }
-        }
-      }
-      if (env.KILO_CONFIG_CONTENT) shadow('kilo-env', 'warn', 'KILO_CONFIG_CONTENT is set in this shell; its inline config wins over the config files', 'unset KILO_CONFIG_CONTENT (and remove it from your shell profile) unless it must override the gateway');
-      break;
-    }
-    case 'droid': {
-      for (const d of projectDirs(ctx.cwd, ctx.home)) {
-        for (const name of ['settings.json', 'settings.local.json']) {
-          const file = join(d, '.factory', name);
-          if (loc.files.some((f) => f.path === file)) continue;
-          const model = str(obj(parseFile(file, 'jsonc')?.sessionDefaultSettings)?.model);
-          if (model !== undefined && !model.startsWith(`custom:${gw.providerId}-`)) shadow('droid-project', 'error', `the project file ${file} selects model "${model}", which wins over ${r.configPath} in that project`, `remove sessionDefaultSettings.model from ${file}`, file);
-        }
-      }
-      break;
-    }
-    default:
-      break;
-  }
-}
-
-/** Gemini CLI's .env lookup (packages/cli findEnvFile): the first found walking up from cwd. */
-export function geminiEnvFile(cwd: string, home: string, trusted: boolean, ignoreLocalEnv: boolean, geminiDir = '.gemini'): string | null {
-  for (let d = cwd; ; d = dirname(d)) {
-    if (trusted && existsSync(join(d, geminiDir, '.env'))) return join(d, geminiDir, '.env');
-    if (existsSync(join(d, '.env')) && (!ignoreLocalEnv || d === home)) return join(d, '.env');
-    if (dirname(d) === d) {
-      if (trusted && existsSync(join(home, geminiDir, '.env'))) return join(home, geminiDir, '.env');
-      if (existsSync(join(home, '.env'))) return join(home, '.env');
-      return null;
-    }
-  }
-}
-
-/** Folder trust: off, forced by GEMINI_CLI_TRUST_WORKSPACE, or the most specific trustedFolders.json rule. */
-function geminiTrusted(ctx: DoctorContext, geminiDir: string, settings: JsonObject | undefined): { trusted: boolean; why: string } {
-  if (obj(obj(settings?.security)?.folderTrust)?.enabled === false) return { trusted: true, why: 'folder trust is off' };
-  if (ctx.env.GEMINI_CLI_TRUST_WORKSPACE === 'true') return { trusted: true, why: 'GEMINI_CLI_TRUST_WORKSPACE=true' };
-  const rules = obj(parseFile(join(geminiDir, 'trustedFolders.json'), 'jsonc'));
-  let best: { len: number; trusted: boolean } | undefined;
-  for (const [path, rule] of Object.entries(rules ?? {})) {
-    const base = rule === 'TRUST_PARENT' ? dirname(path) : path;
-    if (ctx.cwd !== base && !ctx.cwd.startsWith(base.replace(/\/+$/, '') + '/')) continue;
-    if (!best || base.length > best.len) best = { len: base.length, trusted: rule !== 'DO_NOT_TRUST' };
-  }
-  return best?.trusted ? { trusted: true, why: 'trusted folder' } : { trusted: false, why: best ? 'marked DO_NOT_TRUST' : 'not in trustedFolders.json' };
-}
-
-function checkGemini(ctx: DoctorContext, gw: GatewaySettings, geminiDir: string, shadow: (id: string, s: Severity, title: string, fix: string, file?: string) => void): void {
-  const settingsFile = join(geminiDir, 'settings.json');
-  const settings = parseFile(settingsFile, 'jsonc');
-  const ours = join(geminiDir, '.env');
-  for (const v of GEMINI_VARS) {
-    if (ctx.env[v] === undefined) continue;
-    if (v === 'GOOGLE_GEMINI_BASE_URL' && pointsAt(ctx.env[v], gw.root)) continue;
-    shadow('env-gemini', 'error', `${v} is exported in this shell and wins over ${ours}`, `unset ${v} (and remove it from your shell profile)`);
-  }
-  const selected = str(obj(obj(settings?.security)?.auth)?.selectedType);
-  if (selected !== 'gemini-api-key') {
-    shadow('gemini-selected-type', 'error', `settings.json security.auth.selectedType is ${selected === undefined ? 'missing' : JSON.stringify(selected)}, not "gemini-api-key": with a base URL set Gemini CLI exits 41`, `gwctl takeover gemini-cli (sets it), or set it in ${settingsFile}`, settingsFile);
-  }
-  const trust = geminiTrusted(ctx, geminiDir, settings);
-  const ignoreLocal = obj(settings?.advanced)?.ignoreLocalEnv === true;
-  const home = dirname(geminiDir);
-  const found = geminiEnvFile(ctx.cwd, home, trust.trusted, ignoreLocal);
-  if (found === ours) return;
-  if (!trust.trusted && !existsSync(join(ctx.cwd, '.env'))) {
-    shadow('gemini-trust', 'warn', `${ctx.cwd} is not a trusted folder (${trust.why}), so Gemini CLI started here does not load ${ours}`, `trust the folder when Gemini CLI asks (or /permissions), or set security.folderTrust.enabled to false in ${settingsFile}`, settingsFile);
-    return;
-  }
-  if (found) {
-    shadow('gemini-project-env', 'error', `started in ${ctx.cwd}, Gemini CLI loads ${found} instead of ${ours} (only one .env is read)`, `set advanced.ignoreLocalEnv to true in ${settingsFile}, or move the gateway settings into ${found}`, found);
-  } else {
-    shadow('gemini-trust', 'warn', `${ctx.cwd} is not a trusted folder (${trust.why}), so Gemini CLI started here does not load ${ours}`, `trust the folder when Gemini CLI asks (or /permissions), or set security.folderTrust.enabled to false in ${settingsFile}`, settingsFile);
-  }
+    },
+    exists: existsSync,
+    shadow,
+  });
 }

@@ -3,7 +3,7 @@
  * report with `error`; `--all` skips tools that are not installed). The agent runs requests
  * through this; `gwctl --no-agent` runs the same function in-process (the CLI).
  */
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import type { Engine, ToolReport } from './engine.ts';
 import { redact } from '../shared/redact.ts';
 
@@ -14,7 +14,8 @@ export async function runOne(engine: Engine, command: Command, id: ToolId, { for
   try {
     if (command === 'takeover') {
       const r = await engine.takeover(id, { force });
-      if (all && r.status === 'not-detected') return { ...r, action: undefined, error: undefined } as ToolReport;
+      // --all: tools that are not installed, or launch-only, are listed without an action.
+      if (all && (r.status === 'not-detected' || engine.launchOnly(id))) return { ...r, action: undefined, error: undefined } as ToolReport;
       return r;
     }
     if (command === 'restore') return await engine.restore(id);

@@ -12,7 +12,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { adapterFor } from '../adapters/index.ts';
-import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, Status, TakeoverTarget, ToolAdapter, ToolId } from '../adapters/types.ts';
+import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, Status, TakeoverTarget, ToolAdapter } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { ConcurrentWriteError, ConfigIoError, checkWritable, copyBackup, dirExists, hashText, readConfig, removeConfig, writeConfig, type ConfigFile } from '../configio/io.ts';
 import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../formats/apply.ts';
 import { editorFor } from '../formats/index.ts';
@@ -39,7 +40,8 @@ export type Action = 'taken-over' | 'already-taken-over' | 'rotated' | 'restored
 export interface ToolReport {
   id: ToolId;
   name: string;
-  status: Status;
+  /** null: the config could not be read (see `error`). */
+  status: Status | null;
   configPath: string;
   address: string | null;
   detail?: string;
@@ -74,7 +76,7 @@ export interface ToolRecord {
 export const PLACEHOLDER_KEY = 'gwctl-dry-run-placeholder';
 
 interface LoadedTool {
-  adapter: ToolAdapter;
+  adapter: ToolAdapter<ToolId>;
   ctx: AdapterEnv;
   dir: string;
   specs: FileSpec[];
@@ -84,6 +86,18 @@ interface LoadedTool {
 }
 
 const MAX_ATTEMPTS = 4;
+
+/** Run `once` again (up to MAX_ATTEMPTS in all) when another writer changed a file between our read and our write. */
+async function retryOnConcurrentWrite<T>(once: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once();
+    } catch (e) {
+      if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
+      throw e;
+    }
+  }
+}
 
 export class Engine {
   private readonly ledger: LedgerStore;
@@ -137,7 +151,12 @@ export class Engine {
   unreadable(id: ToolId): ToolReport {
     const adapter = adapterFor(id);
     const loc = adapter.locate(this.ctx);
-    return { id, name: adapter.name, status: null as unknown as Status, configPath: configPathOf(loc.files, loc.dir, {}), address: null };
+    return { id, name: adapter.name, status: null, configPath: configPathOf(loc.files, loc.dir, {}), address: null };
+  }
+
+  /** True for a tool gwctl only launches (never takes over). */
+  launchOnly(id: ToolId): boolean {
+    return adapterFor(id).launchOnly === true;
   }
 
   async status(id: ToolId): Promise<ToolReport> {
@@ -146,19 +165,18 @@ export class Engine {
   }
 
   async takeover(id: ToolId, { force = false } = {}): Promise<ToolReport> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.takeoverOnce(id, force);
-      } catch (e) {
-        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
-        throw e;
-      }
-    }
+    return retryOnConcurrentWrite(() => this.takeoverOnce(id, force));
   }
 
   private async takeoverOnce(id: ToolId, force: boolean): Promise<ToolReport> {
     const t = await this.load(id);
     const notes: string[] = [];
+    if (t.adapter.launchOnly) {
+      return this.report(t, {
+        action: 'refused',
+        error: `${t.adapter.name} is launch-only: it takes a gateway from its environment only, so there is nothing to take over. Run \`gwctl launch ${id}\` to start it pointed at the gateway.`,
+      });
+    }
     if (!t.detected) {
       return this.report(t, {
         action: 'refused',
@@ -215,7 +233,7 @@ export class Engine {
     }
     const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? 'MODEL');
     const target: TakeoverTarget = { ...gw, key: PLACEHOLDER_KEY, models: models.length ? models : [defaultModel], defaultModel };
-    const planned = this.applyPlan(t, t.adapter.plan(t.texts, target, t.ctx));
+    const planned = this.renderWrites(t, t.adapter.plan(t.texts, target, t.ctx));
     return {
       files: planned.map((p) => ({ path: p.file.path, before: p.file.exists ? p.file.text : null, after: p.text })),
       notes,
@@ -328,7 +346,7 @@ export class Engine {
         l.tools[id] = entry;
       });
       const edits = t.adapter.plan(t.texts, await this.target(t, key), t.ctx);
-      const planned = this.applyPlan(t, edits);
+      const planned = this.renderWrites(t, edits);
       // Fail before the first file change (no .bak) if any file cannot be written.
       for (const p of planned) await checkWritable(p.file);
       entry.files = planned.map((p) => p.ledgerFile);
@@ -390,7 +408,11 @@ export class Engine {
     return { ...gw, key, models: models.length ? models : [defaultModel].filter(Boolean), defaultModel };
   }
 
-  private applyPlan(t: LoadedTool, edits: Edit[]) {
+  /**
+   * The new text of each file the edits touch (edits applied by the format editors and checked),
+   * its mode, and the ledger record of what changed. Writes nothing.
+   */
+  private renderWrites(t: LoadedTool, edits: Edit[]) {
     const byRole = new Map<string, Edit[]>();
     for (const e of edits) {
       if (!byRole.has(e.file)) byRole.set(e.file, []);
@@ -473,14 +495,7 @@ export class Engine {
    * the original back.
    */
   async rotate(id: ToolId): Promise<ToolReport> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.rotateOnce(id);
-      } catch (e) {
-        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
-        throw e;
-      }
-    }
+    return retryOnConcurrentWrite(() => this.rotateOnce(id));
   }
 
   private async rotateOnce(id: ToolId): Promise<ToolReport> {
@@ -493,7 +508,7 @@ export class Engine {
     const { key, ref } = await this.opts.keys.acquire(id);
     let committed = false;
     try {
-      const planned = this.applyPlan(t, t.adapter.plan(t.texts, await this.target(t, key), t.ctx));
+      const planned = this.renderWrites(t, t.adapter.plan(t.texts, await this.target(t, key), t.ctx));
       for (const p of planned) await checkWritable(p.file);
       const files = entry.files.map((old) => ({ ...old }));
       for (const p of planned) {
@@ -532,14 +547,7 @@ export class Engine {
   }
 
   async restore(id: ToolId): Promise<ToolReport> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.restoreOnce(id, { revoke: true });
-      } catch (e) {
-        if (e instanceof ConcurrentWriteError && attempt < MAX_ATTEMPTS) continue;
-        throw e;
-      }
-    }
+    return retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke: true }));
   }
 
   private async restoreOnce(id: ToolId, { revoke }: { revoke: boolean }): Promise<ToolReport> {
@@ -655,7 +663,7 @@ function configPathOf(specs: readonly FileSpec[], dir: string, texts: FileTexts)
  * A tool's report from its files' texts (`null`: missing). Pure: the engine uses it on what it
  * just read, the agent on exactly the bytes its watcher hashed.
  */
-export function reportFromTexts(adapter: ToolAdapter, ctx: AdapterEnv, gw: GatewayIdentity, detected: boolean, texts: FileTexts): ToolReport {
+export function reportFromTexts(adapter: ToolAdapter<ToolId>, ctx: AdapterEnv, gw: GatewayIdentity, detected: boolean, texts: FileTexts): ToolReport {
   const loc = adapter.locate(ctx);
   const report: ToolReport = { id: adapter.id, name: adapter.name, status: 'not-detected', configPath: configPathOf(loc.files, loc.dir, texts), address: null };
   if (!detected) return report;

@@ -6,7 +6,7 @@
  */
 import { readConfigSync } from '../configio/io.ts';
 import { adapterFor } from '../adapters/index.ts';
-import { TOOL_IDS, type ToolId } from '../adapters/types.ts';
+import { TOOL_IDS, type ToolId } from '../adapters/index.ts';
 import { editorFor } from '../formats/index.ts';
 import { hashValue } from '../formats/path.ts';
 import type { Format, JsonObject, JsonValue } from '../formats/slot.ts';

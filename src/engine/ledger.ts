@@ -4,7 +4,7 @@
  * key: slot values we wrote are kept as hashes (SlotRecord.afterHash), and the key as keyHash.
  */
 import { join } from 'node:path';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { ConfigIoError, readConfig, writeConfig } from '../configio/io.ts';
 import { checkPrivateFile, ensurePrivateDir, PrivateFileError } from '../home/private.ts';
 import type { SlotRecord } from '../formats/apply.ts';

@@ -10,7 +10,7 @@
  * Reports whether the gateway was reached, the HTTP status, the model that answered and the latency.
  */
 import { adapterFor } from '../adapters/index.ts';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { request } from '../gateway/http.ts';
 import type { ResolvedGateway } from '../gateway/index.ts';
 import { listModels } from '../gateway/models.ts';

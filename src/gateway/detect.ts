@@ -4,8 +4,8 @@
  * root). Given URLs instead, every kind's probe is tried on each.
  */
 import { GatewayClient } from './client.ts';
-import { KINDS } from './index.ts';
-import type { GatewayKind, KindId } from './kinds/types.ts';
+import { KIND_LIST, KINDS, type KindId } from './kinds/index.ts';
+import type { GatewayKind } from './kinds/types.ts';
 import { trimRoot } from '../shared/address.ts';
 
 export interface Detected {
@@ -18,10 +18,8 @@ export interface Detected {
 
 export const DETECT_TIMEOUT_MS = 1500;
 
-/** Kinds with a probe of their own, most specific first; ServBay/static answer to anything. */
-const SIGNED: KindId[] = ['litellm', 'new-api', 'bifrost'];
 
-async function timed(kind: GatewayKind, url: string, timeoutMs: number): Promise<Detected | undefined> {
+async function timed(kind: GatewayKind<KindId>, url: string, timeoutMs: number): Promise<Detected | undefined> {
   const started = performance.now();
   const ok = await kind.looksLike(new GatewayClient(url, { timeoutMs }));
   return ok ? { kind: kind.id, url, probe: kind.probe, latencyMs: Math.round(performance.now() - started) } : undefined;
@@ -29,9 +27,9 @@ async function timed(kind: GatewayKind, url: string, timeoutMs: number): Promise
 
 /** Each kind's own probe on its default root (`roots` replaces some roots, e.g. in tests). */
 export async function detectDefaults(timeoutMs = DETECT_TIMEOUT_MS, roots: Partial<Record<KindId, string>> = {}): Promise<Detected[]> {
-  const probes = Object.values(KINDS)
+  const probes = KIND_LIST.map((k): GatewayKind<KindId> => k)
     .map((k) => ({ kind: k, root: roots[k.id] ?? k.defaultRoot }))
-    .filter((p): p is { kind: GatewayKind; root: string } => p.root !== null);
+    .filter((p): p is { kind: GatewayKind<KindId>; root: string } => p.root !== null);
   const found = await Promise.all(probes.map((p) => timed(p.kind, p.root, timeoutMs)));
   return found.filter((d): d is Detected => d !== undefined);
 }
@@ -41,7 +39,8 @@ export async function detectAt(urls: string[], timeoutMs = DETECT_TIMEOUT_MS): P
   const out: Detected[] = [];
   for (const raw of urls) {
     const url = trimRoot(raw);
-    const signed = await Promise.all(SIGNED.map((id) => timed(KINDS[id], url, timeoutMs)));
+    // Kinds with a probe of their own first; ServBay and static answer to anything.
+    const signed = await Promise.all(KIND_LIST.filter((k) => k.signedProbe).map((k) => timed(k, url, timeoutMs)));
     const hit = signed.find((d) => d !== undefined);
     if (hit) {
       out.push(hit);

@@ -6,7 +6,7 @@
  * KeySource: health probe, model list, mint a key per tool (or the configured key), revoke.
  */
 import { hostname as osHostname } from 'node:os';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { gwctlPaths } from '../home/paths.ts';
 import { readSecret } from '../home/secrets.ts';
 import { readSettings, type GatewaySettingsFile } from '../home/settings.ts';
@@ -15,25 +15,19 @@ import type { GatewaySettings, KeyRef, KeySource } from './types.ts';
 import { GatewayClient } from './client.ts';
 import { DEFAULT_TIMEOUT_MS, GatewayError } from './http.ts';
 import { keyName, shortHost } from './keyname.ts';
-import { bifrost } from './kinds/bifrost.ts';
-import { litellm } from './kinds/litellm.ts';
-import { newApi } from './kinds/new-api.ts';
-import { servbay } from './kinds/servbay.ts';
-import { staticKind } from './kinds/static.ts';
-import { GATEWAY_KINDS, type GatewayKind, type KindId } from './kinds/types.ts';
+import { GATEWAY_KINDS, KINDS, type KindId } from './kinds/index.ts';
+import type { GatewayKind } from './kinds/types.ts';
 import { listModels, modelIds, notAGateway } from './models.ts';
 import { MAX_MODEL_LIST_BYTES, request } from './http.ts';
 import { registerSecret } from '../shared/redact.ts';
 import { checkKey } from '../shared/validate.ts';
 
-export { GATEWAY_KINDS, type GatewayKind, type KindId } from './kinds/types.ts';
+export { GATEWAY_KINDS, KIND_LIST, KINDS, type KindId } from './kinds/index.ts';
+export type { GatewayKind } from './kinds/types.ts';
 
 export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:11580';
 export const DEFAULT_PROVIDER_ID = 'servbay';
-export const DEFAULT_DISPLAY_NAME = 'ServBay AI Gateway';
 export const DEFAULT_KIND: KindId = 'servbay';
-
-export const KINDS: Record<KindId, GatewayKind> = { servbay, litellm, 'new-api': newApi, bifrost, static: staticKind };
 
 export function isKindId(s: string): s is KindId {
   return (GATEWAY_KINDS as readonly string[]).includes(s);
@@ -42,10 +36,6 @@ export function isKindId(s: string): s is KindId {
 export function kindOf(id: string): GatewayKind {
   if (!isKindId(id)) throw new Error(`unknown gateway kind '${id}' (kinds: ${GATEWAY_KINDS.join(', ')}); set gateway.kind or GWCTL_GATEWAY_KIND`);
   return KINDS[id];
-}
-
-export function baseUrls(kind: string, root: string) {
-  return kindOf(kind).baseUrls(root);
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -115,7 +105,7 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     root,
     baseUrl: kind.baseUrls(root),
     providerId: file.providerId || DEFAULT_PROVIDER_ID,
-    displayName: file.displayName || (kind.id === 'servbay' ? DEFAULT_DISPLAY_NAME : kind.id === 'static' ? 'AI Gateway' : kind.label),
+    displayName: file.displayName || kind.displayName,
     ...(file.defaultModel ? { defaultModel: file.defaultModel } : {}),
     ...(file.models?.length ? { models: file.models } : {}),
   };
@@ -193,19 +183,16 @@ const SET_ADMIN = 'set GWCTL_GATEWAY_ADMIN_KEY, or run `gwctl config set gateway
 export function requireConfiguredKey(kind: GatewayKind, root: string, key: string | undefined): string {
   // Not checked here: `gwctl env` quotes any key for the shell; a takeover checks it (engine).
   if (key) return key;
-  throw new GatewayError(root, `no virtual key: ${kind.id === 'servbay' ? 'create one in ServBay (AI Gateway → Keys)' : 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
+  throw new GatewayError(root, `no virtual key: ${kind.keyHelp ?? 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
 }
 
 async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label: string): Promise<{ key: string; ref: KeyRef }> {
   const api = kind.keys;
   if (!api) throw new GatewayError(gw.root, `${kind.label} cannot mint keys; gwctl uses the configured key (gateway.key)`);
   if (api.adminRequired && !d.adminKey()) {
-    const what = kind.id === 'litellm' ? "LiteLLM's master key (LITELLM_MASTER_KEY, starts sk-)" : "a new-api access token (Personal Settings → Access token)";
-    throw new GatewayError(gw.root, `gwctl mints a key per tool on ${kind.label} at ${gw.root} and needs ${what}: ${SET_ADMIN}`);
+    throw new GatewayError(gw.root, `gwctl mints a key per tool on ${kind.label} at ${gw.root} and needs ${api.adminCredential}: ${SET_ADMIN}`);
   }
-  if (kind.id === 'new-api' && !d.userId) {
-    throw new GatewayError(gw.root, `new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Personal Settings)`);
-  }
+  if (api.userIdHelp && !d.userId) throw new GatewayError(gw.root, api.userIdHelp);
   const name = keyName(label, d.hostname, api.maxName);
   const minted = await api.mint({ client: d.client(), tool: label, name, hostname: shortHost(d.hostname), ...(d.userId ? { userId: d.userId } : {}) });
   d.remember(minted.key);
@@ -225,7 +212,7 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
     async health() {
       await kind.health(d.client());
       // Any web server answers `GET /`: an AI gateway also answers its model list, as JSON.
-      const key = d.configuredKey() ?? (kind.id === 'litellm' ? d.adminKey() : undefined);
+      const key = d.configuredKey() ?? (kind.keys?.adminListsModels ? d.adminKey() : undefined);
       const url = `${gw.baseUrl.openai}/models`;
       const res = await request(url, { headers: key ? { authorization: `Bearer ${key}` } : {}, maxBytes: MAX_MODEL_LIST_BYTES, timeoutMs: d.timeoutMs });
       const foreign = notAGateway(url, res);
@@ -265,7 +252,7 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
 
     async peekModels() {
       // What `gwctl gateway status` counts: the configured key, or LiteLLM's master key; never a new key.
-      const key = d.configuredKey() ?? (kind.id === 'litellm' ? d.adminKey() : undefined);
+      const key = d.configuredKey() ?? (kind.keys?.adminListsModels ? d.adminKey() : undefined);
       return listModels(gw.baseUrl.openai, key, d.timeoutMs);
     },
 

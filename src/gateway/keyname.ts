@@ -1,4 +1,5 @@
 /** Virtual key names: `gwctl-<tool>-<host>`, so the gateway's UI shows whose key it is. */
+import type { ToolId } from '../adapters/index.ts';
 
 /** The machine's short name, lower-case, safe in a key name (`MacBook-Pro.local` → `macbook-pro`). */
 export function shortHost(hostname: string): string {

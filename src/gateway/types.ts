@@ -1,5 +1,6 @@
 /** What the engine needs from a gateway: its settings (no key) and a KeySource. */
-import type { GatewayIdentity, ToolId } from '../adapters/types.ts';
+import type { GatewayIdentity } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 
 export interface GatewaySettings extends GatewayIdentity {
   kind: string;

@@ -14,7 +14,6 @@ import { checkPrivateFile, ensurePrivateDir } from './private.ts';
 
 // Not ES imports of node:fs/node:crypto: the status path must stay light (see above).
 const { renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
-const { randomBytes } = process.getBuiltinModule('node:crypto');
 
 export interface GwctlPaths {
   /** Settings (conf): Linux $XDG_CONFIG_HOME/gwctl, macOS ~/Library/Preferences/gwctl. */
@@ -58,6 +57,14 @@ export function gwctlPaths({ home, env, platform = process.platform }: PathEnv):
   };
 }
 
+/** The agent's log (JSON lines, pino) in `logDir`. */
+export const AGENT_LOG = 'agent.log';
+/**
+ * What the agent process itself prints (start-up line, a fatal error), in `logDir`: where
+ * autostart and the launchd service both send its stdout and stderr.
+ */
+export const AGENT_OUTPUT_LOG = 'agent.out.log';
+
 /** HOME for gwctl: $HOME, required (no guessing from the passwd database). */
 export function homeFrom(env: PathEnv['env']): string {
   const home = env.HOME;
@@ -70,7 +77,6 @@ export function homeFrom(env: PathEnv['env']): string {
 // ---- where the socket lives ----------------------------------------------------------------
 
 export const SOCKET_NAME = 'agent.sock';
-export const PID_NAME = 'agent.pid';
 /** sun_path is 104 bytes on macOS (108 on Linux), including the NUL. */
 export const MAX_SOCKET_PATH_BYTES = 103;
 
@@ -106,7 +112,8 @@ function shortSocketDir(preferred: string, uid: number, create: boolean): string
   }
   if (!create) return undefined;
   ensurePrivateDir(preferred, "gwctl's state directory");
-  const name = `/tmp/gwctl-${uid}-${randomBytes(8).toString('hex')}`;
+  // node:crypto only here (the rare long-path fallback): loading it costs `gwctl status` ~5 ms.
+  const name = `/tmp/gwctl-${uid}-${process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex')}`;
   const tmp = `${pointer}.${process.pid}.tmp`;
   writeFileSync(tmp, name + '\n', { mode: 0o600, flag: 'wx' });
   renameSync(tmp, pointer);

@@ -9,7 +9,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, PROTOCOL_VERSION, readFrames, WIRE, type AgentEvent, type HelloResult, type Method, type Methods, type ResponseFrame } from './schema.ts';
-import { type SocketLocation } from '../home/paths.ts';
+import type { SocketLocation } from '../home/paths.ts';
 
 // process.getBuiltinModule, not `import`: an ES import of node:fs evaluates all of its exports,
 // fs.promises included, which loads a dozen more internal modules (fs/promises, readline, fs

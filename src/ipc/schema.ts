@@ -11,7 +11,8 @@
  *
  * Keep this module free of imports that cost start-up time: the `gwctl status` path loads it.
  */
-import type { Status, ToolId } from '../adapters/types.ts';
+import type { Status } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import type { Command } from '../engine/commands.ts';
 import type { Action, ToolRecord, ToolReport } from '../engine/engine.ts';
 import type { DiffLine } from '../shared/diff.ts';
@@ -158,12 +159,29 @@ export interface HelloResult {
   subscribers: number;
 }
 
+/**
+ * One tool's result as it travels: the wire's own shape (the engine's ToolReport must fit it, or
+ * the agent does not compile). Changing it means bumping PROTOCOL_VERSION.
+ */
+export interface WireReport {
+  id: ToolId;
+  name: string;
+  /** null: the config could not be read (see `error`). */
+  status: Status | null;
+  configPath: string;
+  address: string | null;
+  detail?: string;
+  action?: 'taken-over' | 'already-taken-over' | 'rotated' | 'restored' | 'nothing-to-restore' | 'refused' | 'failed';
+  notes?: string[];
+  error?: string;
+}
+
 export interface Methods {
   hello: { params: Record<string, never>; result: HelloResult };
-  status: { params: CommandParams; result: { tools: ToolReport[] } };
-  takeover: { params: CommandParams; result: { tools: ToolReport[] } };
-  restore: { params: CommandParams; result: { tools: ToolReport[] } };
-  rotate: { params: CommandParams; result: { tools: ToolReport[] } };
+  status: { params: CommandParams; result: { tools: WireReport[] } };
+  takeover: { params: CommandParams; result: { tools: WireReport[] } };
+  restore: { params: CommandParams; result: { tools: WireReport[] } };
+  rotate: { params: CommandParams; result: { tools: WireReport[] } };
   subscribe: { params: Record<string, never>; result: { subscribed: true } };
   shutdown: { params: Record<string, never>; result: { stopping: true } };
   /** What the agent knows of each tool beyond its status (for `gwctl ui`'s row markers). */
@@ -229,6 +247,21 @@ export const EVENT_TYPES = [
   'gateway-up',
 ] as const;
 export type AgentEventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * The events that deserve a desktop notification, and the notification each gets (one row per
+ * kind; `notify.<kind>` in the settings turns one off). A new event that should notify: a row here.
+ */
+export const NOTIFICATIONS = {
+  drift: (e: AgentEvent, tool: string) => ({ title: `gwctl: ${tool} left the gateway`, message: e.message }),
+  'tool-detected': (e: AgentEvent, tool: string) => (e.tool ? { title: `gwctl: ${tool} detected`, message: `${e.message}. To point it at the gateway: gwctl takeover ${e.tool}` } : undefined),
+  'reapply-failed': (e: AgentEvent, tool: string) => ({ title: `gwctl: re-apply failed${e.tool ? ` (${tool})` : ''}`, message: e.message }),
+  'gateway-down': (e: AgentEvent) => ({ title: 'gwctl: gateway down', message: e.message }),
+  'gateway-up': (e: AgentEvent) => ({ title: 'gwctl: gateway up', message: e.message }),
+} satisfies Partial<Record<AgentEventType, (e: AgentEvent, tool: string) => { title: string; message: string } | undefined>>;
+
+export type NotifyKind = keyof typeof NOTIFICATIONS;
+export const NOTIFY_KINDS = Object.keys(NOTIFICATIONS) as NotifyKind[];
 
 /** Why a status changed: a file edit the agent saw, or something the agent did. */
 export type Cause = 'file-change' | 'takeover' | 'restore' | 'rotate' | 'reapply' | 'auto-takeover';

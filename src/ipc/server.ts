@@ -10,7 +10,7 @@ import { lstatSync, unlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { IPCModule } from 'node-ipc';
 import { WIRE, parseRequest, wireConfig, type AgentEvent, type RequestFrame, type ResponseFrame } from './schema.ts';
-import { type SocketLocation } from '../home/paths.ts';
+import type { SocketLocation } from '../home/paths.ts';
 
 export interface Peer {
   readonly id: number;

@@ -2,9 +2,9 @@
  * The service definitions `gwctl service install` writes, rendered from the templates shipped in
  * `launchd/` and `systemd/` (package root). Pure: the caller reads the template text.
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_NODE_FLAGS } from '../home/paths.ts';
+import { AGENT_NODE_FLAGS, AGENT_OUTPUT_LOG } from '../home/paths.ts';
 
 /** launchd label (reverse DNS) and the plist's file name. */
 export const LAUNCHD_LABEL = 'dev.gwctl.agent';
@@ -72,7 +72,7 @@ export function renderPlist(template: string, r: RenderInput): string {
     SCRIPT: xml(r.script),
     HOME: xml(r.home),
     PATH: xml(servicePath(r.node)),
-    LOG_DIR: xml(r.logDir),
+    OUTPUT_LOG: xml(join(r.logDir, AGENT_OUTPUT_LOG)),
     CREATED: createdNote(r.created),
   });
 }

@@ -5,7 +5,8 @@
  * ({@link KeyName}); every request goes to the agent over its socket, and every failure ends in
  * the status line, never as a stack trace. The Ink view (app.tsx) renders `state` on `change`.
  */
-import { STATUS_LABEL, TOOL_IDS, type Status, type ToolId } from '../adapters/types.ts';
+import { STATUS_LABEL, type Status } from '../adapters/types.ts';
+import { TOOL_IDS, type ToolId } from '../adapters/index.ts';
 import type { ToolReport } from '../engine/engine.ts';
 import type { GatewayStatus } from '../gateway/status.ts';
 import type { AgentConnection } from '../ipc/client.ts';

@@ -18,7 +18,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
-import type { ToolId } from '../adapters/types.ts';
+import type { ToolId } from '../adapters/index.ts';
 import { fingerprint, readConfig } from '../configio/io.ts';
 
 export interface WatchTarget {

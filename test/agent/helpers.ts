@@ -3,13 +3,14 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { allAdapters } from '../../src/adapters/index.ts';
-import type { ToolAdapter, ToolId } from '../../src/adapters/types.ts';
+import type { ToolAdapter } from '../../src/adapters/types.ts';
+import type { ToolId } from '../../src/adapters/index.ts';
 import { gwctlPaths } from '../../src/home/paths.ts';
 import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/home/paths.ts';
 import { applyEdits } from '../../src/formats/apply.ts';
-import { baseUrls } from '../../src/gateway/index.ts';
+import { KINDS } from '../../src/gateway/index.ts';
 import { AgentConnection, probeAgent } from '../../src/ipc/client.ts';
-import { type AgentEvent, type HelloResult } from '../../src/ipc/schema.ts';
+import type { AgentEvent, HelloResult } from '../../src/ipc/schema.ts';
 import { socketLocation } from '../../src/home/paths.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -122,7 +123,7 @@ export function configPointingAt(a: ToolAdapter, ctx: { home: string; env: Recor
   for (const f of loc.files) all[f.role] = texts[f.role] ?? null;
   const edits = a.plan(all, {
     root,
-    baseUrl: baseUrls('servbay', root),
+    baseUrl: KINDS.servbay.baseUrls(root),
     providerId: 'servbay',
     displayName: 'ServBay AI Gateway',
     key: 'sk-test-agent-0000',

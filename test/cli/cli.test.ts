@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TOOL_IDS } from '../../src/adapters/types.ts';
+import { TOOL_IDS } from '../../src/adapters/index.ts';
+import { COMMANDS } from '../../src/cli/commands/index.ts';
 import { startGateway, type FakeGateway } from '../helpers/gateway.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';
@@ -72,6 +73,42 @@ describe('usage', () => {
     const r = await gwctl(args, env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(msg);
+  });
+
+  it('every command: an unknown option is a usage error with one prefix and the command\'s help hint', async () => {
+    for (const { name, load } of COMMANDS) {
+      const r = await gwctl([name, '--bogus'], env);
+      expect(r.code, name).toBe(2);
+      // Verbs that still read their own words (rawArgs) word it themselves.
+      if ((await load()).command.rawArgs) expect(r.stderr, name).toMatch(/^gwctl( \w+)?: /);
+      else expect(r.stderr, name).toBe(`gwctl: unknown option --bogus\nRun 'gwctl ${name} --help' for usage.\n`);
+    }
+  });
+
+  it('--help is built from the command table: every verb, its synopsis and summary', async () => {
+    const r = await gwctl(['--help'], env);
+    expect(r.code).toBe(0);
+    for (const { name, load } of COMMANDS) {
+      const { command } = await load();
+      expect(command.name).toBe(name);
+      expect(r.stdout).toContain(`gwctl ${name}`);
+      expect(r.stdout).toContain(command.summary);
+      const own = await gwctl([name, '--help'], env);
+      expect(own.code).toBe(0);
+      expect(own.stdout).toContain(command.usage.split('\n')[0]);
+      for (const o of Object.keys(command.options)) expect(own.stdout, `${name} --${o}`).toContain(`--${o}`);
+    }
+    expect((await gwctl([], env)).code).toBe(2); // no verb: the help, as a usage error
+    expect((await gwctl(['help', 'takeover'], env)).stdout).toContain('--force');
+  });
+
+  it('a negative number is a value, and -- ends the options', async () => {
+    const neg = await gwctl(['config', 'set', 'agent.reapplyPerMinute', '-1'], env);
+    expect(neg.code).toBe(1); // it reached the value check, not the option parser
+    expect(neg.stderr).toMatch(/^gwctl: agent\.reapplyPerMinute is a whole number$/m);
+    const dashes = await gwctl(['config', 'set', 'gateway.displayName', '--', '--My Gateway--'], env);
+    expect(dashes.code, dashes.stderr).toBe(0);
+    expect((await gwctl(['config', 'get', 'gateway.displayName'], env)).stdout).toBe('--My Gateway--\n');
   });
 
   it('HOME unset is a clear error', async () => {

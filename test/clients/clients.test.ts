@@ -15,32 +15,13 @@
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { changedFiles, gwctl, killStrays, makeSandbox, stopAgent, run, sameContent, snapshot, text, type GwctlResult, type RunResult, type Snapshot } from './harness.ts';
+import { DEBUG, PROMPT, changedFiles, summaryTable, describeRun, gwctl, headerValue, killStrays, makeSandbox, stopAgent, run, sameContent, snapshot, tail, text, type ClientCase, type GwctlResult, type Snapshot } from './harness.ts';
 import { clientFor, installClient, type Installed } from './install.ts';
 import { manualTakeover } from './manual-takeover.ts';
 import { startRecorder, type RecordedRequest } from './recorder.ts';
 import { restoredAroundClient } from './semantic.ts';
 
 const MANUAL = process.env.GWCTL_CLIENTS_MANUAL === '1';
-/** GWCTL_CLIENTS_DEBUG=1 prints each client's output and every request it made. */
-const DEBUG = process.env.GWCTL_CLIENTS_DEBUG === '1';
-const PROMPT = 'Reply with the single word: ok';
-
-type AuthHeader = 'authorization' | 'x-api-key' | 'x-goog-api-key';
-
-interface ClientCase {
-  tool: string;
-  /** Non-interactive command line (TOOLS.md "Useful non-interactive forms"). */
-  args: string[];
-  env?: Record<string, string>;
-  /** Model request paths (query stripped) the client must hit. */
-  path: RegExp;
-  /** Headers that must carry the virtual key (Bearer for authorization). */
-  auth: AuthHeader[];
-  /** OpenAI-protocol tools get the gateway's model list written in: gwctl must have asked for it. */
-  listsModels?: boolean;
-}
-
 const CASES: ClientCase[] = [
   {
     tool: 'claude-code',
@@ -180,20 +161,6 @@ const suiteStart = performance.now();
 
 /** gwctl's own files (ledger, settings, logs): not tool configs. */
 const isGwctlOwn = (rel: string) => /(^|\/)gwctl(\/|$)/.test(rel);
-
-function headerValue(r: RecordedRequest, h: AuthHeader): string | undefined {
-  return h === 'authorization' ? r.authorization : h === 'x-api-key' ? r.xApiKey : r.xGoogApiKey;
-}
-
-function tail(s: string, n = 1500): string {
-  return s.length > n ? `…${s.slice(-n)}` : s;
-}
-
-function describeRun(r: RunResult, requests: RecordedRequest[]): string {
-  return `exit=${String(r.code)} signal=${String(r.signal)} timedOut=${r.timedOut} stopped=${r.stopped} ms=${r.ms}\n` +
-    `requests: ${requests.map((q) => `${q.method} ${q.path}`).join(', ') || '(none)'}\n` +
-    `stdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}`;
-}
 
 function expectGwctlOk(r: GwctlResult, what: string, key: string): void {
   expect(r.code, `${what} failed: ${describeRun(r, [])}`).toBe(0);
@@ -362,18 +329,7 @@ describe('real clients: takeover → model request → restore', () => {
 });
 
 afterAll(() => {
-  const cols = Object.keys(rows[0] ?? {}) as (keyof Row)[];
-  if (!cols.length) return;
-  const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => r[k].length));
-  const line = (cells: Record<string, string>) => cols.map((k) => (cells[k] ?? '').padEnd(width(k))).join(' | ');
-  const out = [
-    '',
-    `gwctl real-client proof${MANUAL ? ' (MANUAL takeover, gwctl not used)' : ''}`,
-    line(Object.fromEntries(cols.map((k) => [k, k]))),
-    cols.map((k) => '-'.repeat(width(k))).join('-|-'),
-    ...rows.map((r) => line(r as unknown as Record<string, string>)),
-    `total ${Math.round((performance.now() - suiteStart) / 1000)}s`,
-    '',
-  ];
-  console.log(out.join('\n'));
+  if (!rows.length) return;
+  const title = `gwctl real-client proof${MANUAL ? ' (MANUAL takeover, gwctl not used)' : ''}`;
+  console.log(summaryTable(title, rows as unknown as Record<string, string>[], [`total ${Math.round((performance.now() - suiteStart) / 1000)}s`]));
 });

@@ -9,6 +9,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { REPO_ROOT } from './install.ts';
+import type { RecordedRequest } from './recorder.ts';
 
 export const FIXTURES = join(REPO_ROOT, 'test', 'clients', 'fixtures');
 export const GWCTL_BIN = join(REPO_ROOT, 'bin', 'gwctl.js');
@@ -123,6 +124,51 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     child.on('error', (e) => { stderr += `\n${e.message}`; finish(-1, null); });
     child.on('close', finish);
   });
+}
+
+/** GWCTL_CLIENTS_DEBUG=1 prints each client's output and every request it made. */
+export const DEBUG = process.env.GWCTL_CLIENTS_DEBUG === '1';
+export const PROMPT = 'Reply with the single word: ok';
+
+/** One client run: its non-interactive command line and what its model request must look like. */
+export interface ClientCase {
+  tool: string;
+  /** Non-interactive command line (TOOLS.md "Useful non-interactive forms"). */
+  args: string[];
+  env?: Record<string, string>;
+  /** Model request paths (query stripped) the client must hit. */
+  path: RegExp;
+  /** Headers that must carry the virtual key (Bearer for authorization). */
+  auth: AuthHeader[];
+  /** OpenAI-protocol tools get the gateway's model list written in: gwctl must have asked for it. */
+  listsModels?: boolean;
+}
+
+/** A summary table (one column per key of the first row), `footer` lines after it. */
+export function summaryTable(title: string, rows: ReadonlyArray<Record<string, string>>, footer: string[] = []): string {
+  const cols = Object.keys(rows[0] ?? {});
+  if (!cols.length) return '';
+  const width = (k: string) => Math.max(k.length, ...rows.map((r) => (r[k] ?? '').length));
+  const line = (cells: Record<string, string>) => cols.map((k) => (cells[k] ?? '').padEnd(width(k))).join(' | ');
+  return ['', title, line(Object.fromEntries(cols.map((k) => [k, k]))), cols.map((k) => '-'.repeat(width(k))).join('-|-'), ...rows.map(line), ...footer, ''].join('\n');
+}
+
+/** A header that can carry a model request's credential. */
+export type AuthHeader = 'authorization' | 'x-api-key' | 'x-goog-api-key';
+
+export function headerValue(r: RecordedRequest, h: AuthHeader): string | undefined {
+  return h === 'authorization' ? r.authorization : h === 'x-api-key' ? r.xApiKey : r.xGoogApiKey;
+}
+
+export function tail(s: string, n = 1500): string {
+  return s.length > n ? `…${s.slice(-n)}` : s;
+}
+
+/** A client run and the requests it made, for a failure message. */
+export function describeRun(r: RunResult, requests: RecordedRequest[]): string {
+  return `exit=${String(r.code)} signal=${String(r.signal)} timedOut=${r.timedOut} stopped=${r.stopped} ms=${r.ms}\n` +
+    `requests: ${requests.map((q) => `${q.method} ${q.path}`).join(', ') || '(none)'}\n` +
+    `stdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}`;
 }
 
 /**

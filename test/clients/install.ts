@@ -36,6 +36,9 @@ export const CLIENTS: readonly Client[] = [
   // CodeBuddy Code 2.117.0 (its package.json says "@tencent-ai/codebuddy-code") ships inside the
   // agent SDK's cli/ folder. The SDK declares no bin, so the CLI entry is run by path.
   { tool: 'codebuddy', label: 'codebuddy 2.117.0', pkg: '@tencent-ai/agent-sdk', version: '0.3.201', bin: 'node_modules/@tencent-ai/agent-sdk/cli/bin/codebuddy' },
+  // Launch-only (gwctl launch copilot). The loader runs the native binary of the optional
+  // dependency @github/copilot-linux-x64 (an npm package, no download at install time).
+  { tool: 'copilot', label: 'copilot', pkg: '@github/copilot', version: '1.0.102', bin: 'node_modules/.bin/copilot' },
   { tool: 'pi', label: 'pi', pkg: '@earendil-works/pi-coding-agent', version: '1.6.0', bin: 'node_modules/.bin/pi' },
   // Kilo 7.8.1's platform packages are missing from this registry (ETARGET in its postinstall):
   // 7.7.7 is the newest whose are there.

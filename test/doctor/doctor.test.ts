@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.ts';
-import { run as doctorCli } from '../../src/cli/commands/doctor.ts';
+import { doctor as doctorCli } from '../../src/cli/commands/doctor.ts';
 import { VERSION } from '../../src/shared/version.ts';
 import { runDoctor, type DoctorContext, type Finding } from '../../src/doctor/index.ts';
 import { socketLocation } from '../../src/home/paths.ts';
@@ -63,7 +63,7 @@ describe('gateway and keys', () => {
     expect(r.findings.find((f) => f.id === 'key.accepted' && f.tool === 'codex')!.title).toMatch(/POST \/v1\/responses answered HTTP 200 from gpt-4o in \d+ ms/);
     // --json for scripts, exit 0, and no key anywhere in the output.
     let out = '';
-    const code = await doctorCli(['--json'], { out: (s) => (out += s), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
+    const code = await doctorCli({ json: true }, { out: (s) => (out += s), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
     expect(code).toBe(0);
     expect(JSON.parse(out).ok).toBe(true);
     expect(out).not.toContain(KEY);
@@ -89,7 +89,7 @@ describe('gateway and keys', () => {
     expect(f).toMatchObject({ tool: 'claude-code', severity: 'error' });
     expect(f.fix).toBe('gwctl restore claude-code && gwctl takeover claude-code (mints a fresh key)');
     let out = '';
-    const code = await doctorCli([], { out: (s) => (out += s + '\n'), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
+    const code = await doctorCli({ json: false }, { out: (s) => (out += s + '\n'), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
     expect(code).toBe(1);
     expect(out).toMatch(/FAIL {2}Claude Code: the gateway rejects its key/);
     expect(out).not.toContain(KEY);
@@ -111,6 +111,12 @@ describe('gateway and keys', () => {
     const f = r.findings.find((x) => x.id === 'tool.drift')!;
     expect(f).toMatchObject({ tool: 'codex', severity: 'error' });
     expect(f.fix).toMatch(/^gwctl takeover codex --force/);
+  });
+
+  it('Copilot CLI installed: a launch-only note pointing at gwctl launch, not at takeover', async () => {
+    mkdirSync(join(h.home, '.copilot'));
+    const r = await doctor();
+    expect(r.findings.filter((x) => x.tool === 'copilot')).toEqual([expect.objectContaining({ id: 'tool.launch-only', severity: 'info', fix: 'gwctl launch copilot' })]);
   });
 });
 
@@ -181,6 +187,16 @@ describe('what shadows a tool config', () => {
     expect(f.severity).toBe('error');
     expect(f.title).toMatch(/dashscope/);
     expect(f.fix).toBe(`remove that entry, or set its baseUrl to ${gw.url}/v1`);
+  });
+
+  it('Qwen: the same check when settings.json has comments (Qwen reads it as JSONC, and so does doctor)', async () => {
+    await takeOver('qwen-code');
+    writeFileSync(
+      join(h.home, '.qwen', 'settings.json'),
+      `// written by hand\n{\n  "model": { "name": "qwen3-coder" }, /* the one I use */\n  "modelProviders": { "openai": [{ "id": "qwen3-coder", "baseUrl": "https://dashscope.aliyuncs.com/compatible-mode/v1" }] },\n}\n`,
+    );
+    const r = await doctor();
+    expect(r.findings.find((x) => x.id === 'shadow.qwen-model-providers')).toMatchObject({ severity: 'error', tool: 'qwen-code', file: join(h.home, '.qwen', 'settings.json') });
   });
 
   it("Crush: the data file selecting another provider, and a crushrc defining ours", async () => {

@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TOOL_IDS } from '../../src/adapters/types.ts';
+import { TOOL_IDS } from '../../src/adapters/index.ts';
 import { deleteSecret, readSecret, secretsPath, writeSecret } from '../../src/home/secrets.ts';
 import { parseSettingValue } from '../../src/cli/settings-keys.ts';
 import { openSettings, readSettings, settingsPath } from '../../src/home/settings.ts';

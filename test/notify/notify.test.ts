@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inferKind, kindEnabled, makeNotifier, notificationFor, notifyEvent,  } from '../../src/agent/notify.ts';
+import { kindEnabled, makeNotifier, notificationFor, notifyEvent } from '../../src/agent/notify.ts';
+import { EVENT_TYPES, NOTIFY_KINDS, type AgentEvent } from '../../src/ipc/schema.ts';
 import type { NotifySetting } from '../../src/home/settings.ts';
 import { recordingLog, until } from './helpers.ts';
 
@@ -159,7 +160,7 @@ describe.skipIf(!runReal)('no D-Bus session at all', () => {
       const log = recordingLog();
       const results: Array<{ ok: boolean; error?: string }> = [];
       const notify = makeNotifier(log, () => true, { onResult: (r) => results.push(r) });
-      for (const t of ['gwctl: Codex left the gateway', 'gwctl: Qwen Code left the gateway', 'gwctl: gateway down']) notify(t, 'x');
+      for (const [t, k] of [['gwctl: Codex left the gateway', 'drift'], ['gwctl: Qwen Code left the gateway', 'drift'], ['gwctl: gateway down', 'gateway-down']] as const) notify(t, 'x', k);
       await until(() => (results.length === 3 ? true : undefined), 15_000, 'three failures');
       expect(results.every((r) => !r.ok)).toBe(true);
       const warns = log.lines.filter((l) => l.level === 'warn');
@@ -218,7 +219,6 @@ describe('rate limiting and settings (delivery injected)', () => {
     f.notify('gwctl: gateway down', 'x', 'gateway-down');
     setting = { 'gateway-down': false };
     f.notify('gwctl: gateway down', 'x', 'gateway-down');
-    f.notify('gwctl: gateway down', 'x'); // kind inferred from the title
     f.notify('gwctl: re-apply failed', 'y', 'reapply-failed');
     setting = { enabled: false, 'reapply-failed': true };
     f.notify('gwctl: re-apply failed (Crush)', 'z', 'reapply-failed');
@@ -228,26 +228,27 @@ describe('rate limiting and settings (delivery injected)', () => {
     expect(kindEnabled({ drift: false }, 'gateway-up')).toBe(true);
   });
 
-  it('infers the kind from the titles the agent writes', () => {
-    expect(inferKind('gwctl: Codex points elsewhere')).toBe('drift');
-    expect(inferKind('gwctl: Codex dropped the gateway')).toBe('drift');
-    expect(inferKind('gwctl: re-apply stopped')).toBe('reapply-failed');
-    expect(inferKind('gwctl: re-apply failed')).toBe('reapply-failed');
-    expect(inferKind('gwctl: gateway down')).toBe('gateway-down');
-    expect(inferKind('gwctl: gateway up')).toBe('gateway-up');
-    expect(notificationFor({ seq: 1, at: '', type: 'status-changed', message: 'x' })).toBeUndefined();
+  it('the event→notification table: which events notify, as which kind, and the settings keys it gives', () => {
+    const ev = (type: AgentEvent['type'], extra: Partial<AgentEvent> = {}): AgentEvent => ({ seq: 1, at: '', type, message: 'm', ...extra });
+    expect(notificationFor(ev('status-changed'))).toBeUndefined();
+    expect(notificationFor(ev('reapplied', { tool: 'codex' }))).toBeUndefined();
+    expect(notificationFor(ev('drift', { tool: 'codex' }), 'Codex')).toEqual({ kind: 'drift', title: 'gwctl: Codex left the gateway', message: 'm' });
+    expect(notificationFor(ev('tool-detected', { tool: 'crush' }), 'Crush')).toMatchObject({ kind: 'tool-detected', message: 'm. To point it at the gateway: gwctl takeover crush' });
+    expect(notificationFor(ev('gateway-down'))).toMatchObject({ kind: 'gateway-down', title: 'gwctl: gateway down' });
+    expect(NOTIFY_KINDS).toEqual(['drift', 'tool-detected', 'reapply-failed', 'gateway-down', 'gateway-up']);
+    for (const k of NOTIFY_KINDS) expect(EVENT_TYPES).toContain(k);
   });
 
   it('a notifier that throws or fails to load is logged once and never reaches the caller', async () => {
     const log = recordingLog();
     const notify = makeNotifier(log, () => true, { platform: 'linux', load: async () => ({ notify: () => { throw new Error('boom'); } }) });
-    expect(() => notify('gwctl: gateway down', 'a')).not.toThrow();
-    expect(() => notify('gwctl: Codex left the gateway', 'b')).not.toThrow();
+    expect(() => notify('gwctl: gateway down', 'a', 'gateway-down')).not.toThrow();
+    expect(() => notify('gwctl: Codex left the gateway', 'b', 'drift')).not.toThrow();
     await new Promise((r) => setTimeout(r, 10));
     expect(log.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
     const log2 = recordingLog();
     const n2 = makeNotifier(log2, () => true, { platform: 'linux', load: () => Promise.reject(new Error('cannot find module')) });
-    n2('gwctl: gateway down', 'a');
+    n2('gwctl: gateway down', 'a', 'gateway-down');
     await new Promise((r) => setTimeout(r, 10));
     expect(log2.lines.filter((l) => l.level === 'warn')).toHaveLength(1);
   });

@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TOOL_IDS } from '../../src/adapters/types.ts';
+import { TOOL_IDS } from '../../src/adapters/index.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import { startLiteLLM } from '../helpers/gateways/litellm.ts';
 import { gwctl } from '../helpers/run.ts';

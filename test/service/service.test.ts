@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Service, ServiceManagerMissing, type ServiceContext } from '../../src/service/index.ts';
 import { LAUNCHD_LABEL, LAUNCHD_TEMPLATE, programOf, renderPlist, renderUnit, SYSTEMD_TEMPLATE, SYSTEMD_UNIT } from '../../src/service/render.ts';
 import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/home/paths.ts';
-import { run as serviceCli } from '../../src/cli/commands/service.ts';
+import { service as serviceCli } from '../../src/cli/commands/service.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { parsePlist } from './plist.ts';
 import { makeStandIns, type StandIns } from './standins.ts';
@@ -110,7 +110,7 @@ describe('rendered service files', () => {
     expect(env.HOME).toBe(h.home);
     expect(env.PATH!.split(':')[0]).toBe('/Users/a & b/.nvm/versions/node/v24.1.0/bin');
     expect(p.StandardOutPath).toBe(join(logDir, 'agent.out.log'));
-    expect(p.StandardErrorPath).toBe(join(logDir, 'agent.err.log'));
+    expect(p.StandardErrorPath).toBe(join(logDir, 'agent.out.log')); // one file for what the agent prints, as with autostart
     expect(programOf(text, 'darwin')).toEqual({ node, script: GWCTL_BIN });
     // The parser is strict: it would notice a broken document.
     expect(() => parsePlist(text.replace('<true/>', '<true>'))).toThrow();
@@ -195,7 +195,7 @@ describe('install / uninstall on Linux (systemctl stand-in)', () => {
 
     let out = '';
     let err = '';
-    const code = await serviceCli(['install'], { out: (s) => (out += s), err: (s) => (err += s), env: { ...h.env, PATH: offline.path } }, { stopStrayAgent: async () => undefined });
+    const code = await serviceCli('install', { json: false }, { out: (s) => (out += s), err: (s) => (err += s), env: { ...h.env, PATH: offline.path } }, { stopStrayAgent: async () => undefined });
     expect(code).toBe(1);
     expect(err).toMatch(/gwctl agent start/);
     expect(out).toBe('');

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GATEWAY_KINDS, type KindId } from '../../src/gateway/index.ts';
 import { cycles, floorBreaches, FLOORS, readFloors, readGraph, specifiers, SRC } from './import-graph.ts';
 
 describe('the import graph of src/', () => {
@@ -24,6 +25,21 @@ describe('the import graph of src/', () => {
 
   it('has no import against the floors', () => {
     expect(floorBreaches(graph)).toEqual([]);
+  });
+
+  it('the agent asks the engine about takeovers rather than reading the ledger store', () => {
+    const readers = [...graph].filter(([file, deps]) => file.startsWith('agent/') && deps.includes('engine/ledger.ts')).map(([f]) => f);
+    expect(readers).toEqual([]);
+  });
+
+  it('nothing outside a gateway kind branches on which kind it is (kinds say it in their own file)', () => {
+    const branches: string[] = [];
+    for (const file of graph.keys()) {
+      if (file.startsWith('gateway/kinds/')) continue;
+      const text = readFileSync(join(SRC, file), 'utf8');
+      for (const m of text.matchAll(/[!=]==\s*'([a-z-]+)'|'([a-z-]+)'\s*[!=]==/g)) if (GATEWAY_KINDS.includes((m[1] ?? m[2]) as KindId)) branches.push(`${file}: ${m[0]}`);
+    }
+    expect(branches).toEqual([]);
   });
 
   it('puts every directory of src/ on a floor', () => {

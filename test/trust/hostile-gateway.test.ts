@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/adapters/index.ts';
-import { TOOL_IDS, type ToolId } from '../../src/adapters/types.ts';
+import { TOOL_IDS, type ToolId } from '../../src/adapters/index.ts';
 import { isSafeKey, isSafeName } from '../../src/shared/validate.ts';
 import { clearSecrets } from '../../src/shared/redact.ts';
 import { bearer, modelList, ok, reply, serve, type FakeServer } from '../helpers/gateways/server.ts';
@@ -63,7 +63,7 @@ function tree(dir: string, out: Record<string, string> = {}, base = dir): Record
     const p = join(dir, name);
     const st = lstatSync(p);
     if (st.isDirectory()) tree(p, out, base);
-    else out[p.slice(base.length)] = readFileSync(p, 'latin1');
+    else if (st.isFile()) out[p.slice(base.length)] = readFileSync(p, 'latin1');
   }
   return out;
 }
@@ -89,7 +89,8 @@ const HOSTILE_KEYS = [
 
 const HOSTILE_IDS = ['{file:/etc/hostname}', '{env:HOME}', '$(id)', 'gpt-${HOME}', 'm`id`', 'a"b', 'x\\y', ' padded', 'trailing ', 'm\u001b[2J', 'line\nbreak', 'tab\tid', 'rtl\u202e', ''.padEnd(300, 'm')];
 
-const TOOLS = TOOL_IDS as readonly ToolId[];
+// Copilot is launch-only: a takeover refuses it before any gateway call (test/engine/launch.test.ts).
+const TOOLS = TOOL_IDS.filter((id) => !adapterFor(id).launchOnly);
 
 describe('a hostile gateway writes nothing into any tool', () => {
   let g: Hostile;
@@ -124,8 +125,8 @@ describe('a hostile gateway writes nothing into any tool', () => {
       if (json) expect(r.json().tools[0]!.action).toBe('failed');
     }
     const after = tree(h.home);
-    // gwctl's own state dir may hold an empty ledger; no tool file changed or appeared.
-    const toolFiles = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.includes('/.local/state/gwctl/')));
+    // gwctl's own state and socket dirs (the agent the command went through) may change; no tool file did.
+    const toolFiles = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.includes('/.local/state/gwctl/') && !p.includes('/.run/gwctl/')));
     expect(toolFiles(after)).toEqual(toolFiles(before));
   }
 

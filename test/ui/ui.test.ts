@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/adapters/index.ts';
-import { STATUS_LABEL, TOOL_IDS, type Status, type ToolId } from '../../src/adapters/types.ts';
+import { STATUS_LABEL, type Status } from '../../src/adapters/types.ts';
+import { TOOL_IDS, type ToolId } from '../../src/adapters/index.ts';
 import { probeAgent } from '../../src/ipc/client.ts';
 import { GWCTL_BIN, socketLocation } from '../../src/home/paths.ts';
 import { ensureBuilt, writeSettings } from '../agent/helpers.ts';
@@ -76,6 +77,7 @@ beforeEach(async () => {
   h = tempHome('gwctl-ui-');
   env = { ...h.env, GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_KEY: KEY, GWCTL_NO_AGENT: '0' };
   for (const [tool, name] of Object.entries(CASES)) await seedHome(h.home, join(FIXTURES, tool, name, 'home'));
+  mkdirSync(join(h.home, '.copilot')); // Copilot CLI (launch-only, no config fixture): installed
   mkdirSync(env.XDG_RUNTIME_DIR!, { recursive: true, mode: 0o700 });
   writeSettings(h.home, env, { notify: false, agent: { gatewayCheckSeconds: 0 } });
 });

@@ -1,7 +1,7 @@
 /** view.ts: the screen for a given state and terminal size (pure). */
 import { describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/adapters/index.ts';
-import { TOOL_IDS } from '../../src/adapters/types.ts';
+import { TOOL_IDS } from '../../src/adapters/index.ts';
 import { initialState, type State } from '../../src/ui/controller.ts';
 import { layout, MARK, type Line } from '../../src/ui/view.ts';
 

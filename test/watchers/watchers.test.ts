@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ToolId } from '../../src/adapters/types.ts';
+import type { ToolId } from '../../src/adapters/index.ts';
 import { ConfigWatcher, sameSnapshot, type WatchTarget } from '../../src/watchers/index.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 

@@ -7,22 +7,26 @@
  */
 import { incompatibility, probeAgent } from '../../ipc/client.ts';
 import type { HelloResult } from '../../ipc/schema.ts';
+import type { Io } from '../../shared/io.ts';
 import { locateAgent, startAgent, stopAgent, unwatchedLines } from '../agent-client.ts';
 import { VERSION } from '../../shared/version.ts';
-import { type Io } from '../../shared/io.ts';
+import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 
-export const AGENT_USAGE = `Usage: gwctl agent (run|start|stop|status) [--json]`;
+const SUBCOMMANDS = ['run', 'start', 'stop', 'status'];
 
-/** Dispatched from main: `gwctl agent …`. */
-export async function run(argv: string[], io: Io): Promise<number> {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const unknown = argv.find((a) => a.startsWith('-') && a !== '--json');
-  if (unknown || words.length > 1) {
-    io.err(`gwctl: ${unknown ? `unknown option ${unknown}` : `unexpected '${words[1]}'`}\n${AGENT_USAGE}`);
-    return 2;
-  }
-  return agentCommand(words[0], { json: argv.includes('--json'), version: VERSION }, io);
-}
+export const command: CliCommand = {
+  name: 'agent',
+  summary: 'the background agent that keeps tools pointed here',
+  usage: 'gwctl agent (run|start|stop|status) [--json]',
+  options: { json: JSON_OPTION },
+  async run({ values, positionals }, { io }) {
+    const [sub, extra] = positionals;
+    if (!sub) throw new UsageError('agent needs a command: run, start, stop or status');
+    if (!SUBCOMMANDS.includes(sub)) throw new UsageError(`unknown agent command '${sub}'`);
+    if (extra) throw new UsageError(`unexpected '${extra}'`);
+    return agentCommand(sub, { json: values.json === true, version: VERSION }, io);
+  },
+};
 
 export async function agentCommand(sub: string | undefined, { json, version }: { json: boolean; version: string }, io: Io): Promise<number> {
   const located = locateAgent(io);
@@ -81,10 +85,10 @@ export async function agentCommand(sub: string | undefined, { json, version }: {
         return problem ? 1 : 0;
       }
       default:
-        io.err(`gwctl: ${sub ? `unknown agent command '${sub}'` : 'agent needs a command'}\n${AGENT_USAGE}`);
-        return 2;
+        throw new UsageError(`unknown agent command '${sub}'`);
     }
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     io.err(`gwctl: ${(e as Error).message}`);
     return 1;
   }

@@ -8,17 +8,17 @@ import { isDeepStrictEqual } from 'node:util';
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writeSecret, type SecretName } from '../../home/secrets.ts';
 import { openSettings, readSettings, settingDefault, settingValue, type GatewaySettingsFile } from '../../home/settings.ts';
-import { DEFAULT_DISPLAY_NAME, DEFAULT_GATEWAY_URL, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
+import { DEFAULT_GATEWAY_URL, KIND_LIST, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
 import type { Io } from '../../shared/io.ts';
+import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 import { AGENT_SETTING_KEYS, GATEWAY_SETTING_KEYS as SETTING_KEYS, isAgentSettingKey, isGatewaySettingKey as isSettingKey, parseSettingValue, type GatewaySettingKey as SettingKey } from '../settings-keys.ts';
 
-const USAGE = `Usage:
-  gwctl config list [--json]          every setting, its value and where it comes from
-  gwctl config get KEY                print one value (secrets: only whether they are set)
-  gwctl config set KEY VALUE          save a setting
-  gwctl config set gateway.adminKey   save a secret: prompts for it (not shown, never on the command
-                                      line); from a script: gwctl config set gateway.adminKey < file
-  gwctl config unset KEY              remove a setting or secret
+const USAGE = `gwctl config list [--json]          every setting, its value and where it comes from
+gwctl config get KEY                print one value (secrets: only whether they are set)
+gwctl config set KEY VALUE          save a setting
+gwctl config set gateway.adminKey   save a secret: prompts for it (not shown, never on the command
+                                    line); from a script: gwctl config set gateway.adminKey < file
+gwctl config unset KEY              remove a setting or secret
 
 Settings: ${SETTING_KEYS.join(', ')}
 Agent settings (a running agent follows a change at once; agent.debounceMs and
@@ -28,8 +28,8 @@ agent.gatewayCheckSeconds from its next start):
   notify, notify.KIND            desktop notifications, all or per kind (${AGENT_SETTING_KEYS.filter((k) => k.startsWith('notify.')).map((k) => k.slice(7)).join(', ')})
   agent.debounceMs, agent.reapplyPerMinute, agent.gatewayCheckSeconds
 Secrets (read from stdin, never printed):
-  gateway.adminKey   admin credential: LiteLLM master key, new-api access token, Bifrost user:password
-  gateway.key        the key every tool uses on a servbay or static gateway
+  gateway.adminKey   the admin credential: ${KIND_LIST.flatMap((k) => (k.keys ? [k.keys.adminCredential] : [])).join('; ')}
+  gateway.key        the key every tool uses on a gateway that cannot mint keys (${KIND_LIST.filter((k) => !k.keys).map((k) => k.id).join(', ')})
 Environment overrides (one command): GWCTL_GATEWAY_URL, GWCTL_GATEWAY_KIND, GWCTL_GATEWAY_ADMIN_KEY, GWCTL_GATEWAY_KEY`;
 
 const ENV_OF: Partial<Record<string, string>> = {
@@ -61,7 +61,7 @@ function defaultOf(key: SettingKey, g: GatewaySettingsFile, env: Io['env']): str
   if (key === 'gateway.kind') return DEFAULT_KIND;
   if (key === 'gateway.url') return kind ? (kind.defaultRoot ?? undefined) : DEFAULT_GATEWAY_URL;
   if (key === 'gateway.providerId') return DEFAULT_PROVIDER_ID;
-  if (key === 'gateway.displayName') return kindId === 'servbay' ? DEFAULT_DISPLAY_NAME : kind?.label;
+  if (key === 'gateway.displayName') return kind?.displayName;
   return undefined;
 }
 
@@ -145,23 +145,22 @@ export async function processStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-class Usage extends Error {}
+export const command: CliCommand = {
+  name: 'config',
+  summary: 'settings; secrets (gateway.adminKey, gateway.key) are read from stdin, never from the command line',
+  usage: USAGE,
+  options: { json: JSON_OPTION },
+  run: ({ values, positionals }, { io }) => config(positionals, values.json === true, io),
+};
 
-export async function run(args: string[], io: Io): Promise<number> {
-  const json = args.includes('--json');
-  const rest = args.filter((a) => a !== '--json');
-  const [sub, key, ...values] = rest;
+async function config(words: readonly string[], json: boolean, io: Io): Promise<number> {
+  const [sub, key, ...values] = words;
   try {
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      io.out(USAGE);
-      return sub ? 0 : 2;
-    }
-    const unknownOpt = rest.find((a) => a.startsWith('-') && a !== '-');
-    if (unknownOpt) throw new Usage(`unknown option ${unknownOpt}`);
+    if (!sub) throw new UsageError('config needs a command: list, get, set or unset');
     const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
 
     if (sub === 'list') {
-      if (key) throw new Usage('config list takes no arguments');
+      if (key) throw new UsageError('config list takes no arguments');
       const all = rows(configDir, io.env);
       if (json) {
         io.out(JSON.stringify({ settings: all.map((r) => (r.secret ? { key: r.key, set: r.source !== 'unset', source: r.source } : { key: r.key, value: r.value, source: r.source })) }, null, 2));
@@ -172,11 +171,11 @@ export async function run(args: string[], io: Io): Promise<number> {
       return 0;
     }
 
-    if (!key) throw new Usage(`config ${sub} needs a KEY`);
-    if (!isSettingKey(key) && !isSecretName(key) && !isAgentSettingKey(key)) throw new Usage(`unknown setting '${key}' (settings: ${[...SETTING_KEYS, ...SECRET_NAMES, ...AGENT_SETTING_KEYS].join(', ')})`);
+    if (!key) throw new UsageError(`config ${sub} needs a KEY`);
+    if (!isSettingKey(key) && !isSecretName(key) && !isAgentSettingKey(key)) throw new UsageError(`unknown setting '${key}' (settings: ${[...SETTING_KEYS, ...SECRET_NAMES, ...AGENT_SETTING_KEYS].join(', ')})`);
 
     if (sub === 'get') {
-      if (values.length) throw new Usage('config get takes one KEY');
+      if (values.length) throw new UsageError('config get takes one KEY');
       const r = rows(configDir, io.env).find((x) => x.key === key)!;
       if (json) {
         io.out(JSON.stringify(r.secret ? { key, set: r.source !== 'unset', source: r.source } : { key, value: r.value, source: r.source }));
@@ -195,7 +194,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (isSecretName(key)) {
         if (values.length) {
           // The value is not echoed: it may already be in the shell history; say so.
-          throw new Usage(`${key} is never taken from the command line (it would stay in shell history and be visible to other users in \`ps\`); run \`gwctl config set ${key}\` and paste it at the prompt (or redirect it from a file: < file). If you just typed it, remove it from your shell history and consider rotating it.`);
+          throw new UsageError(`${key} is never taken from the command line (it would stay in shell history and be visible to other users in \`ps\`); run \`gwctl config set ${key}\` and paste it at the prompt (or redirect it from a file: < file). If you just typed it, remove it from your shell history and consider rotating it.`);
         }
         const raw = await (io.stdin ?? processStdin)();
         const value = raw.replace(/\r?\n$/, '').trim();
@@ -206,7 +205,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         if (io.env[ENV_OF[key]!]) io.err(`gwctl: note: ${ENV_OF[key]} is set in this environment and takes precedence`);
         return 0;
       }
-      if (values.length !== 1) throw new Usage(`config set ${key} needs exactly one VALUE${key === 'gateway.models' ? ' (comma-separated)' : ''}`);
+      if (values.length !== 1) throw new UsageError(`config set ${key} needs exactly one VALUE${key === 'gateway.models' ? ' (comma-separated)' : ''}`);
       const value = parseSettingValue(key, values[0]!);
       const store = await openSettings(configDir);
       store.set(key, value);
@@ -218,18 +217,15 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
 
     if (sub === 'unset') {
-      if (values.length) throw new Usage('config unset takes one KEY');
+      if (values.length) throw new UsageError('config unset takes one KEY');
       const had = isSecretName(key) ? deleteSecret(configDir, key) : (await openSettings(configDir)).unset(key);
       io.out(had ? `${key} removed` : `${key} was not set`);
       return 0;
     }
-    throw new Usage(`unknown config command '${sub}'`);
+    throw new UsageError(`unknown config command '${sub}'`);
   } catch (e) {
-    if (e instanceof Usage) {
-      io.err(`gwctl config: ${e.message}\nRun 'gwctl config --help' for usage.`);
-      return 2;
-    }
-    io.err(`gwctl config: ${(e as Error).message}`);
+    if (e instanceof UsageError) throw e;
+    io.err(`gwctl: ${(e as Error).message}`);
     return 1;
   }
 }

@@ -2,34 +2,34 @@
  * `gwctl doctor [--json]`: every finding with its fix. Exit 1 when something is broken (an
  * `error` finding), 0 otherwise (warnings and notes included).
  */
-import { homeFrom } from '../../home/paths.ts';
 import { runDoctor, type DoctorContext, type Finding } from '../../doctor/index.ts';
+import { homeFrom } from '../../home/paths.ts';
 import { Service } from '../../service/index.ts';
+import type { Io } from '../../shared/io.ts';
 import { VERSION } from '../../shared/version.ts';
-import { type Io } from '../../shared/io.ts';
+import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 import { serviceContext } from './service.ts';
-
-export const DOCTOR_USAGE = 'Usage: gwctl doctor [--json]';
 
 const MARK: Record<Finding['severity'], string> = { ok: 'ok  ', info: 'note', warn: 'warn', error: 'FAIL' };
 
-export async function run(argv: string[], io: Io, overrides: Partial<DoctorContext> = {}): Promise<number> {
-  const unknown = argv.find((a) => a !== '--json');
-  if (unknown) {
-    io.err(`gwctl: unexpected '${unknown}'\n${DOCTOR_USAGE}`);
-    return 2;
-  }
-  let ctx: DoctorContext;
-  try {
-    const home = homeFrom(io.env);
-    const service = new Service(serviceContext(io));
-    ctx = { home, env: io.env, cwd: process.cwd(), version: VERSION, serviceStatus: () => service.status(), ...overrides };
-  } catch (e) {
-    io.err(`gwctl: ${(e as Error).message}`);
-    return 1;
-  }
+export const command: CliCommand = {
+  name: 'doctor',
+  summary: "check the agent, service, gateway and each tool's route",
+  usage: 'gwctl doctor [--json]',
+  options: { json: JSON_OPTION },
+  async run({ values, positionals }, { io }) {
+    if (positionals.length) throw new UsageError(`unexpected '${positionals[0]}'`);
+    return doctor({ json: values.json === true }, io);
+  },
+};
+
+/** The doctor with parts of its context replaced (tests). */
+export async function doctor({ json }: { json: boolean }, io: Io, overrides: Partial<DoctorContext> = {}): Promise<number> {
+  const home = homeFrom(io.env);
+  const service = new Service(serviceContext(io));
+  const ctx: DoctorContext = { home, env: io.env, cwd: process.cwd(), version: VERSION, serviceStatus: () => service.status(), ...overrides };
   const report = await runDoctor(ctx);
-  if (argv.includes('--json')) {
+  if (json) {
     io.out(JSON.stringify(report, null, 2));
   } else {
     const areas = ['agent', 'service', 'gateway', 'tool'] as const;

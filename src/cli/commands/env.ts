@@ -8,6 +8,7 @@ import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { SHELLS, exportLines, shellFromEnv, type Shell } from '../../shared/shell.ts';
 import { failure, usageError } from '../errors.ts';
 import type { Io } from '../../shared/io.ts';
+import { rawCommand, type CliCommand } from '../command.ts';
 
 export const FORMATS = [...SHELLS, 'dotenv', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -117,10 +118,4 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 
-export const command = {
-  name: 'env',
-  summary: 'print (or --write into a .env) the variables that point programs and SDKs at the gateway',
-  usage: USAGE,
-  options: ['--shell', '--write'],
-  run,
-};
+export const command: CliCommand = rawCommand('env', 'print (or --write into a .env) the variables that point programs and SDKs at the gateway', USAGE, run);

@@ -11,6 +11,7 @@ import { constants } from 'node:os';
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { failure, usageError } from '../errors.ts';
 import type { Io } from '../../shared/io.ts';
+import { rawCommand, type CliCommand } from '../command.ts';
 
 const USAGE = `Usage:
   gwctl exec [NAME] -- CMD [ARGS…]   run CMD with the gateway variables (gwctl env NAME) in its environment
@@ -75,10 +76,4 @@ function runChild(file: string, args: string[], env: Record<string, string | und
 }
 
 
-export const command = {
-  name: 'exec',
-  summary: 'run a command with the gateway variables in its environment (never in its arguments)',
-  usage: USAGE,
-  options: [],
-  run,
-};
+export const command: CliCommand = rawCommand('exec', 'run a command with the gateway variables in its environment (never in its arguments)', USAGE, run);

@@ -6,46 +6,36 @@
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { openSettings } from '../../home/settings.ts';
 import { detectAt, detectDefaults, type Detected } from '../../gateway/detect.ts';
-import { redact } from '../../shared/redact.ts';
 import { configuredGateway, GATEWAY_KINDS, KINDS } from '../../gateway/index.ts';
 import { gatewayStatus } from '../../gateway/status.ts';
 import type { Io } from '../../shared/io.ts';
+import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 
-const USAGE = `Usage:
-  gwctl gateway status [--json]                  kind, url, healthy, latency, models count
-  gwctl gateway detect [URL…] [--save] [--json]  which gateways answer on this machine
-                                                 (default roots of ${GATEWAY_KINDS.filter((k) => KINDS[k].defaultRoot).join(', ')};
-                                                 or the URLs given); --save stores the first match`;
-
-class Usage extends Error {}
-
-export async function run(args: string[], io: Io): Promise<number> {
-  const flags = new Set(args.filter((a) => a.startsWith('-')));
-  const words = args.filter((a) => !a.startsWith('-'));
-  const [sub, ...rest] = words;
-  const json = flags.has('--json');
-  try {
-    if (flags.has('--help') || flags.has('-h') || !sub || sub === 'help') {
-      io.out(USAGE);
-      return sub || flags.size ? 0 : 2;
-    }
-    const allowed = sub === 'detect' ? ['--json', '--save'] : ['--json'];
-    for (const f of flags) if (!allowed.includes(f)) throw new Usage(`unknown option ${f}`);
+export const command: CliCommand = {
+  name: 'gateway',
+  summary: 'the gateway: kind, url, health, latency, models; or find one on loopback',
+  usage: `gwctl gateway status [--json]
+gwctl gateway detect [URL…] [--save] [--json]
+  status: kind, url, healthy, latency, models count
+  detect: which gateways answer on this machine (default roots of ${GATEWAY_KINDS.filter((k) => KINDS[k].defaultRoot).join(', ')};
+  or the URLs given); --save stores the first match as gateway.kind and gateway.url`,
+  options: {
+    json: JSON_OPTION,
+    save: { type: 'boolean', description: 'detect: store the first gateway found as gateway.kind and gateway.url' },
+  },
+  async run({ values, positionals }, { io }) {
+    const [sub, ...rest] = positionals;
+    const json = values.json === true;
+    if (!sub) throw new UsageError('gateway needs a command: status or detect');
     if (sub === 'status') {
-      if (rest.length) throw new Usage('gateway status takes no arguments');
-      return await status(io, json);
+      if (rest.length) throw new UsageError('gateway status takes no arguments');
+      if (values.save) throw new UsageError('--save goes with gateway detect');
+      return status(io, json);
     }
-    if (sub === 'detect') return await detect(io, rest, json, flags.has('--save'));
-    throw new Usage(`unknown gateway command '${sub}'`);
-  } catch (e) {
-    if (e instanceof Usage) {
-      io.err(`gwctl gateway: ${e.message}\nRun 'gwctl gateway --help' for usage.`);
-      return 2;
-    }
-    io.err(`gwctl gateway: ${redact((e as Error).message)}`);
-    return 1;
-  }
-}
+    if (sub === 'detect') return detect(io, rest, json, values.save === true);
+    throw new UsageError(`unknown gateway command '${sub}'`);
+  },
+};
 
 async function status(io: Io, json: boolean): Promise<number> {
   const configDir = gwctlPaths({ home: homeFrom(io.env), env: io.env }).configDir;
@@ -60,8 +50,8 @@ async function status(io: Io, json: boolean): Promise<number> {
     io.out(`latency  ${s.latencyMs === null ? '—' : `${s.latencyMs} ms`}`);
     io.out(`models   ${s.models === null ? '—' : String(s.models)}`);
     io.out(`keys     ${gw.kind.keys ? `minted per tool (${gw.adminKey() ? 'admin credential set' : gw.kind.keys.adminRequired ? 'admin credential NOT set' : 'no admin credential'})` : `configured key for every tool (${gw.configuredKey() ? 'set' : 'NOT set'})`}`);
-    if (s.error) io.err(`gwctl gateway: ${s.error}`);
-    else if (s.modelsError) io.err(`gwctl gateway: cannot count models: ${s.modelsError}`);
+    if (s.error) io.err(`gwctl: ${s.error}`);
+    else if (s.modelsError) io.err(`gwctl: cannot count models: ${s.modelsError}`);
   }
   return s.healthy ? 0 : 1;
 }
@@ -72,7 +62,7 @@ async function detect(io: Io, urls: string[], json: boolean, save: boolean): Pro
       const p = new URL(u).protocol;
       if (p !== 'http:' && p !== 'https:') throw new Error();
     } catch {
-      throw new Usage(`'${u}' is not an http(s) URL`);
+      throw new UsageError(`'${u}' is not an http(s) URL`);
     }
   }
   const found: Detected[] = urls.length ? await detectAt(urls) : await detectDefaults();
@@ -90,7 +80,7 @@ async function detect(io: Io, urls: string[], json: boolean, save: boolean): Pro
   }
   if (!found.length) {
     const where = urls.length ? urls.join(', ') : GATEWAY_KINDS.filter((k) => KINDS[k].defaultRoot).map((k) => `${k} ${KINDS[k].defaultRoot}`).join(', ');
-    io.err(`gwctl gateway: no gateway answered (${where}); start your gateway, or give its URL: gwctl gateway detect http://127.0.0.1:PORT`);
+    io.err(`gwctl: no gateway answered (${where}); start your gateway, or give its URL: gwctl gateway detect http://127.0.0.1:PORT`);
     return 1;
   }
   const w = Math.max(...found.map((d) => d.kind.length));

@@ -8,6 +8,7 @@
 import { gwctlPaths, homeFrom } from '../../home/paths.ts';
 import { failure, usageError } from '../errors.ts';
 import type { Io } from '../../shared/io.ts';
+import { rawCommand, type CliCommand } from '../command.ts';
 
 const USAGE = `Usage:
   gwctl import 'ccswitch://v1/import?resource=provider&app=…&endpoint=…&apiKey=…'
@@ -48,7 +49,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       store.set('gateway.defaultModel', link.model);
       io.out(`gateway.defaultModel = ${link.model}`);
     }
-    if (KINDS[kindId].keys || kindId === 'servbay') {
+    // The link's address is just an address: any kind that mints, or is a product at a known root, becomes static.
+    if (KINDS[kindId].keys || KINDS[kindId].defaultRoot !== null) {
       store.set('gateway.kind', 'static');
       io.out(`gateway.kind = static (was ${kindId}): every tool uses the link's key${KINDS[kindId].keys ? `; to have gwctl mint a key per tool instead, set gateway.kind ${kindId} and its admin credential` : ''}`);
     }
@@ -66,4 +68,4 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 
-export const command = { name: 'import', summary: 'take the gateway address, key and model from a ccswitch:// link', usage: USAGE, options: [], run };
+export const command: CliCommand = rawCommand('import', 'take the gateway address, key and model from a ccswitch:// link', USAGE, run);

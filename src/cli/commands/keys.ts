@@ -5,6 +5,7 @@
  * says. `gwctl keys revoke NAME` revokes a named key. Never the keys themselves.
  */
 import type { Io } from '../../shared/io.ts';
+import { rawCommand, type CliCommand } from '../command.ts';
 import { failure } from '../errors.ts';
 
 const USAGE = `Usage:
@@ -84,7 +85,7 @@ async function revoke(args: string[], io: Io): Promise<number> {
       import('../../home/paths.ts'),
       import('../../gateway/index.ts'),
       import('../../gateway/named-keys.ts'),
-      import('../../adapters/types.ts'),
+      import('../../adapters/index.ts'),
     ]);
     if ((TOOL_IDS as readonly string[]).includes(name)) {
       io.err(`gwctl keys revoke: '${name}' is a tool: its key is revoked by \`gwctl restore ${name}\`, or replaced by \`gwctl rotate ${name}\``);
@@ -101,4 +102,4 @@ async function revoke(args: string[], io: Io): Promise<number> {
   }
 }
 
-export const command = { name: 'keys', summary: 'the keys gwctl minted, their live state and last use; revoke a named key', usage: USAGE, options: ['--json', '--offline'], run };
+export const command: CliCommand = rawCommand('keys', 'the virtual keys gwctl minted, their live state and last use; keys revoke NAME', USAGE, run);

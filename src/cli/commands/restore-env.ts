@@ -29,4 +29,3 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-export const command = { name: 'restore --env', summary: 'take the gateway variables out of a .env file again', usage: USAGE, options: ['--env'], run };

@@ -3,14 +3,26 @@
  * a systemd user unit (Linux). Where there is no service manager, says so and points at
  * `gwctl agent start`.
  */
-import { homeFrom } from '../../home/paths.ts';
-import { socketLocation } from '../../home/paths.ts';
+import { GWCTL_BIN, homeFrom, socketLocation } from '../../home/paths.ts';
 import { Service, ServiceManagerMissing, type ServiceContext, type ServicePlatform } from '../../service/index.ts';
-import { stopAgent } from '../agent-client.ts';
-import { GWCTL_BIN } from '../../home/paths.ts';
 import type { Io } from '../../shared/io.ts';
+import { stopAgent } from '../agent-client.ts';
+import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 
-export const SERVICE_USAGE = `Usage: gwctl service (install|uninstall|status|restart) [--json]`;
+const SUBCOMMANDS = ['install', 'uninstall', 'status', 'restart'];
+
+export const command: CliCommand = {
+  name: 'service',
+  summary: 'run the agent as a launchd / systemd user service',
+  usage: 'gwctl service (install|uninstall|status|restart) [--json]',
+  options: { json: JSON_OPTION },
+  async run({ values, positionals }, { io }) {
+    const [sub, extra] = positionals;
+    if (!sub) throw new UsageError('service needs a command: install, uninstall, status or restart');
+    if (!SUBCOMMANDS.includes(sub) || extra) throw new UsageError(`unknown service command '${positionals.slice(0, 2).join(' ')}'`);
+    return service(sub, { json: values.json === true }, io);
+  },
+};
 
 
 export function serviceContext(io: Io, overrides: Partial<ServiceContext> = {}): ServiceContext {
@@ -28,42 +40,30 @@ export function serviceContext(io: Io, overrides: Partial<ServiceContext> = {}):
   };
 }
 
-export async function run(argv: string[], io: Io, overrides: Partial<ServiceContext> = {}): Promise<number> {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const unknown = argv.find((a) => a.startsWith('-') && a !== '--json');
-  const json = argv.includes('--json');
-  if (unknown || words.length !== 1 || !['install', 'uninstall', 'status', 'restart'].includes(words[0]!)) {
-    io.err(`gwctl: ${unknown ? `unknown option ${unknown}` : words.length ? `unknown service command '${words.slice(0, 2).join(' ')}'` : 'service needs a command'}\n${SERVICE_USAGE}`);
-    return 2;
-  }
-  let service: Service;
-  try {
-    service = new Service(serviceContext(io, overrides));
-  } catch (e) {
-    io.err(`gwctl: ${(e as Error).message}`);
-    return 1;
-  }
+/** `gwctl service SUB` with parts of its context replaced (tests). */
+export async function service(sub: string, { json }: { json: boolean }, io: Io, overrides: Partial<ServiceContext> = {}): Promise<number> {
+  const svc = new Service(serviceContext(io, overrides));
   const out = (data: object, text: string) => io.out(json ? JSON.stringify(data, null, 2) : text);
   try {
-    switch (words[0]) {
+    switch (sub) {
       case 'install': {
-        const r = await service.install();
+        const r = await svc.install();
         const stray = r.stoppedStray !== undefined ? ` (stopped the agent that ran outside the service, pid ${r.stoppedStray})` : '';
         out(r, [`gwctl agent installed as a service: ${r.file}${r.changed ? '' : ' (unchanged)'}${stray}`, ...r.notes.map((n) => `  note: ${n}`)].join('\n'));
         return 0;
       }
       case 'uninstall': {
-        const r = await service.uninstall();
+        const r = await svc.uninstall();
         out(r, r.removed ? `gwctl service removed (${r.file}); the agent is stopped` : `gwctl service was not installed (${r.file} does not exist)`);
         return 0;
       }
       case 'restart': {
-        await service.restart();
-        out({ restarted: true, file: service.file }, 'gwctl service restarted');
+        await svc.restart();
+        out({ restarted: true, file: svc.file }, 'gwctl service restarted');
         return 0;
       }
       default: {
-        const s = await service.status();
+        const s = await svc.status();
         const lines = [
           `service file: ${s.file} (${s.installed ? 'installed' : 'not installed'})`,
           `${s.manager}: ${s.managerProblem ?? (s.loaded ? 'loaded' : 'not loaded')}`,
@@ -80,7 +80,6 @@ export async function run(argv: string[], io: Io, overrides: Partial<ServiceCont
       io.err(`gwctl: ${e.message}`);
       return 1;
     }
-    io.err(`gwctl: ${(e as Error).message}`);
-    return 1;
+    throw e;
   }
 }

@@ -3,9 +3,10 @@
  * protocol, with the key in its config (engine/probe.ts). Reports reached, HTTP status, the model
  * that answered and the latency; a 401/403 says the key was revoked and how to get a new one.
  */
-import type { ToolId } from '../../adapters/types.ts';
+import type { ToolId } from '../../adapters/index.ts';
 import { failure, usageError } from '../errors.ts';
 import type { Io } from '../../shared/io.ts';
+import { rawCommand, type CliCommand } from '../command.ts';
 
 const USAGE = `Usage:
   gwctl test [TOOL…] [--json]   one minimal request per taken-over tool, as the tool sends it
@@ -27,7 +28,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (bad) return usageError(io, 'test', `unknown option ${bad}`);
   const wanted = argv.filter((a) => !a.startsWith('-'));
   try {
-    const [{ keysContext, elsewhere }, { TOOL_IDS }, { renderTable }, { probeToolKey }] = await Promise.all([import('../../engine/keys.ts'), import('../../adapters/types.ts'), import('../table.ts'), import('../../engine/probe.ts')]);
+    const [{ keysContext, elsewhere }, { TOOL_IDS }, { renderTable }, { probeToolKey }] = await Promise.all([import('../../engine/keys.ts'), import('../../adapters/index.ts'), import('../table.ts'), import('../../engine/probe.ts')]);
     for (const w of wanted) if (!(TOOL_IDS as readonly string[]).includes(w)) return usageError(io, 'test', `unknown tool '${w}' (tools: ${TOOL_IDS.join(', ')})`);
     const { gateway: gw, keys } = await keysContext(io.env);
     const tools = keys.filter((k) => k.type === 'tool' && (!wanted.length || wanted.includes(k.id)));
@@ -62,4 +63,4 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 
-export const command = { name: 'test', summary: 'one minimal model request per taken-over tool, as the tool sends it', usage: USAGE, options: ['--json'], run };
+export const command: CliCommand = rawCommand('test', 'one minimal model request per taken-over tool, as the tool sends it', USAGE, run);

@@ -8,11 +8,16 @@ import { gwctlPaths } from '../../home/paths.ts';
 import { AgentConnection, incompatibility, probeAgent } from '../../ipc/client.ts';
 import { autostartEnabled, connectOrStart, gatewayEnv, locateAgent } from '../agent-client.ts';
 import type { Io } from '../../shared/io.ts';
+import { rawCommand, type CliCommand } from '../command.ts';
 import { VERSION } from '../../shared/version.ts';
 
 export const UI_USAGE = 'Usage: gwctl ui [--no-autostart]   (keys: ? inside)';
 
 export async function run(argv: string[], io: Io): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(UI_USAGE);
+    return 0;
+  }
   const bad = argv.find((a) => a !== '--no-autostart');
   if (bad) {
     io.err(`gwctl: ${bad.startsWith('-') ? `unknown option ${bad}` : `unexpected '${bad}'`}\n${UI_USAGE}`);
@@ -72,3 +77,5 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 1;
   }
 }
+
+export const command: CliCommand = rawCommand('ui', 'every tool, live, with keys to act (also bare gwctl in a terminal)', UI_USAGE, run);

@@ -6,6 +6,7 @@
  */
 import { failure, usageError } from '../errors.ts';
 import type { Io } from '../../shared/io.ts';
+import { rawCommand, type CliCommand } from '../command.ts';
 
 const USAGE = `Usage:
   gwctl usage [TOOL|NAME…] [--since 24h|7d|DATE] [--json]
@@ -115,4 +116,4 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 
-export const command = { name: 'usage', summary: 'requests, tokens and spend per tool and named key, as the gateway reports them', usage: USAGE, options: ['--since', '--json'], run };
+export const command: CliCommand = rawCommand('usage', 'requests, tokens and spend per tool and named key, as the gateway reports them', USAGE, run);

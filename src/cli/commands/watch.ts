@@ -7,16 +7,22 @@ import { incompatibility } from '../../ipc/client.ts';
 import type { AgentEvent } from '../../ipc/schema.ts';
 import { autostartEnabled, connectOrStart, locateAgent, unwatchedLines } from '../agent-client.ts';
 import { onOutputClosed, type Io } from '../../shared/io.ts';
+import { UsageError, type CliCommand } from '../command.ts';
 
-/** Dispatched from main: `gwctl watch [--json] [--no-autostart]`. */
-export async function run(argv: string[], io: Io): Promise<number> {
-  const bad = argv.find((a) => a !== '--json' && a !== '--no-autostart');
-  if (bad) {
-    io.err(`gwctl: ${bad.startsWith('-') ? `unknown option ${bad}` : `unexpected '${bad}'`}\nUsage: gwctl watch [--json] [--no-autostart]`);
-    return 2;
-  }
-  return watchCommand({ json: argv.includes('--json'), noAutostart: argv.includes('--no-autostart') }, io);
-}
+
+export const command: CliCommand = {
+  name: 'watch',
+  summary: "stream the agent's events (--json: one JSON object per line)",
+  usage: 'gwctl watch [--json] [--no-autostart]',
+  options: {
+    json: { type: 'boolean', description: 'one JSON object (an AgentEvent) per line' },
+    'no-autostart': { type: 'boolean', description: 'do not start an agent when none runs' },
+  },
+  async run({ values, positionals }, { io }) {
+    if (positionals.length) throw new UsageError(`unexpected '${positionals[0]}'`);
+    return watchCommand({ json: values.json === true, noAutostart: values['no-autostart'] === true }, io);
+  },
+};
 
 export async function watchCommand({ json, noAutostart, signal }: { json: boolean; noAutostart: boolean; signal?: AbortSignal }, io: Io): Promise<number> {
   const located = locateAgent(io);

@@ -36,9 +36,11 @@ function isHealthy(text: string): boolean {
   return isRecord(body) && body.status === 'ok';
 }
 
-export const bifrost: GatewayKind = {
+export const bifrost: GatewayKind<'bifrost'> = {
   id: 'bifrost',
   label: 'Bifrost',
+  displayName: 'Bifrost',
+  signedProbe: true,
   defaultRoot: 'http://127.0.0.1:8080',
   baseUrls: (root) => ({ anthropic: `${root}/anthropic`, openai: `${root}/v1`, gemini: `${root}/genai` }),
   probe: 'GET /health',
@@ -55,6 +57,7 @@ export const bifrost: GatewayKind = {
   looksLike: (client) => answers(client, '/health', (status, text) => status === 200 && isHealthy(text)),
   keys: {
     adminRequired: false,
+    adminCredential: "Bifrost's admin user:password (when its admin auth is on)",
     adminHeaders: (adminKey): Record<string, string> => {
       if (!adminKey) return {};
       return adminKey.includes(':') ? { authorization: `Basic ${Buffer.from(adminKey, 'utf8').toString('base64')}` } : { authorization: `Bearer ${adminKey}` };

@@ -66,9 +66,11 @@ function noDatabase(client: GatewayClient, path: string): GatewayError {
 
 const isNoDb = (text: string) => /db not connected|no db connected|database not connected/i.test(text);
 
-export const litellm: GatewayKind = {
+export const litellm: GatewayKind<'litellm'> = {
   id: 'litellm',
   label: 'LiteLLM',
+  displayName: 'LiteLLM',
+  signedProbe: true,
   defaultRoot: 'http://127.0.0.1:4000',
   baseUrls: standardBases,
   probe: 'GET /health/liveliness',
@@ -90,6 +92,8 @@ export const litellm: GatewayKind = {
   looksLike: (client) => answers(client, '/health/liveliness', (status, text) => status === 200 && /alive/i.test(text)),
   keys: {
     adminRequired: true,
+    adminCredential: "LiteLLM's master key (LITELLM_MASTER_KEY, starts sk-)",
+    adminListsModels: true,
     adminHeaders: (adminKey): Record<string, string> => (adminKey ? { authorization: `Bearer ${adminKey}` } : {}),
     async mint({ client, tool, name, hostname }: KeyContext) {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {

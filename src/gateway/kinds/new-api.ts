@@ -62,9 +62,11 @@ async function deleteToken(client: GatewayClient, id: string): Promise<'revoked'
   throw client.failure(res, 'DELETE', path, 'revoke a new-api token', (r) => (r.status === 401 || r.status === 403 ? `new-api refused the credentials: ${ADMIN_HINT}` : r.status === 200 ? 'revoke it in new-api\'s Tokens page' : undefined));
 }
 
-export const newApi: GatewayKind = {
+export const newApi: GatewayKind<'new-api'> = {
   id: 'new-api',
   label: 'new-api',
+  displayName: 'new-api',
+  signedProbe: true,
   defaultRoot: 'http://127.0.0.1:3000',
   baseUrls: standardBases,
   probe: 'GET /api/status',
@@ -85,6 +87,8 @@ export const newApi: GatewayKind = {
     }),
   keys: {
     adminRequired: true,
+    adminCredential: 'a new-api access token (Personal Settings → Access token)',
+    userIdHelp: "new-api needs the id of the user the access token belongs to: gwctl config set gateway.userId <id> (shown in new-api's Personal Settings)",
     maxName: 50,
     adminHeaders: (adminKey, userId) => ({ ...(adminKey ? { authorization: adminKey } : {}), ...(userId ? { 'new-api-user': userId } : {}) }),
     async mint({ client, name }: KeyContext) {

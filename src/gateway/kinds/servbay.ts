@@ -6,9 +6,12 @@
 import type { GatewayClient } from '../client.ts';
 import { answers, standardBases, type GatewayKind } from './types.ts';
 
-export const servbay: GatewayKind = {
+export const servbay: GatewayKind<'servbay'> = {
   id: 'servbay',
   label: 'ServBay AI Gateway',
+  displayName: 'ServBay AI Gateway',
+  signedProbe: false,
+  keyHelp: 'create one in ServBay (AI Gateway → Keys)',
   defaultRoot: 'http://127.0.0.1:11580',
   baseUrls: standardBases,
   probe: 'GET /',

@@ -5,9 +5,12 @@
 import type { GatewayClient } from '../client.ts';
 import { answers, standardBases, type GatewayKind } from './types.ts';
 
-export const staticKind: GatewayKind = {
+export const staticKind: GatewayKind<'static'> = {
   id: 'static',
   label: 'static gateway',
+  displayName: 'AI Gateway',
+  signedProbe: false,
+  keyHelp: 'take the key from the gateway',
   defaultRoot: null,
   baseUrls: standardBases,
   probe: 'GET /',

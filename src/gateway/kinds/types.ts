@@ -1,11 +1,9 @@
 /** What a gateway kind knows: its default root, health probe, base paths, and its key API. */
-import type { Protocol, ToolId } from '../../adapters/types.ts';
+import type { Protocol } from '../../adapters/types.ts';
+import type { ToolId } from '../../adapters/index.ts';
 import type { GatewayClient } from '../client.ts';
 import { NOT_JSON, parseGatewayJson } from '../http.ts';
 import type { KeyRef } from '../types.ts';
-
-export const GATEWAY_KINDS = ['servbay', 'litellm', 'new-api', 'bifrost', 'static'] as const;
-export type KindId = (typeof GATEWAY_KINDS)[number];
 
 
 /** What minting and revoking need besides the client. */
@@ -21,10 +19,21 @@ export interface KeyContext {
   userId?: string;
 }
 
-export interface GatewayKind {
-  id: KindId;
+/**
+ * One gateway kind: its own file in this directory, declared with its id
+ * (`export const x: GatewayKind<'x'> = {…}`), and one line in the list in ./index.ts. Everything
+ * that differs between kinds is said here, never by `kind.id === …` elsewhere.
+ */
+export interface GatewayKind<Id extends string = string> {
+  id: Id;
   /** Human name, e.g. "LiteLLM". */
   label: string;
+  /** The name written where a tool shows one, unless gateway.displayName says otherwise. */
+  displayName: string;
+  /** Its probe answers only on this kind (an endpoint of its own): detection tries it first. */
+  signedProbe: boolean;
+  /** Kinds that cannot mint: where the user gets the one key every tool uses. */
+  keyHelp?: string;
   /** Where it listens out of the box (null: no default, `static`). */
   defaultRoot: string | null;
   /** Base URL per wire protocol. */
@@ -39,6 +48,12 @@ export interface GatewayKind {
   keys?: {
     /** The admin credential is required (LiteLLM master key, new-api access token). */
     adminRequired: boolean;
+    /** What the admin credential is, for messages and `gwctl config --help`. */
+    adminCredential: string;
+    /** The credential belongs to a user whose id goes with it (gateway.userId): how to find it. */
+    userIdHelp?: string;
+    /** The admin credential may list models (gateway status counts them with it). */
+    adminListsModels?: boolean;
     /** Longest key name the gateway accepts. */
     maxName?: number;
     /** Headers carrying the admin credential. */

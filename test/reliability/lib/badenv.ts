@@ -51,6 +51,9 @@ async function seeded(home: string, gw: FakeGateway): Promise<Home> {
     settings,
     original: readFileSync(settings),
     env: {
+      // In-process: these runs are about the command that writes on a broken disk or home
+      // (an agent could not even start on a read-only one).
+      GWCTL_NO_AGENT: '1',
       HOME: home,
       XDG_CONFIG_HOME: join(home, '.config'),
       XDG_STATE_HOME: join(home, '.local', 'state'),

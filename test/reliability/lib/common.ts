@@ -9,8 +9,9 @@ import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { adapterFor, allAdapters } from '../../../src/adapters/index.ts';
-import type { FileSpec, ToolId } from '../../../src/adapters/types.ts';
-import { TOOL_IDS } from '../../../src/adapters/types.ts';
+import type { FileSpec } from '../../../src/adapters/types.ts';
+import type { ToolId } from '../../../src/adapters/index.ts';
+import { TOOL_IDS } from '../../../src/adapters/index.ts';
 import { seedHome, tempHome, type TempHome } from '../../helpers/home.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -65,9 +66,15 @@ export interface SeededHome extends TempHome {
   original: Map<string, Buffer | null>;
 }
 
-/** A temp HOME holding a fixture case, with the case's env ($HOME replaced). */
+/**
+ * A temp HOME holding a fixture case, with the case's env ($HOME replaced). Its commands run
+ * in-process (GWCTL_NO_AGENT=1): these runs kill and race the process that writes, which
+ * in-process is the gwctl command itself (the agent's road has its own runs: socket,
+ * agent-reconcile).
+ */
 export async function seedCase(c: FixtureCase, extraEnv: Record<string, string> = {}): Promise<SeededHome> {
   const h = tempHome('gwctl-rel-');
+  h.env.GWCTL_NO_AGENT = '1';
   await seedHome(h.home, c.home);
   for (const [k, v] of Object.entries(c.env)) h.env[k] = v.replaceAll('$HOME', h.home);
   Object.assign(h.env, extraEnv);

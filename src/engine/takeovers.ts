@@ -1,0 +1,25 @@
+/**
+ * What the agent needs to know about gwctl's takeovers, read from the ledger (which stays the
+ * engine's: nothing above the engine opens it to decide).
+ */
+import type { ToolId } from '../adapters/index.ts';
+import { LedgerStore, type LedgerEntry } from './ledger.ts';
+
+export interface Takeover {
+  /** 'applied' once every file is written (see LedgerEntry.state). */
+  state: LedgerEntry['state'];
+  /** Each file the takeover wrote and the hash of what it wrote. */
+  files: Array<{ path: string; writtenHash: string }>;
+}
+
+/** The takeover recorded for `tool`, if any. Throws when the ledger cannot be read. */
+export async function takeoverOf(stateDir: string, tool: ToolId): Promise<Takeover | undefined> {
+  const entry = (await new LedgerStore(stateDir).load()).tools[tool];
+  return entry ? { state: entry.state, files: entry.files.map((f) => ({ path: f.path, writtenHash: f.writtenHash })) } : undefined;
+}
+
+/** Is any tool taken over (applied)? False when the ledger cannot be read. */
+export async function anyTakenOver(stateDir: string): Promise<boolean> {
+  const ledger = await new LedgerStore(stateDir).load().catch(() => undefined);
+  return !!ledger && Object.values(ledger.tools).some((e) => e?.state === 'applied');
+}
