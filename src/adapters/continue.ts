@@ -98,4 +98,5 @@ export const continueCli: ToolAdapter<'continue'> = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
+  noLaunch: '`gwctl launch` for Continue is not built yet (use `gwctl takeover`)',
 };

@@ -107,4 +107,5 @@ export const openclaw: ToolAdapter<'openclaw'> = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
+  noLaunch: '`gwctl launch` for OpenClaw is not built yet (use `gwctl takeover`)',
 };
