@@ -20,11 +20,13 @@ import { qwenCode } from './qwen-code.ts';
 import { pi } from './pi.ts';
 import { kilo } from './kilo.ts';
 import { droid } from './droid.ts';
+import { openclaw } from './openclaw.ts';
 import { cline } from './cline.ts';
 import { grok } from './grok.ts';
+import { continueCli } from './continue.ts';
 import type { ToolAdapter } from './types.ts';
 
-export const ADAPTERS = [claudeCode, codex, geminiCli, qwenCode, kimiCli, kimiCode, codebuddy, opencode, crush, copilot, pi, kilo, droid, cline, grok] as const;
+export const ADAPTERS = [claudeCode, codex, geminiCli, qwenCode, kimiCli, kimiCode, codebuddy, opencode, crush, copilot, pi, kilo, droid, openclaw, cline, grok, continueCli] as const;
 
 export type ToolId = (typeof ADAPTERS)[number]['id'];
 

@@ -917,7 +917,7 @@ function mergeRecords(old: readonly SlotRecord[], fresh: readonly SlotRecord[]):
 function refuseEmptyJson(t: LoadedTool): void {
   for (const spec of t.specs) {
     const f = t.files.get(spec.role);
-    if (!spec.writable || !f?.exists || f.text !== '' || (spec.format !== 'json' && spec.format !== 'jsonc')) continue;
+    if (!spec.writable || !f?.exists || f.text !== '' || !['json', 'jsonc', 'json5'].includes(spec.format)) continue;
     throw new ConfigIoError(spec.path, 'EMPTY', 'is empty (0 bytes), which is not valid JSON: if the tool is writing it right now, run the command again; if it should be empty, delete it and run the command again');
   }
 }

@@ -14,6 +14,7 @@
  *   `{EOL indent m EOL indent-of-brace-line}` collapses back to `{}`.
  */
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
+import { bareKeyOk, parseJson5Tree } from './json5.ts';
 import { deepEqual, findIndex, getIn, setIn } from './path.ts';
 import { ConfigFormatError, type Format, type FormatEditor, type JsonObject, type JsonValue, type SlotPath } from './slot.ts';
 
@@ -26,6 +27,10 @@ interface Style {
   keySep: string;
   /** After a comma inside a one-line container, e.g. ` `. */
   itemSep: string;
+  /** JSON5 only: keys written bare (`models:`) and strings in single quotes, as the file does. */
+  bareKeys: boolean;
+  singleQuotes: boolean;
+  json5: boolean;
 }
 
 interface Doc {
@@ -51,20 +56,29 @@ interface Patch {
  * parse is not cached (it throws again, with the caller's file name).
  */
 const RECENT = 4;
-const recent: Array<{ text: string; file: string; strict: boolean; doc: Doc }> = [];
+const recent: Array<{ text: string; file: string; format: Format; doc: Doc }> = [];
 
-function load(text: string, file: string, strict: boolean): Doc {
-  const hit = recent.find((r) => r.strict === strict && r.file === file && r.text === text);
+function load(text: string, file: string, format: Format): Doc {
+  const hit = recent.find((r) => r.format === format && r.file === file && r.text === text);
   if (hit) return hit.doc;
-  const doc = loadNow(text, file, strict);
-  recent.unshift({ text, file, strict, doc });
+  const doc = loadNow(text, file, format);
+  recent.unshift({ text, file, format, doc });
   if (recent.length > RECENT) recent.pop();
   return doc;
 }
 
-function loadNow(text: string, file: string, strict: boolean): Doc {
+function loadNow(text: string, file: string, format: Format): Doc {
+  const strict = format === 'json';
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
+  if (format === 'json5') {
+    const tree = parseJson5Tree(body);
+    if (tree.error) throw new ConfigFormatError(file, `is not valid JSON5 (${tree.error.problem})`, { ...lineCol(body, tree.error.offset), fix: fixFor(false) });
+    if (tree.root && tree.root.type !== 'object') {
+      throw new ConfigFormatError(file, `the top level is ${article(tree.root.type)}, not an object`, { ...lineCol(body, tree.root.offset), fix: 'the file must hold one object ({ … }); fix it by hand and run the command again' });
+    }
+    return { bom, body, root: tree.root, strict: false, file };
+  }
   const errors: ParseError[] = [];
   const root = parseTree(body, errors, { disallowComments: strict, allowTrailingComma: !strict, allowEmptyContent: true });
   const first = errors[0];
@@ -257,9 +271,15 @@ function commaAfter(body: string, pos: number): number {
   return body[p] === ',' ? p : -1;
 }
 
-function detectStyle(body: string, root: Node | undefined): Style {
+function detectStyle(body: string, root: Node | undefined, json5 = false): Style {
   const m = /\r\n|\n|\r/.exec(body);
-  const style: Style = { eol: m ? m[0] : '\n', unit: '', keySep: '', itemSep: '' };
+  const style: Style = { eol: m ? m[0] : '\n', unit: '', keySep: '', itemSep: '', bareKeys: false, singleQuotes: false, json5 };
+  if (json5) {
+    const firstKey = root?.children?.[0]?.children?.[0];
+    style.bareKeys = firstKey !== undefined && body[firstKey.offset] !== '"' && body[firstKey.offset] !== "'";
+    const q = firstString(body, root);
+    style.singleQuotes = q !== undefined && body[q] === "'";
+  }
   const visit = (n: Node): void => {
     if (n.type !== 'object' && n.type !== 'array') return;
     const base = lineIndent(body, n.offset);
@@ -292,10 +312,34 @@ function detectStyle(body: string, root: Node | undefined): Style {
   return style;
 }
 
+/** Offset of the first quoted string in the tree, key or value (its quote shows the file's style). */
+function firstString(body: string, n: Node | undefined): number | undefined {
+  if (!n) return undefined;
+  if (n.type === 'string' && (body[n.offset] === '"' || body[n.offset] === "'")) return n.offset;
+  for (const c of n.children ?? []) {
+    const found = firstString(body, c);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------- rendering
 
+/** A string literal: JSON's double quotes, or JSON5 single quotes when the file uses them. */
+function str(v: string, s: Style): string {
+  const json = JSON.stringify(v);
+  if (!s.singleQuotes) return json;
+  return "'" + json.slice(1, -1).replace(/\\(.)|'/g, (m: string, c: string | undefined) => (c === '"' ? '"' : m === "'" ? "\\'" : m)) + "'";
+}
+
+function primitive(v: JsonValue, s: Style): string {
+  if (typeof v === 'string') return str(v, s);
+  if (typeof v === 'number' && !Number.isFinite(v) && s.json5) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return JSON.stringify(v);
+}
+
 function render(v: JsonValue, base: string, compact: boolean, s: Style): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (v === null || typeof v !== 'object') return primitive(v, s);
   const entries: [string | undefined, JsonValue][] = Array.isArray(v) ? v.map((x) => [undefined, x]) : Object.entries(v);
   const [open, close] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
   if (entries.length === 0) return open + close;
@@ -306,7 +350,8 @@ function render(v: JsonValue, base: string, compact: boolean, s: Style): string 
 }
 
 function member(key: string | undefined, v: JsonValue, base: string, compact: boolean, s: Style): string {
-  return (key === undefined ? '' : JSON.stringify(key) + s.keySep) + render(v, base, compact, s);
+  const k = key === undefined ? '' : (s.bareKeys && bareKeyOk(key) ? key : str(key, s)) + s.keySep;
+  return k + render(v, base, compact, s);
 }
 
 // ---------------------------------------------------------------- editing
@@ -528,15 +573,14 @@ function makeEditor(format: Format): FormatEditor {
 }
 
 function makeRawEditor(format: Format): FormatEditor {
-  const strict = format === 'json';
   const raw: FormatEditor = {
     format,
     parse(text, file) {
-      const { root } = load(text, file, strict);
+      const { root } = load(text, file, format);
       return root ? (valueOf(root) as JsonObject) : {};
     },
     get(text, path, file) {
-      const { root } = load(text, file, strict);
+      const { root } = load(text, file, format);
       if (!root) return getIn({}, path);
       let cur: Node | undefined = root;
       for (const seg of path) {
@@ -547,8 +591,8 @@ function makeRawEditor(format: Format): FormatEditor {
     },
     set(text, path, value, file) {
       requirePath(path, file);
-      const doc = load(text, file, strict);
-      const s = detectStyle(doc.body, doc.root);
+      const doc = load(text, file, format);
+      const s = detectStyle(doc.body, doc.root, format === 'json5');
       if (!doc.root) {
         const obj = render(setIn({}, path, value), '', false, s);
         const lead = doc.body.trim() === '' ? '' : doc.body + (isEol(doc.body.at(-1)) ? '' : s.eol);
@@ -568,7 +612,7 @@ function makeRawEditor(format: Format): FormatEditor {
     },
     delete(text, path, file) {
       requirePath(path, file);
-      const doc = load(text, file, strict);
+      const doc = load(text, file, format);
       if (!doc.root) return text;
       let cur: Node = doc.root;
       for (const seg of path.slice(0, -1)) {
@@ -601,7 +645,7 @@ function makeRawEditor(format: Format): FormatEditor {
       if (!first) return text;
       let out = raw.set(text, [...parent, first.seg], first.value, file);
       if (rest.length === 0) return out;
-      const doc = load(out, file, strict);
+      const doc = load(out, file, format);
       let c: Node | undefined = doc.root;
       for (const seg of parent) c = c && child(c, seg);
       const last = c?.children?.at(-1);
@@ -611,10 +655,10 @@ function makeRawEditor(format: Format): FormatEditor {
         for (const m of rest) out = raw.set(out, [...parent, m.seg], m.value, file);
         return out;
       }
-      return appendAfter(doc, detectStyle(doc.body, doc.root), c, last, rest.map((m) => [typeof m.seg === 'string' ? m.seg : undefined, m.value]));
+      return appendAfter(doc, detectStyle(doc.body, doc.root, format === 'json5'), c, last, rest.map((m) => [typeof m.seg === 'string' ? m.seg : undefined, m.value]));
     },
     deleteMany(text, parent, segs, file) {
-      const doc = load(text, file, strict);
+      const doc = load(text, file, format);
       let c: Node | undefined = doc.root;
       for (const seg of parent) c = c && child(c, seg);
       if (!c || (c.type !== 'object' && c.type !== 'array')) return text;
@@ -660,3 +704,4 @@ function makeRawEditor(format: Format): FormatEditor {
 
 export const jsonEditor: FormatEditor = makeEditor('json');
 export const jsoncEditor: FormatEditor = makeEditor('jsonc');
+export const json5Editor: FormatEditor = makeEditor('json5');

@@ -44,7 +44,8 @@ export function setIn(doc: JsonValue | undefined, path: SlotPath, value: JsonVal
   }
   const arr: JsonValue[] = Array.isArray(doc) ? [...doc] : [];
   const i = findIndex(arr, seg);
-  if (i < 0) arr.push(setIn(undefined, rest, value));
+  if (i < 0 && 'match' in seg && seg.first) arr.unshift(setIn(undefined, rest, value));
+  else if (i < 0) arr.push(setIn(undefined, rest, value));
   else arr[i] = setIn(arr[i], rest, value);
   return arr;
 }

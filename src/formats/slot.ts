@@ -14,14 +14,15 @@ export type JsonObject = { [key: string]: JsonValue };
  * One step of a path into a document.
  * - `string`: an object/table key (for dotenv: the variable name).
  * - `{ match }`: the element of an array of objects whose fields equal `match` (e.g. `{ id: 'gpt-4o' }`).
- *   `set` on a missing element appends it; `delete` removes it.
+ *   `set` on a missing element appends it (with `first: true`, inserts it first: only the YAML
+ *   editor does that; the others refuse through the semantic check); `delete` removes it.
  * - `{ item }`: the element of an array of primitives equal to `item` (e.g. a model id in
  *   CodeBuddy's `availableModels`). `set` appends when missing; `delete` removes it.
  */
-export type PathSeg = string | { match: Record<string, JsonPrimitive> } | { item: JsonPrimitive };
+export type PathSeg = string | { match: Record<string, JsonPrimitive>; first?: true } | { item: JsonPrimitive };
 export type SlotPath = readonly PathSeg[];
 
-export type Format = 'json' | 'jsonc' | 'toml' | 'dotenv';
+export type Format = 'json' | 'jsonc' | 'json5' | 'toml' | 'dotenv' | 'yaml';
 
 /**
  * When a restore may revert an edit. Evaluated against the value found at the edit's path at

@@ -23,6 +23,10 @@ export const TOOL_LOCATION_VARS = [
   'KILO_CONFIG_DIR',
   'PI_CODING_AGENT_DIR',
   'COPILOT_HOME',
+  'CONTINUE_GLOBAL_DIR',
+  'OPENCLAW_CONFIG_PATH',
+  'OPENCLAW_HOME',
+  'OPENCLAW_STATE_DIR',
 ] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -124,6 +124,23 @@ const CASES: ClientCase[] = [
     auth: ['authorization'],
     listsModels: true,
   },
+  {
+    tool: 'continue',
+    // The fixture's index/globalContext.json selects the user's own model (it outranks the order
+    // of config.yaml): the takeover must move that selection too.
+    args: ['-p', PROMPT],
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+    listsModels: true,
+  },
+  {
+    tool: 'openclaw',
+    // One embedded turn without an OpenClaw gateway, against the ordinary config (JSON5).
+    args: ['agent', 'exec', PROMPT],
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+    listsModels: true,
+  },
 ];
 
 interface Row {

@@ -51,6 +51,10 @@ export const CLIENTS: readonly Client[] = [
   // Grok's postinstall copies its binary into $GROK_HOME/bin of the install's throw-away HOME and
   // links bin/grok to the package's own copy.
   { tool: 'grok', label: 'grok', pkg: '@xai-official/grok', version: '1.0.41', bin: 'node_modules/.bin/grok' },
+  { tool: 'continue', label: 'cn', pkg: '@continuedev/cli', version: '1.5.47', bin: 'node_modules/.bin/cn' },
+  // Needs Node >= 24.16. npm 11 leaves its postinstall (bundled plugin set-up) unrun; the
+  // one-shot `agent exec` does not need it.
+  { tool: 'openclaw', label: 'openclaw', pkg: 'openclaw', version: '2026.9.6', bin: 'node_modules/.bin/openclaw' },
 ];
 
 export function clientFor(tool: string): Client {

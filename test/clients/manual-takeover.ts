@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import JSON5 from 'json5';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { GATEWAY_MODELS } from './recorder.ts';
 
@@ -126,6 +127,25 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
       const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
       const tables = GATEWAY_MODELS.map((m) => `[model."${P}-${m}"]\nmodel = "${m}"\nbase_url = "${v1}"\napi_key = "${key}"\n`).join('\n');
       write(file, `${old.replace(/^\[models\]\s*\ndefault\s*=.*$/m, `[models]\ndefault = "${P}-${model}"`)}\n${tables}`);
+      return file;
+    }
+    case 'continue': {
+      // A whole new config.yaml (the user's models and comments are dropped: not an adapter).
+      const file = join(home, '.continue', 'config.yaml');
+      const entries = GATEWAY_MODELS.map((m) => `  - name: ${P}/${m}\n    provider: openai\n    model: ${m}\n    apiBase: ${v1}\n    apiKey: ${key}\n    roles: [chat]\n`);
+      write(file, `name: Local Config\nversion: 1.0.0\nmodels:\n${entries.join('')}`);
+      const ctx = join(home, '.continue', 'index', 'globalContext.json');
+      if (existsSync(ctx)) writeJson(ctx, { ...readJson(ctx), cliSelectedModel: `${P}/${model}` });
+      return file;
+    }
+    case 'openclaw': {
+      // JSON is JSON5; comments are dropped (not an adapter).
+      const file = join(home, '.openclaw', 'openclaw.json');
+      const s = (existsSync(file) ? JSON5.parse(readFileSync(file, 'utf8')) : {}) as Obj;
+      const models = (s.models as Obj | undefined) ?? {};
+      s.models = { ...models, providers: { ...(models.providers as Obj | undefined), [P]: { baseUrl: v1, apiKey: key, api: 'openai-completions', models: GATEWAY_MODELS.map((id) => ({ id, name: id })) } } };
+      s.agents = { ...(s.agents as Obj | undefined), defaults: { ...((s.agents as Obj | undefined)?.defaults as Obj | undefined), model: { primary: `${P}/${model}` } } };
+      writeJson(file, s);
       return file;
     }
     default:

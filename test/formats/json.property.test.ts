@@ -1,49 +1,27 @@
 /**
- * Property tests for the JSON/JSONC editors: random documents (nesting, comments, blank lines,
+ * Property tests for the JSON/JSONC/JSON5 editors (JSON5 adds bare keys and single quotes): random documents (nesting, comments, blank lines,
  * CRLF/LF, BOM, tabs/spaces, trailing commas, unicode, one-line containers, final newline or not)
  * and random slot paths (existing and new, nested, array `{item}` / `{match}` segments).
  */
 import fc from 'fast-check';
+import JSON5 from 'json5';
 import { describe, expect, it } from 'vitest';
-import { jsonEditor, jsoncEditor } from '../../src/formats/json.ts';
+import { json5Editor, jsonEditor, jsoncEditor } from '../../src/formats/json.ts';
 import { deepEqual, deleteIn, getIn, isObject, setIn } from '../../src/formats/path.ts';
-import type { FormatEditor, JsonObject, JsonPrimitive, JsonValue, PathSeg, SlotPath } from '../../src/formats/slot.ts';
+import type { FormatEditor, JsonObject, JsonValue, SlotPath } from '../../src/formats/slot.ts';
+import { existingPaths, firstMissingPrefix, hollow, lands, newSlot, prng, rootObj, value, type Case } from './props.ts';
 
 /** At least 500 runs per property; raise with GWCTL_PROP_RUNS for a longer hunt. */
 const RUNS = Math.max(500, Number(process.env.GWCTL_PROP_RUNS ?? 0));
 const FILE = 'settings.json';
 
-// ---------------------------------------------------------------- values
-
-const KEYS = ['a', 'b', 'env', 'model', 'hooks', 'ключ', '日本語', 'emoji 😀', 'q"uote', 'back\\slash', 'tab\tkey', 'k1', 'ANTHROPIC_BASE_URL'];
-const NEW_KEYS = ['n1', 'n2', 'новый', 'nouveau é', '🆕'];
-const IDS = ['m1', 'm2', 'm3'];
-
-const str = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.constantFrom('', 'héllo', '日本', '😀', 'a"b', 'line\nbreak', '\u2028', 'http://127.0.0.1:11580'));
-const prim: fc.Arbitrary<JsonPrimitive> = fc.oneof(
-  fc.constant(null),
-  fc.boolean(),
-  fc.integer({ min: -1000, max: 100000 }),
-  fc.constantFrom(1.5, -0.25, 1e21, 3.14159),
-  str,
-);
-
-const { value } = fc.letrec<{ value: JsonValue; obj: JsonObject; arr: JsonValue[] }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, prim, tie('obj'), tie('arr')),
-  obj: fc
-    .uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('value')), { selector: (e) => e[0], maxLength: 4 })
-    .map((entries) => Object.fromEntries(entries) as JsonObject),
-  arr: fc.oneof(
-    fc.array(prim, { maxLength: 4 }),
-    fc.uniqueArray(fc.tuple(fc.constantFrom(...IDS), tie('obj')), { selector: (e) => e[0], maxLength: 3 }).map((els) => els.map(([id, o]) => ({ ...o, id }))),
-  ),
-}));
-const rootObj = value.filter(isObject) as fc.Arbitrary<JsonObject>;
-
 // ---------------------------------------------------------------- layouts
 
 interface Layout {
   jsonc: boolean;
+  /** JSON5: bare keys where possible, single-quoted strings. */
+  bare: boolean;
+  single: boolean;
   eol: string;
   unit: string;
   keySep: string;
@@ -53,9 +31,11 @@ interface Layout {
   seed: number;
 }
 
-const layout = (jsonc: boolean): fc.Arbitrary<Layout> =>
+const layout = (jsonc: boolean, json5 = false): fc.Arbitrary<Layout> =>
   fc.record({
     jsonc: fc.constant(jsonc),
+    bare: json5 ? fc.boolean() : fc.constant(false),
+    single: json5 ? fc.boolean() : fc.constant(false),
     eol: fc.constantFrom('\n', '\r\n'),
     unit: fc.constantFrom('  ', '    ', '\t', ' '),
     keySep: fc.constantFrom(': ', ':', ' : '),
@@ -65,27 +45,18 @@ const layout = (jsonc: boolean): fc.Arbitrary<Layout> =>
     seed: fc.integer(),
   });
 
-/** Small deterministic PRNG so one seed gives one layout. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function renderDoc(doc: JsonObject, L: Layout): string {
   const rnd = prng(L.seed);
   const pick = (p: number): boolean => rnd() < p;
   const { eol, unit } = L;
 
+  const q = (x: string): string =>
+    L.single ? "'" + JSON.stringify(x).slice(1, -1).replace(/\\(.)|'/g, (m: string, c: string | undefined) => (c === '"' ? '"' : m === "'" ? "\\'" : m)) + "'" : JSON.stringify(x);
   const mem = (k: string | undefined, v: JsonValue, indent: string, inline: boolean): string =>
-    (k === undefined ? '' : JSON.stringify(k) + L.keySep) + val(v, indent, inline);
+    (k === undefined ? '' : (L.bare && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : q(k)) + L.keySep) + val(v, indent, inline);
 
   function val(v: JsonValue, indent: string, parentInline: boolean): string {
+    if (typeof v === 'string') return q(v);
     if (v === null || typeof v !== 'object') return JSON.stringify(v);
     const entries: [string | undefined, JsonValue][] = Array.isArray(v) ? v.map((e) => [undefined, e]) : Object.entries(v);
     const [o, c] = Array.isArray(v) ? ['[', ']'] : ['{', '}'];
@@ -142,90 +113,24 @@ function renderDoc(doc: JsonObject, L: Layout): string {
 
 // ---------------------------------------------------------------- paths
 
-/** Paths to values present in `doc` (array elements via {item} or {match:{id}}). */
-function existingPaths(v: JsonValue, prefix: SlotPath = []): SlotPath[] {
-  const out: SlotPath[] = [];
-  if (isObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      out.push([...prefix, k], ...existingPaths(x, [...prefix, k]));
-    }
-  } else if (Array.isArray(v)) {
-    for (const x of v) {
-      let seg: PathSeg | undefined;
-      if (x === null || typeof x !== 'object') seg = { item: x };
-      else if (isObject(x) && typeof x.id === 'string') seg = { match: { id: x.id } };
-      if (seg) out.push([...prefix, seg], ...existingPaths(x, [...prefix, seg]));
-    }
-  }
-  return out;
-}
+const docs = (jsonc: boolean, json5 = false) => fc.tuple(rootObj, layout(jsonc, json5)).map(([doc, L]) => ({ doc, text: renderDoc(doc, L) }));
 
-function containerPaths(v: JsonValue, prefix: SlotPath = []): SlotPath[] {
-  const out: SlotPath[] = isObject(v) || Array.isArray(v) ? [prefix] : [];
-  return out.concat(existingPaths(v, prefix).filter((p) => {
-    const x = getIn(v, p.slice(prefix.length));
-    return isObject(x) || Array.isArray(x);
-  }));
-}
+const newCases = (jsonc: boolean, json5 = false): fc.Arbitrary<Case> =>
+  docs(jsonc, json5).chain(({ doc, text }) => newSlot(doc).map(({ path, value: v }) => ({ text, doc, path, value: v })));
 
-/** A path absent from `doc` under an existing container, with a value that lands exactly there. */
-function newSlot(doc: JsonObject): fc.Arbitrary<{ path: SlotPath; value: JsonValue }> {
-  const parents = containerPaths(doc);
-  return fc.constantFrom(...parents).chain((parent) => {
-    const at = getIn(doc, parent);
-    if (Array.isArray(at)) {
-      return fc.oneof(
-        fc.constantFrom<JsonPrimitive>('new-item', 42, true, '日本-new').map((x) => ({ path: [...parent, { item: x }], value: x })),
-        fc.tuple(fc.constantFrom('m-new', 'm9'), value).map(([id, v]) => ({
-          path: [...parent, { match: { id } }],
-          value: { ...(isObject(v) ? v : { v }), id },
-        })),
-      );
-    }
-    return fc
-      .tuple(fc.array(fc.constantFrom(...NEW_KEYS), { minLength: 1, maxLength: 3 }), fc.option(fc.constantFrom<JsonPrimitive>('x', 7)), value)
-      .map(([keys, item, v]) => (item === null ? { path: [...parent, ...keys], value: v } : { path: [...parent, ...keys, { item }], value: item }));
-  });
-}
-
-interface Case {
-  text: string;
-  doc: JsonObject;
-  path: SlotPath;
-  value: JsonValue;
-}
-
-const docs = (jsonc: boolean) => fc.tuple(rootObj, layout(jsonc)).map(([doc, L]) => ({ doc, text: renderDoc(doc, L) }));
-
-const newCases = (jsonc: boolean): fc.Arbitrary<Case> =>
-  docs(jsonc).chain(({ doc, text }) => newSlot(doc).map(({ path, value: v }) => ({ text, doc, path, value: v })));
-
-const existingCases = (jsonc: boolean): fc.Arbitrary<Case> =>
-  docs(jsonc)
+const existingCases = (jsonc: boolean, json5 = false): fc.Arbitrary<Case> =>
+  docs(jsonc, json5)
     .filter(({ doc }) => existingPaths(doc).length > 0)
     .chain(({ doc, text }) => fc.tuple(fc.constantFrom(...existingPaths(doc)), value).map(([path, v]) => ({ text, doc, path, value: v })));
 
-const anyCases = (jsonc: boolean): fc.Arbitrary<Case> => fc.oneof(newCases(jsonc), existingCases(jsonc));
-
-/** The value ends up exactly at the path (not e.g. appended as a non-matching element). */
-const lands = (c: Case): boolean => deepEqual(getIn(setIn(c.doc, c.path, c.value), c.path), c.value);
-
-function firstMissingPrefix(doc: JsonValue, path: SlotPath): SlotPath {
-  for (let i = 1; i < path.length; i++) if (getIn(doc, path.slice(0, i)) === undefined) return path.slice(0, i);
-  return path;
-}
-
-/** A container holding nothing but (recursively) empty containers. */
-function hollow(v: JsonValue | undefined): boolean {
-  if (Array.isArray(v)) return v.every(hollow);
-  return isObject(v) && Object.values(v).every(hollow);
-}
+const anyCases = (jsonc: boolean, json5 = false): fc.Arbitrary<Case> => fc.oneof(newCases(jsonc, json5), existingCases(jsonc, json5));
 
 /** Parses, and keeps the BOM, line-ending style and final newline of the input. */
 function checkShape(ed: FormatEditor, before: string, after: string): void {
   ed.parse(after, FILE);
   const body = after.replace(/^\uFEFF/, '');
   if (ed.format === 'json') JSON.parse(body);
+  if (ed.format === 'json5') JSON5.parse(body);
   expect(after.startsWith('\uFEFF')).toBe(before.startsWith('\uFEFF'));
   if (before.includes('\r\n')) expect(body.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
   else if (before.includes('\n')) expect(body).not.toContain('\r');
@@ -234,16 +139,17 @@ function checkShape(ed: FormatEditor, before: string, after: string): void {
 
 // ---------------------------------------------------------------- properties
 
-for (const ed of [jsonEditor, jsoncEditor]) {
-  const jsonc = ed.format === 'jsonc';
+for (const ed of [jsonEditor, jsoncEditor, json5Editor]) {
+  const jsonc = ed.format !== 'json';
+  const json5 = ed.format === 'json5';
   describe(`${ed.format} editor properties`, () => {
     it('generated documents parse to the generated data', () => {
-      fc.assert(fc.property(docs(jsonc), ({ doc, text }) => deepEqual(ed.parse(text, FILE), doc)), { numRuns: RUNS });
+      fc.assert(fc.property(docs(jsonc, json5), ({ doc, text }) => deepEqual(ed.parse(text, FILE), doc)), { numRuns: RUNS });
     });
 
     it('(a) inverse: deleting a new slot (and the parent it created) gives back the exact bytes', () => {
       fc.assert(
-        fc.property(newCases(jsonc), (c) => {
+        fc.property(newCases(jsonc, json5), (c) => {
           fc.pre(getIn(c.doc, c.path) === undefined && lands(c));
           const created = firstMissingPrefix(c.doc, c.path);
           let out = ed.delete(ed.set(c.text, c.path, c.value, FILE), c.path, FILE);
@@ -256,11 +162,15 @@ for (const ed of [jsonEditor, jsoncEditor]) {
 
     it('(a) inverse: writing the previous value back restores the slot (bytes, for primitives)', () => {
       fc.assert(
-        fc.property(existingCases(jsonc), (c) => {
+        fc.property(existingCases(jsonc, json5), (c) => {
           fc.pre(lands(c));
           const before = getIn(c.doc, c.path) as JsonValue;
-          const out = ed.set(ed.set(c.text, c.path, c.value, FILE), c.path, before, FILE);
-          if (before === null || typeof before !== 'object') expect(out).toBe(c.text);
+          const mid = ed.set(c.text, c.path, c.value, FILE);
+          const out = ed.set(mid, c.path, before, FILE);
+          // JSON5 quoting (single or double) is read from the file: once the edit removed every
+          // quoted string, the style is unknown and only the meaning must come back.
+          const styleLost = json5 && typeof before === 'string' && !/['"]/.test(mid.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, ''));
+          if ((before === null || typeof before !== 'object') && !styleLost) expect(out).toBe(c.text);
           else expect(deepEqual(ed.parse(out, FILE), c.doc)).toBe(true);
         }),
         { numRuns: RUNS },
@@ -268,7 +178,7 @@ for (const ed of [jsonEditor, jsoncEditor]) {
     });
 
     it('(a) inverse over a takeover of several slots, reverted newest first as a restore does', () => {
-      const takeovers = docs(jsonc).chain(({ doc, text }) =>
+      const takeovers = docs(jsonc, json5).chain(({ doc, text }) =>
         fc.array(newSlot(doc), { minLength: 2, maxLength: 4 }).map((slots) => ({ doc, text, slots })),
       );
       fc.assert(
@@ -306,7 +216,7 @@ for (const ed of [jsonEditor, jsoncEditor]) {
 
     it('(b) idempotence: setting the same value twice changes nothing the second time', () => {
       fc.assert(
-        fc.property(anyCases(jsonc), (c) => {
+        fc.property(anyCases(jsonc, json5), (c) => {
           fc.pre(lands(c));
           const once = ed.set(c.text, c.path, c.value, FILE);
           expect(ed.set(once, c.path, c.value, FILE)).toBe(once);
@@ -317,7 +227,7 @@ for (const ed of [jsonEditor, jsoncEditor]) {
 
     it('(c) set changes nothing outside the slot', () => {
       fc.assert(
-        fc.property(anyCases(jsonc), (c) => {
+        fc.property(anyCases(jsonc, json5), (c) => {
           const out = ed.set(c.text, c.path, c.value, FILE);
           expect(deepEqual(ed.parse(out, FILE), setIn(c.doc, c.path, c.value))).toBe(true);
           expect(deepEqual(ed.get(out, c.path, FILE), getIn(setIn(c.doc, c.path, c.value), c.path))).toBe(true);
@@ -328,7 +238,7 @@ for (const ed of [jsonEditor, jsoncEditor]) {
 
     it('(c) delete changes nothing outside the slot', () => {
       fc.assert(
-        fc.property(anyCases(jsonc), (c) => {
+        fc.property(anyCases(jsonc, json5), (c) => {
           const out = ed.delete(c.text, c.path, FILE);
           expect(deepEqual(ed.parse(out, FILE), deleteIn(c.doc, c.path) ?? {})).toBe(true);
           if (getIn(c.doc, c.path) === undefined) expect(out).toBe(c.text);
@@ -339,7 +249,7 @@ for (const ed of [jsonEditor, jsoncEditor]) {
 
     it('(d) every output parses and keeps BOM, line endings and final newline', () => {
       fc.assert(
-        fc.property(anyCases(jsonc), (c) => {
+        fc.property(anyCases(jsonc, json5), (c) => {
           const set = ed.set(c.text, c.path, c.value, FILE);
           checkShape(ed, c.text, set);
           checkShape(ed, c.text, ed.delete(c.text, c.path, FILE));

@@ -7,7 +7,7 @@ const RUNS = Number(process.env.GWCTL_FUZZ_RUNS) || 10_000;
 const SEED = Number(process.env.GWCTL_RELIABILITY_SEED) || undefined;
 
 describe('editor fuzzing', () => {
-  it.each(['json', 'jsonc', 'toml', 'dotenv'] as const)(`%s: ${RUNS} adversarial inputs`, (format) => {
+  it.each(['json', 'jsonc', 'json5', 'toml', 'dotenv', 'yaml'] as const)(`%s: ${RUNS} adversarial inputs`, (format) => {
     const s = fuzzFormat(format, RUNS, SEED);
     figure({
       row: `fuzz ${format}`,

@@ -38,8 +38,10 @@ const CASES = {
   pi: 'ollama-and-anthropic',
   kilo: 'jsonc-comments',
   droid: 'byok-anthropic',
+  openclaw: 'json5-comments',
   cline: 'anthropic-key',
   grok: 'xai-login',
+  continue: 'local-ollama',
 } as const;
 const KEY = 'sk-servbay-ui-key-5a7e31';
 const PROMPT = 'PROMPT$ ';

@@ -11,6 +11,8 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import dotenv from 'dotenv';
+import { CORE_SCHEMA, dump as dumpYaml, load as jsYamlLoad } from 'js-yaml';
+import JSON5 from 'json5';
 import fc from 'fast-check';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
@@ -39,7 +41,7 @@ export interface FuzzSeeds {
 
 /** Fixture texts and the edit lists the adapters really plan, per format. */
 export function seedsByFormat(): Record<Format, FuzzSeeds> {
-  const out: Record<Format, FuzzSeeds> = { json: { texts: [], edits: [] }, jsonc: { texts: [], edits: [] }, toml: { texts: [], edits: [] }, dotenv: { texts: [], edits: [] } };
+  const out = Object.fromEntries((['json', 'jsonc', 'json5', 'toml', 'dotenv', 'yaml'] as const).map((f) => [f, { texts: [] as string[], edits: [] as Edit[][] }])) as Record<Format, FuzzSeeds>;
   for (const c of fixtureCases()) {
     const home = c.home;
     const env: Record<string, string> = {};
@@ -84,6 +86,10 @@ export function oracle(format: Format, text: string): JsonValue {
       return parseToml(t) as unknown as JsonValue;
     case 'dotenv':
       return dotenv.parse(t) as JsonValue;
+    case 'json5':
+      return t.trim() === '' || /^(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*$/.test(t) ? {} : (JSON5.parse(t) as JsonValue);
+    case 'yaml':
+      return t.trim() === '' ? {} : ((jsYamlLoad(t, { schema: CORE_SCHEMA }) ?? {}) as JsonValue);
   }
 }
 
@@ -127,6 +133,24 @@ function collisions(format: Format, path: SlotPath): string[] {
   if (format === 'dotenv') {
     return [`export ${a}=old\n`, `${a}="multi\nline"\n`, `${a}='x' # c\n${a}=dup\n`, `${a}=\`t\`\n`, `  ${a} = spaced  \n`, `${a}:colon\n`];
   }
+  if (format === 'yaml') {
+    const ind = (n: number) => ' '.repeat(n * 2);
+    const nested = keys.map((k, i) => `${ind(i)}${JSON.stringify(k)}:`).join('\n');
+    return [
+      `${q(a)}: scalar\n`,
+      `${q(a)}: [1, 2]\n`,
+      `${q(a)}:\n`,
+      `${q(a)}: ~\n`,
+      `${nested} &anchor x\nother: *anchor\n`,
+      `${nested}\n${ind(keys.length)}- !!str 1\n`,
+      `---\n${q(a)}: 1\n---\nb: 2\n`,
+      `{${q(a)}: {x: 1}}\n`,
+      `${q(a)}: |\n  text\n  more\n`,
+      `base: &b {x: 1}\n${q(a)}:\n  <<: *b\n`,
+      `${q(a)}: yes\n${q(a)}x: 0o17\n`,
+      `# c\n${nested} x # trailing\n`,
+    ];
+  }
   const nest = (v: string) => [...keys].reverse().reduce((acc, k) => `{${JSON.stringify(k)}: ${acc}}`, v);
   return [
     `{${JSON.stringify(a)}: "scalar"}`,
@@ -151,6 +175,12 @@ function structural(format: Format): fc.Arbitrary<string> {
       fc.constantFrom('', '[t]\n', '[[arr]]\n', '[a.b]\n').map((hdr) => hdr + kvs.map(([k, v]) => `${k} = ${v}`).join('\n') + '\n'),
     );
   }
+  if (format === 'yaml') {
+    return fc.tuple(obj, fc.constantFrom(2, 4), fc.boolean(), fc.boolean()).map(([o, indent, flowLevel, crlf]) => {
+      const s = dumpYaml(o, { indent, flowLevel: flowLevel ? 2 : -1, schema: CORE_SCHEMA });
+      return crlf ? s.replace(/\n/g, '\r\n') : s;
+    });
+  }
   return fc.tuple(obj, fc.constantFrom(0, 2, '\t'), fc.boolean()).map(([o, ind, crlf]) => {
     const s = JSON.stringify(o, null, ind);
     return crlf ? s.replace(/\n/g, '\r\n') : s;
@@ -161,6 +191,7 @@ function deep(format: Format): fc.Arbitrary<string> {
   return fc.integer({ min: 50, max: 5000 }).map((n) => {
     if (format === 'toml') return `a = ${'['.repeat(n)}${']'.repeat(n)}\n`;
     if (format === 'dotenv') return `A=${'"'.repeat(n)}\n`;
+    if (format === 'yaml') return n % 2 ? `a: ${'['.repeat(n)}${']'.repeat(n)}\n` : Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' 1\n';
     return `{"a": ${'['.repeat(n)}${']'.repeat(n)}}`;
   });
 }
