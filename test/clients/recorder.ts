@@ -29,7 +29,7 @@ export interface Recorder {
   requests: RecordedRequest[];
   /** LiteLLM-style virtual keys minted through POST /key/generate, by alias (GATEWAYS.md). */
   minted: Map<string, string>;
-  /** Aliases revoked through POST /key/delete {key_aliases}. */
+  /** Aliases revoked through POST /key/delete {keys: [token]} or {key_aliases}. */
   revoked: string[];
   /** The master key /key/generate and /key/delete require (Bearer). */
   masterKey: string;
@@ -173,7 +173,7 @@ export async function startRecorder(): Promise<Recorder> {
       if (method === 'GET' && bare === '/health/readiness') return json(res, 200, { status: 'healthy', db: 'connected' });
       if (method === 'POST' && (bare === '/key/generate' || bare === '/key/delete')) {
         if (rec.authorization !== `Bearer ${masterKey}`) return json(res, 401, { error: { message: 'Authentication Error' } });
-        const req = JSON.parse(body.toString('utf8') || '{}') as { key_alias?: string; key_aliases?: string[] };
+        const req = JSON.parse(body.toString('utf8') || '{}') as { key_alias?: string; key_aliases?: string[]; keys?: string[] };
         if (bare === '/key/generate') {
           const alias = req.key_alias ?? `key-${minted.size + 1}`;
           if (minted.has(alias)) return json(res, 400, { error: { message: `Key with alias ${alias} already exists` } });
@@ -181,7 +181,9 @@ export async function startRecorder(): Promise<Recorder> {
           minted.set(alias, key);
           return json(res, 200, { key, key_alias: alias, token: `hash-${alias}` });
         }
-        const gone = (req.key_aliases ?? []).filter((a) => minted.delete(a));
+        // LiteLLM deletes by the key's token (`keys`, what /key/generate answered as `token`) or by alias.
+        const byToken = (req.keys ?? []).map((t) => (t.startsWith('hash-') ? t.slice('hash-'.length) : t));
+        const gone = [...(req.key_aliases ?? []), ...byToken].filter((a) => minted.delete(a));
         revoked.push(...gone);
         return json(res, 200, { deleted_keys: gone });
       }
