@@ -7,6 +7,7 @@
  */
 import { chmodSync, existsSync } from 'node:fs';
 import { rmSync } from 'node:fs';
+import { writeReliabilityDocs } from './lib/global-teardown.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiteLLM, type FakeLiteLLM } from '../helpers/gateways/litellm.ts';
 import { gwctl } from '../helpers/run.ts';
@@ -33,6 +34,7 @@ beforeAll(async () => {
 
 // Last file of the run: remove every temp HOME the suite kept for this scan, and the registry.
 afterAll(() => {
+  writeReliabilityDocs(RUN_DIR);
   for (const { home } of registeredHomes()) rmSync(home, { recursive: true, force: true });
   rmSync(RUN_DIR, { recursive: true, force: true });
 });
