@@ -57,7 +57,8 @@ async function main(): Promise<void> {
 
   // A local gateway: any answer on the root, an OpenAI model list.
   const gw = createServer((req, res) => {
-    if (req.url === '/v1/models') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o' }, { id: 'claude-sonnet-4-5' }] }));
+    if (req.url === '/v1/models')
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o' }, { id: 'claude-sonnet-4-5' }] }));
     else res.writeHead(200).end('ok');
   });
   await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
@@ -92,9 +93,13 @@ async function main(): Promise<void> {
 
   const w = [Math.max(...rows.map((r) => r.metric.length)), Math.max(...rows.map((r) => r.measured.length)), Math.max(...rows.map((r) => r.target.length))];
   console.log('\n' + ['metric'.padEnd(w[0]!), 'measured'.padEnd(w[1]!), 'target'.padEnd(w[2]!), 'ok'].join('  '));
-  for (const r of rows) console.log([r.metric.padEnd(w[0]!), r.measured.padEnd(w[1]!), r.target.padEnd(w[2]!), r.ok === null ? '—' : r.ok ? 'yes' : 'NO'].join('  '));
+  for (const r of rows)
+    console.log([r.metric.padEnd(w[0]!), r.measured.padEnd(w[1]!), r.target.padEnd(w[2]!), r.ok === null ? '—' : r.ok ? 'yes' : 'NO'].join('  '));
   if (WRITE_DOCS) {
-    const md = `Written by \`node bench/agent.ts --write-docs\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end):\n\n${markdownTable(['what', 'measured', 'target'], rows.map((r) => [r.metric, r.measured, r.target]))}`;
+    const md = `Written by \`node bench/agent.ts --write-docs\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end):\n\n${markdownTable(
+      ['what', 'measured', 'target'],
+      rows.map((r) => [r.metric, r.measured, r.target]),
+    )}`;
     writeDocSection(join(ROOT, 'docs', 'performance.md'), 'bench-agent', md);
     console.log('wrote docs/performance.md (bench-agent)');
   }
@@ -133,7 +138,12 @@ process.stdout.write(JSON.stringify({ tools: r.reports }, null, 2) + '\\n');`;
   rows.push({ metric: 'gwctl status --json via agent (p50)', measured: `${ms(a)} (${(a / b).toFixed(2)}×)`, target: '≤ 1.6×', ok: a / b <= 1.6 });
   const c = pct(clientOnly, 0.5);
   rows.push({ metric: '  the agent client alone (p50)', measured: `${ms(c)} (${(c / b).toFixed(2)}×)`, target: '≤ 1.6×', ok: c / b <= 1.6 });
-  rows.push({ metric: 'gwctl status --json --no-agent (p50)', measured: `${ms(pct(inProcess, 0.5))} (${(pct(inProcess, 0.5) / b).toFixed(2)}×)`, target: '—', ok: null });
+  rows.push({
+    metric: 'gwctl status --json --no-agent (p50)',
+    measured: `${ms(pct(inProcess, 0.5))} (${(pct(inProcess, 0.5) / b).toFixed(2)}×)`,
+    target: '—',
+    ok: null,
+  });
 }
 
 /** A `gwctl watch --json` child; resolves lines as they arrive. */
@@ -178,7 +188,12 @@ async function writeToEvent(env: Record<string, string>, ctx: { home: string; en
     await sleep(5);
   }
   w.stop();
-  rows.push({ metric: `write → status-changed at a watch subscriber, ${EDITS} edits`, measured: `p50 ${ms(pct(lat, 0.5))}, p99 ${ms(pct(lat, 0.99))}`, target: 'p50 < 50 ms', ok: pct(lat, 0.5) < 50 });
+  rows.push({
+    metric: `write → status-changed at a watch subscriber, ${EDITS} edits`,
+    measured: `p50 ${ms(pct(lat, 0.5))}, p99 ${ms(pct(lat, 0.99))}`,
+    target: 'p50 < 50 ms',
+    ok: pct(lat, 0.5) < 50,
+  });
 }
 
 async function driftToReapplied(env: Record<string, string>, ctx: { home: string; env: Record<string, string> }, url: string): Promise<void> {
@@ -200,7 +215,12 @@ async function driftToReapplied(env: Record<string, string>, ctx: { home: string
     lat.push(performance.now() - t);
     await sleep(20);
   }
-  rows.push({ metric: `drift → re-applied file on disk, ${DRIFTS} drifts`, measured: `p50 ${ms(pct(lat, 0.5))}, p99 ${ms(pct(lat, 0.99))}`, target: 'p50 < 200 ms', ok: pct(lat, 0.5) < 200 });
+  rows.push({
+    metric: `drift → re-applied file on disk, ${DRIFTS} drifts`,
+    measured: `p50 ${ms(pct(lat, 0.5))}, p99 ${ms(pct(lat, 0.99))}`,
+    target: 'p50 < 200 ms',
+    ok: pct(lat, 0.5) < 200,
+  });
   await execAsync(process.execPath, [GWCTL_BIN, 'restore', 'claude-code'], { env });
 }
 
@@ -221,7 +241,15 @@ async function burst(env: Record<string, string>, ctx: { home: string; env: Reco
   const status = JSON.parse(spawnSync(process.execPath, [GWCTL_BIN, 'status', 'codex', '--json'], { env }).stdout.toString()).tools[0];
   const right = (last?.address ?? '').includes('b.example') && (status.address ?? '').includes('b.example');
   ev.close();
-  if (!right) console.error('burst: last event', JSON.stringify(last), 'status now', JSON.stringify(status), 'events', JSON.stringify(ev.all.filter((e) => e.tool === 'codex').map((e) => [e.type, e.status, e.address, e.error])));
+  if (!right)
+    console.error(
+      'burst: last event',
+      JSON.stringify(last),
+      'status now',
+      JSON.stringify(status),
+      'events',
+      JSON.stringify(ev.all.filter((e) => e.tool === 'codex').map((e) => [e.type, e.status, e.address, e.error])),
+    );
   rows.push({
     metric: `burst: 1,000 writes to one file in ${(took / 1000).toFixed(2)} s`,
     measured: `${changes.length} status-changed, ${errors.length} errors, final ${right ? 'correct' : 'WRONG'}`,
@@ -249,8 +277,18 @@ async function idle(env: Record<string, string>): Promise<void> {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
     const watches = inotifyWatches(pid);
-    rows.push({ metric: `agent idle RSS, ${allAdapters().length} tools present`, measured: `${(rssKiB / 1024).toFixed(1)} MiB`, target: '< 80 MiB', ok: rssKiB / 1024 < 80 });
-    rows.push({ metric: `agent idle CPU over ${IDLE_SECONDS} s`, measured: `${used.toFixed(0)} ms (${watches} inotify watches)`, target: 'no polling', ok: used < IDLE_SECONDS * 5 });
+    rows.push({
+      metric: `agent idle RSS, ${allAdapters().length} tools present`,
+      measured: `${(rssKiB / 1024).toFixed(1)} MiB`,
+      target: '< 80 MiB',
+      ok: rssKiB / 1024 < 80,
+    });
+    rows.push({
+      metric: `agent idle CPU over ${IDLE_SECONDS} s`,
+      measured: `${used.toFixed(0)} ms (${watches} inotify watches)`,
+      target: 'no polling',
+      ok: used < IDLE_SECONDS * 5,
+    });
   } finally {
     await agent.stop();
   }
@@ -258,7 +296,10 @@ async function idle(env: Record<string, string>): Promise<void> {
 
 function inotifyWatches(pid: number): number {
   try {
-    const fds = execFileSync('ls', [`/proc/${pid}/fdinfo`]).toString().trim().split('\n');
+    const fds = execFileSync('ls', [`/proc/${pid}/fdinfo`])
+      .toString()
+      .trim()
+      .split('\n');
     let n = 0;
     for (const fd of fds) {
       const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');

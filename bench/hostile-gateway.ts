@@ -69,7 +69,9 @@ async function main(): Promise<void> {
     const t = performance.now();
     const r = await peakRss(['takeover', 'codex'], env);
     const ms = performance.now() - t;
-    console.log(`${String(mib).padStart(4)} MiB of '[' answered: peak RSS ${(r.kib / 1024).toFixed(0)} MiB (+${((r.kib - base.kib) / 1024).toFixed(0)} over --version), ${ms.toFixed(0)} ms, exit ${r.code}, gateway sent ${(sent / 1048576).toFixed(1)} MiB`);
+    console.log(
+      `${String(mib).padStart(4)} MiB of '[' answered: peak RSS ${(r.kib / 1024).toFixed(0)} MiB (+${((r.kib - base.kib) / 1024).toFixed(0)} over --version), ${ms.toFixed(0)} ms, exit ${r.code}, gateway sent ${(sent / 1048576).toFixed(1)} MiB`,
+    );
     console.log(`      ${r.stderr.split('\n').find((l) => l.includes('gwctl')) ?? ''}`);
     server.closeAllConnections();
     server.close();

@@ -30,7 +30,13 @@ const keys: KeySource = {
   acquire: async () => ({ key: 'sk-bench-key-0123456789abcdef', ref: { kind: 'static' } }),
   release: async () => undefined,
 };
-const gateway = { kind: 'static', root: 'http://127.0.0.1:11580', baseUrl: { anthropic: 'http://127.0.0.1:11580', openai: 'http://127.0.0.1:11580/v1', gemini: 'http://127.0.0.1:11580' }, providerId: 'servbay', displayName: 'AI Gateway' };
+const gateway = {
+  kind: 'static',
+  root: 'http://127.0.0.1:11580',
+  baseUrl: { anthropic: 'http://127.0.0.1:11580', openai: 'http://127.0.0.1:11580/v1', gemini: 'http://127.0.0.1:11580' },
+  providerId: 'servbay',
+  displayName: 'AI Gateway',
+};
 
 const rows: string[] = [];
 let worst = 0;
@@ -55,7 +61,9 @@ for (const tool of tools) {
     const block = loop.max / 1e6;
     worst = Math.max(worst, takeoverMs, restoreMs);
     if (took.action !== 'taken-over' || back.action !== 'restored') throw new Error(`${tool}: ${took.action}/${back.action} ${took.error ?? ''}`);
-    rows.push(`${tool.padEnd(12)} takeover ${takeoverMs.toFixed(0).padStart(6)} ms   restore ${restoreMs.toFixed(0).padStart(6)} ms   longest event-loop block ${block.toFixed(0).padStart(6)} ms`);
+    rows.push(
+      `${tool.padEnd(12)} takeover ${takeoverMs.toFixed(0).padStart(6)} ms   restore ${restoreMs.toFixed(0).padStart(6)} ms   longest event-loop block ${block.toFixed(0).padStart(6)} ms`,
+    );
   } finally {
     h.cleanup();
   }

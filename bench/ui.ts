@@ -25,7 +25,17 @@ import { Tmux } from '../test/ui/tmux.ts';
 const i = process.argv.indexOf('--edits');
 const EDITS = i > 0 ? Number(process.argv[i + 1]) : 30;
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures');
-const CASES = ['claude-code/hooks-plugins', 'codex/daily-driver', 'gemini-cli/mcp-theme', 'qwen-code/other-address', 'kimi-cli/deepseek-default', 'kimi-code/first-run', 'codebuddy/custom-model-available', 'opencode/jsonc-comments', 'crush/lsp-mcp-providers'];
+const CASES = [
+  'claude-code/hooks-plugins',
+  'codex/daily-driver',
+  'gemini-cli/mcp-theme',
+  'qwen-code/other-address',
+  'kimi-cli/deepseek-default',
+  'kimi-code/first-run',
+  'codebuddy/custom-model-available',
+  'opencode/jsonc-comments',
+  'crush/lsp-mcp-providers',
+];
 const KEY = 'sk-servbay-bench-key-1234';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil(p * xs.length) - 1))]!;
@@ -40,7 +50,13 @@ mkdirSync(env.XDG_RUNTIME_DIR!, { recursive: true, mode: 0o700 });
 writeSettings(h.home, env, { notify: false, agent: { gatewayCheckSeconds: 0 } });
 await gwctl(['agent', 'start'], env);
 
-const t = new Tmux(join(h.home, 'tmux.sock'), { ...env, PS1: '$ ', LANG: 'C.UTF-8', TERM: 'xterm-256color', PATH: `${join(process.execPath, '..')}:${env.PATH}` });
+const t = new Tmux(join(h.home, 'tmux.sock'), {
+  ...env,
+  PS1: '$ ',
+  LANG: 'C.UTF-8',
+  TERM: 'xterm-256color',
+  PATH: `${join(process.execPath, '..')}:${env.PATH}`,
+});
 try {
   const out = join(h.home, 'pane.out');
   t.tmux('pipe-pane', '-o', '-t', t.target, `cat >> ${out}`);
@@ -64,7 +80,9 @@ try {
     const seen = events.length;
     start = performance.now();
     writeFileSync(file, text);
-    const event = events.waitFor((e) => e.type === 'status-changed' && e.tool === 'claude-code', 15_000, seen).then(() => eventLatencies.push(performance.now() - start));
+    const event = events
+      .waitFor((e) => e.type === 'status-changed' && e.tool === 'claude-code', 15_000, seen)
+      .then(() => eventLatencies.push(performance.now() - start));
     await t.waitFor((s) => claudeRow(s).includes(label), label, 15_000, 2);
     latencies.push(performance.now() - start);
     await event;
@@ -76,7 +94,9 @@ try {
   console.log(`gwctl ui, 80×24 in tmux, ${EDITS} outside edits of ~/.claude/settings.json`);
   console.log(`  start-up (agent running) to nine rows and a healthy gateway: ${startup.toFixed(0)} ms`);
   console.log(`  outside edit → row changed on screen: p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms`);
-  console.log(`  the same edits → status-changed at a socket subscriber: p50 ${pct(eventLatencies, 0.5).toFixed(1)} ms, p99 ${pct(eventLatencies, 0.99).toFixed(1)} ms`);
+  console.log(
+    `  the same edits → status-changed at a socket subscriber: p50 ${pct(eventLatencies, 0.5).toFixed(1)} ms, p99 ${pct(eventLatencies, 0.99).toFixed(1)} ms`,
+  );
   console.log(`  bytes written per live update: p50 ${pct(bytes, 0.5)}, max ${Math.max(...bytes)} (start-up frames: ${firstFrame})`);
 } finally {
   t.kill();

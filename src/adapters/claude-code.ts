@@ -19,7 +19,19 @@ import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit } from '../formats/slot.ts';
 import { baseName, envVar, fileSpec, obj, parseAll, projectDirs, statusOf, text } from './common.ts';
-import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  DoctorCheckContext,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = envVar(ctx, 'CLAUDE_CONFIG_DIR') ?? join(ctx.home, '.claude');
@@ -70,7 +82,13 @@ function doctor(c: DoctorCheckContext): void {
       const url = c.readDoc(file, 'jsonc')?.env;
       const base = typeof obj(url)?.ANTHROPIC_BASE_URL === 'string' ? (obj(url)!.ANTHROPIC_BASE_URL as string) : undefined;
       if (base !== undefined && !pointsAt(base, c.gateway.root)) {
-        c.shadow('claude-project', 'error', `the project file ${file} sets ANTHROPIC_BASE_URL to ${base}, which wins over ~/.claude/settings.json in that project`, `remove env.ANTHROPIC_BASE_URL from ${file} (or set it to ${c.gateway.baseUrl.anthropic})`, file);
+        c.shadow(
+          'claude-project',
+          'error',
+          `the project file ${file} sets ANTHROPIC_BASE_URL to ${base}, which wins over ~/.claude/settings.json in that project`,
+          `remove env.ANTHROPIC_BASE_URL from ${file} (or set it to ${c.gateway.baseUrl.anthropic})`,
+          file,
+        );
       }
     }
   }
@@ -82,11 +100,19 @@ function doctor(c: DoctorCheckContext): void {
       blanked
         ? 'ANTHROPIC_API_KEY is exported in this shell; the takeover blanks it for Claude Code, but other programs send it to Anthropic'
         : 'ANTHROPIC_API_KEY is exported in this shell and Claude Code sends it as x-api-key next to the gateway key',
-      blanked ? 'unset ANTHROPIC_API_KEY (and remove it from your shell profile) if you no longer use it directly' : 'unset ANTHROPIC_API_KEY (remove it from your shell profile), then gwctl takeover claude-code',
+      blanked
+        ? 'unset ANTHROPIC_API_KEY (and remove it from your shell profile) if you no longer use it directly'
+        : 'unset ANTHROPIC_API_KEY (remove it from your shell profile), then gwctl takeover claude-code',
     );
   }
   for (const v of ['ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN']) {
-    if (c.env[v]) c.shadow('env-anthropic', 'info', `${v} is exported in this shell; Claude Code's settings win over it, other Anthropic clients do not`, `unset ${v} if nothing else needs it`);
+    if (c.env[v])
+      c.shadow(
+        'env-anthropic',
+        'info',
+        `${v} is exported in this shell; Claude Code's settings win over it, other Anthropic clients do not`,
+        `unset ${v} if nothing else needs it`,
+      );
   }
 }
 

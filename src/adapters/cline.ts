@@ -71,7 +71,11 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
     ins = statusOf(urlOf(last), gw, gw.baseUrl.openai, `providers.json lastUsedProvider "${last}" has a baseUrl that`);
   }
   if (slotUrl !== undefined && !pointsAt(slotUrl, gw.root) && ins.status !== 'other-address') {
-    return { status: 'other-address', address: slotUrl, detail: `providers.json providers.${SLOT_ID} (Cline's one OpenAI-compatible entry) points to ${slotUrl}` };
+    return {
+      status: 'other-address',
+      address: slotUrl,
+      detail: `providers.json providers.${SLOT_ID} (Cline's one OpenAI-compatible entry) points to ${slotUrl}`,
+    };
   }
   if (ins.status === 'not-taken-over' && pointsAt(slotUrl, gw.root)) {
     return warn(ins, `providers.${SLOT_ID} points to this gateway, but lastUsedProvider is ${last === undefined ? 'not set' : `"${last}"`}`);
@@ -82,9 +86,13 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
 function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[] {
   const loc = locate(ctx);
   if (legacyOnly(files)) {
-    throw new ConfigFormatError(loc.files[1]!.path, 'Cline keeps its settings in the 2.x layout (globalState.json, secrets.json), which Cline 3 moves into providers.json on its first run; nothing was written', {
-      fix: `run \`cline\` (3.x) once so it creates ${loc.files[0]!.path}, then take Cline over again`,
-    });
+    throw new ConfigFormatError(
+      loc.files[1]!.path,
+      'Cline keeps its settings in the 2.x layout (globalState.json, secrets.json), which Cline 3 moves into providers.json on its first run; nothing was written',
+      {
+        fix: `run \`cline\` (3.x) once so it creates ${loc.files[0]!.path}, then take Cline over again`,
+      },
+    );
   }
   const { providers: doc } = parseAll(loc, files);
   const edits: Edit[] = [];

@@ -79,7 +79,10 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
     const activeUrl = str(table(providers[active])?.base_url);
     if (activeUrl !== undefined) {
       if (pointsAt(activeUrl, gw.root)) {
-        return withNote({ status: 'not-taken-over', address: activeUrl }, `config.toml model_provider = "${active}" already points at this gateway, but it is not gwctl's provider "${P}"`);
+        return withNote(
+          { status: 'not-taken-over', address: activeUrl },
+          `config.toml model_provider = "${active}" already points at this gateway, but it is not gwctl's provider "${P}"`,
+        );
       }
       return withNote({ status: 'other-address', address: activeUrl }, `config.toml model_provider = "${active}" points to ${activeUrl}`);
     }
@@ -88,7 +91,10 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
       return withNote({ status: 'other-address', address: openaiUrl }, `config.toml openai_base_url points to ${openaiUrl}`);
     }
   } else if (!table(providers[P])) {
-    return withNote({ status: 'not-taken-over' }, `config.toml selects model_provider = "${P}" but has no [model_providers.${P}] table, so Codex will not start`);
+    return withNote(
+      { status: 'not-taken-over' },
+      `config.toml selects model_provider = "${P}" but has no [model_providers.${P}] table, so Codex will not start`,
+    );
   }
   return withNote({ status: 'not-taken-over' });
 }

@@ -20,7 +20,19 @@ import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { envVar, expandEnv, fileSpec, LAUNCH_PROVIDER, mergeLayers, obj, parseAll, statusOf, text, warn, xdgConfigHome, xdgDataHome } from './common.ts';
-import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  DoctorCheckContext,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 const SELECTIONS = ['large', 'small'] as const;
 
@@ -124,7 +136,13 @@ function doctor(c: DoctorCheckContext): void {
   for (const size of ['large', 'small']) {
     const p = obj(obj(d?.models)?.[size])?.provider;
     if (typeof p === 'string' && p !== providerId) {
-      c.shadow('crush-data', 'error', `Crush's data file selects provider "${p}" for models.${size}, which outranks crush.json`, `pick a ${providerId} model in Crush, or gwctl takeover crush again`, data!.path);
+      c.shadow(
+        'crush-data',
+        'error',
+        `Crush's data file selects provider "${p}" for models.${size}, which outranks crush.json`,
+        `pick a ${providerId} model in Crush, or gwctl takeover crush again`,
+        data!.path,
+      );
     }
   }
   const rc = join(c.loc.dir, 'crushrc');
@@ -132,7 +150,14 @@ function doctor(c: DoctorCheckContext): void {
   if (rcText === undefined) return;
   const id = providerId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const hit = rcText.split('\n').some((l) => !/^\s*#/.test(l) && /provider/i.test(l) && new RegExp(`(^|[^A-Za-z0-9_-])${id}([^A-Za-z0-9_-]|$)`).test(l));
-  if (hit) c.shadow('crushrc', 'warn', `crushrc also defines provider "${providerId}"; it is loaded after crush.json and may override the gateway's settings`, `remove the "${providerId}" provider from ${rc} (gwctl does not edit shell scripts)`, rc);
+  if (hit)
+    c.shadow(
+      'crushrc',
+      'warn',
+      `crushrc also defines provider "${providerId}"; it is loaded after crush.json and may override the gateway's settings`,
+      `remove the "${providerId}" provider from ${rc} (gwctl does not edit shell scripts)`,
+      rc,
+    );
 }
 
 export const crush: ToolAdapter<'crush'> = {

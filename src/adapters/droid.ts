@@ -26,7 +26,19 @@ import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { envVar, expandEnv, fileSpec, LAUNCH_PROVIDER, obj, parseAll, projectDirs, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  DoctorCheckContext,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = join(envVar(ctx, 'FACTORY_HOME_OVERRIDE') ?? ctx.home, '.factory');
@@ -66,12 +78,17 @@ function entries(list: unknown): Entry[] {
 /** Legacy config.json `custom_models[]`, for ids settings.json does not define. */
 function legacyEntries(list: unknown): Entry[] {
   if (!Array.isArray(list)) return [];
-  return entries(list.map(obj).filter((e) => e !== undefined).map((e) => ({
-    model: e.model ?? null,
-    provider: e.provider ?? null,
-    ...(typeof e.model_display_name === 'string' ? { displayName: e.model_display_name } : {}),
-    ...(typeof e.base_url === 'string' ? { baseUrl: e.base_url } : {}),
-  })));
+  return entries(
+    list
+      .map(obj)
+      .filter((e) => e !== undefined)
+      .map((e) => ({
+        model: e.model ?? null,
+        provider: e.provider ?? null,
+        ...(typeof e.model_display_name === 'string' ? { displayName: e.model_display_name } : {}),
+        ...(typeof e.base_url === 'string' ? { baseUrl: e.base_url } : {}),
+      })),
+  );
 }
 
 function customModels(parsed: Record<string, JsonObject>): Entry[] {
@@ -81,7 +98,10 @@ function customModels(parsed: Record<string, JsonObject>): Entry[] {
 }
 
 function selected(parsed: Record<string, JsonObject>): { model: string; file: string } | undefined {
-  for (const [role, file] of [['local', 'settings.local.json'], ['settings', 'settings.json']] as const) {
+  for (const [role, file] of [
+    ['local', 'settings.local.json'],
+    ['settings', 'settings.json'],
+  ] as const) {
     const doc = parsed[role];
     const m = text(obj(doc?.sessionDefaultSettings)?.model) ?? text(doc?.model);
     if (m !== undefined) return { model: m, file };
@@ -98,7 +118,9 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
   if (sel === undefined || !sel.model.startsWith('custom:')) {
     // Droid's own models go to Factory's service.
     const ins: Inspection = { status: 'not-taken-over' };
-    return ours === undefined ? ins : warn(ins, `customModels has the gateway's models, but ${sel ? `${sel.file} selects "${sel.model}"` : 'no custom model is selected'}`);
+    return ours === undefined
+      ? ins
+      : warn(ins, `customModels has the gateway's models, but ${sel ? `${sel.file} selects "${sel.model}"` : 'no custom model is selected'}`);
   }
   // Droid's lookup: by id, else `custom:<model>` names the entry with that model.
   const entry = models.find((e) => e.id === sel.model) ?? models.find((e) => `custom:${e.model}` === sel.model);
@@ -148,7 +170,15 @@ function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): Lau
   const loc = locate(ctx);
   const { settings = {} } = parseAll(loc, files);
   const id = ourId(LAUNCH_PROVIDER, target.model);
-  const entry = { model: target.model, id, displayName: `${target.model} (${target.displayName})`, baseUrl: target.baseUrl.openai, apiKey: target.key, provider: 'generic-chat-completion-api', maxOutputTokens: 8192 };
+  const entry = {
+    model: target.model,
+    id,
+    displayName: `${target.model} (${target.displayName})`,
+    baseUrl: target.baseUrl.openai,
+    apiKey: target.key,
+    provider: 'generic-chat-completion-api',
+    maxOutputTokens: 8192,
+  };
   const custom = Array.isArray(settings.customModels) ? settings.customModels : [];
   const copy = { ...settings, customModels: [...custom, entry], sessionDefaultSettings: { ...(obj(settings.sessionDefaultSettings) ?? {}), model: id } };
   return {
@@ -168,7 +198,13 @@ function doctor(c: DoctorCheckContext): void {
       if (c.loc.files.some((f) => f.path === file)) continue;
       const model = obj(c.readDoc(file, 'jsonc')?.sessionDefaultSettings)?.model;
       if (typeof model === 'string' && !model.startsWith(`custom:${c.gateway.providerId}-`)) {
-        c.shadow('droid-project', 'error', `the project file ${file} selects model "${model}", which wins over ${c.configPath} in that project`, `remove sessionDefaultSettings.model from ${file}`, file);
+        c.shadow(
+          'droid-project',
+          'error',
+          `the project file ${file} selects model "${model}", which wins over ${c.configPath} in that project`,
+          `remove sessionDefaultSettings.model from ${file}`,
+          file,
+        );
       }
     }
   }

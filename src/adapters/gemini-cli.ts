@@ -23,7 +23,19 @@ import { dirname, join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  DoctorCheckContext,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 const API_KEY_AUTH = 'gemini-api-key';
 
@@ -77,7 +89,13 @@ function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): Lau
 const GEMINI_VARS = ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
 
 /** Gemini CLI's .env lookup (packages/cli findEnvFile): the first found walking up from cwd. */
-export function geminiEnvFile(c: Pick<DoctorCheckContext, 'cwd' | 'exists'>, home: string, trusted: boolean, ignoreLocalEnv: boolean, geminiDir = '.gemini'): string | null {
+export function geminiEnvFile(
+  c: Pick<DoctorCheckContext, 'cwd' | 'exists'>,
+  home: string,
+  trusted: boolean,
+  ignoreLocalEnv: boolean,
+  geminiDir = '.gemini',
+): string | null {
   for (let d = c.cwd; ; d = dirname(d)) {
     if (trusted && c.exists(join(d, geminiDir, '.env'))) return join(d, geminiDir, '.env');
     if (c.exists(join(d, '.env')) && (!ignoreLocalEnv || d === home)) return join(d, '.env');
@@ -116,17 +134,36 @@ function doctor(c: DoctorCheckContext): void {
   }
   const selected = obj(obj(settings?.security)?.auth)?.selectedType;
   if (selected !== 'gemini-api-key') {
-    c.shadow('gemini-selected-type', 'error', `settings.json security.auth.selectedType is ${selected === undefined ? 'missing' : JSON.stringify(selected)}, not "gemini-api-key": with a base URL set Gemini CLI exits 41`, `gwctl takeover gemini-cli (sets it), or set it in ${settingsFile}`, settingsFile);
+    c.shadow(
+      'gemini-selected-type',
+      'error',
+      `settings.json security.auth.selectedType is ${selected === undefined ? 'missing' : JSON.stringify(selected)}, not "gemini-api-key": with a base URL set Gemini CLI exits 41`,
+      `gwctl takeover gemini-cli (sets it), or set it in ${settingsFile}`,
+      settingsFile,
+    );
   }
   const trust = geminiTrusted(c, geminiDir, settings);
   const ignoreLocal = obj(settings?.advanced)?.ignoreLocalEnv === true;
   const home = dirname(geminiDir);
   const found = geminiEnvFile(c, home, trust.trusted, ignoreLocal);
   if (found === ours) return;
-  const untrusted = () => c.shadow('gemini-trust', 'warn', `${c.cwd} is not a trusted folder (${trust.why}), so Gemini CLI started here does not load ${ours}`, `trust the folder when Gemini CLI asks (or /permissions), or set security.folderTrust.enabled to false in ${settingsFile}`, settingsFile);
+  const untrusted = () =>
+    c.shadow(
+      'gemini-trust',
+      'warn',
+      `${c.cwd} is not a trusted folder (${trust.why}), so Gemini CLI started here does not load ${ours}`,
+      `trust the folder when Gemini CLI asks (or /permissions), or set security.folderTrust.enabled to false in ${settingsFile}`,
+      settingsFile,
+    );
   if (!trust.trusted && !c.exists(join(c.cwd, '.env'))) return untrusted();
   if (found) {
-    c.shadow('gemini-project-env', 'error', `started in ${c.cwd}, Gemini CLI loads ${found} instead of ${ours} (only one .env is read)`, `set advanced.ignoreLocalEnv to true in ${settingsFile}, or move the gateway settings into ${found}`, found);
+    c.shadow(
+      'gemini-project-env',
+      'error',
+      `started in ${c.cwd}, Gemini CLI loads ${found} instead of ${ours} (only one .env is read)`,
+      `set advanced.ignoreLocalEnv to true in ${settingsFile}, or move the gateway settings into ${found}`,
+      found,
+    );
   } else {
     untrusted();
   }

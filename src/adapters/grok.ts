@@ -23,7 +23,18 @@ import { pointsAt } from '../shared/address.ts';
 import { applyEdits } from '../formats/apply.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { LAUNCH_PROVIDER, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = envVar(ctx, 'GROK_HOME') ?? join(ctx.home, '.grok');
@@ -43,8 +54,12 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
   const ours = Object.entries(models).find(([k, m]) => k.startsWith(modelKey(gw.providerId, '')) && pointsAt(urlOf(doc, obj(m)), gw.root));
   const def = text(obj(doc.models)?.default);
   // A default without a [model.NAME] table of its own (or none at all) is one of xAI's models.
-  let ins: Inspection = def === undefined ? { status: 'not-taken-over' } : statusOf(urlOf(doc, obj(models[def])), gw, gw.baseUrl.openai, `[models] default = "${def}" uses a base_url that`);
-  if (ins.status === 'not-taken-over' && ours !== undefined) ins = warn(ins, `[model."${ours[0]}"] points to this gateway, but [models] default is ${def === undefined ? 'not set' : `"${def}"`}`);
+  let ins: Inspection =
+    def === undefined
+      ? { status: 'not-taken-over' }
+      : statusOf(urlOf(doc, obj(models[def])), gw, gw.baseUrl.openai, `[models] default = "${def}" uses a base_url that`);
+  if (ins.status === 'not-taken-over' && ours !== undefined)
+    ins = warn(ins, `[model."${ours[0]}"] points to this gateway, but [models] default is ${def === undefined ? 'not set' : `"${def}"`}`);
   for (const v of ['GROK_CONFIG', 'GROK_CONFIG_PATH']) {
     if (envVar(ctx, v) !== undefined) ins = warn(ins, `${v} is set: its overlay outranks config.toml`);
   }

@@ -26,12 +26,30 @@ import { grok } from './grok.ts';
 import { continueCli } from './continue.ts';
 import type { ToolAdapter } from './types.ts';
 
-export const ADAPTERS = [claudeCode, codex, geminiCli, qwenCode, kimiCli, kimiCode, codebuddy, opencode, crush, copilot, pi, kilo, droid, openclaw, cline, grok, continueCli] as const;
+export const ADAPTERS = [
+  claudeCode,
+  codex,
+  geminiCli,
+  qwenCode,
+  kimiCli,
+  kimiCode,
+  codebuddy,
+  opencode,
+  crush,
+  copilot,
+  pi,
+  kilo,
+  droid,
+  openclaw,
+  cline,
+  grok,
+  continueCli,
+] as const;
 
 export type ToolId = (typeof ADAPTERS)[number]['id'];
 
 // An adapter declared `: ToolAdapter` without its id would make every ToolId a plain string.
-type IdsAreNamed = string extends ToolId ? 'declare each adapter with its id: ToolAdapter<\'its-id\'>' : true;
+type IdsAreNamed = string extends ToolId ? "declare each adapter with its id: ToolAdapter<'its-id'>" : true;
 const idsAreNamed: IdsAreNamed = true;
 void idsAreNamed;
 

@@ -39,7 +39,10 @@ function locate(ctx: AdapterEnv): ToolLocation {
   for (const home of ['.kilo', '.kilocode']) {
     for (const name of NAMES) homes.push(fileSpec(join(ctx.home, home), name, `${home}/${name}`, 'jsonc', false));
   }
-  const globals = [...NAMES.map((name) => fileSpec(global, name, name, 'jsonc', extra === undefined)), fileSpec(global, 'config.json', 'config.json', 'jsonc', false)];
+  const globals = [
+    ...NAMES.map((name) => fileSpec(global, name, name, 'jsonc', extra === undefined)),
+    fileSpec(global, 'config.json', 'config.json', 'jsonc', false),
+  ];
   if (extra === undefined) return { dir, files: [...homes, ...globals] };
   // Written: $KILO_CONFIG_DIR's files, ranked above the home dirs and the global dir.
   return { dir, files: [...NAMES.map((name) => fileSpec(extra, name, `$KILO_CONFIG_DIR/${name}`, 'jsonc')), ...homes, ...globals] };
@@ -53,12 +56,24 @@ function doctor(c: DoctorCheckContext): void {
         const file = join(d, sub, name);
         const model = c.readDoc(file, 'jsonc')?.model;
         if (typeof model === 'string' && !model.startsWith(`${c.gateway.providerId}/`)) {
-          c.shadow('kilo-project', 'error', `the project file ${file} selects model "${model}", which wins over ${c.configPath} in that project`, `remove "model" from ${file}, or set it to "${c.gateway.providerId}/<model>"`, file);
+          c.shadow(
+            'kilo-project',
+            'error',
+            `the project file ${file} selects model "${model}", which wins over ${c.configPath} in that project`,
+            `remove "model" from ${file}, or set it to "${c.gateway.providerId}/<model>"`,
+            file,
+          );
         }
       }
     }
   }
-  if (c.env.KILO_CONFIG_CONTENT) c.shadow('kilo-env', 'warn', 'KILO_CONFIG_CONTENT is set in this shell; its inline config wins over the config files', 'unset KILO_CONFIG_CONTENT (and remove it from your shell profile) unless it must override the gateway');
+  if (c.env.KILO_CONFIG_CONTENT)
+    c.shadow(
+      'kilo-env',
+      'warn',
+      'KILO_CONFIG_CONTENT is set in this shell; its inline config wins over the config files',
+      'unset KILO_CONFIG_CONTENT (and remove it from your shell profile) unless it must override the gateway',
+    );
 }
 
 export const kilo = opencodeFamilyAdapter({

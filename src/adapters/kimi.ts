@@ -16,7 +16,19 @@ import { editorFor } from '../formats/index.ts';
 import { isObject } from '../formats/path.ts';
 import { ConfigFormatError, type Edit, type JsonObject } from '../formats/slot.ts';
 import { LAUNCH_PROVIDER } from './common.ts';
-import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  FileSpec,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 export const CONFIG_ROLE = 'config';
 /** Legacy kimi-cli before 0.66 kept its settings in config.json; 0.66+ moves it to config.toml on start. */
@@ -105,7 +117,11 @@ export function kimiAdapter<Id extends 'kimi-cli' | 'kimi-code'>(f: KimiFlavour<
     if (route?.url !== undefined) {
       const via = route.provider === undefined ? '' : ` (provider "${route.provider}")`;
       if (pointsAt(route.url, gw.root)) {
-        return { status: 'not-taken-over', address: route.url, detail: `default_model = "${defaultModel}"${via} already points at this gateway, but not through gwctl's provider "${P}"` };
+        return {
+          status: 'not-taken-over',
+          address: route.url,
+          detail: `default_model = "${defaultModel}"${via} already points at this gateway, but not through gwctl's provider "${P}"`,
+        };
       }
       if (isMoonshot(route.url, route.type)) {
         return { status: 'not-taken-over', address: route.url, detail: `default_model = "${defaultModel}" uses Kimi's own service${via}` };
@@ -120,9 +136,13 @@ export function kimiAdapter<Id extends 'kimi-cli' | 'kimi-code'>(f: KimiFlavour<
 
   function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[] {
     if (f.legacyJson && files[CONFIG_ROLE] == null && files[LEGACY_JSON_ROLE] != null) {
-      throw new ConfigFormatError(pathOf(LEGACY_JSON_ROLE, ctx), `${f.name} keeps its settings in config.json, which it moves to config.toml when it next starts; writing config.toml now would hide them`, {
-        fix: `run \`kimi\` once (kimi-cli 0.66 or later) so it creates config.toml, then take ${f.name} over again`,
-      });
+      throw new ConfigFormatError(
+        pathOf(LEGACY_JSON_ROLE, ctx),
+        `${f.name} keeps its settings in config.json, which it moves to config.toml when it next starts; writing config.toml now would hide them`,
+        {
+          fix: `run \`kimi\` once (kimi-cli 0.66 or later) so it creates config.toml, then take ${f.name} over again`,
+        },
+      );
     }
     const doc = readConfig(files, ctx);
     const P = target.providerId;

@@ -69,7 +69,8 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
     const providerId = primary.split('/')[0] ?? '';
     const where = `agents.defaults.model "${primary}" uses models.providers.${providerId}.baseUrl, which`;
     ins = statusOf(baseUrlOf(providerId), gw, gw.baseUrl.openai, where);
-    if (ins.status === 'not-taken-over' && ours !== undefined) ins = warn(ins, `models.providers.${ours} points to this gateway, but the primary model is "${primary}"`);
+    if (ins.status === 'not-taken-over' && ours !== undefined)
+      ins = warn(ins, `models.providers.${ours} points to this gateway, but the primary model is "${primary}"`);
   }
   const main = obj(obj(obj(config?.agents)?.entries)?.main)?.model;
   if (main !== undefined) ins = warn(ins, 'agents.entries.main.model overrides agents.defaults.model for the main agent');

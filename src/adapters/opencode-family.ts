@@ -95,5 +95,16 @@ export function opencodeFamilyAdapter<Id extends string>(f: OpencodeFamily<Id>):
     return { env: { [f.contentVar]: JSON.stringify(config) }, unset: [], args: [] };
   }
 
-  return { id: f.id, name: f.name, protocol: 'openai', locate: f.locate, inspect, plan, requestPath: '/v1/chat/completions', bin: f.bin, launch, ...(f.doctor ? { doctor: f.doctor } : {}) };
+  return {
+    id: f.id,
+    name: f.name,
+    protocol: 'openai',
+    locate: f.locate,
+    inspect,
+    plan,
+    requestPath: '/v1/chat/completions',
+    bin: f.bin,
+    launch,
+    ...(f.doctor ? { doctor: f.doctor } : {}),
+  };
 }

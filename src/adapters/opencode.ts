@@ -29,4 +29,11 @@ function locate(ctx: AdapterEnv): ToolLocation {
   };
 }
 
-export const opencode = opencodeFamilyAdapter({ id: 'opencode', name: 'opencode', locate, createRole: 'json', contentVar: 'OPENCODE_CONFIG_CONTENT', bin: 'opencode' });
+export const opencode = opencodeFamilyAdapter({
+  id: 'opencode',
+  name: 'opencode',
+  locate,
+  createRole: 'json',
+  contentVar: 'OPENCODE_CONFIG_CONTENT',
+  bin: 'opencode',
+});

@@ -26,7 +26,19 @@ import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { envVar, fileSpec, LAUNCH_PROVIDER, obj, parseAll, projectDirs, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchContext, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  DoctorCheckContext,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const set = envVar(ctx, 'PI_CODING_AGENT_DIR');
@@ -79,11 +91,20 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
   let ins: Inspection;
   if (dp !== undefined && dm !== undefined) {
     // A provider models.json does not name (or names without a baseUrl) is built in: Pi's own route.
-    ins = statusOf(providerUrl(obj(providers[dp]), dm), gw, gw.baseUrl.openai, `settings.json defaultProvider "${dp}" uses models.json providers.${dp}.baseUrl, which`);
-    if (ins.status === 'not-taken-over' && pointsAt(text(ours?.baseUrl), gw.root)) ins = warn(ins, `providers.${P} points to this gateway, but defaultProvider is "${dp}"`);
+    ins = statusOf(
+      providerUrl(obj(providers[dp]), dm),
+      gw,
+      gw.baseUrl.openai,
+      `settings.json defaultProvider "${dp}" uses models.json providers.${dp}.baseUrl, which`,
+    );
+    if (ins.status === 'not-taken-over' && pointsAt(text(ours?.baseUrl), gw.root))
+      ins = warn(ins, `providers.${P} points to this gateway, but defaultProvider is "${dp}"`);
   } else {
     const here = Object.entries(providers).find(([, p]) => pointsAt(text(obj(p)?.baseUrl), gw.root));
-    ins = here === undefined ? { status: 'not-taken-over' } : statusOf(text(obj(here[1])?.baseUrl), gw, gw.baseUrl.openai, `models.json providers.${here[0]}.baseUrl`);
+    ins =
+      here === undefined
+        ? { status: 'not-taken-over' }
+        : statusOf(text(obj(here[1])?.baseUrl), gw, gw.baseUrl.openai, `models.json providers.${here[0]}.baseUrl`);
   }
 
   // Our provider id already holds a connection of the user's: the takeover would replace it.
@@ -93,7 +114,11 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
   }
   const ref = typeof ours?.apiKey === 'string' ? keyReference(ours.apiKey) : undefined;
   if (ref !== undefined) {
-    return { status: 'other-address', address: ourUrl ?? ins.address ?? gw.baseUrl.openai, detail: `models.json providers.${P}.apiKey is your own ${ref} reference (${ref === 'command' ? 'a !command' : 'a $VARIABLE'}); gwctl replaces it only with --force` };
+    return {
+      status: 'other-address',
+      address: ourUrl ?? ins.address ?? gw.baseUrl.openai,
+      detail: `models.json providers.${P}.apiKey is your own ${ref} reference (${ref === 'command' ? 'a !command' : 'a $VARIABLE'}); gwctl replaces it only with --force`,
+    };
   }
   if (ins.status === 'taken-over' && dp === P && obj(auth)?.[P] !== undefined) {
     return warn(ins, `auth.json holds a stored key for provider "${P}", which Pi sends instead of models.json's apiKey: remove it with /logout in Pi`);
@@ -131,7 +156,13 @@ function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
 function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
   const loc = locate(ctx);
   const { models = {}, settings = {} } = parseAll(loc, files);
-  const provider = { name: target.displayName, baseUrl: target.baseUrl.openai, api: 'openai-completions', apiKey: literalKey(target.key), models: [{ id: target.model, name: target.model, contextWindow: 128000, maxTokens: 8192 }] };
+  const provider = {
+    name: target.displayName,
+    baseUrl: target.baseUrl.openai,
+    api: 'openai-completions',
+    apiKey: literalKey(target.key),
+    models: [{ id: target.model, name: target.model, contextWindow: 128000, maxTokens: 8192 }],
+  };
   const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
   return {
     env: { PI_CODING_AGENT_DIR: join(ctx.tempDir, 'pi-agent') },
@@ -153,7 +184,13 @@ function doctor(c: DoctorCheckContext): void {
     if (file === ours) continue;
     const provider = c.readDoc(file, 'json')?.defaultProvider;
     if (typeof provider === 'string' && provider !== c.gateway.providerId) {
-      c.shadow('pi-project', 'warn', `the project file ${file} selects provider "${provider}", which wins over the agent dir's settings.json in that project (once the project is trusted)`, `remove defaultProvider/defaultModel from ${file}, or set defaultProvider to "${c.gateway.providerId}"`, file);
+      c.shadow(
+        'pi-project',
+        'warn',
+        `the project file ${file} selects provider "${provider}", which wins over the agent dir's settings.json in that project (once the project is trusted)`,
+        `remove defaultProvider/defaultModel from ${file}, or set defaultProvider to "${c.gateway.providerId}"`,
+        file,
+      );
     }
   }
 }

@@ -22,7 +22,18 @@ import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { baseName, envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, DoctorCheckContext, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  DoctorCheckContext,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const home = envVar(ctx, 'QWEN_HOME');
@@ -52,13 +63,19 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
     const ins = statusOf(entryUrl, gw, gw.baseUrl.openai, `${settingsName} modelProviders.openai[${i}] (model.name "${model}")`);
     // Only `takeover --force` changes this: it selects the gateway's model (model.name), which
     // has no entry of its own, so .env decides again.
-    return warn(ins, `it wins over .env; \`gwctl takeover qwen-code --force\` selects the gateway's model instead (restore puts ${JSON.stringify(model)} back), or pick another model with /model in Qwen Code`);
+    return warn(
+      ins,
+      `it wins over .env; \`gwctl takeover qwen-code --force\` selects the gateway's model instead (restore puts ${JSON.stringify(model)} back), or pick another model with /model in Qwen Code`,
+    );
   }
 
   const ins = statusOf(text(env?.OPENAI_BASE_URL), gw, gw.baseUrl.openai, '.env OPENAI_BASE_URL');
   const authType = obj(obj(settings?.security)?.auth)?.selectedType;
   if (ins.status === 'taken-over' && authType !== undefined && authType !== 'openai') {
-    return warn(ins, `${settingsName} security.auth.selectedType is ${JSON.stringify(authType)}, which wins over .env: choose the OpenAI-compatible provider with /auth in Qwen Code`);
+    return warn(
+      ins,
+      `${settingsName} security.auth.selectedType is ${JSON.stringify(authType)}, which wins over .env: choose the OpenAI-compatible provider with /auth in Qwen Code`,
+    );
   }
   return ins;
 }
@@ -97,7 +114,8 @@ function doctor(c: DoctorCheckContext): void {
   for (const v of OPENAI_VARS) {
     if (c.env[v] === undefined) continue;
     const harmless = v === 'OPENAI_BASE_URL' && pointsAt(c.env[v], c.gateway.root);
-    if (!harmless) c.shadow('env-openai', 'error', `${v} is exported in this shell and wins over ~/.qwen/.env`, `unset ${v} (and remove it from your shell profile)`);
+    if (!harmless)
+      c.shadow('env-openai', 'error', `${v} is exported in this shell and wins over ~/.qwen/.env`, `unset ${v} (and remove it from your shell profile)`);
   }
   // The file as Qwen Code reads it (JSONC: comments and trailing commas are fine).
   const spec = c.loc.files.find((f) => f.role === 'settings')!;
@@ -110,7 +128,13 @@ function doctor(c: DoctorCheckContext): void {
     if (o?.id !== model) continue;
     const url = text(o.baseUrl);
     if (url !== undefined && !pointsAt(url, c.gateway.root)) {
-      c.shadow('qwen-model-providers', 'error', `settings.json modelProviders.openai entry "${model}" sends requests to ${url}, beating ~/.qwen/.env`, `remove that entry, or set its baseUrl to ${c.gateway.baseUrl.openai}`, spec.path);
+      c.shadow(
+        'qwen-model-providers',
+        'error',
+        `settings.json modelProviders.openai entry "${model}" sends requests to ${url}, beating ~/.qwen/.env`,
+        `remove that entry, or set its baseUrl to ${c.gateway.baseUrl.openai}`,
+        spec.path,
+      );
     }
   }
 }

@@ -343,8 +343,10 @@ export class Agent implements AgentContext {
 export function prepareSocketDir(loc: SocketLocation): void {
   mkdirSync(loc.dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(loc.dir);
-  if (st.isSymbolicLink() || !st.isDirectory()) throw new Error(`${loc.dir} (the agent socket directory) is not a plain directory; remove it and start the agent again`);
+  if (st.isSymbolicLink() || !st.isDirectory())
+    throw new Error(`${loc.dir} (the agent socket directory) is not a plain directory; remove it and start the agent again`);
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new Error(`${loc.dir} (the agent socket directory) belongs to uid ${st.uid}, not you (uid ${uid}); remove it and start the agent again`);
+  if (uid !== undefined && st.uid !== uid)
+    throw new Error(`${loc.dir} (the agent socket directory) belongs to uid ${st.uid}, not you (uid ${uid}); remove it and start the agent again`);
   if ((st.mode & 0o077) !== 0) chmodSync(loc.dir, 0o700);
 }

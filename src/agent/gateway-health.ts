@@ -52,7 +52,11 @@ export class GatewayHealth {
     if (was === up) return;
     this.up = up;
     if (!up) {
-      this.ctx.publish({ type: 'gateway-down', message: `the gateway is not answering: ${error ?? 'no answer'}; taken-over tools cannot reach their models until it is back`, ...(error ? { error } : {}) });
+      this.ctx.publish({
+        type: 'gateway-down',
+        message: `the gateway is not answering: ${error ?? 'no answer'}; taken-over tools cannot reach their models until it is back`,
+        ...(error ? { error } : {}),
+      });
     } else if (was === false) {
       this.ctx.publish({ type: 'gateway-up', message: 'the gateway answers again' });
       void this.ctx.retryPending('gateway up');

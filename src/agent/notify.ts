@@ -77,7 +77,11 @@ export function makeNotifier(log: AgentLog, enabled: () => NotifySetting | undef
   /** Log a failure once per reason; repeats go to debug. */
   const failed = (what: string, error: string) => {
     // exec errors start with "Command failed: <command line>": the line after it says why.
-    const why = error.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Command failed:'))[0] ?? 'failed without a message';
+    const why =
+      error
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('Command failed:'))[0] ?? 'failed without a message';
     const missing = /not found: notify-send|notify-send must be installed/.test(error);
     const reason = missing ? 'notify-send: not installed (Debian/Ubuntu: apt install libnotify-bin)' : `${what}: ${why.slice(0, 200)}`;
     if (reported.has(reason)) return log.debug('desktop notification failed again', { reason });

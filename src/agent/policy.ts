@@ -99,7 +99,13 @@ export class DriftPolicy {
       }
       return;
     }
-    if (!takeover && prev?.status === 'not-detected' && now.status === 'not-taken-over' && !adapterFor(tool).launchOnly && chosen(settings.autoTakeoverNew, tool)) {
+    if (
+      !takeover &&
+      prev?.status === 'not-detected' &&
+      now.status === 'not-taken-over' &&
+      !adapterFor(tool).launchOnly &&
+      chosen(settings.autoTakeoverNew, tool)
+    ) {
       await this.reapply(tool, 'auto-takeover');
     }
   }
@@ -112,7 +118,14 @@ export class DriftPolicy {
       if (verdict === 'tripped') {
         const limit = this.ctx.settings().agent.reapplyPerMinute;
         const message = `${name} dropped gwctl's settings ${limit} times within a minute; re-applying stopped (something keeps rewriting ${this.tools.get(tool)?.configPath ?? 'its config'}). Fix that, then run gwctl takeover ${tool}`;
-        this.ctx.publish({ type: 'reapply-failed', tool, status: this.tools.get(tool)?.status ?? null, cause, message, error: 'loop guard: too many re-applies' });
+        this.ctx.publish({
+          type: 'reapply-failed',
+          tool,
+          status: this.tools.get(tool)?.status ?? null,
+          cause,
+          message,
+          error: 'loop guard: too many re-applies',
+        });
       }
       return;
     }
@@ -122,10 +135,25 @@ export class DriftPolicy {
       const { prev, now } = await this.tools.wrote(tool, r);
       if (r.action === 'taken-over' || r.action === 'already-taken-over') {
         this.gateway.set(true);
-        this.ctx.publish({ type: 'reapplied', tool, status: r.status, address: r.address, configPath: r.configPath, cause, message: `${name}: ${cause === 'auto-takeover' ? 'taken over (new tool)' : 're-applied'}; it points at ${r.address ?? 'the gateway'} again with a fresh key` });
+        this.ctx.publish({
+          type: 'reapplied',
+          tool,
+          status: r.status,
+          address: r.address,
+          configPath: r.configPath,
+          cause,
+          message: `${name}: ${cause === 'auto-takeover' ? 'taken over (new tool)' : 're-applied'}; it points at ${r.address ?? 'the gateway'} again with a fresh key`,
+        });
         if (now) this.tools.announce(tool, prev, now, cause);
       } else {
-        this.ctx.publish({ type: 'reapply-failed', tool, status: r.status, cause, message: `${name}: re-apply ${r.action ?? 'failed'}: ${r.error ?? ''}`.trim(), ...(r.error ? { error: r.error } : {}) });
+        this.ctx.publish({
+          type: 'reapply-failed',
+          tool,
+          status: r.status,
+          cause,
+          message: `${name}: re-apply ${r.action ?? 'failed'}: ${r.error ?? ''}`.trim(),
+          ...(r.error ? { error: r.error } : {}),
+        });
       }
     } catch (e) {
       await this.tools.wrote(tool).catch(() => undefined);

@@ -64,7 +64,8 @@ export function requestTable(d: RequestDeps): RequestTable {
 async function marks({ ctx, policy }: RequestDeps): Promise<Partial<Record<ToolId, ToolMarks>>> {
   const { autoReapply } = ctx.settings();
   const out: Partial<Record<ToolId, ToolMarks>> = {};
-  for (const id of TOOL_IDS) out[id] = { ledger: (await takeoverOf(ctx.paths.stateDir, id))?.state ?? null, suspended: policy.guard.isPaused(id), autoReapply: chosen(autoReapply, id) };
+  for (const id of TOOL_IDS)
+    out[id] = { ledger: (await takeoverOf(ctx.paths.stateDir, id))?.state ?? null, suspended: policy.guard.isPaused(id), autoReapply: chosen(autoReapply, id) };
   return out;
 }
 
@@ -78,7 +79,11 @@ async function detail(d: RequestDeps, tool: ToolId, env: Record<string, string>)
     try {
       const p = await engine.planTakeover(tool, { force: true });
       plan = {
-        files: p.files.map((f) => ({ path: f.path, created: f.before === null, diff: diffHunks(f.before ?? '', f.after).map((l) => ({ kind: l.kind, text: maskLine(l.text) })) })),
+        files: p.files.map((f) => ({
+          path: f.path,
+          created: f.before === null,
+          diff: diffHunks(f.before ?? '', f.after).map((l) => ({ kind: l.kind, text: maskLine(l.text) })),
+        })),
         notes: p.notes,
         ...(p.refused ? { refused: p.refused } : {}),
       };
@@ -91,7 +96,8 @@ async function detail(d: RequestDeps, tool: ToolId, env: Record<string, string>)
 
 function toolParam(p: unknown): ToolId {
   const tool = (p as { tool?: unknown } | undefined)?.tool;
-  if (typeof tool !== 'string' || !(TOOL_IDS as readonly string[]).includes(tool)) throw requestError('bad-request', `tool must be one of: ${TOOL_IDS.join(', ')}`);
+  if (typeof tool !== 'string' || !(TOOL_IDS as readonly string[]).includes(tool))
+    throw requestError('bad-request', `tool must be one of: ${TOOL_IDS.join(', ')}`);
   return tool as ToolId;
 }
 

@@ -75,7 +75,8 @@ export class ToolStates {
       debounceMs: this.ctx.settings().agent.debounceMs,
       // Directories the OS will not watch are checked this often (tests shorten it).
       ...(Number.isFinite(pollMs) && pollMs >= 100 ? { pollMs } : {}),
-      onUnwatched: (u) => this.ctx.log.warn(`not watching ${u.dir}: ${u.reason}; checking it every ${u.pollSeconds} s instead`, { tools: u.tools.join(','), code: u.code }),
+      onUnwatched: (u) =>
+        this.ctx.log.warn(`not watching ${u.dir}: ${u.reason}; checking it every ${u.pollSeconds} s instead`, { tools: u.tools.join(','), code: u.code }),
       onSettled: (tool) => {
         this.cancelBrokenCheck(tool);
         this.background(tool, () => this.onFilesChanged(tool));
@@ -221,7 +222,16 @@ export class ToolStates {
       }
       if (prev?.error !== error) {
         this.known.set(tool, { status: null, address: null, configPath: prev?.configPath ?? '', error });
-        this.ctx.publish({ type: 'status-changed', tool, previous: prev?.status ?? null, status: null, address: null, cause: 'file-change', message: `${this.ctx.name(tool)}: its config cannot be read: ${error}`, error });
+        this.ctx.publish({
+          type: 'status-changed',
+          tool,
+          previous: prev?.status ?? null,
+          status: null,
+          address: null,
+          cause: 'file-change',
+          message: `${this.ctx.name(tool)}: its config cannot be read: ${error}`,
+          error,
+        });
       }
       return;
     }
@@ -245,7 +255,14 @@ export class ToolStates {
       publish({ type: 'tool-detected', tool, status: now.status, configPath: now.configPath, message: `${name} appeared (${now.configPath})` });
     }
     if (prev && prev.status !== 'not-detected' && now.status === 'not-detected') {
-      publish({ type: 'tool-removed', tool, status: now.status, previous: prev.status, configPath: now.configPath, message: `${name} is gone (its config dir no longer exists)` });
+      publish({
+        type: 'tool-removed',
+        tool,
+        status: now.status,
+        previous: prev.status,
+        configPath: now.configPath,
+        message: `${name} is gone (its config dir no longer exists)`,
+      });
     }
     if (!prev || prev.status !== now.status || prev.address !== now.address || prev.error) {
       publish({

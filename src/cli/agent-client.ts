@@ -71,12 +71,7 @@ export function autostartEnabled(configDir: string): boolean {
  * Route `status|takeover|restore` through the agent. Returns the agent's reports, or
  * 'in-process' when the caller should run the engine itself, or an exit code after printing why.
  */
-export async function routeCommand(
-  command: Command,
-  params: { tools: ToolId[]; force: boolean; all: boolean },
-  io: Io,
-  opts: RouteOptions,
-): Promise<Routed> {
+export async function routeCommand(command: Command, params: { tools: ToolId[]; force: boolean; all: boolean }, io: Io, opts: RouteOptions): Promise<Routed> {
   let home: string;
   try {
     home = homeFrom(io.env);
@@ -96,7 +91,9 @@ export async function routeCommand(
     // Another environment than the agent's (CODEX_HOME, …): in-process is the only way to act on
     // the files this command means; the writer lock keeps it from racing the agent.
     if (running && !toolEnvDifference(running.toolEnv ?? {}, toolLocationEnv(io.env))) {
-      io.err(`gwctl: a gwctl agent is running (pid ${running.pid}) and is the single writer of tool configs; drop --no-agent to go through it, or stop it first (gwctl agent stop)`);
+      io.err(
+        `gwctl: a gwctl agent is running (pid ${running.pid}) and is the single writer of tool configs; drop --no-agent to go through it, or stop it first (gwctl agent stop)`,
+      );
       return { kind: 'exit', code: 1 };
     }
     return { kind: 'in-process' };
@@ -160,7 +157,9 @@ export async function connectOrStart(loc: SocketLocation, home: string, io: Io, 
   }
   if (!autostart) return undefined;
   const hello = await startAgent(io.env, home);
-  io.err(`gwctl: no agent was running; started one in the background (pid ${hello.pid}). It keeps tools pointed at the gateway; stop it with: gwctl agent stop`);
+  io.err(
+    `gwctl: no agent was running; started one in the background (pid ${hello.pid}). It keeps tools pointed at the gateway; stop it with: gwctl agent stop`,
+  );
   return AgentConnection.open(loc);
 }
 

@@ -58,7 +58,10 @@ export interface CliCommand {
  * `gwctl --help` shows its synopsis and summary. `usage` may start with "Usage:".
  */
 export function rawCommand(name: string, summary: string, usage: string, run: (argv: string[], io: Io) => Promise<number>): CliCommand {
-  const lines = usage.replace(/^Usage:\s*\n?/, '').split('\n').map((l) => l.replace(/^ {2}/, ''));
+  const lines = usage
+    .replace(/^Usage:\s*\n?/, '')
+    .split('\n')
+    .map((l) => l.replace(/^ {2}/, ''));
   return { name, summary, usage: lines.join('\n').trim(), options: {}, rawArgs: true, run: ({ positionals }, { io }) => run([...positionals], io) };
 }
 
@@ -80,7 +83,8 @@ const HIDDEN = '\u0000neg:';
 /** Parse `argv` (the words after the verb) against the command's options; throws UsageError. */
 export function parseCommandArgs(command: Pick<CliCommand, 'options'>, argv: readonly string[]): Args & { help: boolean } {
   const options: Record<string, { type: 'boolean' | 'string'; short?: string }> = {};
-  for (const [name, o] of Object.entries({ ...command.options, help: HELP_OPTION })) options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+  for (const [name, o] of Object.entries({ ...command.options, help: HELP_OPTION }))
+    options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
   let parsed;
   try {
     parsed = parseArgs({ args: argv.map((a) => (NEGATIVE.test(a) ? HIDDEN + a : a)), options, allowPositionals: true, strict: true });
@@ -106,7 +110,17 @@ function usageMessage(e: Error & { code?: string }): string {
 
 /** `gwctl VERB --help`: the usage lines and the options. */
 export function commandHelp(command: Pick<CliCommand, 'summary' | 'usage' | 'options'>): string {
-  const opts = Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, o]) => [`${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? ` ${o.value}` : ''}`, o.description] as const);
+  const opts = Object.entries({ ...command.options, help: HELP_OPTION }).map(
+    ([name, o]) => [`${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? ` ${o.value}` : ''}`, o.description] as const,
+  );
   const width = Math.max(...opts.map(([l]) => l.length));
-  return [`${command.summary}`, '', 'Usage:', ...command.usage.split('\n').map((l) => `  ${l}`), '', 'Options:', ...opts.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`)].join('\n');
+  return [
+    `${command.summary}`,
+    '',
+    'Usage:',
+    ...command.usage.split('\n').map((l) => `  ${l}`),
+    '',
+    'Options:',
+    ...opts.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`),
+  ].join('\n');
 }

@@ -10,7 +10,15 @@ import { gatewayRootProblem, trimRoot } from '../shared/address.ts';
 import { checkNames } from '../shared/validate.ts';
 
 /** The gateway's settings (secrets live in home/secrets.ts, not here). */
-export const GATEWAY_SETTING_KEYS = ['gateway.url', 'gateway.kind', 'gateway.providerId', 'gateway.displayName', 'gateway.defaultModel', 'gateway.models', 'gateway.userId'] as const;
+export const GATEWAY_SETTING_KEYS = [
+  'gateway.url',
+  'gateway.kind',
+  'gateway.providerId',
+  'gateway.displayName',
+  'gateway.defaultModel',
+  'gateway.models',
+  'gateway.userId',
+] as const;
 export type GatewaySettingKey = (typeof GATEWAY_SETTING_KEYS)[number];
 
 export function isGatewaySettingKey(s: string): s is GatewaySettingKey {
@@ -44,10 +52,19 @@ export function parseSettingValue(key: string, raw: string): string | string[] |
   if (key === 'autoReapply' || key === 'autoTakeoverNew') {
     if (v === 'all' || TRUE.includes(v.toLowerCase())) return true;
     if (v === 'none' || FALSE.includes(v.toLowerCase())) return false;
-    const list = [...new Set(v.split(',').map((t) => t.trim()).filter(Boolean))];
+    const list = [
+      ...new Set(
+        v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      ),
+    ];
     const unknown = list.filter((t) => !(TOOL_IDS as readonly string[]).includes(t));
     if (!list.length || unknown.length) {
-      throw new Error(`${key} is true (every tool), false, or a comma-separated list of tools${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}; tools: ${TOOL_IDS.join(', ')}`);
+      throw new Error(
+        `${key} is true (every tool), false, or a comma-separated list of tools${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}; tools: ${TOOL_IDS.join(', ')}`,
+      );
     }
     return list;
   }
@@ -71,10 +88,18 @@ function parseGatewayValue(key: GatewaySettingKey, v: string): string | string[]
       if (!KINDS.includes(v)) throw new Error(`gateway.kind must be one of ${KINDS.join(', ')}`);
       return v;
     case 'gateway.providerId':
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) || v.length > 64) throw new Error('gateway.providerId must be letters, digits, "-", "_" or "." (e.g. servbay)');
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) || v.length > 64)
+        throw new Error('gateway.providerId must be letters, digits, "-", "_" or "." (e.g. servbay)');
       return v;
     case 'gateway.models': {
-      const list = [...new Set(v.split(',').map((m) => m.trim()).filter(Boolean))];
+      const list = [
+        ...new Set(
+          v
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean),
+        ),
+      ];
       if (list.length === 0) throw new Error('gateway.models is a comma-separated list, e.g. gpt-4o,claude-sonnet-4-5');
       return checkNames(list, 'model id', 'gateway.models');
     }

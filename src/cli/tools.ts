@@ -19,7 +19,10 @@ import { JSON_OPTION, UsageError, type Args, type CommandOption } from './comman
 
 export const TOOL_OPTIONS = {
   json: JSON_OPTION,
-  'no-agent': { type: 'boolean', description: 'run in-process, without the agent (for scripts; takeover/restore refuse while an agent runs); GWCTL_NO_AGENT=1 does the same' },
+  'no-agent': {
+    type: 'boolean',
+    description: 'run in-process, without the agent (for scripts; takeover/restore refuse while an agent runs); GWCTL_NO_AGENT=1 does the same',
+  },
   'no-autostart': { type: 'boolean', description: 'use a running agent, else run in-process (do not start one)' },
 } as const satisfies Record<string, CommandOption>;
 
@@ -43,7 +46,10 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
   const json = args.values.json === true;
   // Through the agent (the single writer) unless --no-agent; in-process when none runs and
   // autostart is off.
-  const routed = await routeCommand(command, { tools, force, all }, io, { noAgent: args.values['no-agent'] === true, noAutostart: args.values['no-autostart'] === true });
+  const routed = await routeCommand(command, { tools, force, all }, io, {
+    noAgent: args.values['no-agent'] === true,
+    noAutostart: args.values['no-autostart'] === true,
+  });
   if (routed.kind === 'exit') return routed.code;
   if (routed.kind === 'unknown-tools') throw unknownTool(routed.unknown, routed.known);
 
@@ -119,7 +125,11 @@ function table(reports: WireReport[], home: string): string {
   ]);
   const header = ['TOOL', 'STATUS', 'ADDRESS', 'CONFIG', reports.some((r) => r.action) ? 'RESULT' : ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 

@@ -92,7 +92,13 @@ function fsError(file: string, e: unknown, verb: 'read' | 'write'): ConfigIoErro
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return new ConfigIoError(file, code, verb === 'read' ? 'permission denied while reading; check the file\'s owner and mode (ls -l)' : 'permission denied while writing; check that you own the file and its directory (ls -ld)');
+      return new ConfigIoError(
+        file,
+        code,
+        verb === 'read'
+          ? "permission denied while reading; check the file's owner and mode (ls -l)"
+          : 'permission denied while writing; check that you own the file and its directory (ls -ld)',
+      );
     case 'EISDIR':
       return new ConfigIoError(file, code, 'is a directory, but a file is expected here; move the directory away and run the command again');
     case 'ENOSPC':
@@ -125,7 +131,13 @@ export function readConfigSync(path: string): ConfigFile {
   } catch (e) {
     if (e instanceof BoundedReadError) {
       if (e.code === 'EISDIR') throw fsError(path, Object.assign(new Error(), { code: 'EISDIR' }), 'read');
-      throw new ConfigIoError(path, e.code, e.code === 'TOO_BIG' ? `is larger than ${MAX_READ_BYTES / (1024 * 1024)} MiB, far more than a config file; move it away and run the command again` : `is not a regular file (a ${e.kind}); move it away and run the command again`);
+      throw new ConfigIoError(
+        path,
+        e.code,
+        e.code === 'TOO_BIG'
+          ? `is larger than ${MAX_READ_BYTES / (1024 * 1024)} MiB, far more than a config file; move it away and run the command again`
+          : `is not a regular file (a ${e.kind}); move it away and run the command again`,
+      );
     }
     throw fsError(path, e, 'read');
   }
@@ -222,7 +234,13 @@ function testCrashPoint(point: 'before-rename' | 'after-rename'): void {
 
 async function compareAndSwap(path: string, target: string, expectHash: string | null, tmp: string): Promise<void> {
   if (expectHash === null) {
-    if (await fsp.lstat(target).then(() => true, () => false)) throw new ConcurrentWriteError(path);
+    if (
+      await fsp.lstat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new ConcurrentWriteError(path);
     // Nothing may appear at the target between the check and the rename: link() fails if it exists.
     try {
       await fsp.link(tmp, target);
@@ -289,7 +307,11 @@ async function assertWritable(path: string, target: string, exists: boolean): Pr
     const me = process.getuid?.();
     const foreign = st !== null && me !== undefined && st.uid !== me;
     const readOnly = foreign
-      ? new ConfigIoError(path, 'READ_ONLY', `is not writable for you: it belongs to another user (uid ${st.uid}; you are uid ${me}), and gwctl will not write it: run gwctl as that user, or give the file back to yourself (sudo chown $(id -u) ${path})`)
+      ? new ConfigIoError(
+          path,
+          'READ_ONLY',
+          `is not writable for you: it belongs to another user (uid ${st.uid}; you are uid ${me}), and gwctl will not write it: run gwctl as that user, or give the file back to yourself (sudo chown $(id -u) ${path})`,
+        )
       : new ConfigIoError(path, 'READ_ONLY', 'is read-only; gwctl will not override that. Make it writable (chmod u+w) and run the command again');
     // The owner's write bit is the user's intent, even for root (who could write anyway).
     if (st && (st.mode & 0o200) === 0) throw readOnly;
@@ -341,7 +363,8 @@ function readBackupText(dest: string): string {
 export async function copyBackup(src: ConfigFile, dest: string): Promise<void> {
   try {
     const st = await fsp.lstat(dest).catch(() => null);
-    if (st?.isSymbolicLink()) throw new ConfigIoError(dest, 'BAK_SYMLINK', 'is a symlink; gwctl will not write a backup through it. Remove it and run the command again');
+    if (st?.isSymbolicLink())
+      throw new ConfigIoError(dest, 'BAK_SYMLINK', 'is a symlink; gwctl will not write a backup through it. Remove it and run the command again');
     await writeConfig({ path: dest, realPath: dest }, src.text, {
       expectHash: st ? hashText(readBackupText(dest)) : null,
       mode: src.mode ?? 0o600,

@@ -67,8 +67,6 @@ export interface DoctorContext {
   probe?: () => Promise<HelloResult | null>;
 }
 
-
-
 export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   const findings: Finding[] = [];
   const add = (f: Finding) => findings.push(f);
@@ -94,10 +92,22 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
       add({ id: 'gateway.healthy', area: 'gateway', severity: 'ok', title: `the gateway at ${gw.settings.root} (${gw.settings.kind}) answers` });
     } catch (e) {
       health = 'down';
-      add({ id: 'gateway.down', area: 'gateway', severity: 'error', title: `the gateway at ${gw.settings.root} does not answer: ${redact((e as Error).message)}`, fix: 'start the gateway, or point gwctl at the right one: gwctl config set gateway.url http://127.0.0.1:PORT (gwctl gateway detect finds one)' });
+      add({
+        id: 'gateway.down',
+        area: 'gateway',
+        severity: 'error',
+        title: `the gateway at ${gw.settings.root} does not answer: ${redact((e as Error).message)}`,
+        fix: 'start the gateway, or point gwctl at the right one: gwctl config set gateway.url http://127.0.0.1:PORT (gwctl gateway detect finds one)',
+      });
     }
   } catch (e) {
-    add({ id: 'gateway.config', area: 'gateway', severity: 'error', title: `gwctl's gateway settings cannot be used: ${redact((e as Error).message)}`, fix: 'fix the setting named above (gwctl config list shows them)' });
+    add({
+      id: 'gateway.config',
+      area: 'gateway',
+      severity: 'error',
+      title: `gwctl's gateway settings cannot be used: ${redact((e as Error).message)}`,
+      fix: 'fix the setting named above (gwctl config list shows them)',
+    });
   }
 
   // ---- tools ----
@@ -105,7 +115,13 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   try {
     ledger = await new LedgerStore(paths.stateDir).load();
   } catch (e) {
-    add({ id: 'ledger.unreadable', area: 'tool', severity: 'error', title: redact((e as Error).message), fix: 'move the ledger aside as the message says; restores then rely on the .bak copies' });
+    add({
+      id: 'ledger.unreadable',
+      area: 'tool',
+      severity: 'error',
+      title: redact((e as Error).message),
+      fix: 'move the ledger aside as the message says; restores then rely on the .bak copies',
+    });
   }
   if (engine && settings) {
     for (const adapter of allAdapters()) {
@@ -113,7 +129,14 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
       try {
         report = await engine.status(adapter.id);
       } catch (e) {
-        add({ id: 'tool.unreadable', area: 'tool', severity: 'error', tool: adapter.id, title: `${adapter.name}: ${redact((e as Error).message)}`, fix: 'fix the file named above (or put back its .bak copy)' });
+        add({
+          id: 'tool.unreadable',
+          area: 'tool',
+          severity: 'error',
+          tool: adapter.id,
+          title: `${adapter.name}: ${redact((e as Error).message)}`,
+          fix: 'fix the file named above (or put back its .bak copy)',
+        });
         continue;
       }
       const entry = ledger?.tools[adapter.id];
@@ -135,13 +158,34 @@ async function checkAgent(ctx: DoctorContext, platform: NodeJS.Platform, add: (f
     const st = lstatSync(loc.dir);
     if (st.isSymbolicLink() || !st.isDirectory()) {
       dirOk = false;
-      add({ id: 'agent.socket-dir', area: 'agent', severity: 'error', title: `${loc.dir} (the agent socket directory) is not a plain directory`, fix: `remove it (rm '${loc.dir}'); the agent creates it again`, file: loc.dir });
+      add({
+        id: 'agent.socket-dir',
+        area: 'agent',
+        severity: 'error',
+        title: `${loc.dir} (the agent socket directory) is not a plain directory`,
+        fix: `remove it (rm '${loc.dir}'); the agent creates it again`,
+        file: loc.dir,
+      });
     } else if (uid !== undefined && st.uid !== uid) {
       dirOk = false;
-      add({ id: 'agent.socket-dir', area: 'agent', severity: 'error', title: `${loc.dir} (the agent socket directory) belongs to uid ${st.uid}, not you (uid ${uid})`, fix: `remove it (sudo rm -r '${loc.dir}'); the agent creates it again`, file: loc.dir });
+      add({
+        id: 'agent.socket-dir',
+        area: 'agent',
+        severity: 'error',
+        title: `${loc.dir} (the agent socket directory) belongs to uid ${st.uid}, not you (uid ${uid})`,
+        fix: `remove it (sudo rm -r '${loc.dir}'); the agent creates it again`,
+        file: loc.dir,
+      });
     } else if ((st.mode & 0o077) !== 0) {
       dirOk = false;
-      add({ id: 'agent.socket-dir', area: 'agent', severity: 'error', title: `${loc.dir} (the agent socket directory) has mode 0${(st.mode & 0o777).toString(8)}, open to other users`, fix: `chmod 700 '${loc.dir}'`, file: loc.dir });
+      add({
+        id: 'agent.socket-dir',
+        area: 'agent',
+        severity: 'error',
+        title: `${loc.dir} (the agent socket directory) has mode 0${(st.mode & 0o777).toString(8)}, open to other users`,
+        fix: `chmod 700 '${loc.dir}'`,
+        file: loc.dir,
+      });
     }
   } catch {
     // No directory yet: the agent never ran here; reported below as "not running".
@@ -151,18 +195,42 @@ async function checkAgent(ctx: DoctorContext, platform: NodeJS.Platform, add: (f
   try {
     hello = await (ctx.probe ?? (() => probeAgent(loc, 1500)))();
   } catch (e) {
-    add({ id: 'agent.socket-dir', area: 'agent', severity: 'error', title: (e as Error).message, fix: e instanceof UnsafeSocketError ? 'follow the instruction above' : 'gwctl agent stop; gwctl agent start' });
+    add({
+      id: 'agent.socket-dir',
+      area: 'agent',
+      severity: 'error',
+      title: (e as Error).message,
+      fix: e instanceof UnsafeSocketError ? 'follow the instruction above' : 'gwctl agent stop; gwctl agent start',
+    });
     return;
   }
   if (!hello) {
-    add({ id: 'agent.not-running', area: 'agent', severity: 'warn', title: 'the agent is not running: nothing keeps tools pointed at the gateway between commands', fix: 'gwctl service install (starts at login), or gwctl agent start' });
+    add({
+      id: 'agent.not-running',
+      area: 'agent',
+      severity: 'warn',
+      title: 'the agent is not running: nothing keeps tools pointed at the gateway between commands',
+      fix: 'gwctl service install (starts at login), or gwctl agent start',
+    });
     return;
   }
   const problem = incompatibility(hello, ctx.home);
   if (problem) {
-    add({ id: 'agent.incompatible', area: 'agent', severity: 'error', title: problem, fix: 'gwctl agent stop && gwctl agent start (or gwctl service restart)' });
+    add({
+      id: 'agent.incompatible',
+      area: 'agent',
+      severity: 'error',
+      title: problem,
+      fix: 'gwctl agent stop && gwctl agent start (or gwctl service restart)',
+    });
   } else if (hello.version !== ctx.version) {
-    add({ id: 'agent.version', area: 'agent', severity: 'error', title: `the running agent is gwctl ${hello.version} (pid ${hello.pid}), this CLI is ${ctx.version}`, fix: 'restart it so both run the same code: gwctl service restart (or gwctl agent stop && gwctl agent start)' });
+    add({
+      id: 'agent.version',
+      area: 'agent',
+      severity: 'error',
+      title: `the running agent is gwctl ${hello.version} (pid ${hello.pid}), this CLI is ${ctx.version}`,
+      fix: 'restart it so both run the same code: gwctl service restart (or gwctl agent stop && gwctl agent start)',
+    });
   } else {
     add({ id: 'agent.running', area: 'agent', severity: 'ok', title: `the agent ${hello.version} is running (pid ${hello.pid}, socket ${hello.socket})` });
   }
@@ -202,15 +270,36 @@ async function checkService(ctx: DoctorContext, add: (f: Finding) => void): Prom
   }
   const program = s.program;
   if (!program) {
-    add({ id: 'service.unreadable', area: 'service', severity: 'error', title: `${s.file} does not say which node runs the agent`, fix: 'gwctl service install (rewrites it)', file: s.file });
+    add({
+      id: 'service.unreadable',
+      area: 'service',
+      severity: 'error',
+      title: `${s.file} does not say which node runs the agent`,
+      fix: 'gwctl service install (rewrites it)',
+      file: s.file,
+    });
     return;
   }
   if (!existsSync(program.node)) {
-    add({ id: 'service.node-missing', area: 'service', severity: 'error', title: `the service runs ${program.node}, which no longer exists (a node version manager removed it?)`, fix: 'gwctl service install (records the node you run it with)', file: s.file });
+    add({
+      id: 'service.node-missing',
+      area: 'service',
+      severity: 'error',
+      title: `the service runs ${program.node}, which no longer exists (a node version manager removed it?)`,
+      fix: 'gwctl service install (records the node you run it with)',
+      file: s.file,
+    });
     return;
   }
   if (!existsSync(program.script)) {
-    add({ id: 'service.script-missing', area: 'service', severity: 'error', title: `the service runs ${program.script}, which no longer exists (gwctl moved or was uninstalled)`, fix: 'gwctl service install, or gwctl service uninstall', file: s.file });
+    add({
+      id: 'service.script-missing',
+      area: 'service',
+      severity: 'error',
+      title: `the service runs ${program.script}, which no longer exists (gwctl moved or was uninstalled)`,
+      fix: 'gwctl service install, or gwctl service uninstall',
+      file: s.file,
+    });
     return;
   }
   if (s.managerProblem) {
@@ -218,7 +307,14 @@ async function checkService(ctx: DoctorContext, add: (f: Finding) => void): Prom
     return;
   }
   if (!s.running) {
-    add({ id: 'service.not-running', area: 'service', severity: 'error', title: `the service is installed (${s.file}) but ${s.loaded ? 'not running' : 'not loaded'}`, fix: s.loaded ? 'gwctl service restart; if it keeps stopping, read the agent log (gwctl agent status)' : 'gwctl service install', file: s.file });
+    add({
+      id: 'service.not-running',
+      area: 'service',
+      severity: 'error',
+      title: `the service is installed (${s.file}) but ${s.loaded ? 'not running' : 'not loaded'}`,
+      fix: s.loaded ? 'gwctl service restart; if it keeps stopping, read the agent log (gwctl agent status)' : 'gwctl service install',
+      file: s.file,
+    });
     return;
   }
   add({ id: 'service.running', area: 'service', severity: 'ok', title: `the service runs the agent (pid ${s.pid ?? '?'}) with ${program.node}` });
@@ -230,7 +326,14 @@ async function checkKey(ctx: DoctorContext, gw: ResolvedGateway, tool: ToolId, k
   const adapter = adapterFor(tool);
   const key = findToolKey(tool, ctx.home, ctx.env, keyHash);
   if (!key) {
-    add({ id: 'key.missing', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the key gwctl wrote is no longer in its config (someone replaced it)`, fix: `gwctl restore ${tool} && gwctl takeover ${tool}` });
+    add({
+      id: 'key.missing',
+      area: 'gateway',
+      severity: 'error',
+      tool,
+      title: `${adapter.name}: the key gwctl wrote is no longer in its config (someone replaced it)`,
+      fix: `gwctl restore ${tool} && gwctl takeover ${tool}`,
+    });
     return;
   }
   if (health !== 'up') {
@@ -241,13 +344,39 @@ async function checkKey(ctx: DoctorContext, gw: ResolvedGateway, tool: ToolId, k
   const r = await probeToolKey(tool, key, gw);
   const what = r.request ?? 'the request';
   if (r.status === 401 || r.status === 403) {
-    add({ id: 'key.rejected', area: 'gateway', severity: 'error', tool, title: `${adapter.name}: the gateway rejects its key (HTTP ${r.status} on ${what.replace(gw.settings.root, '')}); it was revoked or expired`, fix: `gwctl restore ${tool} && gwctl takeover ${tool} (mints a fresh key)` });
+    add({
+      id: 'key.rejected',
+      area: 'gateway',
+      severity: 'error',
+      tool,
+      title: `${adapter.name}: the gateway rejects its key (HTTP ${r.status} on ${what.replace(gw.settings.root, '')}); it was revoked or expired`,
+      fix: `gwctl restore ${tool} && gwctl takeover ${tool} (mints a fresh key)`,
+    });
   } else if (!r.problem) {
-    add({ id: 'key.accepted', area: 'gateway', severity: 'ok', tool, title: `${adapter.name}: the gateway accepts its key (${what.replace(gw.settings.root, '')} answered HTTP ${r.status}${r.model ? ` from ${r.model}` : ''} in ${r.latencyMs} ms)` });
+    add({
+      id: 'key.accepted',
+      area: 'gateway',
+      severity: 'ok',
+      tool,
+      title: `${adapter.name}: the gateway accepts its key (${what.replace(gw.settings.root, '')} answered HTTP ${r.status}${r.model ? ` from ${r.model}` : ''} in ${r.latencyMs} ms)`,
+    });
   } else if (r.reached) {
-    add({ id: 'key.unexpected', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: ${what.replace(gw.settings.root, '')} with its key: ${redact(r.problem)}`, fix: 'check the gateway log (gwctl test shows the request)' });
+    add({
+      id: 'key.unexpected',
+      area: 'gateway',
+      severity: 'warn',
+      tool,
+      title: `${adapter.name}: ${what.replace(gw.settings.root, '')} with its key: ${redact(r.problem)}`,
+      fix: 'check the gateway log (gwctl test shows the request)',
+    });
   } else {
-    add({ id: 'key.unchecked', area: 'gateway', severity: 'warn', tool, title: `${adapter.name}: could not check its key: ${redact(r.problem ?? 'no answer')}` });
+    add({
+      id: 'key.unchecked',
+      area: 'gateway',
+      severity: 'warn',
+      tool,
+      title: `${adapter.name}: could not check its key: ${redact(r.problem ?? 'no answer')}`,
+    });
   }
 }
 
@@ -260,17 +389,40 @@ async function checkTool(ctx: DoctorContext, gw: GatewaySettings, r: ToolReport,
   if (takenOver) {
     add({ id: 'tool.taken-over', area: 'tool', severity: 'ok', tool, title: `${r.name}: ${STATUS_LABEL['taken-over']} (${r.configPath})` });
   } else if (applied) {
-    add({ id: 'tool.drift', area: 'tool', severity: 'error', tool, title: `${r.name}: gwctl took it over, but it is now ${STATUS_LABEL[r.status]}${r.address ? ` (${r.address})` : ''}${r.detail ? `: ${r.detail}` : ''}`, fix: `gwctl takeover ${tool}${r.status === 'other-address' ? ' --force' : ''} (or gwctl restore ${tool} to give it up)`, file: r.configPath });
+    add({
+      id: 'tool.drift',
+      area: 'tool',
+      severity: 'error',
+      tool,
+      title: `${r.name}: gwctl took it over, but it is now ${STATUS_LABEL[r.status]}${r.address ? ` (${r.address})` : ''}${r.detail ? `: ${r.detail}` : ''}`,
+      fix: `gwctl takeover ${tool}${r.status === 'other-address' ? ' --force' : ''} (or gwctl restore ${tool} to give it up)`,
+      file: r.configPath,
+    });
   } else if (r.status === 'other-address') {
-    add({ id: 'tool.other-address', area: 'tool', severity: 'info', tool, title: `${r.name}: ${STATUS_LABEL['other-address']} (${r.address ?? 'unknown'})${r.detail ? `: ${r.detail}` : ''}`, fix: `gwctl takeover ${tool} --force, if it should use the gateway` });
+    add({
+      id: 'tool.other-address',
+      area: 'tool',
+      severity: 'info',
+      tool,
+      title: `${r.name}: ${STATUS_LABEL['other-address']} (${r.address ?? 'unknown'})${r.detail ? `: ${r.detail}` : ''}`,
+      fix: `gwctl takeover ${tool} --force, if it should use the gateway`,
+    });
   } else if (adapterFor(tool).launchOnly) {
-    add({ id: 'tool.launch-only', area: 'tool', severity: 'info', tool, title: `${r.name}: installed; launch-only (its gateway comes from its environment)`, fix: `gwctl launch ${tool}` });
+    add({
+      id: 'tool.launch-only',
+      area: 'tool',
+      severity: 'info',
+      tool,
+      title: `${r.name}: installed; launch-only (its gateway comes from its environment)`,
+      fix: `gwctl launch ${tool}`,
+    });
   } else {
     add({ id: 'tool.not-taken-over', area: 'tool', severity: 'info', tool, title: `${r.name}: ${STATUS_LABEL[r.status]}`, fix: `gwctl takeover ${tool}` });
   }
   if (!takenOver && !applied) return;
   const env = ctx.env;
-  const shadow = (id: string, severity: Severity, title: string, fix: string, file?: string) => add({ id: `shadow.${id}`, area: 'tool', severity, tool, title: `${r.name}: ${title}`, fix, ...(file ? { file } : {}) });
+  const shadow = (id: string, severity: Severity, title: string, fix: string, file?: string) =>
+    add({ id: `shadow.${id}`, area: 'tool', severity, tool, title: `${r.name}: ${title}`, fix, ...(file ? { file } : {}) });
   const adapter = adapterFor(tool);
   // Each tool's own checks: the adapter's doctor hook, reading through these.
   adapter.doctor?.({

@@ -11,7 +11,12 @@ import { redact } from '../shared/redact.ts';
 /** What `gwctl` asks of one tool: the same four verbs in-process and through the agent. */
 export type Command = 'status' | 'takeover' | 'restore' | 'rotate';
 
-export async function runOne(engine: Engine, command: Command, id: ToolId, { force = false, all = false }: { force?: boolean; all?: boolean }): Promise<ToolReport> {
+export async function runOne(
+  engine: Engine,
+  command: Command,
+  id: ToolId,
+  { force = false, all = false }: { force?: boolean; all?: boolean },
+): Promise<ToolReport> {
   try {
     if (command === 'takeover') {
       const r = await engine.takeover(id, { force });

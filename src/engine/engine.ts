@@ -15,7 +15,18 @@ import { STATUS_LABEL } from '../adapters/types.ts';
 import { adapterFor } from '../adapters/index.ts';
 import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, Status, TakeoverTarget, ToolAdapter } from '../adapters/types.ts';
 import type { ToolId } from '../adapters/index.ts';
-import { ConcurrentWriteError, ConfigIoError, checkWritable, copyBackup, dirExists, hashText, readConfig, removeConfig, writeConfig, type ConfigFile } from '../configio/io.ts';
+import {
+  ConcurrentWriteError,
+  ConfigIoError,
+  checkWritable,
+  copyBackup,
+  dirExists,
+  hashText,
+  readConfig,
+  removeConfig,
+  writeConfig,
+  type ConfigFile,
+} from '../configio/io.ts';
 import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../formats/apply.ts';
 import { editorFor } from '../formats/index.ts';
 import { formatPath, hashValue } from '../formats/path.ts';
@@ -296,10 +307,13 @@ export class Engine {
         const listed = await (this.opts.keys.peekModels?.() ?? Promise.reject(new Error('no way to list models without a key')));
         if (listed.length) models = listed;
       } catch (e) {
-        notes.push(`models: the gateway's list could not be read (${(e as Error).message.slice(0, 120)}); ${models.length ? 'shown with gateway.models' : "shown as MODEL; the takeover writes every model the gateway offers"}`);
+        notes.push(
+          `models: the gateway's list could not be read (${(e as Error).message.slice(0, 120)}); ${models.length ? 'shown with gateway.models' : 'shown as MODEL; the takeover writes every model the gateway offers'}`,
+        );
       }
     }
-    const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? 'MODEL');
+    const defaultModel =
+      gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? 'MODEL');
     const target: TakeoverTarget = { ...gw, key: PLACEHOLDER_KEY, models: models.length ? models : [defaultModel], defaultModel };
     const planned = this.renderWrites(t, t.adapter.plan(t.texts, target, t.ctx));
     return {
@@ -341,7 +355,9 @@ export class Engine {
       });
       return { path: lf.path, created: !lf.existedBefore, backupPath: lf.backupPath, edits };
     });
-    const keyRef = entry.keyRef ? { kind: entry.keyRef.kind, ...(entry.keyRef.alias ? { alias: entry.keyRef.alias } : {}), ...(entry.keyRef.id ? { id: entry.keyRef.id } : {}) } : null;
+    const keyRef = entry.keyRef
+      ? { kind: entry.keyRef.kind, ...(entry.keyRef.alias ? { alias: entry.keyRef.alias } : {}), ...(entry.keyRef.id ? { id: entry.keyRef.id } : {}) }
+      : null;
     return { ledger: { state: entry.state, takenOverAt: entry.takenOverAt, gatewayRoot: entry.gatewayRoot, keyRef, files }, backups };
   }
 
@@ -359,7 +375,9 @@ export class Engine {
       let list = await this.opts.keys.models(key);
       if (list.length === 0) list = this.opts.gateway.models ?? [];
       if (list.length === 0) {
-        throw new Error(`the gateway at ${this.opts.gateway.root} lists no models (GET ${this.opts.gateway.baseUrl.openai}/models) and none are configured; add a channel in the gateway, or set gateway.models`);
+        throw new Error(
+          `the gateway at ${this.opts.gateway.root} lists no models (GET ${this.opts.gateway.baseUrl.openai}/models) and none are configured; add a channel in the gateway, or set gateway.models`,
+        );
       }
       return list;
     })();
@@ -579,7 +597,13 @@ export class Engine {
     if (ours && keepOurs) return `kept ${dest}: it holds the original from before the first takeover`;
     if (existing.exists && !ours) {
       let n = 1;
-      while (await fsp.lstat(`${dest}.${n}`).then(() => true, () => false)) n++;
+      while (
+        await fsp.lstat(`${dest}.${n}`).then(
+          () => true,
+          () => false,
+        )
+      )
+        n++;
       await fsp.rename(existing.symlink ? existing.path : existing.realPath, `${dest}.${n}`);
       notes.push(`${dest} existed and was not gwctl's: kept it as ${dest}.${n}`);
     }
@@ -619,7 +643,10 @@ export class Engine {
     }
     const old = entry.keyRef;
     if (this.opts.keys.mints === false || !old || (!old.alias && !old.id)) {
-      return this.report(t, { action: 'refused', error: `this gateway kind has no key API: nothing to rotate (${t.adapter.name} uses the configured key; change it in the gateway, then \`gwctl config set gateway.key\` and \`gwctl takeover ${id}\`)` });
+      return this.report(t, {
+        action: 'refused',
+        error: `this gateway kind has no key API: nothing to rotate (${t.adapter.name} uses the configured key; change it in the gateway, then \`gwctl config set gateway.key\` and \`gwctl takeover ${id}\`)`,
+      });
     }
     await this.ensureHealthy();
     const notes = await this.retryPendingAt(this.opts.gateway.root);
@@ -651,7 +678,8 @@ export class Engine {
       if (!committed) {
         let why: string | undefined;
         await this.opts.keys.release(id, ref).catch((e: unknown) => (why = (e as Error).message));
-        if (why !== undefined && ref) await this.ledger.update((l) => void l.pending.push(pendingOf(id, ref, hashValue(key), entry.takenOverAt, why!))).catch(() => undefined);
+        if (why !== undefined && ref)
+          await this.ledger.update((l) => void l.pending.push(pendingOf(id, ref, hashValue(key), entry.takenOverAt, why!))).catch(() => undefined);
       }
     }
     // The config's key must be one the gateway accepts.
@@ -673,7 +701,11 @@ export class Engine {
     }
     const after = await this.load(id);
     if (!accepted) {
-      return this.report(after, { action: 'failed', notes, error: `the gateway refuses the new key written into ${this.primaryPath(after)} (GET ${this.opts.gateway.baseUrl.openai}/models answered 401/403); check the key in the gateway, then run gwctl rotate ${id} again` });
+      return this.report(after, {
+        action: 'failed',
+        notes,
+        error: `the gateway refuses the new key written into ${this.primaryPath(after)} (GET ${this.opts.gateway.baseUrl.openai}/models answered 401/403); check the key in the gateway, then run gwctl rotate ${id} again`,
+      });
     }
     return this.report(after, { action: 'rotated', notes });
   }
@@ -708,7 +740,9 @@ export class Engine {
     if (entry.state === 'minting') {
       // An earlier takeover stopped while creating its key: gwctl knows at most the name asked for.
       if (!entry.keyRef?.alias) {
-        notes.push(`an interrupted takeover may have created the key ${this.opts.keys.keyName?.(id) ?? `for ${id}`} in the gateway without recording it; revoke it there if it exists`);
+        notes.push(
+          `an interrupted takeover may have created the key ${this.opts.keys.keyName?.(id) ?? `for ${id}`} in the gateway without recording it; revoke it there if it exists`,
+        );
       }
     } else if (entry.state !== 'revoking') {
       if (!t.detected) {
@@ -752,7 +786,9 @@ export class Engine {
   retryPending(only?: { gateway?: string; key?: string }): Promise<string[]> {
     return this.locked(async () => {
       const pending = (await this.ledger.load()).pending.filter(
-        (p) => (!only?.gateway || pointsAt(p.keyRef.gateway ?? this.opts.gateway.root, only.gateway)) && (!only?.key || p.keyRef.alias === only.key || p.keyRef.id === only.key),
+        (p) =>
+          (!only?.gateway || pointsAt(p.keyRef.gateway ?? this.opts.gateway.root, only.gateway)) &&
+          (!only?.key || p.keyRef.alias === only.key || p.keyRef.id === only.key),
       );
       const notes: string[] = [];
       for (const p of pending) {
@@ -770,7 +806,11 @@ export class Engine {
           if (error === undefined) l.pending.splice(i, 1);
           else l.pending[i] = { ...l.pending[i]!, lastTry: now, error };
         });
-        notes.push(error === undefined ? `revoke-pending key of ${p.tool}: ${note ?? 'revoked'}` : `revoke-pending key '${refName(p.keyRef)}' of ${p.tool}: still not revoked (${error})`);
+        notes.push(
+          error === undefined
+            ? `revoke-pending key of ${p.tool}: ${note ?? 'revoked'}`
+            : `revoke-pending key '${refName(p.keyRef)}' of ${p.tool}: still not revoked (${error})`,
+        );
       }
       return notes;
     });
@@ -835,17 +875,26 @@ export class Engine {
         const bak = await readConfig(`${spec.path}.bak`);
         if (holdsKnownKey(bak.text, known)) continue;
         await writeConfig(file, bak.text, { expectHash: file.hash, mode: bak.mode ?? file.mode! });
-        notes.push(`${spec.path}: put back ${spec.path}.bak (gwctl has no record of this takeover; the .bak is the copy from before it, so changes made since are not kept)`);
+        notes.push(
+          `${spec.path}: put back ${spec.path}.bak (gwctl has no record of this takeover; the .bak is the copy from before it, so changes made since are not kept)`,
+        );
       }
       const after = await this.load(t.adapter.id);
       if (this.inspect(after).status !== 'taken-over') {
-        notes.push(`the key in the config was not revoked (gwctl had no record of it): if the gateway lists a gwctl-${t.adapter.id}-… key nobody uses, delete it there`);
+        notes.push(
+          `the key in the config was not revoked (gwctl had no record of it): if the gateway lists a gwctl-${t.adapter.id}-… key nobody uses, delete it there`,
+        );
         return this.report(after, { action: 'restored', notes });
       }
       t = after;
     }
     const gw = this.opts.gateway;
-    const probe: TakeoverTarget = { ...gw, key: '', models: gw.models?.length ? gw.models : [gw.defaultModel ?? 'model'], defaultModel: gw.defaultModel ?? 'model' };
+    const probe: TakeoverTarget = {
+      ...gw,
+      key: '',
+      models: gw.models?.length ? gw.models : [gw.defaultModel ?? 'model'],
+      defaultModel: gw.defaultModel ?? 'model',
+    };
     const edits = t.adapter.plan(t.texts, probe, t.ctx).filter((e) => e.value !== undefined);
     const notes: string[] = [];
     const byRole = new Map<string, SlotRecord[]>();
@@ -867,7 +916,9 @@ export class Engine {
       if (sweep.length) text = applyEdits(text, spec.format, sweep, spec.path).text;
       if (text !== file.text) {
         await writeConfig(file, text, { expectHash: file.hash, mode: file.mode! });
-        notes.push(`${spec.path}: removed the settings pointing at ${gw.root} (gwctl has no record of this takeover, so earlier values are unknown${file.exists ? `; see ${spec.path}.bak if it exists` : ''})`);
+        notes.push(
+          `${spec.path}: removed the settings pointing at ${gw.root} (gwctl has no record of this takeover, so earlier values are unknown${file.exists ? `; see ${spec.path}.bak if it exists` : ''})`,
+        );
       }
     }
     return this.report(await this.load(t.adapter.id), { action: notes.length ? 'restored' : 'nothing-to-restore', ...(notes.length ? { notes } : {}) });
@@ -918,7 +969,11 @@ function refuseEmptyJson(t: LoadedTool): void {
   for (const spec of t.specs) {
     const f = t.files.get(spec.role);
     if (!spec.writable || !f?.exists || f.text !== '' || !['json', 'jsonc', 'json5'].includes(spec.format)) continue;
-    throw new ConfigIoError(spec.path, 'EMPTY', 'is empty (0 bytes), which is not valid JSON: if the tool is writing it right now, run the command again; if it should be empty, delete it and run the command again');
+    throw new ConfigIoError(
+      spec.path,
+      'EMPTY',
+      'is empty (0 bytes), which is not valid JSON: if the tool is writing it right now, run the command again; if it should be empty, delete it and run the command again',
+    );
   }
 }
 

@@ -54,11 +54,15 @@ class EnvFileStore {
     try {
       data = JSON.parse(file.text);
     } catch {
-      throw new ConfigIoError(this.path, 'STATE_CORRUPT', 'gwctl\'s record of written .env files is not valid JSON; move it aside (restores of .env files then rely on their .bak copies)');
+      throw new ConfigIoError(
+        this.path,
+        'STATE_CORRUPT',
+        "gwctl's record of written .env files is not valid JSON; move it aside (restores of .env files then rely on their .bak copies)",
+      );
     }
     const s = data as EnvFilesState;
     if (typeof s !== 'object' || s === null || s.version !== VERSION || typeof s.files !== 'object' || s.files === null) {
-      throw new ConfigIoError(this.path, 'STATE_VERSION', 'gwctl\'s record of written .env files has an unknown format; upgrade gwctl');
+      throw new ConfigIoError(this.path, 'STATE_VERSION', "gwctl's record of written .env files has an unknown format; upgrade gwctl");
     }
     return s;
   }
@@ -104,7 +108,11 @@ export async function writeEnvFile(path: string, o: WriteEnvOptions): Promise<st
   const fresh = toSlotRecords(applied);
   // A second write keeps what the first one replaced: that is what a restore must put back.
   const records = previous
-    ? fresh.map((r) => previous.records.find((p) => formatPath(p.path) === formatPath(r.path)) ? { ...r, before: previous.records.find((p) => formatPath(p.path) === formatPath(r.path))!.before } : r)
+    ? fresh.map((r) =>
+        previous.records.find((p) => formatPath(p.path) === formatPath(r.path))
+          ? { ...r, before: previous.records.find((p) => formatPath(p.path) === formatPath(r.path))!.before }
+          : r,
+      )
     : fresh;
   let backupPath = previous?.backupPath ?? null;
   if (!previous && file.exists) {
@@ -112,7 +120,13 @@ export async function writeEnvFile(path: string, o: WriteEnvOptions): Promise<st
     const existing = await readConfig(backupPath);
     if (existing.exists && existing.hash !== file.hash) {
       let n = 1;
-      while (await fsp.lstat(`${backupPath}.${n}`).then(() => true, () => false)) n++;
+      while (
+        await fsp.lstat(`${backupPath}.${n}`).then(
+          () => true,
+          () => false,
+        )
+      )
+        n++;
       await fsp.rename(existing.symlink ? existing.path : existing.realPath, `${backupPath}.${n}`);
       notes.push(`${backupPath} existed and was not gwctl's: kept it as ${backupPath}.${n}`);
     }
@@ -176,7 +190,9 @@ export async function restoreEnvFile(path: string, o: { stateDir: string; cwd: s
       notes.push(`${abs}: removed (gwctl had created it)`);
     } else if (text !== current.text || mode !== current.mode) {
       await writeConfig(current, text, { expectHash: current.hash, mode });
-      notes.push(`${abs}: removed ${res.reverted.map((r) => formatPath(r.path)).join(', ') || 'nothing'}${rec.backupPath ? ` (${rec.backupPath} stays as your manual fallback)` : ''}`);
+      notes.push(
+        `${abs}: removed ${res.reverted.map((r) => formatPath(r.path)).join(', ') || 'nothing'}${rec.backupPath ? ` (${rec.backupPath} stays as your manual fallback)` : ''}`,
+      );
     } else {
       notes.push(`${abs}: nothing of gwctl's left to remove`);
     }

@@ -70,7 +70,12 @@ export function findToolKey(tool: ToolId, home: string, env: Readonly<Record<str
   return undefined;
 }
 
-export async function knownKeys(o: { home: string; env: Readonly<Record<string, string | undefined>>; stateDir: string; configDir: string }): Promise<KnownKey[]> {
+export async function knownKeys(o: {
+  home: string;
+  env: Readonly<Record<string, string | undefined>>;
+  stateDir: string;
+  configDir: string;
+}): Promise<KnownKey[]> {
   const ledger = await new LedgerStore(o.stateDir).load();
   const out: KnownKey[] = [];
   for (const tool of TOOL_IDS) {
@@ -142,8 +147,18 @@ export function elsewhere(k: KnownKey, gw: ResolvedGateway): string | undefined 
  * Last used where the gateway says (LiteLLM: the day; new-api, Bifrost: the time).
  */
 export async function checkKey(k: KnownKey, gw: ResolvedGateway, now = new Date()): Promise<KeyHealth> {
-  if (k.revokePending) return { state: 'revoke-pending', why: 'a revoke has not gone through yet; run `gwctl keys revoke NAME` again (named keys) or `gwctl keys revoke --pending` (tools; gwctl also retries whenever it reaches their gateway)', lastUsed: undefined };
-  if (k.interrupted) return { state: 'unknown', why: `a gwctl was stopped while minting it; if the gateway lists '${k.alias}', revoke it there (gwctl keys revoke ${k.id} forgets it)`, lastUsed: undefined };
+  if (k.revokePending)
+    return {
+      state: 'revoke-pending',
+      why: 'a revoke has not gone through yet; run `gwctl keys revoke NAME` again (named keys) or `gwctl keys revoke --pending` (tools; gwctl also retries whenever it reaches their gateway)',
+      lastUsed: undefined,
+    };
+  if (k.interrupted)
+    return {
+      state: 'unknown',
+      why: `a gwctl was stopped while minting it; if the gateway lists '${k.alias}', revoke it there (gwctl keys revoke ${k.id} forgets it)`,
+      lastUsed: undefined,
+    };
   const other = elsewhere(k, gw);
   if (other) return { state: 'unknown', why: other, lastUsed: undefined };
   const api = gw.kind.keys;
@@ -169,12 +184,19 @@ export async function checkKey(k: KnownKey, gw: ResolvedGateway, now = new Date(
         why = `GET /v1/models answered HTTP ${res.status}`;
       }
     } catch (e) {
-      why = gw.client().scrub((e as Error).message).split(k.key).join('…');
+      why = gw
+        .client()
+        .scrub((e as Error).message)
+        .split(k.key)
+        .join('…');
     }
   }
   let lastUsed: string | null | undefined;
   if (q && api?.lastUsed && state !== 'rejected') {
-    lastUsed = await api.lastUsed(gw.client(), q).then((d) => (d ? d.toISOString() : null), () => undefined);
+    lastUsed = await api.lastUsed(gw.client(), q).then(
+      (d) => (d ? d.toISOString() : null),
+      () => undefined,
+    );
   }
   return { state, why, lastUsed };
 }

@@ -84,7 +84,9 @@ async function modelFor(req: LaunchRequest, gw: ResolvedGateway, key: NamedKey):
   const listed = await gw.keys.models(key.key);
   const model = listed[0] ?? gw.settings.models?.[0];
   if (!model) {
-    throw new Error(`the gateway at ${gw.settings.root} lists no models (GET ${gw.settings.baseUrl.openai}/models) and none are configured; pass --model, or set gateway.defaultModel`);
+    throw new Error(
+      `the gateway at ${gw.settings.root} lists no models (GET ${gw.settings.baseUrl.openai}/models) and none are configured; pass --model, or set gateway.defaultModel`,
+    );
   }
   return model;
 }
@@ -105,7 +107,8 @@ async function texts(adapter: ToolAdapter, req: LaunchRequest): Promise<FileText
  */
 export async function prepareLaunch(req: LaunchRequest): Promise<PreparedLaunch> {
   const adapter = adapterFor(req.tool);
-  if (!adapter.launch || !adapter.bin) throw new Error(`${adapter.name}: gwctl launch is not supported${adapter.noLaunch ? `: ${adapter.noLaunch}` : ' (no per-run mechanism known)'}`);
+  if (!adapter.launch || !adapter.bin)
+    throw new Error(`${adapter.name}: gwctl launch is not supported${adapter.noLaunch ? `: ${adapter.noLaunch}` : ' (no per-run mechanism known)'}`);
   const file = req.bin ?? findOnPath(adapter.bin, req.env);
   if (!file) throw new Error(`'${adapter.bin}' (${adapter.name}) is not on PATH: install ${adapter.name}, or pass --bin PATH`);
   const gw = configuredGateway(req.configDir, req.env);

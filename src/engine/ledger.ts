@@ -98,11 +98,19 @@ export class LedgerStore {
     try {
       data = JSON.parse(file.text);
     } catch {
-      throw new ConfigIoError(this.path, 'LEDGER_CORRUPT', 'gwctl\'s ledger is not valid JSON; move it aside and run `gwctl status` (restores then rely on the .bak copies)');
+      throw new ConfigIoError(
+        this.path,
+        'LEDGER_CORRUPT',
+        "gwctl's ledger is not valid JSON; move it aside and run `gwctl status` (restores then rely on the .bak copies)",
+      );
     }
     const ledger = data as Ledger;
     if (typeof ledger !== 'object' || ledger === null || ledger.version !== LEDGER_VERSION || typeof ledger.tools !== 'object') {
-      throw new ConfigIoError(this.path, 'LEDGER_VERSION', `gwctl's ledger has an unknown format (version ${String((ledger as { version?: unknown })?.version)}); upgrade gwctl`);
+      throw new ConfigIoError(
+        this.path,
+        'LEDGER_VERSION',
+        `gwctl's ledger has an unknown format (version ${String((ledger as { version?: unknown })?.version)}); upgrade gwctl`,
+      );
     }
     ledger.backups ??= {};
     if (!Array.isArray(ledger.pending)) ledger.pending = [];
@@ -117,8 +125,14 @@ export class LedgerStore {
    */
   update(fn: (ledger: Ledger) => void): Promise<Ledger> {
     const prev = queues.get(this.path) ?? Promise.resolve();
-    const next = prev.then(() => this.updateNow(fn), () => this.updateNow(fn));
-    const settled = next.then(() => undefined, () => undefined);
+    const next = prev.then(
+      () => this.updateNow(fn),
+      () => this.updateNow(fn),
+    );
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
     queues.set(this.path, settled);
     void settled.then(() => {
       if (queues.get(this.path) === settled) queues.delete(this.path);
@@ -132,7 +146,11 @@ export class LedgerStore {
     } catch (e) {
       if (e instanceof PrivateFileError) throw e;
       const code = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-      throw new ConfigIoError(this.stateDir, code, `gwctl cannot create its state directory (${code}); it needs a writable home (check HOME, XDG_STATE_HOME and the disk) and nothing was written`);
+      throw new ConfigIoError(
+        this.stateDir,
+        code,
+        `gwctl cannot create its state directory (${code}); it needs a writable home (check HOME, XDG_STATE_HOME and the disk) and nothing was written`,
+      );
     }
     for (let attempt = 0; ; attempt++) {
       const file = await readConfig(this.path);

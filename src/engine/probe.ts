@@ -72,7 +72,13 @@ export function wireFor(tool: ToolId, gw: Pick<GatewaySettings, 'baseUrl'>, key:
   };
 }
 
-export async function probeTool(tool: ToolId, gw: Pick<GatewaySettings, 'baseUrl' | 'root'>, key: string, model: string, opts: { timeoutMs?: number; fix: string }): Promise<ProbeResult> {
+export async function probeTool(
+  tool: ToolId,
+  gw: Pick<GatewaySettings, 'baseUrl' | 'root'>,
+  key: string,
+  model: string,
+  opts: { timeoutMs?: number; fix: string },
+): Promise<ProbeResult> {
   const w = wireFor(tool, gw, key, model);
   const shown = `POST ${w.url}`;
   const started = performance.now();
@@ -90,8 +96,13 @@ export async function probeTool(tool: ToolId, gw: Pick<GatewaySettings, 'baseUrl
     body = undefined;
   }
   const base = { reached: true, status: res.status, model: w.answered(body), latencyMs, request: shown };
-  if (res.status === 401 || res.status === 403) return { ...base, problem: `the gateway rejected the key (HTTP ${res.status}): it was revoked or expired; ${opts.fix}` };
-  if (res.status < 200 || res.status > 299) return { ...base, problem: `HTTP ${res.status}${res.status === 404 ? ': the gateway has no such endpoint for this protocol' : ''}; check the gateway's log` };
+  if (res.status === 401 || res.status === 403)
+    return { ...base, problem: `the gateway rejected the key (HTTP ${res.status}): it was revoked or expired; ${opts.fix}` };
+  if (res.status < 200 || res.status > 299)
+    return {
+      ...base,
+      problem: `HTTP ${res.status}${res.status === 404 ? ': the gateway has no such endpoint for this protocol' : ''}; check the gateway's log`,
+    };
   return base;
 }
 
@@ -101,18 +112,36 @@ export async function probeTool(tool: ToolId, gw: Pick<GatewaySettings, 'baseUrl
  */
 export async function probeToolKey(tool: ToolId, key: string | undefined, gw: ResolvedGateway): Promise<ProbeResult> {
   const fix = `get a new key with \`gwctl rotate ${tool}\` (or gwctl restore ${tool} && gwctl takeover ${tool})`;
-  if (!key) return { reached: false, status: null, model: null, latencyMs: null, request: null, problem: `the key gwctl wrote is no longer in its config; gwctl takeover ${tool} --force writes a fresh one` };
+  if (!key)
+    return {
+      reached: false,
+      status: null,
+      model: null,
+      latencyMs: null,
+      request: null,
+      problem: `the key gwctl wrote is no longer in its config; gwctl takeover ${tool} --force writes a fresh one`,
+    };
   let model = gw.settings.defaultModel;
   if (!model) {
     try {
       model = (await listModels(gw.settings.baseUrl.openai, key, gw.client().timeoutMs))[0];
     } catch (e) {
       const status = (e as { status?: number }).status ?? null;
-      const problem = status === 401 || status === 403 ? `the gateway rejected the key (HTTP ${status} on GET /v1/models): it was revoked or expired; ${fix}` : (e as Error).message.split(key).join('…');
+      const problem =
+        status === 401 || status === 403
+          ? `the gateway rejected the key (HTTP ${status} on GET /v1/models): it was revoked or expired; ${fix}`
+          : (e as Error).message.split(key).join('…');
       return { reached: status !== null, status, model: null, latencyMs: null, request: `GET ${gw.settings.baseUrl.openai}/models`, problem };
     }
-    if (!model) return { reached: true, status: null, model: null, latencyMs: null, request: null, problem: 'the gateway lists no model for this key; set gateway.defaultModel' };
+    if (!model)
+      return {
+        reached: true,
+        status: null,
+        model: null,
+        latencyMs: null,
+        request: null,
+        problem: 'the gateway lists no model for this key; set gateway.defaultModel',
+      };
   }
   return probeTool(tool, gw.settings, key, model, { timeoutMs: Math.max(gw.client().timeoutMs, 30_000), fix });
 }
-

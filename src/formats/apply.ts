@@ -31,7 +31,7 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
   let expected: JsonValue | undefined = oldDoc;
   let out = text;
   const applied: AppliedEdit[] = [];
-  for (let i = 0; i < edits.length; ) {
+  for (let i = 0; i < edits.length;) {
     // Many new siblings under one container (a model each): one pass, not one parse each.
     const run = editor.insertMany ? siblingRun(edits, i, (e) => e.value !== undefined) : 0;
     if (run) {
@@ -39,10 +39,20 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
       const doc = editor.parse(out, file);
       const parent = group[0]!.path.slice(0, -1);
       const container = getIn(doc, parent);
-      if (allNew(container, group.map((e) => e.path[e.path.length - 1]!))) {
+      if (
+        allNew(
+          container,
+          group.map((e) => e.path[e.path.length - 1]!),
+        )
+      ) {
         refuseNonContainerParent(doc, group[0]!, file);
         const createdParent = container === undefined ? firstMissingPrefix(group[0]!.path, (p) => getIn(doc, p)) : undefined;
-        out = editor.insertMany!(out, parent, group.map((e) => ({ seg: e.path[e.path.length - 1]!, value: e.value! })), file);
+        out = editor.insertMany!(
+          out,
+          parent,
+          group.map((e) => ({ seg: e.path[e.path.length - 1]!, value: e.value! })),
+          file,
+        );
         expected = appendMembers(expected, parent, group);
         group.forEach((edit, k) => applied.push(k === 0 && createdParent ? { edit, before: undefined, createdParent } : { edit, before: undefined }));
         i += run;
@@ -80,9 +90,13 @@ function refuseNonContainerParent(doc: JsonValue, edit: Edit, file: string): voi
     const container = typeof edit.path[i + 1] === 'string' ? isObject(cur) : Array.isArray(cur);
     if (!container) {
       const what = cur === null ? 'null' : Array.isArray(cur) ? 'a list' : isObject(cur) ? 'an object' : `a ${typeof cur}`;
-      throw new ConfigFormatError(file, `${formatPath(edit.path.slice(0, i + 1))} is ${what}, where gwctl needs to add ${formatPath(edit.path)}; nothing was written`, {
-        fix: `make ${formatPath(edit.path.slice(0, i + 1))} ${typeof edit.path[i + 1] === 'string' ? 'an object ({})' : 'a list ([])'} or remove it, and run the command again`,
-      });
+      throw new ConfigFormatError(
+        file,
+        `${formatPath(edit.path.slice(0, i + 1))} is ${what}, where gwctl needs to add ${formatPath(edit.path)}; nothing was written`,
+        {
+          fix: `make ${formatPath(edit.path.slice(0, i + 1))} ${typeof edit.path[i + 1] === 'string' ? 'an object ({})' : 'a list ([])'} or remove it, and run the command again`,
+        },
+      );
     }
   }
 }
@@ -188,10 +202,7 @@ function withoutMembers(doc: JsonValue, parent: SlotPath, segs: readonly PathSeg
   return parent.length ? setIn(doc, parent, next) : next;
 }
 
-function firstMissingPrefix(
-  path: SlotPath,
-  get: (p: SlotPath) => JsonValue | undefined,
-): SlotPath | undefined {
+function firstMissingPrefix(path: SlotPath, get: (p: SlotPath) => JsonValue | undefined): SlotPath | undefined {
   for (let i = 1; i < path.length; i++) {
     const prefix = path.slice(0, i);
     if (get(prefix) === undefined) return prefix;
@@ -204,16 +215,17 @@ function verify(actual: unknown, expected: unknown, file: string, edits: readonl
   try {
     same = deepEqual(actual, expected);
   } catch (e) {
-    if (e instanceof RangeError) throw new ConfigFormatError(file, 'is nested too deeply to check an edit safely, so nothing was written', { fix: 'flatten the deeply nested value by hand and run the command again' });
+    if (e instanceof RangeError)
+      throw new ConfigFormatError(file, 'is nested too deeply to check an edit safely, so nothing was written', {
+        fix: 'flatten the deeply nested value by hand and run the command again',
+      });
     throw e;
   }
   if (same) return;
   const paths = edits.map((e) => formatPath(e.path)).join(', ');
-  throw new ConfigFormatError(
-    file,
-    `internal check failed: editing ${paths} would change more than those keys, so nothing was written`,
-    { fix: 'please report this with the file\'s layout (not its secrets); the file is unchanged' },
-  );
+  throw new ConfigFormatError(file, `internal check failed: editing ${paths} would change more than those keys, so nothing was written`, {
+    fix: "please report this with the file's layout (not its secrets); the file is unchanged",
+  });
 }
 
 /** What the ledger keeps of one applied edit: enough to revert it, never the secret itself. */
@@ -264,19 +276,13 @@ export interface RevertResult {
  * previous value back (or is removed when it was absent); parents the takeover created are removed
  * once empty.
  */
-export function revertRecords(
-  text: string,
-  format: Format,
-  records: readonly SlotRecord[],
-  gatewayRoot: string,
-  file: string,
-): RevertResult {
+export function revertRecords(text: string, format: Format, records: readonly SlotRecord[], gatewayRoot: string, file: string): RevertResult {
   const editor = editorFor(format);
   let out = text;
   const reverted: SlotRecord[] = [];
   const kept: SlotRecord[] = [];
   const newestFirst = [...records].reverse();
-  for (let i = 0; i < newestFirst.length; ) {
+  for (let i = 0; i < newestFirst.length;) {
     // Many sibling slots that were absent before (a model each): checked and removed in one pass.
     const run = editor.deleteMany ? siblingRun(newestFirst, i, (r) => r.before === undefined) : 0;
     if (run) {
@@ -296,7 +302,12 @@ export function revertRecords(
       }
       if (gone.length) {
         const next = editor.deleteMany!(out, parent, gone, file);
-        verify(editor.parse(next, file), withoutMembers(doc, parent, gone), file, gone.map((seg) => ({ file, path: [...parent, seg], value: undefined })));
+        verify(
+          editor.parse(next, file),
+          withoutMembers(doc, parent, gone),
+          file,
+          gone.map((seg) => ({ file, path: [...parent, seg], value: undefined })),
+        );
         out = next;
       }
       for (const record of group) {

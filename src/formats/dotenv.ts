@@ -16,8 +16,7 @@ import { ConfigFormatError, type FormatEditor, type JsonObject, type JsonValue, 
  * sits in the text. Only positions come from it; values always come from dotenv itself.
  */
 const ASSIGNMENT_SOURCE =
-  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/
-    .source;
+  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/.source;
 const VALID_NAME = /^[\w.-]+$/;
 const BOM = '\uFEFF';
 

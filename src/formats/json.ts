@@ -73,9 +73,13 @@ function loadNow(text: string, file: string, format: Format): Doc {
   const body = text.slice(bom.length);
   if (format === 'json5') {
     const tree = parseJson5Tree(body);
-    if (tree.error) throw new ConfigFormatError(file, `is not valid JSON5 (${tree.error.problem})`, { ...lineCol(body, tree.error.offset), fix: fixFor(false) });
+    if (tree.error)
+      throw new ConfigFormatError(file, `is not valid JSON5 (${tree.error.problem})`, { ...lineCol(body, tree.error.offset), fix: fixFor(false) });
     if (tree.root && tree.root.type !== 'object') {
-      throw new ConfigFormatError(file, `the top level is ${article(tree.root.type)}, not an object`, { ...lineCol(body, tree.root.offset), fix: 'the file must hold one object ({ … }); fix it by hand and run the command again' });
+      throw new ConfigFormatError(file, `the top level is ${article(tree.root.type)}, not an object`, {
+        ...lineCol(body, tree.root.offset),
+        fix: 'the file must hold one object ({ … }); fix it by hand and run the command again',
+      });
     }
     return { bom, body, root: tree.root, strict: false, file };
   }
@@ -88,7 +92,11 @@ function loadNow(text: string, file: string, format: Format): Doc {
   }
   if (root && root.type !== 'object') {
     const { line, column } = lineCol(body, root.offset);
-    throw new ConfigFormatError(file, `the top level is ${article(root.type)}, not a JSON object`, { line, column, fix: 'the file must hold one JSON object ({ … }); fix it by hand and run the command again' });
+    throw new ConfigFormatError(file, `the top level is ${article(root.type)}, not a JSON object`, {
+      line,
+      column,
+      fix: 'the file must hold one JSON object ({ … }); fix it by hand and run the command again',
+    });
   }
   if (strict && root) {
     // Safety net: strict JSON must also satisfy the platform parser (the tools read it with it).
@@ -553,7 +561,10 @@ function guardDepth(editor: FormatEditor): FormatEditor {
       try {
         return fn(...a);
       } catch (e) {
-        if (e instanceof RangeError) throw new ConfigFormatError(fileArg(a), 'is nested too deeply to read safely', { fix: 'flatten the deeply nested value by hand and run the command again' });
+        if (e instanceof RangeError)
+          throw new ConfigFormatError(fileArg(a), 'is nested too deeply to read safely', {
+            fix: 'flatten the deeply nested value by hand and run the command again',
+          });
         throw e;
       }
     };
@@ -655,7 +666,13 @@ function makeRawEditor(format: Format): FormatEditor {
         for (const m of rest) out = raw.set(out, [...parent, m.seg], m.value, file);
         return out;
       }
-      return appendAfter(doc, detectStyle(doc.body, doc.root, format === 'json5'), c, last, rest.map((m) => [typeof m.seg === 'string' ? m.seg : undefined, m.value]));
+      return appendAfter(
+        doc,
+        detectStyle(doc.body, doc.root, format === 'json5'),
+        c,
+        last,
+        rest.map((m) => [typeof m.seg === 'string' ? m.seg : undefined, m.value]),
+      );
     },
     deleteMany(text, parent, segs, file) {
       const doc = load(text, file, format);

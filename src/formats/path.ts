@@ -109,6 +109,14 @@ export function hashValue(v: unknown): string {
 
 export function formatPath(path: SlotPath): string {
   return path
-    .map((seg) => (typeof seg === 'string' ? seg : 'item' in seg ? `[=${JSON.stringify(seg.item)}]` : `[${Object.entries(seg.match).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`))
+    .map((seg) =>
+      typeof seg === 'string'
+        ? seg
+        : 'item' in seg
+          ? `[=${JSON.stringify(seg.item)}]`
+          : `[${Object.entries(seg.match)
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(',')}]`,
+    )
     .join('.');
 }

@@ -33,10 +33,7 @@ export type Format = 'json' | 'jsonc' | 'json5' | 'toml' | 'dotenv' | 'yaml';
  * - `field-equals`: only if the value at sub-path `field` equals `value` (e.g. a Kimi model whose
  *   `provider` is ours).
  */
-export type Guard =
-  | { kind: 'unchanged' }
-  | { kind: 'address'; field?: SlotPath }
-  | { kind: 'field-equals'; field: SlotPath; value: JsonPrimitive };
+export type Guard = { kind: 'unchanged' } | { kind: 'address'; field?: SlotPath } | { kind: 'field-equals'; field: SlotPath; value: JsonPrimitive };
 
 /** One change a takeover makes: put `value` at `path` in the file with role `file`. */
 export interface Edit {

@@ -174,7 +174,7 @@ const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '
 /** A one-line basic string starting at `i` (the quote): its value and the index after it. */
 function scanBasic(s: string, i: number): { value: string; end: number } {
   let value = '';
-  for (let j = i + 1; j < s.length; ) {
+  for (let j = i + 1; j < s.length;) {
     const c = s[j]!;
     if (c === '"') return { value, end: j + 1 };
     if (c === '\\') {
@@ -286,7 +286,7 @@ function scan(s: string, lines: readonly Line[]): { sections: Section[]; blank: 
   const sections: Section[] = [root];
   const blank = lines.map(() => false);
   let section = root;
-  for (let li = 0; li < lines.length; ) {
+  for (let li = 0; li < lines.length;) {
     const line = lines[li]!;
     const q = skipSpace(s, line.start);
     const indent = s.slice(line.start, q);
@@ -371,9 +371,7 @@ function kvAbove(doc: Doc, path: readonly string[]): Kv | undefined {
 
 /** A dotted `key = value` statement that creates table `path` (e.g. `path.x = 1` in its parent). */
 function dottedDefining(doc: Doc, path: readonly string[]): Kv | undefined {
-  return allKvs(doc).find(
-    (kv) => kv.section.path.length < path.length && path.length < kv.full.length && isPrefix(path, kv.full),
-  );
+  return allKvs(doc).find((kv) => kv.section.path.length < path.length && path.length < kv.full.length && isPrefix(path, kv.full));
 }
 
 function headerSection(doc: Doc, path: readonly string[]): Section | undefined {
@@ -668,7 +666,11 @@ function insertManyBody(body: string, parent: readonly string[], members: Readon
   if (rest.length === 0) return out;
   const doc = analyze(out, file);
   const container = getIn(doc.data, parent);
-  const fast = isTable(container) && !kvAt(doc, parent) && !dottedDefining(doc, parent) && rest.every((m) => isTable(m.value) && !Object.prototype.hasOwnProperty.call(container, m.key));
+  const fast =
+    isTable(container) &&
+    !kvAt(doc, parent) &&
+    !dottedDefining(doc, parent) &&
+    rest.every((m) => isTable(m.value) && !Object.prototype.hasOwnProperty.call(container, m.key));
   if (!fast) {
     for (const m of rest) out = setBody(out, [...parent, m.key], m.value, file);
     return out;
@@ -722,7 +724,8 @@ function deleteManyBody(body: string, parent: readonly string[], keys: readonly 
 // The editor
 
 function keyPath(path: SlotPath, file: string): string[] {
-  if (path.length === 0) throw new ConfigFormatError(file, 'an edit must name a key, not the whole document', { fix: 'this is a bug in gwctl; please report it' });
+  if (path.length === 0)
+    throw new ConfigFormatError(file, 'an edit must name a key, not the whole document', { fix: 'this is a bug in gwctl; please report it' });
   return path.map((seg) => {
     if (typeof seg === 'string') return seg;
     throw new ConfigFormatError(file, `array element paths (${formatPath(path)}) are not supported for TOML`, {
@@ -736,7 +739,13 @@ function dottedNear(doc: Doc, path: readonly string[]): Kv | undefined {
   return allKvs(doc).find((kv) => kv.key.length > 1 && isPrefix([...kv.section.path, kv.key[0]!], path));
 }
 
-function edit(text: string, path: SlotPath, file: string, change: (body: string, p: string[]) => string, expect: (doc: JsonObject, p: string[]) => JsonValue | undefined): string {
+function edit(
+  text: string,
+  path: SlotPath,
+  file: string,
+  change: (body: string, p: string[]) => string,
+  expect: (doc: JsonObject, p: string[]) => JsonValue | undefined,
+): string {
   const p = keyPath(path, file);
   const { bom, body } = splitBom(text);
   const before = analyze(body, file);
@@ -744,7 +753,8 @@ function edit(text: string, path: SlotPath, file: string, change: (body: string,
   try {
     out = change(body, p);
   } catch (e) {
-    if (e instanceof Refusal) throw new ConfigFormatError(file, e.message, { ...(e.line !== undefined ? { line: e.line } : {}), ...(e.fix !== undefined ? { fix: e.fix } : {}) });
+    if (e instanceof Refusal)
+      throw new ConfigFormatError(file, e.message, { ...(e.line !== undefined ? { line: e.line } : {}), ...(e.fix !== undefined ? { fix: e.fix } : {}) });
     throw e;
   }
   if (out === body) return text;
@@ -777,10 +787,22 @@ export const tomlEditor: FormatEditor = {
     return getIn(parseBody(splitBom(text).body, file), path);
   },
   set(text, path, value, file) {
-    return edit(text, path, file, (body, p) => setBody(body, p, value, file), (doc, p) => setIn(doc, p, value));
+    return edit(
+      text,
+      path,
+      file,
+      (body, p) => setBody(body, p, value, file),
+      (doc, p) => setIn(doc, p, value),
+    );
   },
   delete(text, path, file) {
-    return edit(text, path, file, (body, p) => deleteBody(body, p, file), (doc, p) => deleteIn(doc, p));
+    return edit(
+      text,
+      path,
+      file,
+      (body, p) => deleteBody(body, p, file),
+      (doc, p) => deleteIn(doc, p),
+    );
   },
   // The caller (formats/apply.ts) verifies the whole batch once.
   insertMany(text, parent, members, file) {
@@ -801,7 +823,8 @@ function refusing(file: string, fn: () => string): string {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof Refusal) throw new ConfigFormatError(file, e.message, { ...(e.line !== undefined ? { line: e.line } : {}), ...(e.fix !== undefined ? { fix: e.fix } : {}) });
+    if (e instanceof Refusal)
+      throw new ConfigFormatError(file, e.message, { ...(e.line !== undefined ? { line: e.line } : {}), ...(e.fix !== undefined ? { fix: e.fix } : {}) });
     throw e;
   }
 }

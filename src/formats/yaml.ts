@@ -17,7 +17,20 @@
  * edit the new text is parsed again and must differ from the old one exactly in the slot.
  */
 import { load as jsYamlLoad, CORE_SCHEMA } from 'js-yaml';
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node as YNode, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type Node as YNode,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import { deepEqual, deleteIn, findIndex, formatPath, getIn, isObject, setIn } from './path.ts';
 import { ConfigFormatError, type FormatEditor, type JsonObject, type JsonValue, type PathSeg, type SlotPath } from './slot.ts';
 
@@ -112,7 +125,13 @@ function loadNow(text: string, file: string): Doc {
   const where = { body, file };
   const docs = parseAllDocuments(body, { prettyErrors: false, uniqueKeys: true });
   if (!Array.isArray(docs)) return { bom, body, ydoc: undefined, root: null, data: {}, file, style: detectStyle(body, null) };
-  if (docs.length > 1) refuse(where, docs[1]!.range[0], 'holds more than one YAML document (---)', 'gwctl edits a single-document config: keep one document and run the command again');
+  if (docs.length > 1)
+    refuse(
+      where,
+      docs[1]!.range[0],
+      'holds more than one YAML document (---)',
+      'gwctl edits a single-document config: keep one document and run the command again',
+    );
   const doc = docs[0];
   if (!doc) return { bom, body, ydoc: undefined, root: null, data: {}, file, style: detectStyle(body, null) };
   const err = doc.errors[0];
@@ -122,7 +141,12 @@ function loadNow(text: string, file: string): Doc {
   const emptyRoot = root === null || (isScalar(root) && root.value === null && root.range !== undefined && root.range[0] === root.range[1]);
   if (!emptyRoot && !isMap(root)) {
     const what = isSeq(root) ? 'a list' : 'a single value';
-    refuse(where, root?.range?.[0], `the top level is ${what}, not a mapping (key: value)`, 'the file must hold one mapping of keys to values; fix it by hand and run the command again');
+    refuse(
+      where,
+      root?.range?.[0],
+      `the top level is ${what}, not a mapping (key: value)`,
+      'the file must hold one mapping of keys to values; fix it by hand and run the command again',
+    );
   }
   let data: unknown;
   let independent: unknown;
@@ -140,7 +164,12 @@ function loadNow(text: string, file: string): Doc {
     refuse(where, mark?.position, 'cannot be read the same way by two YAML parsers (js-yaml rejects it)', FIX_SYNTAX);
   }
   if (!isObject(data as JsonValue) || !deepEqual(data, independent)) {
-    refuse(where, undefined, 'is read differently by two YAML parsers (yaml and js-yaml), so gwctl cannot edit it safely', 'simplify the unusual part (merge keys <<, tags, YAML 1.1 values like yes/no written as booleans) and run the command again');
+    refuse(
+      where,
+      undefined,
+      'is read differently by two YAML parsers (yaml and js-yaml), so gwctl cannot edit it safely',
+      'simplify the unusual part (merge keys <<, tags, YAML 1.1 values like yes/no written as booleans) and run the command again',
+    );
   }
   const map = isMap(root) ? root : null;
   return { bom, body, ydoc: doc, root: map, data: data as JsonObject, file, style: detectStyle(body, map) };
@@ -272,7 +301,13 @@ function quote(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';
     else if (ch === '\r') out += '\\r';
-    else if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff && c !== 0x2028 && c !== 0x2029) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) || c >= 0x10000) out += ch;
+    else if (
+      (c >= 0x20 && c <= 0x7e) ||
+      (c >= 0xa0 && c <= 0xd7ff && c !== 0x2028 && c !== 0x2029) ||
+      (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) ||
+      c >= 0x10000
+    )
+      out += ch;
     else out += '\\u' + c.toString(16).padStart(4, '0');
   }
   return out + '"';
@@ -298,7 +333,10 @@ const isBlockColl = (v: JsonValue): boolean => typeof v === 'object' && v !== nu
 /** Flow rendering (inside `[…]` / `{…}`). */
 function flow(v: JsonValue): string {
   if (Array.isArray(v)) return `[${v.map(flow).join(', ')}]`;
-  if (isObject(v)) return `{${Object.entries(v).map(([k, x]) => `${keyText(k)}: ${flow(x)}`).join(', ')}}`;
+  if (isObject(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${keyText(k)}: ${flow(x)}`)
+      .join(', ')}}`;
   return scalar(v);
 }
 
@@ -308,7 +346,9 @@ function flow(v: JsonValue): string {
  */
 function block(v: JsonValue, indent: string, s: Style): string {
   if (Array.isArray(v)) return v.map((x) => '-' + itemSuffix(x, indent, s)).join(s.eol + indent);
-  return Object.entries(v as JsonObject).map(([k, x]) => keyText(k) + ':' + valueSuffix(x, indent, s)).join(s.eol + indent);
+  return Object.entries(v as JsonObject)
+    .map(([k, x]) => keyText(k) + ':' + valueSuffix(x, indent, s))
+    .join(s.eol + indent);
 }
 
 /** What follows `key:` for a member at column `indent`. */
@@ -380,10 +420,14 @@ function checkEditable(d: Doc, n: YNode | null, path: SlotPath, whole: boolean):
     });
   }
   if (found) {
-    refuse(d, found.at, `${formatPath(path)} uses ${found.what}, which gwctl cannot edit without changing other values`, `write ${formatPath(path)} out plainly (no anchors, aliases, tags or block scalars) and run the command again`);
+    refuse(
+      d,
+      found.at,
+      `${formatPath(path)} uses ${found.what}, which gwctl cannot edit without changing other values`,
+      `write ${formatPath(path)} out plainly (no anchors, aliases, tags or block scalars) and run the command again`,
+    );
   }
 }
-
 
 // ---------------------------------------------------------------- editing
 
@@ -419,7 +463,13 @@ function replacement(d: Doc, h: Holder, node: YNode | null, v: JsonValue): Patch
     return { at, end: Math.max(at, end), text: valueSuffix(v, indent, style) };
   }
   const dash = dashOf(body, h.seq, h.index);
-  if (dash === undefined || !node) refuse(d, node?.range?.[0], 'has a list item gwctl cannot locate exactly', 'write each list item on its own line starting with "- " and run the command again');
+  if (dash === undefined || !node)
+    refuse(
+      d,
+      node?.range?.[0],
+      'has a list item gwctl cannot locate exactly',
+      'write each list item on its own line starting with "- " and run the command again',
+    );
   const indent = ' '.repeat(column(body, dash));
   return { at: dash + 1, end: contentEnd(body, node), text: itemSuffix(v, indent, style) };
 }
@@ -444,16 +494,29 @@ function insertMember(d: Doc, ctx: CollCtx, key: string | undefined, v: JsonValu
   if (c === null || c.items.length === 0) {
     if (c === null || ctx.holder === null) {
       // The top level is empty (no text, comments only, or `---` alone).
-      if (/(^|[\r\n])\.\.\.[ \t]*(#.*)?[\r\n]*$/.test(body)) refuse(d, undefined, 'ends with a document end marker (...) and holds nothing gwctl can add to', 'remove the "..." line and run the command again');
+      if (/(^|[\r\n])\.\.\.[ \t]*(#.*)?[\r\n]*$/.test(body))
+        refuse(d, undefined, 'ends with a document end marker (...) and holds nothing gwctl can add to', 'remove the "..." line and run the command again');
       if (body.trim() === '') return d.bom + block(member, '', style) + style.eol;
       // After the comments; a file without a final line break keeps going without one.
       const final = isEol(body.at(-1));
       return d.bom + body + (final ? '' : style.eol) + block(member, '', style) + (final ? style.eol : '');
     }
-    if (flowOf(ctx.holder)) refuse(d, ctx.node?.range?.[0], `${formatPath(path.slice(0, -1))} is written inside […] or {…}, which gwctl does not add to`, `write it in block style (one entry per line) and run the command again`);
+    if (flowOf(ctx.holder))
+      refuse(
+        d,
+        ctx.node?.range?.[0],
+        `${formatPath(path.slice(0, -1))} is written inside […] or {…}, which gwctl does not add to`,
+        `write it in block style (one entry per line) and run the command again`,
+      );
     return patch(d, replacement(d, ctx.holder, ctx.node, member));
   }
-  if (c.flow) refuse(d, c.range?.[0], `${formatPath(path.slice(0, -1)) || 'the top level'} is written in flow style ([…] or {…}), which gwctl does not add to`, 'write it in block style (one entry per line) and run the command again');
+  if (c.flow)
+    refuse(
+      d,
+      c.range?.[0],
+      `${formatPath(path.slice(0, -1)) || 'the top level'} is written in flow style ([…] or {…}), which gwctl does not add to`,
+      'write it in block style (one entry per line) and run the command again',
+    );
   const at = lineEnd(body, contentEnd(body, c));
   if (key !== undefined) {
     const first = (c as YAMLMap).items[0]!.key as YNode;
@@ -461,7 +524,8 @@ function insertMember(d: Doc, ctx: CollCtx, key: string | undefined, v: JsonValu
     return patch(d, { at, end: at, text: style.eol + indent + block(member, indent, style) });
   }
   const dash = dashOf(body, c as YAMLSeq, 0);
-  if (dash === undefined || /\S/.test(body.slice(lineStart(body, dash), dash))) refuse(d, c.range?.[0], 'has a list gwctl cannot locate exactly', 'write each list item on its own line starting with "- " and run the command again');
+  if (dash === undefined || /\S/.test(body.slice(lineStart(body, dash), dash)))
+    refuse(d, c.range?.[0], 'has a list gwctl cannot locate exactly', 'write each list item on its own line starting with "- " and run the command again');
   const indent = ' '.repeat(column(body, dash));
   if (first) {
     // Before the first item's line; deleting it (its line and one line break) gives these bytes back.
@@ -479,7 +543,8 @@ function memberStart(d: Doc, c: Coll, i: number): number {
     return range(k)[0];
   }
   const dash = dashOf(d.body, c, i);
-  if (dash === undefined) refuse(d, c.range?.[0], 'has a list item gwctl cannot locate exactly', 'write each list item on its own line starting with "- " and run the command again');
+  if (dash === undefined)
+    refuse(d, c.range?.[0], 'has a list item gwctl cannot locate exactly', 'write each list item on its own line starting with "- " and run the command again');
   return dash;
 }
 
@@ -501,7 +566,13 @@ function removeMember(d: Doc, ctx: CollCtx, i: number, path: SlotPath): string {
   const m = c.items[i] as YNode | Pair;
   checkEditable(d, isPair(m) ? (m.value as YNode | null) : m, path, true);
   if (isPair(m)) checkEditable(d, m.key as YNode, path, false);
-  if (c.flow) refuse(d, c.range?.[0], `${formatPath(path.slice(0, -1)) || 'the top level'} is written in flow style ([…] or {…}), which gwctl does not remove from`, 'write it in block style (one entry per line) and run the command again');
+  if (c.flow)
+    refuse(
+      d,
+      c.range?.[0],
+      `${formatPath(path.slice(0, -1)) || 'the top level'} is written in flow style ([…] or {…}), which gwctl does not remove from`,
+      'write it in block style (one entry per line) and run the command again',
+    );
   if (c.items.length === 1 && ctx.holder) {
     return patch(d, replacement(d, ctx.holder, ctx.node, isMap(c) ? {} : []));
   }
@@ -560,7 +631,12 @@ function checked(d: Doc, out: string, expected: JsonValue | undefined, path: Slo
     got = { '\u0000unreadable': true };
   }
   if (!deepEqual(got, expected ?? {})) {
-    refuse(d, undefined, `gwctl cannot edit ${formatPath(path)} here without changing other values (the layout around it is unusual), so nothing was written`, `edit ${formatPath(path)} by hand, or simplify the layout around it, and run the command again`);
+    refuse(
+      d,
+      undefined,
+      `gwctl cannot edit ${formatPath(path)} here without changing other values (the layout around it is unusual), so nothing was written`,
+      `edit ${formatPath(path)} by hand, or simplify the layout around it, and run the command again`,
+    );
   }
   return out;
 }
@@ -570,7 +646,10 @@ function guardDepth<A extends unknown[], R>(fn: (...a: A) => R, fileArg: (a: A) 
     try {
       return fn(...a);
     } catch (e) {
-      if (e instanceof RangeError) throw new ConfigFormatError(fileArg(a), 'is nested too deeply to read safely', { fix: 'flatten the deeply nested value by hand and run the command again' });
+      if (e instanceof RangeError)
+        throw new ConfigFormatError(fileArg(a), 'is nested too deeply to read safely', {
+          fix: 'flatten the deeply nested value by hand and run the command again',
+        });
       throw e;
     }
   };
@@ -607,11 +686,20 @@ function del(text: string, path: SlotPath, file: string): string {
   if (typeof seg === 'string') {
     if (!isMap(node)) return text;
     const idx = node.items.map((p, n) => (keyOf(p) === seg ? n : -1)).filter((n) => n >= 0);
-    if (idx.length > 1) refuse(d, range(node.items[idx[1]!]!.key as YNode)[0], 'a key gwctl must remove appears more than once in the same mapping', 'remove the duplicate key by hand and run the command again');
+    if (idx.length > 1)
+      refuse(
+        d,
+        range(node.items[idx[1]!]!.key as YNode)[0],
+        'a key gwctl must remove appears more than once in the same mapping',
+        'remove the duplicate key by hand and run the command again',
+      );
     k = idx[0] ?? -1;
   } else {
     if (!isSeq(node)) return text;
-    k = findIndex(node.items.map((it) => jsOf(it, d.ydoc)), seg);
+    k = findIndex(
+      node.items.map((it) => jsOf(it, d.ydoc)),
+      seg,
+    );
   }
   if (k < 0) return text;
   return checked(d, removeMember(d, ctxOf(node, holder), k, path), deleteIn(d.data, path), path);
@@ -619,8 +707,14 @@ function del(text: string, path: SlotPath, file: string): string {
 
 export const yamlEditor: FormatEditor = {
   format: 'yaml',
-  parse: guardDepth((text: string, file: string) => load(text, file).data, (a) => a[1]),
-  get: guardDepth((text: string, path: SlotPath, file: string) => getIn(load(text, file).data, path), (a) => a[2]),
+  parse: guardDepth(
+    (text: string, file: string) => load(text, file).data,
+    (a) => a[1],
+  ),
+  get: guardDepth(
+    (text: string, path: SlotPath, file: string) => getIn(load(text, file).data, path),
+    (a) => a[2],
+  ),
   set: guardDepth(set, (a) => a[3]),
   delete: guardDepth(del, (a) => a[2]),
 };

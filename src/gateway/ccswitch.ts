@@ -33,7 +33,9 @@ export function parseCcSwitchLink(raw: string): ProviderLink {
   try {
     url = new URL(text);
   } catch {
-    throw new LinkError('this is not a link: expected ccswitch://v1/import?resource=provider&app=…&endpoint=…&apiKey=… (copy it from the gateway\'s "CC Switch" button)');
+    throw new LinkError(
+      'this is not a link: expected ccswitch://v1/import?resource=provider&app=…&endpoint=…&apiKey=… (copy it from the gateway\'s "CC Switch" button)',
+    );
   }
   if (url.protocol !== 'ccswitch:') throw new LinkError(`only ccswitch:// links can be imported, not ${url.protocol.replace(/:$/, '')}:// ones`);
   // WHATWG URL keeps `v1` as the host of a non-special scheme: ccswitch://v1/import → host v1, path /import.
@@ -42,15 +44,22 @@ export function parseCcSwitchLink(raw: string): ProviderLink {
   const p = url.searchParams;
   const resource = p.get('resource');
   if (resource !== 'provider') {
-    throw new LinkError(`this link imports a ${resource ? `'${resource}'` : 'resource it does not name'}; gwctl imports only provider links (resource=provider)`);
+    throw new LinkError(
+      `this link imports a ${resource ? `'${resource}'` : 'resource it does not name'}; gwctl imports only provider links (resource=provider)`,
+    );
   }
   const app = p.get('app') ?? '';
   if (!app) throw new LinkError("the link has no 'app' parameter; it is not a CC Switch provider link");
-  const endpoints = (p.get('endpoint') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const endpoints = (p.get('endpoint') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const apiKey = (p.get('apiKey') ?? '').trim();
   if (!endpoints.length || !apiKey) {
     const missing = [!endpoints.length && 'endpoint', !apiKey && 'apiKey'].filter(Boolean).join(' and ');
-    throw new LinkError(`the link has no ${missing}${p.has('config') ? ' (it carries a config file instead, which gwctl does not read)' : ''}; copy the link again from the gateway's token page`);
+    throw new LinkError(
+      `the link has no ${missing}${p.has('config') ? ' (it carries a config file instead, which gwctl does not read)' : ''}; copy the link again from the gateway's token page`,
+    );
   }
   if (/[\s\0]/.test(apiKey)) throw new LinkError('the apiKey in the link holds spaces or control characters; copy the link again');
   const endpoint = endpoints[0]!;

@@ -31,7 +31,11 @@ export class GatewayClient {
   }
 
   /** Any HTTP answer; throws only when nothing answers (refused, timeout, reset). */
-  async call(method: Method, path: string, { body, auth = true, headers = {} }: { body?: unknown; auth?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+  async call(
+    method: Method,
+    path: string,
+    { body, auth = true, headers = {} }: { body?: unknown; auth?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<HttpResponse> {
     const all = { ...(auth ? this.opts.headers?.() : {}), ...headers };
     try {
       return await request(this.url(path), { method, headers: all, body, timeoutMs: this.timeoutMs });
@@ -42,13 +46,21 @@ export class GatewayClient {
   }
 
   /** Parsed JSON of a 2xx answer; anything else becomes a GatewayError built by `explain`. */
-  async json(method: Method, path: string, opts: { body?: unknown; auth?: boolean; headers?: Record<string, string>; what: string; explain?: (res: HttpResponse, msg: string) => string | undefined } ): Promise<unknown> {
+  async json(
+    method: Method,
+    path: string,
+    opts: { body?: unknown; auth?: boolean; headers?: Record<string, string>; what: string; explain?: (res: HttpResponse, msg: string) => string | undefined },
+  ): Promise<unknown> {
     const res = await this.call(method, path, opts);
     if (res.status < 200 || res.status > 299) throw this.failure(res, method, path, opts.what, opts.explain);
     try {
       return res.json();
     } catch {
-      throw new GatewayError(this.url(path), `${method} ${this.url(path)} (${opts.what}) answered HTTP ${res.status} with something that is not JSON; is gateway.url pointing at the right service, and gateway.kind right? (try \`gwctl gateway detect\`)`, res.status);
+      throw new GatewayError(
+        this.url(path),
+        `${method} ${this.url(path)} (${opts.what}) answered HTTP ${res.status} with something that is not JSON; is gateway.url pointing at the right service, and gateway.kind right? (try \`gwctl gateway detect\`)`,
+        res.status,
+      );
     }
   }
 

@@ -18,7 +18,6 @@ export interface Detected {
 
 export const DETECT_TIMEOUT_MS = 1500;
 
-
 async function timed(kind: GatewayKind<KindId>, url: string, timeoutMs: number): Promise<Detected | undefined> {
   const started = performance.now();
   const ok = await kind.looksLike(new GatewayClient(url, { timeoutMs }));

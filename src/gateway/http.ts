@@ -6,7 +6,6 @@
  */
 import { registerSecret } from '../shared/redact.ts';
 
-
 export class GatewayError extends Error {
   readonly url: string;
   readonly status: number | undefined;
@@ -64,11 +63,17 @@ export async function request(url: string, req: HttpRequest = {}): Promise<HttpR
     if (err.name === 'TimeoutError' || err.name === 'AbortError') throw late();
     const code = err.cause?.code;
     if (code === 'ECONNREFUSED') throw new GatewayError(url, `connection refused at ${url}; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
-    if (err instanceof TypeError && /header/i.test(err.message)) throw new GatewayError(url, `cannot send a request to ${url}: a credential holds characters not allowed in an HTTP header; set it again`);
+    if (err instanceof TypeError && /header/i.test(err.message))
+      throw new GatewayError(url, `cannot send a request to ${url}: a credential holds characters not allowed in an HTTP header; set it again`);
     throw new GatewayError(url, `cannot reach ${url} (${code ?? 'network error'}); start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
   }
   const declared = Number(res.headers.get('content-length'));
-  const tooBig = () => new GatewayError(url, `${url} answered more than ${size(maxBytes)}, more than any gateway answer gwctl expects; nothing was read or written (is gateway.url pointing at the gateway?)`, res.status);
+  const tooBig = () =>
+    new GatewayError(
+      url,
+      `${url} answered more than ${size(maxBytes)}, more than any gateway answer gwctl expects; nothing was read or written (is gateway.url pointing at the gateway?)`,
+      res.status,
+    );
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
     throw tooBig();
@@ -101,7 +106,12 @@ export async function request(url: string, req: HttpRequest = {}): Promise<HttpR
     contentType,
     json() {
       const parsed = parseGatewayJson(text);
-      if (parsed === NOT_JSON) throw new GatewayError(url, `${url} answered HTTP ${res.status} with something that is not JSON; is gateway.url pointing at the right service?`, res.status);
+      if (parsed === NOT_JSON)
+        throw new GatewayError(
+          url,
+          `${url} answered HTTP ${res.status} with something that is not JSON; is gateway.url pointing at the right service?`,
+          res.status,
+        );
       return parsed;
     },
   };

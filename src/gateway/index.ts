@@ -147,11 +147,15 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
       minted.push(k);
     },
   };
-  const keys = keySource(kind, settings, deps);  return {
+  const keys = keySource(kind, settings, deps);
+  return {
     settings,
     keys,
     kind,
-    source: { url: env.GWCTL_GATEWAY_URL ? 'env' : file.url ? 'settings' : 'default', kind: env.GWCTL_GATEWAY_KIND ? 'env' : file.kind ? 'settings' : 'default' },
+    source: {
+      url: env.GWCTL_GATEWAY_URL ? 'env' : file.url ? 'settings' : 'default',
+      kind: env.GWCTL_GATEWAY_KIND ? 'env' : file.kind ? 'settings' : 'default',
+    },
     adminKey,
     configuredKey,
     client,
@@ -192,7 +196,10 @@ const SET_ADMIN = 'set GWCTL_GATEWAY_ADMIN_KEY, or run `gwctl config set gateway
 export function requireConfiguredKey(kind: GatewayKind, root: string, key: string | undefined): string {
   // Not checked here: `gwctl env` quotes any key for the shell; a takeover checks it (engine).
   if (key) return key;
-  throw new GatewayError(root, `no virtual key: ${kind.keyHelp ?? 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`);
+  throw new GatewayError(
+    root,
+    `no virtual key: ${kind.keyHelp ?? 'take the key from the gateway'} and pass it as GWCTL_GATEWAY_KEY, or save it with \`gwctl config set gateway.key\` (reads stdin); ${kind.label} cannot mint keys, so every tool uses this one`,
+  );
 }
 
 async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label: string, hooks?: AcquireHooks): Promise<{ key: string; ref: KeyRef }> {
@@ -244,7 +251,11 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
         throw new GatewayError(url, `GET ${url} answered HTTP ${res.status}; check the gateway's logs`, res.status);
       }
       if (res.status !== 200) {
-        throw new GatewayError(url, `this does not look like an AI gateway (GET ${url} answered HTTP ${res.status}); check gateway.url and gateway.kind (\`gwctl gateway detect\` shows what answers)`, res.status);
+        throw new GatewayError(
+          url,
+          `this does not look like an AI gateway (GET ${url} answered HTTP ${res.status}); check gateway.url and gateway.kind (\`gwctl gateway detect\` shows what answers)`,
+          res.status,
+        );
       }
       modelIds(url, res.json());
     },
@@ -308,6 +319,10 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
 
 /** A key known only by the name it was minted under (a kill during minting): revoked by that name. */
 async function revokeByName(kind: GatewayKind, client: GatewayClient, name: string, userId: string | undefined): Promise<'revoked' | 'gone'> {
-  if (!kind.keys?.revokeByName) throw new GatewayError(client.root, `${kind.label} keys can only be revoked by id, and gwctl never learned this one's: delete the key named '${name}' in ${kind.label}'s UI`);
+  if (!kind.keys?.revokeByName)
+    throw new GatewayError(
+      client.root,
+      `${kind.label} keys can only be revoked by id, and gwctl never learned this one's: delete the key named '${name}' in ${kind.label}'s UI`,
+    );
   return kind.keys.revokeByName(client, name, userId);
 }

@@ -4,7 +4,10 @@ import type { ToolId } from '../adapters/index.ts';
 /** The machine's short name, lower-case, safe in a key name (`MacBook-Pro.local` → `macbook-pro`). */
 export function shortHost(hostname: string): string {
   const first = hostname.trim().toLowerCase().split('.')[0] ?? '';
-  const safe = first.replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  const safe = first
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
   return safe || 'host';
 }
 

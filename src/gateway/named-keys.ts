@@ -56,7 +56,9 @@ function read(configDir: string): StoredNamedKey[] {
   if (!Array.isArray(raw)) return [];
   return raw.filter(
     (e): e is StoredNamedKey =>
-      typeof e === 'object' && e !== null && ['name', 'alias', 'kind', 'url', 'created', 'key'].every((k) => typeof (e as Record<string, unknown>)[k] === 'string'),
+      typeof e === 'object' &&
+      e !== null &&
+      ['name', 'alias', 'kind', 'url', 'created', 'key'].every((k) => typeof (e as Record<string, unknown>)[k] === 'string'),
   );
 }
 
@@ -92,7 +94,15 @@ export async function namedKey(gw: ResolvedGateway, configDir: string, name: str
     const warning = stale
       ? `an earlier gwctl was stopped while minting '${stale.alias}' on ${gw.kind.label} at ${stale.url} (${stale.created}); if the gateway lists that key, revoke it in its UI`
       : undefined;
-    const marker: StoredNamedKey = { name, alias: gw.keyNameFor(name), kind: gw.kind.id, url: gw.settings.root, created: new Date().toISOString(), key: '', minting: true };
+    const marker: StoredNamedKey = {
+      name,
+      alias: gw.keyNameFor(name),
+      kind: gw.kind.id,
+      url: gw.settings.root,
+      created: new Date().toISOString(),
+      key: '',
+      minting: true,
+    };
     // Only this call's marker is replaced; a stale one stays listed (`gwctl keys`) until revoked.
     const others = (all: StoredNamedKey[]) => all.filter((e) => !(e.minting && e.name === name && e.created === marker.created && sameGateway(e, gw)));
     write(configDir, [...others(read(configDir)), marker]);
@@ -159,18 +169,26 @@ export async function revokeNamedKey(gw: ResolvedGateway, configDir: string, nam
     const all = read(configDir);
     const mine = all.filter((e) => e.name === name);
     if (!mine.length) {
-      const why = gw.kind.keys ? `gwctl holds no key named '${name}'` : `${gw.kind.label} cannot mint keys: '${name}' uses the configured key (gateway.key), which gwctl does not revoke`;
+      const why = gw.kind.keys
+        ? `gwctl holds no key named '${name}'`
+        : `${gw.kind.label} cannot mint keys: '${name}' uses the configured key (gateway.key), which gwctl does not revoke`;
       throw new Error(why);
     }
     const outcome = new Map<StoredNamedKey, 'forget' | 'pending'>();
     for (const e of mine) {
       if (e.minting) {
         outcome.set(e, 'forget');
-        result.kept.push({ ...info(e), why: `an interrupted mint: gwctl never got this key; if the ${e.kind} gateway at ${e.url} lists '${e.alias}', revoke it in its UI (gwctl forgets it now)` });
+        result.kept.push({
+          ...info(e),
+          why: `an interrupted mint: gwctl never got this key; if the ${e.kind} gateway at ${e.url} lists '${e.alias}', revoke it in its UI (gwctl forgets it now)`,
+        });
         continue;
       }
       if (!sameGateway(e, gw)) {
-        result.kept.push({ ...info(e), why: `minted on ${e.kind} at ${e.url}; set gateway.url/gateway.kind back to it and run this again, or revoke '${e.alias}' there` });
+        result.kept.push({
+          ...info(e),
+          why: `minted on ${e.kind} at ${e.url}; set gateway.url/gateway.kind back to it and run this again, or revoke '${e.alias}' there`,
+        });
         continue;
       }
       try {
@@ -179,7 +197,9 @@ export async function revokeNamedKey(gw: ResolvedGateway, configDir: string, nam
         result.revoked.push(info(e));
       } catch (err) {
         outcome.set(e, 'pending');
-        const msg = redact((err as Error).message).split(e.key).join('…redacted');
+        const msg = redact((err as Error).message)
+          .split(e.key)
+          .join('…redacted');
         result.kept.push({ ...info(e), revokePending: true, why: `could not revoke '${e.alias}': ${msg}` });
       }
     }

@@ -61,7 +61,9 @@ function loadSqlite(): typeof import('node:sqlite') {
 function prepare(path: string): void {
   const fail = (e: unknown): never => {
     const code = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-    throw new Error(`${path}: gwctl cannot create its lock (${code}): ${dirname(path)} is not writable (check HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR and the disk, read-only or full?); nothing was written`);
+    throw new Error(
+      `${path}: gwctl cannot create its lock (${code}): ${dirname(path)} is not writable (check HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR and the disk, read-only or full?); nothing was written`,
+    );
   };
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

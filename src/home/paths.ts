@@ -69,7 +69,7 @@ export const AGENT_OUTPUT_LOG = 'agent.out.log';
 export function homeFrom(env: PathEnv['env']): string {
   const home = env.HOME;
   if (!home || !home.startsWith('/')) {
-    throw new Error('HOME is not set to an absolute path; gwctl needs it to find the tools\' config files (export HOME=/path/to/home)');
+    throw new Error("HOME is not set to an absolute path; gwctl needs it to find the tools' config files (export HOME=/path/to/home)");
   }
   return home;
 }

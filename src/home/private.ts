@@ -34,14 +34,23 @@ export function checkPrivate(path: string, what: string, { followLinks = false }
   }
   const me = uid();
   if (st.isSymbolicLink()) {
-    throw new PrivateFileError(path, `${what} is a symlink, and gwctl does not follow links for its own state (another user could point it anywhere); replace the link with the real ${st.isDirectory() ? 'directory' : 'file'} (or remove it) and run the command again`);
+    throw new PrivateFileError(
+      path,
+      `${what} is a symlink, and gwctl does not follow links for its own state (another user could point it anywhere); replace the link with the real ${st.isDirectory() ? 'directory' : 'file'} (or remove it) and run the command again`,
+    );
   }
   if (me !== undefined && st.uid !== me) {
-    throw new PrivateFileError(path, `${what} belongs to uid ${st.uid}, not to you (uid ${me}): another user may have put it there; move it aside, check who can write to ${dirname(path)}, and run the command again`);
+    throw new PrivateFileError(
+      path,
+      `${what} belongs to uid ${st.uid}, not to you (uid ${me}): another user may have put it there; move it aside, check who can write to ${dirname(path)}, and run the command again`,
+    );
   }
   if ((st.mode & 0o022) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
-    throw new PrivateFileError(path, `${what} is writable by other users (mode 0${mode}), so its contents cannot be trusted; check nobody changed it, then \`chmod ${st.isDirectory() ? '700' : '600'} ${path}\` and run the command again`);
+    throw new PrivateFileError(
+      path,
+      `${what} is writable by other users (mode 0${mode}), so its contents cannot be trusted; check nobody changed it, then \`chmod ${st.isDirectory() ? '700' : '600'} ${path}\` and run the command again`,
+    );
   }
 }
 

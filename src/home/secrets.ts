@@ -61,7 +61,8 @@ function registerStored(v: unknown, name?: string): void {
     if (name === undefined || name === 'key' || isSecretName(name)) registerSecret(v);
     return;
   }
-  if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) if (typeof x !== 'string' || k === 'key' || isSecretName(k)) registerStored(x, k);
+  if (typeof v === 'object' && v !== null)
+    for (const [k, x] of Object.entries(v)) if (typeof x !== 'string' || k === 'key' || isSecretName(k)) registerStored(x, k);
 }
 
 function save(configDir: string, data: SecretsData): void {

@@ -176,7 +176,11 @@ function splitKey(key: string): [string, string | undefined] {
 function withoutDefaults(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withoutDefaults);
   if (!isObject(schema)) return schema;
-  return Object.fromEntries(Object.entries(schema).filter(([k]) => k !== 'default').map(([k, v]) => [k, withoutDefaults(v)]));
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k]) => k !== 'default')
+      .map(([k, v]) => [k, withoutDefaults(v)]),
+  );
 }
 
 type ConfInstance = {

@@ -64,10 +64,14 @@ export function checkSocket(loc: SocketLocation, uid: number | undefined = proce
     throw new UnsafeSocketError(`${loc.dir} (the agent socket directory) is not a plain directory; gwctl will not use it. Remove it and run the command again`);
   }
   if (uid !== undefined && dir.uid !== uid) {
-    throw new UnsafeSocketError(`${loc.dir} (the agent socket directory) belongs to uid ${dir.uid}, not you (uid ${uid}); gwctl will not talk to a socket there. Remove it and run the command again`);
+    throw new UnsafeSocketError(
+      `${loc.dir} (the agent socket directory) belongs to uid ${dir.uid}, not you (uid ${uid}); gwctl will not talk to a socket there. Remove it and run the command again`,
+    );
   }
   if ((dir.mode & 0o077) !== 0) {
-    throw new UnsafeSocketError(`${loc.dir} (the agent socket directory) has mode ${octal(dir.mode)}, open to other users; run \`chmod 700 '${loc.dir}'\` and try again`);
+    throw new UnsafeSocketError(
+      `${loc.dir} (the agent socket directory) has mode ${octal(dir.mode)}, open to other users; run \`chmod 700 '${loc.dir}'\` and try again`,
+    );
   }
   let sock;
   try {
@@ -77,7 +81,8 @@ export function checkSocket(loc: SocketLocation, uid: number | undefined = proce
     throw new UnsafeSocketError(`cannot check the agent socket ${loc.path} (${(e as NodeJS.ErrnoException).code})`);
   }
   if (!sock.isSocket()) throw new UnsafeSocketError(`${loc.path} is not a socket; move it away and run the command again`);
-  if (uid !== undefined && sock.uid !== uid) throw new UnsafeSocketError(`${loc.path} belongs to uid ${sock.uid}, not you (uid ${uid}); gwctl will not talk to it`);
+  if (uid !== undefined && sock.uid !== uid)
+    throw new UnsafeSocketError(`${loc.path} belongs to uid ${sock.uid}, not you (uid ${uid}); gwctl will not talk to it`);
 }
 
 export interface OpenOptions {
@@ -104,7 +109,9 @@ export class AgentConnection {
     this.location = location;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.receive(chunk));
-    socket.on('error', (e) => this.shutdown(new AgentUnavailableError('closed', `the agent connection failed (${(e as NodeJS.ErrnoException).code ?? e.message})`)));
+    socket.on('error', (e) =>
+      this.shutdown(new AgentUnavailableError('closed', `the agent connection failed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
+    );
     socket.on('close', () => this.shutdown(new AgentUnavailableError('closed', 'the agent closed the connection')));
   }
 
@@ -135,12 +142,18 @@ export class AgentConnection {
     if (this.closed) return Promise.reject(new AgentUnavailableError('closed', 'the agent connection is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs > 0
-        ? setTimeout(() => {
-            this.pending.delete(id);
-            reject(new AgentUnavailableError('timeout', `the agent did not answer '${method}' within ${Math.round(timeoutMs / 1000)} s; see its log (gwctl agent status)`));
-          }, timeoutMs)
-        : undefined;
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.pending.delete(id);
+              reject(
+                new AgentUnavailableError(
+                  'timeout',
+                  `the agent did not answer '${method}' within ${Math.round(timeoutMs / 1000)} s; see its log (gwctl agent status)`,
+                ),
+              );
+            }, timeoutMs)
+          : undefined;
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       try {
         this.socket.write(encodeFrame(WIRE.request, { id, method, params }));

@@ -222,9 +222,7 @@ export interface RequestFrame<M extends Method = Method> {
 
 export type ErrorCode = 'bad-request' | 'unknown-method' | 'failed' | 'stopping';
 
-export type ResponseFrame =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+export type ResponseFrame = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { code: ErrorCode; message: string } };
 
 /** Validate an incoming request's envelope (the method handlers validate their params). */
 export function parseRequest(data: unknown): RequestFrame | { id: number | null; error: string } {
@@ -238,16 +236,7 @@ export function parseRequest(data: unknown): RequestFrame | { id: number | null;
 
 // ---- events --------------------------------------------------------------------------------
 
-export const EVENT_TYPES = [
-  'status-changed',
-  'drift',
-  'tool-detected',
-  'tool-removed',
-  'reapplied',
-  'reapply-failed',
-  'gateway-down',
-  'gateway-up',
-] as const;
+export const EVENT_TYPES = ['status-changed', 'drift', 'tool-detected', 'tool-removed', 'reapplied', 'reapply-failed', 'gateway-down', 'gateway-up'] as const;
 export type AgentEventType = (typeof EVENT_TYPES)[number];
 
 /**
@@ -256,7 +245,8 @@ export type AgentEventType = (typeof EVENT_TYPES)[number];
  */
 export const NOTIFICATIONS = {
   drift: (e: AgentEvent, tool: string) => ({ title: `gwctl: ${tool} left the gateway`, message: e.message }),
-  'tool-detected': (e: AgentEvent, tool: string) => (e.tool ? { title: `gwctl: ${tool} detected`, message: `${e.message}. To point it at the gateway: gwctl takeover ${e.tool}` } : undefined),
+  'tool-detected': (e: AgentEvent, tool: string) =>
+    e.tool ? { title: `gwctl: ${tool} detected`, message: `${e.message}. To point it at the gateway: gwctl takeover ${e.tool}` } : undefined,
   'reapply-failed': (e: AgentEvent, tool: string) => ({ title: `gwctl: re-apply failed${e.tool ? ` (${tool})` : ''}`, message: e.message }),
   'gateway-down': (e: AgentEvent) => ({ title: 'gwctl: gateway down', message: e.message }),
   'gateway-up': (e: AgentEvent) => ({ title: 'gwctl: gateway up', message: e.message }),

@@ -13,16 +13,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { gwctlPaths } from '../home/paths.ts';
-import {
-  createdDirs,
-  LAUNCHD_LABEL,
-  LAUNCHD_TEMPLATE,
-  programOf,
-  renderPlist,
-  renderUnit,
-  SYSTEMD_TEMPLATE,
-  SYSTEMD_UNIT,
-} from './render.ts';
+import { createdDirs, LAUNCHD_LABEL, LAUNCHD_TEMPLATE, programOf, renderPlist, renderUnit, SYSTEMD_TEMPLATE, SYSTEMD_UNIT } from './render.ts';
 
 export type ServicePlatform = 'darwin' | 'linux';
 
@@ -104,7 +95,7 @@ function defaultRun(env: ServiceContext['env']) {
   return (cmd: string, args: string[]): Promise<CommandResult> =>
     new Promise((resolve) => {
       execFile(cmd, args, { env: { ...env } as NodeJS.ProcessEnv, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
         resolve({ code, stdout: stdout ?? '', stderr: stderr || (err && code === 127 ? err.message : '') });
       });
     });
@@ -255,7 +246,16 @@ export class Service {
         program = null;
       }
     }
-    const st: ServiceStatus = { platform: this.ctx.platform, manager: this.manager, file: this.file, installed, loaded: false, running: false, pid: null, program };
+    const st: ServiceStatus = {
+      platform: this.ctx.platform,
+      manager: this.manager,
+      file: this.file,
+      installed,
+      loaded: false,
+      running: false,
+      pid: null,
+      program,
+    };
     try {
       await this.checkManager();
     } catch (e) {
@@ -273,7 +273,12 @@ export class Service {
       return st;
     }
     const r = await this.run('systemctl', ['--user', 'show', SYSTEMD_UNIT, '--property=LoadState,UnitFileState,ActiveState,MainPID']);
-    const props = Object.fromEntries(r.stdout.split('\n').map((l) => l.split('=', 2) as [string, string]).filter((p) => p.length === 2));
+    const props = Object.fromEntries(
+      r.stdout
+        .split('\n')
+        .map((l) => l.split('=', 2) as [string, string])
+        .filter((p) => p.length === 2),
+    );
     st.loaded = props.LoadState === 'loaded' && props.UnitFileState === 'enabled';
     st.running = props.ActiveState === 'active';
     const pid = Number(props.MainPID);

@@ -99,7 +99,12 @@ export function renderUnit(template: string, r: Omit<RenderInput, 'logDir'>): st
 export function programOf(text: string, platform: 'darwin' | 'linux'): { node: string; script: string } | undefined {
   if (platform === 'darwin') {
     const array = /<key>ProgramArguments<\/key>\s*<array>([\s\S]*?)<\/array>/.exec(text)?.[1] ?? '';
-    const un = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+    const un = (s: string) =>
+      s
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&');
     return nodeAndScript([...array.matchAll(/<string>([^<]*)<\/string>/g)].map((m) => un(m[1]!)));
   }
   const line = /^ExecStart=(.*)$/m.exec(text)?.[1];

@@ -33,6 +33,9 @@ export function maskLine(line: string): string {
 export function maskValue(slot: string, value: unknown): string {
   if (value === undefined) return '(absent)';
   if (typeof value === 'string' && value !== '' && isSecretName(slot)) return MASK;
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value, (k, v: unknown) => (typeof v === 'string' && v !== '' && isSecretName(k) ? MASK : v));
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : JSON.stringify(value, (k, v: unknown) => (typeof v === 'string' && v !== '' && isSecretName(k) ? MASK : v));
   return maskLine(text ?? String(value)).replace(KEY_SHAPED, `$1-${MASK}`);
 }

@@ -45,7 +45,12 @@ export function exportLines(vars: ReadonlyArray<readonly [string, string]>, shel
 
 /** The shell to print for, from `$SHELL` (a login shell path); bash-compatible when unknown. */
 export function shellFromEnv(shellPath: string | undefined): Shell {
-  const base = (shellPath ?? '').split(/[\\/]/).pop()?.replace(/\.exe$/i, '').toLowerCase() ?? '';
+  const base =
+    (shellPath ?? '')
+      .split(/[\\/]/)
+      .pop()
+      ?.replace(/\.exe$/i, '')
+      .toLowerCase() ?? '';
   if (base === 'fish') return 'fish';
   if (base === 'zsh') return 'zsh';
   if (base === 'pwsh' || base === 'powershell') return 'powershell';

@@ -34,8 +34,15 @@ export function isSafeName(v: unknown): v is string {
 export function checkKey(key: unknown, source: string): string {
   if (isSafeKey(key)) return key;
   const len = typeof key === 'string' ? key.length : 0;
-  const why = typeof key !== 'string' ? 'not a string' : len < KEY_MIN || len > KEY_MAX ? `${len} characters long (gwctl writes ${KEY_MIN}–${KEY_MAX})` : 'not one token of letters, digits and ._~+/=:-';
-  throw new UntrustedValueError(`${source} gave a key gwctl will not write into a tool's config: it is ${why}; nothing was written (check the gateway, or use a key made of those characters)`);
+  const why =
+    typeof key !== 'string'
+      ? 'not a string'
+      : len < KEY_MIN || len > KEY_MAX
+        ? `${len} characters long (gwctl writes ${KEY_MIN}–${KEY_MAX})`
+        : 'not one token of letters, digits and ._~+/=:-';
+  throw new UntrustedValueError(
+    `${source} gave a key gwctl will not write into a tool's config: it is ${why}; nothing was written (check the gateway, or use a key made of those characters)`,
+  );
 }
 
 /** Throws unless every id is a safe name; `what` says what they are ("model id", "display name"). */

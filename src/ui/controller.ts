@@ -227,7 +227,8 @@ export class Controller {
     }
     if (s.view !== 'list') {
       if (k === 'q') return this.quit();
-      if (k === 'escape' || (s.view === 'detail' && (k === 'd' || k === 'enter')) || (s.view === 'help' && k === '?')) return this.set({ view: 'list', detail: null, scroll: 0 });
+      if (k === 'escape' || (s.view === 'detail' && (k === 'd' || k === 'enter')) || (s.view === 'help' && k === '?'))
+        return this.set({ view: 'list', detail: null, scroll: 0 });
       if (k === 'up' || k === 'k') return this.set({ scroll: Math.max(0, s.scroll - 1) });
       if (k === 'down' || k === 'j') return this.set({ scroll: s.scroll + 1 });
       if (k === 'pageup') return this.set({ scroll: Math.max(0, s.scroll - 10) });
@@ -259,7 +260,12 @@ export class Controller {
       case 't':
         if (!row) return;
         if (row.status === 'other-address') {
-          return this.set({ confirm: { text: `${row.name} points at ${row.address ?? 'another address'}. Take it over anyway (--force; restore puts that address back)? y/n`, yes: () => this.command('takeover', [row.id], { force: true }) } });
+          return this.set({
+            confirm: {
+              text: `${row.name} points at ${row.address ?? 'another address'}. Take it over anyway (--force; restore puts that address back)? y/n`,
+              yes: () => this.command('takeover', [row.id], { force: true }),
+            },
+          });
         }
         return void this.run(() => this.command('takeover', [row.id]));
       case 'r':
@@ -269,7 +275,12 @@ export class Controller {
         if (row) void this.run(() => this.command('rotate', [row.id]));
         return;
       case 'T':
-        return this.set({ confirm: { text: 'Take over every installed tool (those on another address are skipped)? y/n', yes: () => this.command('takeover', [], { all: true }) } });
+        return this.set({
+          confirm: {
+            text: 'Take over every installed tool (those on another address are skipped)? y/n',
+            yes: () => this.command('takeover', [], { all: true }),
+          },
+        });
       case 'R':
         return this.set({ confirm: { text: 'Restore every tool gwctl took over? y/n', yes: () => this.command('restore', [], { all: true }) } });
       case 'w':
@@ -340,11 +351,17 @@ export class Controller {
     const stored = next.length === 0 ? false : next.length === TOOL_IDS.length ? true : TOOL_IDS.filter((t) => next.includes(t));
     store.set('autoReapply', stored);
     await this.refreshMarks();
-    this.say(`${row.name}: auto re-apply ${on ? 'off' : 'on'} (autoReapply = ${stored === true ? 'true' : stored === false ? 'false' : stored.join(',')}, ${store.path})`, 'ok');
+    this.say(
+      `${row.name}: auto re-apply ${on ? 'off' : 'on'} (autoReapply = ${stored === true ? 'true' : stored === false ? 'false' : stored.join(',')}, ${store.path})`,
+      'ok',
+    );
   }
 
   private async loadDetail(tool: ToolId): Promise<void> {
-    const [data, findings] = await Promise.allSettled([this.conn.request('detail', { tool, env: this.deps.requestEnv }, { timeoutMs: 30_000 }), this.deps.doctor(tool)]);
+    const [data, findings] = await Promise.allSettled([
+      this.conn.request('detail', { tool, env: this.deps.requestEnv }, { timeoutMs: 30_000 }),
+      this.deps.doctor(tool),
+    ]);
     if (this.state.detail?.tool !== tool) return;
     const d: DetailState = { tool };
     if (data.status === 'fulfilled') d.data = data.value;
@@ -357,7 +374,20 @@ export class Controller {
 
 /** Before the agent has answered: no rows, the gateway being checked. */
 export function initialState(agent: HelloResult): State {
-  return { rows: [], selected: 0, marks: {}, gateway: 'checking', agent, connected: true, message: null, confirm: null, view: 'list', detail: null, scroll: 0, busy: false };
+  return {
+    rows: [],
+    selected: 0,
+    marks: {},
+    gateway: 'checking',
+    agent,
+    connected: true,
+    message: null,
+    confirm: null,
+    view: 'list',
+    detail: null,
+    scroll: 0,
+    busy: false,
+  };
 }
 
 export function rowFrom(r: ToolReport, changedAt?: number): Row {

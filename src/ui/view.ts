@@ -111,7 +111,10 @@ function header(s: State, o: ViewOptions): Line[] {
   }
   const a = s.agent;
   const agent: Line = s.connected
-    ? [{ text: `agent pid ${a.pid}, up ${duration(o.now - Date.parse(a.startedAt))}`, dim: true }, { text: `   ${a.socket}`, dim: true }]
+    ? [
+        { text: `agent pid ${a.pid}, up ${duration(o.now - Date.parse(a.startedAt))}`, dim: true },
+        { text: `   ${a.socket}`, dim: true },
+      ]
     : [{ text: 'agent: not connected (reconnecting…)', color: 'red', bold: true }];
   return [gw, agent];
 }
@@ -154,18 +157,27 @@ const KEYS: Array<[string, string]> = [
 ];
 
 function footer(s: State, o: ViewOptions): Line {
-  if (s.view !== 'list') return [{ text: '↑↓', bold: true }, { text: ' scroll  ' }, { text: 'Esc', bold: true }, { text: ' back  ' }, { text: 'q', bold: true }, { text: ' quit' }];
+  if (s.view !== 'list')
+    return [{ text: '↑↓', bold: true }, { text: ' scroll  ' }, { text: 'Esc', bold: true }, { text: ' back  ' }, { text: 'q', bold: true }, { text: ' quit' }];
   // The least needed go first when the terminal is narrow (q quit stays).
   const keys = [...KEYS];
   const width = () => keys.reduce((n, [k, what]) => n + k.length + 1 + what.length + 2, -2);
-  for (const drop of ['↑↓', 'T/R', 'o', 'w', '?']) if (width() > o.columns) keys.splice(keys.findIndex(([k]) => k === drop), 1);
+  for (const drop of ['↑↓', 'T/R', 'o', 'w', '?'])
+    if (width() > o.columns)
+      keys.splice(
+        keys.findIndex(([k]) => k === drop),
+        1,
+      );
   return keys.flatMap(([k, what], i): Line => [{ text: k, bold: true }, { text: ` ${what}${i < keys.length - 1 ? '  ' : ''}` }]);
 }
 
 /** The status line: a question, the last message (wrapped, up to 3 lines) or the marker legend. */
 function statusLines(s: State, columns: number): Line[] {
-  if (!s.confirm && !s.message) return [[{ text: `${MARK.drift} drifted  ${MARK.suspended} re-apply suspended  ${MARK.recent} just changed  ${MARK.auto} auto re-apply`, dim: true }]];
-  const style: Omit<Segment, 'text'> = s.confirm ? { color: 'yellow', bold: true } : { ...(TONE_COLOR[s.message!.tone] ? { color: TONE_COLOR[s.message!.tone]! } : {}), bold: s.message!.tone === 'error' };
+  if (!s.confirm && !s.message)
+    return [[{ text: `${MARK.drift} drifted  ${MARK.suspended} re-apply suspended  ${MARK.recent} just changed  ${MARK.auto} auto re-apply`, dim: true }]];
+  const style: Omit<Segment, 'text'> = s.confirm
+    ? { color: 'yellow', bold: true }
+    : { ...(TONE_COLOR[s.message!.tone] ? { color: TONE_COLOR[s.message!.tone]! } : {}), bold: s.message!.tone === 'error' };
   const text = s.confirm ? s.confirm.text : (s.message!.tone === 'busy' ? '… ' : '') + s.message!.text;
   return wrap(text, columns, 3).map((t) => [{ text: t, ...style }]);
 }
@@ -218,7 +230,11 @@ export function detailLines(s: State, o: ViewOptions): Line[] {
   const out: Line[] = [];
   const h = (text: string): void => void out.push([], [{ text, bold: true }]);
   const t = (p: string) => tilde(p, o.home);
-  out.push([{ text: row?.name ?? d.tool, bold: true }, { text: '  ' }, { text: row ? statusLabel(row.status) : '', color: row?.status ? STATUS_COLOR[row.status] : 'red' }]);
+  out.push([
+    { text: row?.name ?? d.tool, bold: true },
+    { text: '  ' },
+    { text: row ? statusLabel(row.status) : '', color: row?.status ? STATUS_COLOR[row.status] : 'red' },
+  ]);
   out.push([{ text: `  config   ${row ? t(row.configPath) : '?'}` }]);
   out.push([{ text: `  address  ${row?.address ?? '—'}` }]);
   if (d.error) {
@@ -232,7 +248,11 @@ export function detailLines(s: State, o: ViewOptions): Line[] {
     if (!data.ledger) out.push([{ text: '  nothing: gwctl has no takeover on record for this tool', dim: true }]);
     else {
       const l = data.ledger;
-      const key = l.keyRef ? (l.keyRef.alias ?? l.keyRef.id ? ` key ${l.keyRef.alias ?? l.keyRef.id} (${l.keyRef.kind})` : ` the configured ${l.keyRef.kind} key`) : '';
+      const key = l.keyRef
+        ? (l.keyRef.alias ?? l.keyRef.id)
+          ? ` key ${l.keyRef.alias ?? l.keyRef.id} (${l.keyRef.kind})`
+          : ` the configured ${l.keyRef.kind} key`
+        : '';
       out.push([{ text: `  ${l.state} ${l.takenOverAt.replace('T', ' ').slice(0, 19)} → ${l.gatewayRoot},${key}` }]);
       for (const f of l.files) {
         out.push([{ text: `  ${t(f.path)}${f.created ? ' (created by the takeover)' : ''}`, bold: true }]);
@@ -241,7 +261,8 @@ export function detailLines(s: State, o: ViewOptions): Line[] {
     }
     h('Backups');
     if (!data.backups.length) out.push([{ text: '  no .bak', dim: true }]);
-    for (const b of data.backups) out.push([{ text: `  ${t(b.path)}  ${b.bytes} bytes${b.ours ? ' (gwctl made it: the file before the first takeover)' : ' (not made by gwctl)'}` }]);
+    for (const b of data.backups)
+      out.push([{ text: `  ${t(b.path)}  ${b.bytes} bytes${b.ours ? ' (gwctl made it: the file before the first takeover)' : ' (not made by gwctl)'}` }]);
   }
   h('Doctor');
   if (d.findingsError) out.push([{ text: `  ${d.findingsError}`, color: 'red' }]);

@@ -245,7 +245,10 @@ export class ConfigWatcher {
   async snapshot(tool: ToolId): Promise<ToolSnapshot> {
     const t = this.targets.get(tool);
     if (!t) throw new Error(`internal: ${tool} is not watched`);
-    const dir = await fsp.stat(t.dir).then((s) => s.isDirectory(), () => false);
+    const dir = await fsp.stat(t.dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     const files: Record<string, string | null> = {};
     const texts: Record<string, string | null> = {};
     const errors: Record<string, Error> = {};

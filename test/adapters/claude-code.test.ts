@@ -9,7 +9,10 @@ describeFixtures(adapter);
 
 describe('claude-code locate', () => {
   it('uses ~/.claude/settings.json', () => {
-    expect(adapter.locate(CTX)).toEqual({ dir: '/home/u/.claude', files: [{ role: 'settings', path: '/home/u/.claude/settings.json', format: 'json', writable: true }] });
+    expect(adapter.locate(CTX)).toEqual({
+      dir: '/home/u/.claude',
+      files: [{ role: 'settings', path: '/home/u/.claude/settings.json', format: 'json', writable: true }],
+    });
   });
   it('honours CLAUDE_CONFIG_DIR (an empty value is unset)', () => {
     expect(adapter.locate({ home: '/home/u', env: { CLAUDE_CONFIG_DIR: '/srv/claude' } }).files[0]!.path).toBe('/srv/claude/settings.json');
@@ -33,7 +36,10 @@ describe('claude-code inspect', () => {
     expect(ins.detail).toContain('expected http://127.0.0.1:11580');
   });
   it('another address (or another port) is other-address, with the address', () => {
-    expect(adapter.inspect(at('https://api.moonshot.ai/anthropic'), GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://api.moonshot.ai/anthropic' });
+    expect(adapter.inspect(at('https://api.moonshot.ai/anthropic'), GW, CTX)).toMatchObject({
+      status: 'other-address',
+      address: 'https://api.moonshot.ai/anthropic',
+    });
     expect(adapter.inspect(at('http://127.0.0.1:4000'), GW, CTX).status).toBe('other-address');
   });
   it('a comment makes the file malformed (Claude Code rejects it too), without quoting it', () => {
@@ -51,7 +57,9 @@ describe('claude-code inspect', () => {
 describe('claude-code plan', () => {
   it('writes exactly the root (no /v1), the key as token, a blank API key', () => {
     const { texts } = takeover({ settings: null });
-    expect(parse(texts, 'settings')).toEqual({ env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:11580', ANTHROPIC_AUTH_TOKEN: 'sk-test-5f2c9a', ANTHROPIC_API_KEY: '' } });
+    expect(parse(texts, 'settings')).toEqual({
+      env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:11580', ANTHROPIC_AUTH_TOKEN: 'sk-test-5f2c9a', ANTHROPIC_API_KEY: '' },
+    });
   });
   it('marks only the key as secret and guards the URL by address', () => {
     const edits = adapter.plan({ settings: null }, TARGET, CTX);
@@ -66,7 +74,12 @@ describe('claude-code plan', () => {
     const taken = takeover({ settings: original });
     const doc = parse(taken.texts, 'settings');
     expect(doc.apiKeyHelper).toBeUndefined();
-    expect(doc.env).toEqual({ DISABLE_TELEMETRY: '1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:11580', ANTHROPIC_AUTH_TOKEN: 'sk-test-5f2c9a', ANTHROPIC_API_KEY: '' });
+    expect(doc.env).toEqual({
+      DISABLE_TELEMETRY: '1',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:11580',
+      ANTHROPIC_AUTH_TOKEN: 'sk-test-5f2c9a',
+      ANTHROPIC_API_KEY: '',
+    });
     const restored = restore(taken.texts, taken.records).settings!;
     expect(JSON.parse(restored)).toEqual(JSON.parse(original));
     expect(restored).toBe('{\n  "env": { "DISABLE_TELEMETRY": "1" },\n  "apiKeyHelper": "~/bin/key.sh"\n}\n');

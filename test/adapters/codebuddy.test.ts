@@ -8,7 +8,16 @@ const { parse, takeover, restore } = harnessFor(adapter);
 describeFixtures(adapter);
 
 const URL = 'http://127.0.0.1:11580/v1/chat/completions';
-const entry = (id: string) => ({ id, name: id, vendor: 'ServBay AI Gateway', apiKey: 'sk-test-5f2c9a', url: URL, maxInputTokens: 128000, maxOutputTokens: 8192, supportsToolCall: true });
+const entry = (id: string) => ({
+  id,
+  name: id,
+  vendor: 'ServBay AI Gateway',
+  apiKey: 'sk-test-5f2c9a',
+  url: URL,
+  maxInputTokens: 128000,
+  maxOutputTokens: 8192,
+  supportsToolCall: true,
+});
 
 describe('codebuddy locate', () => {
   it('uses ~/.codebuddy/models.json and settings.json (strict JSON)', () => {
@@ -21,12 +30,20 @@ describe('codebuddy locate', () => {
     });
   });
   it('honours CODEBUDDY_CONFIG_DIR', () => {
-    expect(adapter.locate({ home: '/home/u', env: { CODEBUDDY_CONFIG_DIR: '/cfg/cb' } }).files.map((f) => f.path)).toEqual(['/cfg/cb/models.json', '/cfg/cb/settings.json']);
+    expect(adapter.locate({ home: '/home/u', env: { CODEBUDDY_CONFIG_DIR: '/cfg/cb' } }).files.map((f) => f.path)).toEqual([
+      '/cfg/cb/models.json',
+      '/cfg/cb/settings.json',
+    ]);
   });
 });
 
 describe('codebuddy inspect', () => {
-  const models = JSON.stringify({ models: [{ id: 'mine', url: 'https://api.deepseek.com/v1/chat/completions' }, { id: 'gpt-4o', url: URL }] });
+  const models = JSON.stringify({
+    models: [
+      { id: 'mine', url: 'https://api.deepseek.com/v1/chat/completions' },
+      { id: 'gpt-4o', url: URL },
+    ],
+  });
   it('no files, or a built-in model selected, is not taken over', () => {
     expect(adapter.inspect({ models: null, settings: null }, GW, CTX)).toEqual({ status: 'not-taken-over' });
     const builtIn = adapter.inspect({ models, settings: '{"model":"claude-sonnet-4.5"}' }, GW, CTX);
@@ -38,15 +55,26 @@ describe('codebuddy inspect', () => {
   });
   it('no model selected: taken over when one of the custom models points here', () => {
     expect(adapter.inspect({ models, settings: null }, GW, CTX).status).toBe('taken-over');
-    expect(adapter.inspect({ models: JSON.stringify({ models: [{ id: 'mine', url: 'https://x.example.com/v1/chat/completions' }] }), settings: '{}' }, GW, CTX).status).toBe('not-taken-over');
+    expect(
+      adapter.inspect({ models: JSON.stringify({ models: [{ id: 'mine', url: 'https://x.example.com/v1/chat/completions' }] }), settings: '{}' }, GW, CTX)
+        .status,
+    ).toBe('not-taken-over');
   });
-  it('the selected model is the user\'s own custom model elsewhere: other-address', () => {
-    expect(adapter.inspect({ models, settings: '{"model":"mine"}' }, GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://api.deepseek.com/v1/chat/completions' });
+  it("the selected model is the user's own custom model elsewhere: other-address", () => {
+    expect(adapter.inspect({ models, settings: '{"model":"mine"}' }, GW, CTX)).toMatchObject({
+      status: 'other-address',
+      address: 'https://api.deepseek.com/v1/chat/completions',
+    });
   });
   it('${VAR} in url is resolved from the environment, as CodeBuddy does', () => {
     const byVar = JSON.stringify({ models: [{ id: 'gpt-4o', url: '${GW_URL}/v1/chat/completions' }] });
-    expect(adapter.inspect({ models: byVar, settings: '{"model":"gpt-4o"}' }, GW, { home: '/home/u', env: { GW_URL: 'http://localhost:11580' } }).status).toBe('taken-over');
-    expect(adapter.inspect({ models: byVar, settings: '{"model":"gpt-4o"}' }, GW, CTX)).toMatchObject({ status: 'other-address', address: '${GW_URL}/v1/chat/completions' });
+    expect(adapter.inspect({ models: byVar, settings: '{"model":"gpt-4o"}' }, GW, { home: '/home/u', env: { GW_URL: 'http://localhost:11580' } }).status).toBe(
+      'taken-over',
+    );
+    expect(adapter.inspect({ models: byVar, settings: '{"model":"gpt-4o"}' }, GW, CTX)).toMatchObject({
+      status: 'other-address',
+      address: '${GW_URL}/v1/chat/completions',
+    });
   });
   it('models.json with a comment is malformed', () => {
     expect(() => adapter.inspect({ models: '{ // x\n}', settings: null }, GW, CTX)).toThrow(ConfigFormatError);
@@ -60,9 +88,27 @@ describe('codebuddy plan', () => {
     expect(parse(texts, 'settings')).toEqual({ model: 'gpt-4o' });
   });
   it('merges by id: other entries stay, a same-id entry is replaced and comes back on restore', () => {
-    const original = { models: JSON.stringify({ models: [{ id: 'mine', url: 'https://a.example.com/v1/chat/completions' }, { id: 'gpt-4o', url: 'https://api.openai.com/v1/chat/completions', apiKey: 'sk-user' }] }, null, 2) + '\n', settings: '{ "model": "mine" }' };
+    const original = {
+      models:
+        JSON.stringify(
+          {
+            models: [
+              { id: 'mine', url: 'https://a.example.com/v1/chat/completions' },
+              { id: 'gpt-4o', url: 'https://api.openai.com/v1/chat/completions', apiKey: 'sk-user' },
+            ],
+          },
+          null,
+          2,
+        ) + '\n',
+      settings: '{ "model": "mine" }',
+    };
     const taken = takeover(original);
-    expect((parse(taken.texts, 'models').models as unknown[])).toEqual([{ id: 'mine', url: 'https://a.example.com/v1/chat/completions' }, entry('gpt-4o'), entry('claude-sonnet-4-5'), entry('qwen3-coder')]);
+    expect(parse(taken.texts, 'models').models as unknown[]).toEqual([
+      { id: 'mine', url: 'https://a.example.com/v1/chat/completions' },
+      entry('gpt-4o'),
+      entry('claude-sonnet-4-5'),
+      entry('qwen3-coder'),
+    ]);
     expect(restore(taken.texts, taken.records)).toEqual(original);
   });
   it('appends to a non-empty availableModels only the ids it lacks; leaves absent or empty lists alone', () => {
@@ -77,7 +123,15 @@ describe('codebuddy plan', () => {
   });
   it('restore keeps an entry the user repointed after the takeover', () => {
     const taken = takeover({ models: null, settings: '{}' });
-    const edited = { ...taken.texts, models: editorFor('json').set(taken.texts.models!, ['models', { match: { id: 'qwen3-coder' } }, 'url'], 'https://dashscope.example.com/v1/chat/completions', 'models.json') };
+    const edited = {
+      ...taken.texts,
+      models: editorFor('json').set(
+        taken.texts.models!,
+        ['models', { match: { id: 'qwen3-coder' } }, 'url'],
+        'https://dashscope.example.com/v1/chat/completions',
+        'models.json',
+      ),
+    };
     const restored = restore(edited, taken.records);
     expect(parse(restored, 'models')).toEqual({ models: [{ ...entry('qwen3-coder'), url: 'https://dashscope.example.com/v1/chat/completions' }] });
     expect(restored.settings).toBe('{}');

@@ -35,7 +35,7 @@ describe('codex inspect', () => {
     expect(codex.inspect(files(null), GW, CTX)).toEqual({ status: 'not-taken-over' });
   });
 
-  it('the user\'s active provider elsewhere is another address', () => {
+  it("the user's active provider elsewhere is another address", () => {
     const c = fixture('openrouter-active');
     const ins = codex.inspect(files(c.text), GW, c.ctx);
     expect(ins).toMatchObject({ status: 'other-address', address: 'https://openrouter.ai/api/v1' });
@@ -118,7 +118,13 @@ describe('codex plan', () => {
   });
 
   it('uses the configured provider id, display name and the OpenAI base URL', () => {
-    const t = { ...TARGET, providerId: 'gw2', displayName: 'Lab', baseUrl: { ...TARGET.baseUrl, openai: 'http://127.0.0.1:4000/openai/v1' }, root: 'http://127.0.0.1:4000' };
+    const t = {
+      ...TARGET,
+      providerId: 'gw2',
+      displayName: 'Lab',
+      baseUrl: { ...TARGET.baseUrl, openai: 'http://127.0.0.1:4000/openai/v1' },
+      root: 'http://127.0.0.1:4000',
+    };
     const doc = toml.parse(takeover(null, CTX, t).text, FILE);
     expect(doc.model_provider).toBe('gw2');
     expect((doc.model_providers as JsonObject).gw2).toMatchObject({ name: 'Lab', base_url: 'http://127.0.0.1:4000/openai/v1' });
@@ -193,19 +199,25 @@ describe('codex takeover/restore property', () => {
     const endingInNewline = cases().filter((c) => c.text === null || /\n$/.test(c.text));
     let runs = 0;
     fc.assert(
-      fc.property(fc.constantFrom(...endingInNewline), arbProviderId, fc.uniqueArray(arbModelName, { minLength: 1, maxLength: 4 }), fc.string({ maxLength: 20 }), (c, P, models, displayName) => {
-        runs++;
-        const t: TakeoverTarget = { ...TARGET, providerId: P, displayName, models, defaultModel: models[0]! };
-        const { text, applied } = takeover(c.text, c.ctx, t);
-        const doc = toml.parse(text, FILE);
-        expect(doc.model_provider).toBe(P);
-        expect((doc.model_providers as JsonObject)[P]).toEqual({ ...OUR_TABLE, name: displayName });
-        expect(codex.inspect(files(text), { ...GW, providerId: P } as typeof GW, c.ctx).status).toBe('taken-over');
-        expect(takeover(text, c.ctx, t).text).toBe(text);
-        const res = restore(text, applied);
-        if (c.text === null) expect(res.text.trim()).toBe('');
-        else expect(res.text).toBe(c.text);
-      }),
+      fc.property(
+        fc.constantFrom(...endingInNewline),
+        arbProviderId,
+        fc.uniqueArray(arbModelName, { minLength: 1, maxLength: 4 }),
+        fc.string({ maxLength: 20 }),
+        (c, P, models, displayName) => {
+          runs++;
+          const t: TakeoverTarget = { ...TARGET, providerId: P, displayName, models, defaultModel: models[0]! };
+          const { text, applied } = takeover(c.text, c.ctx, t);
+          const doc = toml.parse(text, FILE);
+          expect(doc.model_provider).toBe(P);
+          expect((doc.model_providers as JsonObject)[P]).toEqual({ ...OUR_TABLE, name: displayName });
+          expect(codex.inspect(files(text), { ...GW, providerId: P } as typeof GW, c.ctx).status).toBe('taken-over');
+          expect(takeover(text, c.ctx, t).text).toBe(text);
+          const res = restore(text, applied);
+          if (c.text === null) expect(res.text.trim()).toBe('');
+          else expect(res.text).toBe(c.text);
+        },
+      ),
       { numRuns: RUNS },
     );
     expect(runs).toBeGreaterThanOrEqual(RUNS);

@@ -16,16 +16,22 @@ describe('continue locate', () => {
         { role: 'context', path: '/home/u/.continue/index/globalContext.json', format: 'json', writable: true },
       ],
     });
-    expect(adapter.locate({ home: '/home/u', env: { CONTINUE_GLOBAL_DIR: '/x/cn' } }).files.map((f) => f.path)).toEqual(['/x/cn/config.yaml', '/x/cn/index/globalContext.json']);
+    expect(adapter.locate({ home: '/home/u', env: { CONTINUE_GLOBAL_DIR: '/x/cn' } }).files.map((f) => f.path)).toEqual([
+      '/x/cn/config.yaml',
+      '/x/cn/index/globalContext.json',
+    ]);
   });
 });
 
 describe('continue inspect', () => {
-  const ours = (name = 'servbay/gpt-4o') => `  - name: ${name}\n    provider: openai\n    model: gpt-4o\n    apiBase: http://127.0.0.1:11580/v1\n    apiKey: k\n`;
+  const ours = (name = 'servbay/gpt-4o') =>
+    `  - name: ${name}\n    provider: openai\n    model: gpt-4o\n    apiBase: http://127.0.0.1:11580/v1\n    apiKey: k\n`;
   const other = '  - name: Mine\n    provider: openai\n    model: m\n    apiBase: https://api.example.com/v1\n';
   it('no config, or no chat model: not taken over', () => {
     expect(adapter.inspect(files(null), GW, CTX).status).toBe('not-taken-over');
-    expect(adapter.inspect(files('name: a\nversion: 1\nmodels:\n  - name: x\n    provider: openai\n    model: m\n    roles: [autocomplete]\n'), GW, CTX).status).toBe('not-taken-over');
+    expect(
+      adapter.inspect(files('name: a\nversion: 1\nmodels:\n  - name: x\n    provider: openai\n    model: m\n    roles: [autocomplete]\n'), GW, CTX).status,
+    ).toBe('not-taken-over');
   });
   it('the first chat model decides, unless the persisted selection names another one', () => {
     expect(adapter.inspect(files(`models:\n${ours()}${other}`), GW, CTX).status).toBe('taken-over');
@@ -45,11 +51,19 @@ describe('continue takeover', () => {
     const cfg = parse(texts, 'config');
     expect(cfg.name).toBe('Local Config');
     expect((cfg.models as { name: string }[]).map((m) => m.name)).toEqual(['servbay/gpt-4o', 'servbay/claude-sonnet-4-5', 'servbay/qwen3-coder']);
-    expect((cfg.models as object[])[0]).toEqual({ name: 'servbay/gpt-4o', provider: 'openai', model: 'gpt-4o', apiBase: 'http://127.0.0.1:11580/v1', apiKey: TARGET.key, roles: ['chat', 'edit', 'apply'] });
+    expect((cfg.models as object[])[0]).toEqual({
+      name: 'servbay/gpt-4o',
+      provider: 'openai',
+      model: 'gpt-4o',
+      apiBase: 'http://127.0.0.1:11580/v1',
+      apiKey: TARGET.key,
+      roles: ['chat', 'edit', 'apply'],
+    });
     expect(texts.context).toBeNull();
   });
-  it('inserts before the user\'s models and points an existing selection at ours; restore gives the bytes back', () => {
-    const cfg = '# mine\nname: a\nversion: 1.0.0\nmodels:\n  - name: Mine # keep\n    provider: openai\n    model: m\n    apiBase: https://api.example.com/v1\n';
+  it("inserts before the user's models and points an existing selection at ours; restore gives the bytes back", () => {
+    const cfg =
+      '# mine\nname: a\nversion: 1.0.0\nmodels:\n  - name: Mine # keep\n    provider: openai\n    model: m\n    apiBase: https://api.example.com/v1\n';
     const ctx = '{\n  "cliSelectedModel": "Mine"\n}';
     const taken = takeover(files(cfg, ctx));
     expect((parse(taken.texts, 'config').models as { name: string }[]).at(-1)?.name).toBe('Mine');

@@ -36,15 +36,20 @@ describe('crush locate', () => {
 
 describe('crush inspect', () => {
   const ours = JSON.stringify({ providers: { servbay: PROVIDER }, models: { large: SELECTED, small: SELECTED } });
-  const deepseek = JSON.stringify({ providers: { deepseek: { type: 'openai-compat', base_url: 'https://api.deepseek.com/v1', api_key: '$DEEPSEEK_API_KEY' } }, models: { large: { provider: 'deepseek', model: 'deepseek-chat' } } });
+  const deepseek = JSON.stringify({
+    providers: { deepseek: { type: 'openai-compat', base_url: 'https://api.deepseek.com/v1', api_key: '$DEEPSEEK_API_KEY' } },
+    models: { large: { provider: 'deepseek', model: 'deepseek-chat' } },
+  });
   it('no files, or a built-in provider selected, is not taken over', () => {
     expect(adapter.inspect({ config: null, data: null }, GW, CTX)).toEqual({ status: 'not-taken-over' });
-    expect(adapter.inspect({ config: null, data: '{ "models": { "large": { "provider": "anthropic", "model": "claude-sonnet-4-5" } } }' }, GW, CTX).status).toBe('not-taken-over');
+    expect(
+      adapter.inspect({ config: null, data: '{ "models": { "large": { "provider": "anthropic", "model": "claude-sonnet-4-5" } } }' }, GW, CTX).status,
+    ).toBe('not-taken-over');
   });
   it('models.large on our provider: taken over', () => {
     expect(adapter.inspect({ config: ours, data: null }, GW, CTX)).toEqual({ status: 'taken-over', address: 'http://127.0.0.1:11580/v1' });
   });
-  it('models.large on the user\'s own provider elsewhere: other-address', () => {
+  it("models.large on the user's own provider elsewhere: other-address", () => {
     expect(adapter.inspect({ config: deepseek, data: null }, GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://api.deepseek.com/v1' });
   });
   it('the data file outranks crush.json', () => {
@@ -53,7 +58,9 @@ describe('crush inspect', () => {
     expect(ins.status).toBe('not-taken-over');
     expect(ins.detail).toMatch(/providers\.servbay points to this gateway, but models\.large uses "openai"/);
     expect(adapter.inspect({ config: deepseek, data: JSON.stringify({ models: { large: SELECTED } }) + '' }, GW, CTX).status).toBe('not-taken-over');
-    expect(adapter.inspect({ config: JSON.stringify({ providers: { servbay: PROVIDER } }), data: JSON.stringify({ models: { large: SELECTED } }) }, GW, CTX).status).toBe('taken-over');
+    expect(
+      adapter.inspect({ config: JSON.stringify({ providers: { servbay: PROVIDER } }), data: JSON.stringify({ models: { large: SELECTED } }) }, GW, CTX).status,
+    ).toBe('taken-over');
   });
   it('no model chosen: ours when one provider points here', () => {
     expect(adapter.inspect({ config: JSON.stringify({ providers: { servbay: PROVIDER } }), data: null }, GW, CTX).status).toBe('taken-over');
@@ -98,7 +105,11 @@ describe('crush plan', () => {
     ]);
   });
   it('restore resets a selection switched to another gateway model, keeps one switched to another provider', () => {
-    const original = { config: '{\n  "models": {\n    "large": { "provider": "anthropic", "model": "claude-sonnet-4-5" },\n    "small": { "provider": "anthropic", "model": "claude-haiku-4-5" }\n  }\n}\n', data: null };
+    const original = {
+      config:
+        '{\n  "models": {\n    "large": { "provider": "anthropic", "model": "claude-sonnet-4-5" },\n    "small": { "provider": "anthropic", "model": "claude-haiku-4-5" }\n  }\n}\n',
+      data: null,
+    };
     const taken = takeover(original);
     let config = editorFor('json').set(taken.texts.config!, ['models', 'large'], { provider: 'servbay', model: 'qwen3-coder' }, 'crush.json');
     config = editorFor('json').set(config, ['models', 'small'], { provider: 'openai', model: 'gpt-5-mini' }, 'crush.json');

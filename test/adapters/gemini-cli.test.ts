@@ -29,16 +29,26 @@ describe('gemini-cli inspect', () => {
     expect(adapter.inspect({ env: 'GEMINI_API_KEY=AIza-user\n', settings: apiKeyAuth }, GW, CTX).status).toBe('not-taken-over');
   });
   it('the gateway root with API-key auth is taken over, without warnings', () => {
-    expect(adapter.inspect({ env: 'GOOGLE_GEMINI_BASE_URL=http://localhost:11580\n', settings: apiKeyAuth }, GW, CTX)).toEqual({ status: 'taken-over', address: 'http://localhost:11580' });
+    expect(adapter.inspect({ env: 'GOOGLE_GEMINI_BASE_URL=http://localhost:11580\n', settings: apiKeyAuth }, GW, CTX)).toEqual({
+      status: 'taken-over',
+      address: 'http://localhost:11580',
+    });
   });
   it('taken over but another auth type selected: still ours, with a warning (the CLI would exit 41)', () => {
-    const ins = adapter.inspect({ env: 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:11580\n', settings: '{ "security": { "auth": { "selectedType": "oauth-personal" } } }' }, GW, CTX);
+    const ins = adapter.inspect(
+      { env: 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:11580\n', settings: '{ "security": { "auth": { "selectedType": "oauth-personal" } } }' },
+      GW,
+      CTX,
+    );
     expect(ins.status).toBe('taken-over');
     expect(ins.detail).toMatch(/selectedType is "oauth-personal", not "gemini-api-key"/);
     expect(adapter.inspect({ env: 'GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:11580\n', settings: null }, GW, CTX).detail).toMatch(/not set/);
   });
   it('another base URL is other-address', () => {
-    expect(adapter.inspect({ env: 'export GOOGLE_GEMINI_BASE_URL="https://gemini-proxy.example.com"\n', settings: null }, GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://gemini-proxy.example.com' });
+    expect(adapter.inspect({ env: 'export GOOGLE_GEMINI_BASE_URL="https://gemini-proxy.example.com"\n', settings: null }, GW, CTX)).toMatchObject({
+      status: 'other-address',
+      address: 'https://gemini-proxy.example.com',
+    });
   });
   it('settings.json may hold comments; a broken .env line is an error naming the file', () => {
     expect(adapter.inspect({ env: null, settings: '{\n  // mine\n  "ui": { "theme": "GitHub", },\n}' }, GW, CTX).status).toBe('not-taken-over');
@@ -59,7 +69,10 @@ describe('gemini-cli plan', () => {
     ]);
   });
   it('restore puts the old auth type and key back, keeping comments', () => {
-    const original = { env: '# mine\nGEMINI_API_KEY=AIza-user # personal\n', settings: '{\n  // auth\n  "security": { "auth": { "selectedType": "oauth-personal" } }\n}\n' };
+    const original = {
+      env: '# mine\nGEMINI_API_KEY=AIza-user # personal\n',
+      settings: '{\n  // auth\n  "security": { "auth": { "selectedType": "oauth-personal" } }\n}\n',
+    };
     const taken = takeover(original);
     expect(parse(taken.texts, 'env').GEMINI_API_KEY).toBe('sk-test-5f2c9a');
     expect(restore(taken.texts, taken.records)).toEqual(original);

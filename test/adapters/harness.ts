@@ -56,7 +56,9 @@ export function loadFixture(adapter: ToolAdapter, name: string): Fixture {
 }
 
 export function loadFixtures(adapter: ToolAdapter): Fixture[] {
-  return readdirSync(join(FIXTURES, adapter.id)).sort().map((name) => loadFixture(adapter, name));
+  return readdirSync(join(FIXTURES, adapter.id))
+    .sort()
+    .map((name) => loadFixture(adapter, name));
 }
 
 // ------------------------------------------------------------------ takeover and restore, any number of files

@@ -12,7 +12,9 @@ describe('kilo locate', () => {
   it('~/.config/kilo files (opencode.jsonc highest) writable; ~/.kilo and ~/.kilocode read, ranked above them', () => {
     const loc = adapter.locate(CTX);
     expect(loc.dir).toBe('/home/u/.config/kilo');
-    expect(loc.files.filter((f) => f.writable).map((f) => f.path)).toEqual(['opencode.jsonc', 'opencode.json', 'kilo.jsonc', 'kilo.json'].map((n) => `/home/u/.config/kilo/${n}`));
+    expect(loc.files.filter((f) => f.writable).map((f) => f.path)).toEqual(
+      ['opencode.jsonc', 'opencode.json', 'kilo.jsonc', 'kilo.json'].map((n) => `/home/u/.config/kilo/${n}`),
+    );
     expect(loc.files.filter((f) => !f.writable).map((f) => f.path)).toEqual([
       ...['opencode.jsonc', 'opencode.json', 'kilo.jsonc', 'kilo.json'].map((n) => `/home/u/.kilo/${n}`),
       ...['opencode.jsonc', 'opencode.json', 'kilo.jsonc', 'kilo.json'].map((n) => `/home/u/.kilocode/${n}`),
@@ -24,13 +26,18 @@ describe('kilo locate', () => {
     expect(adapter.locate({ home: '/home/u', env: { XDG_CONFIG_HOME: '/x/cfg' } }).dir).toBe('/x/cfg/kilo');
     const loc = adapter.locate({ home: '/home/u', env: { XDG_CONFIG_HOME: '/x/cfg', KILO_CONFIG_DIR: '/dot/kilo' } });
     expect(loc.dir).toBe('/dot/kilo');
-    expect(loc.files.filter((f) => f.writable).map((f) => f.path)).toEqual(['opencode.jsonc', 'opencode.json', 'kilo.jsonc', 'kilo.json'].map((n) => `/dot/kilo/${n}`));
+    expect(loc.files.filter((f) => f.writable).map((f) => f.path)).toEqual(
+      ['opencode.jsonc', 'opencode.json', 'kilo.jsonc', 'kilo.json'].map((n) => `/dot/kilo/${n}`),
+    );
     expect(loc.files.at(-2)).toEqual({ role: 'kilo.json', path: '/x/cfg/kilo/kilo.json', format: 'jsonc', writable: false });
   });
   it('with KILO_CONFIG_DIR: creates kilo.json there, and reads a provider from ~/.config/kilo', () => {
     const ctx = { home: '/home/u', env: { KILO_CONFIG_DIR: '/dot/kilo' } };
     const roles = adapter.locate(ctx).files.map((f) => f.role);
-    const texts = { ...Object.fromEntries(roles.map((r) => [r, null])), 'kilo.json': '{ "provider": { "gw": { "options": { "baseURL": "http://127.0.0.1:11580/v1" } } } }' };
+    const texts = {
+      ...Object.fromEntries(roles.map((r) => [r, null])),
+      'kilo.json': '{ "provider": { "gw": { "options": { "baseURL": "http://127.0.0.1:11580/v1" } } } }',
+    };
     const { records } = takeover(texts, ctx);
     expect(Object.keys(records)).toEqual(['$KILO_CONFIG_DIR/kilo.json']);
     expect(adapter.inspect({ ...texts, '$KILO_CONFIG_DIR/kilo.json': '{ "model": "gw/gpt-4o" }' }, GW, ctx).status).toBe('taken-over');

@@ -32,7 +32,7 @@ describe('kimi-cli inspect', () => {
     expect(adapter.inspect(files(null), GW, CTX)).toEqual({ status: 'not-taken-over' });
   });
 
-  it('names the address of the default model\'s provider', () => {
+  it("names the address of the default model's provider", () => {
     const c = fixture('deepseek-default');
     const ins = adapter.inspect(files(c.text), GW, c.ctx);
     expect(ins).toMatchObject({ status: 'other-address', address: 'https://api.deepseek.com/v1' });
@@ -44,13 +44,14 @@ describe('kimi-cli inspect', () => {
     expect(adapter.inspect(files(text), GW, CTX)).toMatchObject({ status: 'other-address', address: 'http://10.1.1.1:11580/v1' });
   });
 
-  it('Kimi\'s own service is the default, not another address', () => {
+  it("Kimi's own service is the default, not another address", () => {
     const ins = adapter.inspect(files(fixture('login-kimi-code').text), GW, CTX);
     expect(ins).toMatchObject({ status: 'not-taken-over', address: 'https://api.kimi.com/coding/v1' });
   });
 
   it('a moonshot-looking host with a non-kimi provider type is another address', () => {
-    const text = 'default_model = "m"\n[providers.p]\ntype = "openai_legacy"\nbase_url = "https://proxy.moonshot.ai.evil.example/v1"\napi_key = ""\n[models.m]\nprovider = "p"\nmodel = "m"\nmax_context_size = 1\n';
+    const text =
+      'default_model = "m"\n[providers.p]\ntype = "openai_legacy"\nbase_url = "https://proxy.moonshot.ai.evil.example/v1"\napi_key = ""\n[models.m]\nprovider = "p"\nmodel = "m"\nmax_context_size = 1\n';
     expect(adapter.inspect(files(text), GW, CTX).status).toBe('other-address');
   });
 
@@ -72,7 +73,11 @@ describe('kimi-cli inspect', () => {
   });
 
   it('reads a legacy config.json when config.toml does not exist yet', () => {
-    const json = JSON.stringify({ default_model: 'k2', providers: { p: { type: 'openai_legacy', base_url: 'https://openrouter.ai/api/v1', api_key: 'sk-json-secret' } }, models: { k2: { provider: 'p', model: 'moonshotai/kimi-k2', max_context_size: 131072 } } });
+    const json = JSON.stringify({
+      default_model: 'k2',
+      providers: { p: { type: 'openai_legacy', base_url: 'https://openrouter.ai/api/v1', api_key: 'sk-json-secret' } },
+      models: { k2: { provider: 'p', model: 'moonshotai/kimi-k2', max_context_size: 131072 } },
+    });
     expect(adapter.inspect(files(null, { 'legacy-json': json }), GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://openrouter.ai/api/v1' });
     // config.toml wins once it exists.
     expect(adapter.inspect(files('', { 'legacy-json': json }), GW, CTX).status).toBe('not-taken-over');

@@ -31,24 +31,26 @@ describe('kimi-code inspect', () => {
     expect(adapter.inspect(files('# nothing yet\n'), GW, CTX)).toEqual({ status: 'not-taken-over' });
   });
 
-  it('names the address of the default model\'s provider', () => {
+  it("names the address of the default model's provider", () => {
     const c = fixture('corp-proxy');
     expect(adapter.inspect(files(c.text), GW, c.ctx)).toMatchObject({ status: 'other-address', address: 'https://llm.corp.example/v1' });
   });
 
-  it('Kimi\'s own service (managed OAuth login) is the default, not another address', () => {
+  it("Kimi's own service (managed OAuth login) is the default, not another address", () => {
     const ins = adapter.inspect(files(fixture('oauth-login').text), GW, CTX);
     expect(ins).toMatchObject({ status: 'not-taken-over', address: 'https://api.kimi.com/coding/v1' });
     expect(ins.detail).toContain('Kimi');
   });
 
-  it('a model\'s own base_url beats its provider\'s', () => {
-    const text = 'default_model = "m"\n[providers.p]\ntype = "openai"\nbase_url = "http://127.0.0.1:11580/v1"\n[models.m]\nprovider = "p"\nmodel = "m"\nmax_context_size = 1\nbase_url = "https://direct.example/v1"\n';
+  it("a model's own base_url beats its provider's", () => {
+    const text =
+      'default_model = "m"\n[providers.p]\ntype = "openai"\nbase_url = "http://127.0.0.1:11580/v1"\n[models.m]\nprovider = "p"\nmodel = "m"\nmax_context_size = 1\nbase_url = "https://direct.example/v1"\n';
     expect(adapter.inspect(files(text), GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://direct.example/v1' });
   });
 
   it('default_provider fills a model without provider', () => {
-    const text = 'default_model = "m"\ndefault_provider = "p"\n[providers.p]\ntype = "openai"\nbase_url = "https://other.example/v1"\n[models.m]\nmodel = "m"\nmax_context_size = 1\n';
+    const text =
+      'default_model = "m"\ndefault_provider = "p"\n[providers.p]\ntype = "openai"\nbase_url = "https://other.example/v1"\n[models.m]\nmodel = "m"\nmax_context_size = 1\n';
     expect(adapter.inspect(files(text), GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://other.example/v1' });
   });
 
@@ -58,7 +60,8 @@ describe('kimi-code inspect', () => {
   });
 
   it('a user provider already pointing at this gateway is reported, not claimed', () => {
-    const text = 'default_model = "m"\n[providers.mine]\ntype = "openai"\nbase_url = "http://localhost:11580/v1"\n[models.m]\nprovider = "mine"\nmodel = "m"\nmax_context_size = 1\n';
+    const text =
+      'default_model = "m"\n[providers.mine]\ntype = "openai"\nbase_url = "http://localhost:11580/v1"\n[models.m]\nprovider = "mine"\nmodel = "m"\nmax_context_size = 1\n';
     const ins = adapter.inspect(files(text), GW, CTX);
     expect(ins.status).toBe('not-taken-over');
     expect(ins.detail).toContain('mine');

@@ -139,7 +139,11 @@ describe.each(KIMIS)('%s', (_id, adapter, providerType) => {
           const { text, applied } = takeover(c.text, c.ctx, t);
           const doc = toml.parse(text, FILE);
           expect(doc.default_model).toBe(`${P}/${models[0]}`);
-          expect(Object.keys(doc.models as JsonObject).filter((k) => ((doc.models as JsonObject)[k] as JsonObject).provider === P).sort()).toEqual(models.map((m) => `${P}/${m}`).sort());
+          expect(
+            Object.keys(doc.models as JsonObject)
+              .filter((k) => ((doc.models as JsonObject)[k] as JsonObject).provider === P)
+              .sort(),
+          ).toEqual(models.map((m) => `${P}/${m}`).sort());
           expect(adapter.inspect(files(text), { ...GW, providerId: P }, c.ctx).status).toBe('taken-over');
           expect(takeover(text, c.ctx, t).text).toBe(text);
           const res = revertRecords(text, 'toml', toSlotRecords(applied), GW.root, FILE);

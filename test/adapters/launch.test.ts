@@ -29,11 +29,19 @@ const NO_LAUNCH: string[] = ['openclaw', 'cline', 'continue'];
 
 describe('every adapter', () => {
   it('those without a launch hook say why', () => {
-    expect(allAdapters().filter((a) => !a.launch).map((a) => a.id)).toEqual(NO_LAUNCH);
+    expect(
+      allAdapters()
+        .filter((a) => !a.launch)
+        .map((a) => a.id),
+    ).toEqual(NO_LAUNCH);
     for (const id of NO_LAUNCH) expect(adapterFor(id as ToolId).noLaunch).toMatch(id === 'cline' ? /hub daemon/ : /not built yet/);
   });
 
-  it.each(allAdapters().filter((a) => !NO_LAUNCH.includes(a.id)).map((a) => [a.id, a] as const))('%s has a launch hook and a command, and never puts the key in an argument', (_id, a) => {
+  it.each(
+    allAdapters()
+      .filter((a) => !NO_LAUNCH.includes(a.id))
+      .map((a) => [a.id, a] as const),
+  )('%s has a launch hook and a command, and never puts the key in an argument', (_id, a) => {
     expect(a.launch).toBeTypeOf('function');
     expect(a.bin).toMatch(/^[a-z]+$/);
     const p = a.launch!(target(), ctx, {});
@@ -48,7 +56,10 @@ describe('launch plans', () => {
   it('claude-code: --settings with the env slot, apiKeyHelper silenced, model only when chosen', () => {
     const p = plan('claude-code');
     expect(p.args).toEqual(['--settings', `${TMP}/claude-settings.json`]);
-    expect(JSON.parse(p.files![0]!.text)).toEqual({ env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000', ANTHROPIC_AUTH_TOKEN: KEY, ANTHROPIC_API_KEY: '' }, apiKeyHelper: '' });
+    expect(JSON.parse(p.files![0]!.text)).toEqual({
+      env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000', ANTHROPIC_AUTH_TOKEN: KEY, ANTHROPIC_API_KEY: '' },
+      apiKeyHelper: '',
+    });
     expect(p.unset).toEqual(expect.arrayContaining(['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']));
     expect(JSON.parse(plan('claude-code', {}, { modelGiven: true, model: 'claude-sonnet-4-5' }).files![0]!.text).model).toBe('claude-sonnet-4-5');
   });
@@ -56,12 +67,18 @@ describe('launch plans', () => {
   it('codex: -c overrides naming a provider whose key is read from GWCTL_LAUNCH_KEY', () => {
     const p = plan('codex', {}, { displayName: 'My "GW"' });
     expect(p.args).toEqual([
-      '-c', 'model_provider="gwctl-launch"',
-      '-c', 'model_providers.gwctl-launch.name="My \\"GW\\""',
-      '-c', 'model_providers.gwctl-launch.base_url="http://127.0.0.1:4000/v1"',
-      '-c', 'model_providers.gwctl-launch.wire_api="responses"',
-      '-c', 'model_providers.gwctl-launch.env_key="GWCTL_LAUNCH_KEY"',
-      '-c', 'model="qwen3-coder"',
+      '-c',
+      'model_provider="gwctl-launch"',
+      '-c',
+      'model_providers.gwctl-launch.name="My \\"GW\\""',
+      '-c',
+      'model_providers.gwctl-launch.base_url="http://127.0.0.1:4000/v1"',
+      '-c',
+      'model_providers.gwctl-launch.wire_api="responses"',
+      '-c',
+      'model_providers.gwctl-launch.env_key="GWCTL_LAUNCH_KEY"',
+      '-c',
+      'model="qwen3-coder"',
     ]);
     expect(p.env).toEqual({ GWCTL_LAUNCH_KEY: KEY });
     expect(p.unset).toEqual(['OPENAI_API_KEY', 'CODEX_API_KEY']);
@@ -86,11 +103,17 @@ describe('launch plans', () => {
   });
 
   it('kimi-code: the KIMI_MODEL_* environment model', () => {
-    expect(plan('kimi-code').env).toEqual({ KIMI_MODEL_NAME: 'qwen3-coder', KIMI_MODEL_API_KEY: KEY, KIMI_MODEL_PROVIDER_TYPE: 'openai', KIMI_MODEL_BASE_URL: 'http://127.0.0.1:4000/v1' });
+    expect(plan('kimi-code').env).toEqual({
+      KIMI_MODEL_NAME: 'qwen3-coder',
+      KIMI_MODEL_API_KEY: KEY,
+      KIMI_MODEL_PROVIDER_TYPE: 'openai',
+      KIMI_MODEL_BASE_URL: 'http://127.0.0.1:4000/v1',
+    });
   });
 
   it("kimi-cli: --config-file with the user's config plus ours, OPENAI_* overrides removed", () => {
-    const config = 'default_model = "k"\n[providers.moon]\ntype = "kimi"\nbase_url = "https://api.moonshot.cn/v1"\napi_key = "sk-moon"\n[models.k]\nprovider = "moon"\nmodel = "kimi-k2"\nmax_context_size = 1000\n[loop_control]\nmax_steps_per_run = 7\n';
+    const config =
+      'default_model = "k"\n[providers.moon]\ntype = "kimi"\nbase_url = "https://api.moonshot.cn/v1"\napi_key = "sk-moon"\n[models.k]\nprovider = "moon"\nmodel = "kimi-k2"\nmax_context_size = 1000\n[loop_control]\nmax_steps_per_run = 7\n';
     const p = plan('kimi-cli', { config });
     expect(p.args).toEqual(['--config-file', `${TMP}/kimi-config.json`]);
     const doc = JSON.parse(p.files![0]!.text);
@@ -106,7 +129,18 @@ describe('launch plans', () => {
     const p = plan('codebuddy');
     expect(p.args).toEqual(['--model', 'qwen3-coder']);
     expect(JSON.parse(p.env.ACC_PRODUCT_CONFIG_V3!)).toEqual({
-      models: [{ id: 'qwen3-coder', name: 'qwen3-coder', vendor: 'Gateway', apiKey: KEY, url: 'http://127.0.0.1:4000/v1/chat/completions', maxInputTokens: 128000, maxOutputTokens: 8192, supportsToolCall: true }],
+      models: [
+        {
+          id: 'qwen3-coder',
+          name: 'qwen3-coder',
+          vendor: 'Gateway',
+          apiKey: KEY,
+          url: 'http://127.0.0.1:4000/v1/chat/completions',
+          maxInputTokens: 128000,
+          maxOutputTokens: 8192,
+          supportsToolCall: true,
+        },
+      ],
     });
     expect(p.unset).toEqual(expect.arrayContaining(['ACC_PRODUCT_CONFIG_PATH', 'CODEBUDDY_API_KEY']));
   });
@@ -119,8 +153,16 @@ describe('launch plans', () => {
   });
 
   it("crush: temp global config and data dirs holding the user's files plus our provider and selections", () => {
-    const config = JSON.stringify({ providers: { mine: { type: 'openai', api_key: 'sk-mine' } }, mcp: { fs: { command: 'x' } }, models: { large: { provider: 'mine', model: 'a' } } });
-    const data = JSON.stringify({ providers: { hyper: { oauth: { access_token: 'tok' } } }, models: { large: { provider: 'mine', model: 'b' } }, recent_models: ['b'] });
+    const config = JSON.stringify({
+      providers: { mine: { type: 'openai', api_key: 'sk-mine' } },
+      mcp: { fs: { command: 'x' } },
+      models: { large: { provider: 'mine', model: 'a' } },
+    });
+    const data = JSON.stringify({
+      providers: { hyper: { oauth: { access_token: 'tok' } } },
+      models: { large: { provider: 'mine', model: 'b' } },
+      recent_models: ['b'],
+    });
     const p = plan('crush', { config, data });
     expect(p.env).toEqual({ CRUSH_GLOBAL_CONFIG: `${TMP}/crush-config`, CRUSH_GLOBAL_DATA: `${TMP}/crush-data` });
     const [c, d] = p.files!.map((f) => JSON.parse(f.text));
@@ -135,8 +177,15 @@ describe('launch plans', () => {
 
   it('copilot: the COPILOT_PROVIDER_* environment; variables that would replace key, model or wire format removed', () => {
     const p = plan('copilot');
-    expect(p.env).toEqual({ COPILOT_PROVIDER_BASE_URL: 'http://127.0.0.1:4000/v1', COPILOT_PROVIDER_TYPE: 'openai', COPILOT_PROVIDER_API_KEY: KEY, COPILOT_MODEL: 'qwen3-coder' });
-    expect(p.unset).toEqual(expect.arrayContaining(['COPILOT_PROVIDER_BEARER_TOKEN', 'COPILOT_PROVIDER_API_KEY_COMMAND', 'COPILOT_PROVIDER_HEADERS', 'COPILOT_PROVIDER_WIRE_MODEL']));
+    expect(p.env).toEqual({
+      COPILOT_PROVIDER_BASE_URL: 'http://127.0.0.1:4000/v1',
+      COPILOT_PROVIDER_TYPE: 'openai',
+      COPILOT_PROVIDER_API_KEY: KEY,
+      COPILOT_MODEL: 'qwen3-coder',
+    });
+    expect(p.unset).toEqual(
+      expect.arrayContaining(['COPILOT_PROVIDER_BEARER_TOKEN', 'COPILOT_PROVIDER_API_KEY_COMMAND', 'COPILOT_PROVIDER_HEADERS', 'COPILOT_PROVIDER_WIRE_MODEL']),
+    );
     expect(p.args).toEqual([]);
   });
 });

@@ -41,7 +41,7 @@ describe('opencode inspect', () => {
     expect(adapter.inspect(none, GW, CTX)).toEqual({ status: 'not-taken-over' });
     expect(adapter.inspect({ ...none, json: '{ "model": "anthropic/claude-sonnet-4-5" }' }, GW, CTX).status).toBe('not-taken-over');
   });
-  it('the selected model\'s provider points here: taken over', () => {
+  it("the selected model's provider points here: taken over", () => {
     const ours = JSON.stringify({ provider: { servbay: PROVIDER }, model: 'servbay/gpt-4o' });
     expect(adapter.inspect({ ...none, json: ours }, GW, CTX)).toEqual({ status: 'taken-over', address: 'http://127.0.0.1:11580/v1' });
   });
@@ -50,16 +50,28 @@ describe('opencode inspect', () => {
     expect(ins.status).toBe('not-taken-over');
     expect(ins.detail).toContain('provider.servbay points to this gateway');
   });
-  it('the selected model\'s provider points elsewhere: other-address', () => {
+  it("the selected model's provider points elsewhere: other-address", () => {
     expect(adapter.inspect({ ...none, json: ollama }, GW, CTX)).toMatchObject({ status: 'other-address', address: 'http://localhost:11434/v1' });
   });
   it('reads the merge: config.json < opencode.json < opencode.jsonc', () => {
     const ours = JSON.stringify({ provider: { servbay: PROVIDER } });
     expect(adapter.inspect({ legacy: ollama, json: ours, jsonc: '{ "model": "servbay/gpt-4o" }' }, GW, CTX).status).toBe('taken-over');
-    expect(adapter.inspect({ legacy: null, json: JSON.stringify({ provider: { servbay: PROVIDER }, model: 'servbay/gpt-4o' }), jsonc: '{ "model": "anthropic/claude-sonnet-4-5" }' }, GW, CTX).status).toBe('not-taken-over');
+    expect(
+      adapter.inspect(
+        {
+          legacy: null,
+          json: JSON.stringify({ provider: { servbay: PROVIDER }, model: 'servbay/gpt-4o' }),
+          jsonc: '{ "model": "anthropic/claude-sonnet-4-5" }',
+        },
+        GW,
+        CTX,
+      ).status,
+    ).toBe('not-taken-over');
     // Nested objects merge key by key: the jsonc file repoints only baseURL.
     const repoint = '{ "provider": { "servbay": { "options": { "baseURL": "https://elsewhere.example.com/v1" } } } }';
-    expect(adapter.inspect({ legacy: null, json: JSON.stringify({ provider: { servbay: PROVIDER }, model: 'servbay/gpt-4o' }), jsonc: repoint }, GW, CTX).status).toBe('other-address');
+    expect(
+      adapter.inspect({ legacy: null, json: JSON.stringify({ provider: { servbay: PROVIDER }, model: 'servbay/gpt-4o' }), jsonc: repoint }, GW, CTX).status,
+    ).toBe('other-address');
   });
   it('{env:VAR} in baseURL is resolved, as opencode does', () => {
     const byVar = '{ "provider": { "gw": { "options": { "baseURL": "{env:GW_BASE}" } } }, "model": "gw/gpt-4o" }';
@@ -96,7 +108,10 @@ describe('opencode plan', () => {
   });
   it('restore keeps a provider the user repointed, and puts the old model back', () => {
     const taken = takeover({ ...none, json: '{ "model": "anthropic/claude-sonnet-4-5" }' });
-    const edited = { ...taken.texts, json: editorFor('jsonc').set(taken.texts.json!, ['provider', 'servbay', 'options', 'baseURL'], 'https://other.example.com/v1', 'opencode.json') };
+    const edited = {
+      ...taken.texts,
+      json: editorFor('jsonc').set(taken.texts.json!, ['provider', 'servbay', 'options', 'baseURL'], 'https://other.example.com/v1', 'opencode.json'),
+    };
     const restored = parse(restore(edited, taken.records), 'json');
     expect(restored.model).toBe('anthropic/claude-sonnet-4-5');
     expect(restored.provider).toEqual({ servbay: { ...PROVIDER, options: { ...PROVIDER.options, baseURL: 'https://other.example.com/v1' } } });

@@ -8,7 +8,10 @@ describeFixtures(adapter);
 
 const none = { models: null, settings: null, auth: null };
 const selected = JSON.stringify({ defaultProvider: 'servbay', defaultModel: 'gpt-4o' });
-const provider = (extra: Record<string, unknown> = {}) => JSON.stringify({ providers: { servbay: { baseUrl: 'http://127.0.0.1:11580/v1', api: 'openai-completions', apiKey: 'sk-x', models: [{ id: 'gpt-4o' }], ...extra } } });
+const provider = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    providers: { servbay: { baseUrl: 'http://127.0.0.1:11580/v1', api: 'openai-completions', apiKey: 'sk-x', models: [{ id: 'gpt-4o' }], ...extra } },
+  });
 
 describe('pi locate', () => {
   it('uses ~/.pi/agent: models.json (JSONC), settings.json (JSON), auth.json read only', () => {
@@ -47,16 +50,24 @@ describe('pi inspect', () => {
     expect(adapter.inspect(none, GW, CTX)).toEqual({ status: 'not-taken-over' });
     expect(adapter.inspect({ ...none, settings: '{"defaultProvider":"anthropic","defaultModel":"claude-sonnet-4-5"}' }, GW, CTX).status).toBe('not-taken-over');
   });
-  it('selected provider points here: taken over; a model-level baseUrl wins over the provider\'s', () => {
-    expect(adapter.inspect({ ...none, models: provider(), settings: selected }, GW, CTX)).toEqual({ status: 'taken-over', address: 'http://127.0.0.1:11580/v1' });
+  it("selected provider points here: taken over; a model-level baseUrl wins over the provider's", () => {
+    expect(adapter.inspect({ ...none, models: provider(), settings: selected }, GW, CTX)).toEqual({
+      status: 'taken-over',
+      address: 'http://127.0.0.1:11580/v1',
+    });
     const override = provider({ models: [{ id: 'gpt-4o', baseUrl: 'https://elsewhere.example.com/v1' }] });
-    expect(adapter.inspect({ ...none, models: override, settings: selected }, GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://elsewhere.example.com/v1' });
+    expect(adapter.inspect({ ...none, models: override, settings: selected }, GW, CTX)).toMatchObject({
+      status: 'other-address',
+      address: 'https://elsewhere.example.com/v1',
+    });
   });
   it('a built-in provider routed through models.json baseUrl elsewhere is another address', () => {
     const proxied = JSON.stringify({ providers: { anthropic: { baseUrl: 'https://proxy.example.com' } } });
-    expect(adapter.inspect({ ...none, models: proxied, settings: '{"defaultProvider":"anthropic","defaultModel":"claude-sonnet-4-5"}' }, GW, CTX).status).toBe('other-address');
+    expect(adapter.inspect({ ...none, models: proxied, settings: '{"defaultProvider":"anthropic","defaultModel":"claude-sonnet-4-5"}' }, GW, CTX).status).toBe(
+      'other-address',
+    );
   });
-  it('providers.servbay with the user\'s own $VAR or !command key is theirs, even at this gateway', () => {
+  it("providers.servbay with the user's own $VAR or !command key is theirs, even at this gateway", () => {
     for (const apiKey of ['$SERVBAY_KEY', '!pass show servbay']) {
       const ins = adapter.inspect({ ...none, models: provider({ apiKey }), settings: selected }, GW, CTX);
       expect(ins.status).toBe('other-address');
@@ -65,7 +76,10 @@ describe('pi inspect', () => {
   });
   it('providers.servbay elsewhere counts as another address even when another provider is selected', () => {
     const theirs = JSON.stringify({ providers: { servbay: { baseUrl: 'http://mac-mini.local:11580/v1', apiKey: 'k' } } });
-    expect(adapter.inspect({ ...none, models: theirs, settings: '{"defaultProvider":"openai","defaultModel":"gpt-5"}' }, GW, CTX)).toMatchObject({ status: 'other-address', address: 'http://mac-mini.local:11580/v1' });
+    expect(adapter.inspect({ ...none, models: theirs, settings: '{"defaultProvider":"openai","defaultModel":"gpt-5"}' }, GW, CTX)).toMatchObject({
+      status: 'other-address',
+      address: 'http://mac-mini.local:11580/v1',
+    });
   });
   it('warns when auth.json holds a stored key for our provider (it wins over apiKey)', () => {
     const ins = adapter.inspect({ models: provider(), settings: selected, auth: '{"servbay":{"type":"api_key","key":"sk-old"}}' }, GW, CTX);
@@ -95,8 +109,12 @@ describe('pi plan', () => {
     });
     expect(parse(texts, 'settings')).toEqual({ defaultProvider: 'servbay', defaultModel: 'gpt-4o' });
   });
-  it('with --force over the user\'s $VAR key: restore gives the reference back exactly', () => {
-    const original = { ...none, models: `{\n  "providers": {\n    "servbay": { "baseUrl": "http://127.0.0.1:11580/v1", "api": "openai-completions", "apiKey": "$SERVBAY_KEY", "models": [{ "id": "gpt-4o" }] }\n  }\n}\n`, settings: selected };
+  it("with --force over the user's $VAR key: restore gives the reference back exactly", () => {
+    const original = {
+      ...none,
+      models: `{\n  "providers": {\n    "servbay": { "baseUrl": "http://127.0.0.1:11580/v1", "api": "openai-completions", "apiKey": "$SERVBAY_KEY", "models": [{ "id": "gpt-4o" }] }\n  }\n}\n`,
+      settings: selected,
+    };
     const taken = takeover(original);
     expect(adapter.inspect(taken.texts, GW, CTX).status).toBe('taken-over');
     expect((parse(taken.texts, 'models') as { providers: { servbay: { apiKey: string } } }).providers.servbay.apiKey).toBe(TARGET.key);

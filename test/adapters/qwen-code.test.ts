@@ -27,16 +27,34 @@ describe('qwen-code locate', () => {
 describe('qwen-code inspect', () => {
   const env = (url: string) => `OPENAI_BASE_URL=${url}\nOPENAI_API_KEY=sk-x\n`;
   const providers = (model: string, baseUrl?: string) =>
-    JSON.stringify({ model: { name: model }, modelProviders: { openai: [{ id: 'other', baseUrl: 'https://x.example.com/v1' }, { id: model, envKey: 'K', ...(baseUrl ? { baseUrl } : {}) }] } });
+    JSON.stringify({
+      model: { name: model },
+      modelProviders: {
+        openai: [
+          { id: 'other', baseUrl: 'https://x.example.com/v1' },
+          { id: model, envKey: 'K', ...(baseUrl ? { baseUrl } : {}) },
+        ],
+      },
+    });
   it('no files is not taken over', () => {
     expect(adapter.inspect({ env: null, settings: null }, GW, CTX)).toEqual({ status: 'not-taken-over' });
   });
   it('.env OPENAI_BASE_URL decides: here, elsewhere', () => {
-    expect(adapter.inspect({ env: env('http://127.0.0.1:11580/v1'), settings: null }, GW, CTX)).toEqual({ status: 'taken-over', address: 'http://127.0.0.1:11580/v1' });
-    expect(adapter.inspect({ env: env('https://openrouter.ai/api/v1'), settings: null }, GW, CTX)).toMatchObject({ status: 'other-address', address: 'https://openrouter.ai/api/v1' });
+    expect(adapter.inspect({ env: env('http://127.0.0.1:11580/v1'), settings: null }, GW, CTX)).toEqual({
+      status: 'taken-over',
+      address: 'http://127.0.0.1:11580/v1',
+    });
+    expect(adapter.inspect({ env: env('https://openrouter.ai/api/v1'), settings: null }, GW, CTX)).toMatchObject({
+      status: 'other-address',
+      address: 'https://openrouter.ai/api/v1',
+    });
   });
   it('the modelProviders entry of the selected model beats .env when it points elsewhere', () => {
-    const ins = adapter.inspect({ env: env('http://127.0.0.1:11580/v1'), settings: providers('qwen3-max', 'https://dashscope.aliyuncs.com/compatible-mode/v1') }, GW, CTX);
+    const ins = adapter.inspect(
+      { env: env('http://127.0.0.1:11580/v1'), settings: providers('qwen3-max', 'https://dashscope.aliyuncs.com/compatible-mode/v1') },
+      GW,
+      CTX,
+    );
     expect(ins).toMatchObject({ status: 'other-address', address: 'https://dashscope.aliyuncs.com/compatible-mode/v1' });
     expect(ins.detail).toContain('modelProviders.openai[1]');
     expect(ins.detail).toContain('/model');
@@ -51,7 +69,9 @@ describe('qwen-code inspect', () => {
     const ins = adapter.inspect({ env: env('http://127.0.0.1:11580/v1'), settings }, GW, CTX);
     expect(ins.status).toBe('taken-over');
     expect(ins.detail).toContain('"qwen-oauth"');
-    expect(adapter.inspect({ env: env('http://127.0.0.1:11580/v1'), settings: '{ "security": { "auth": { "selectedType": "openai" } } }' }, GW, CTX).detail).toBeUndefined();
+    expect(
+      adapter.inspect({ env: env('http://127.0.0.1:11580/v1'), settings: '{ "security": { "auth": { "selectedType": "openai" } } }' }, GW, CTX).detail,
+    ).toBeUndefined();
   });
   it('malformed settings.json is an error naming the file', () => {
     expect(() => adapter.inspect({ env: null, settings: '{ "model": ' }, GW, CTX)).toThrow(ConfigFormatError);
@@ -75,10 +95,17 @@ describe('qwen-code plan', () => {
     expect(parse(texts, 'env').OPENAI_MODEL).toBe('qwen3-coder');
   });
   it('restore keeps a base URL the user changed and puts the other values back', () => {
-    const original = { env: '# openrouter\nOPENAI_BASE_URL=https://openrouter.ai/api/v1\nOPENAI_API_KEY=sk-or-user\nOPENAI_MODEL=qwen/qwen3-coder\n', settings: null };
+    const original = {
+      env: '# openrouter\nOPENAI_BASE_URL=https://openrouter.ai/api/v1\nOPENAI_API_KEY=sk-or-user\nOPENAI_MODEL=qwen/qwen3-coder\n',
+      settings: null,
+    };
     const taken = takeover(original);
     const edited = { ...taken.texts, env: editorFor('dotenv').set(taken.texts.env!, ['OPENAI_BASE_URL'], 'https://other.example.com/v1', '.env') };
-    expect(parse(restore(edited, taken.records), 'env')).toEqual({ OPENAI_BASE_URL: 'https://other.example.com/v1', OPENAI_API_KEY: 'sk-or-user', OPENAI_MODEL: 'qwen/qwen3-coder' });
+    expect(parse(restore(edited, taken.records), 'env')).toEqual({
+      OPENAI_BASE_URL: 'https://other.example.com/v1',
+      OPENAI_API_KEY: 'sk-or-user',
+      OPENAI_MODEL: 'qwen/qwen3-coder',
+    });
   });
 });
 

@@ -65,7 +65,7 @@ const claudeSettings = () => join(h.home, '.claude', 'settings.json');
 const ctx = () => ({ home: h.home, env });
 
 describe('watching', () => {
-  it('an edit to each tool\'s file produces the right status-changed', async () => {
+  it("an edit to each tool's file produces the right status-changed", async () => {
     for (const a of allAdapters()) mkdirSync(a.locate(ctx()).dir, { recursive: true });
     await agent();
     const ev = await subscribe();
@@ -96,7 +96,7 @@ describe('watching', () => {
     // Honours the env override: a CODEX_HOME agent watches that dir instead.
   });
 
-  it('honours a tool\'s env override (CODEX_HOME) for the dir it watches', async () => {
+  it("honours a tool's env override (CODEX_HOME) for the dir it watches", async () => {
     env.CODEX_HOME = join(h.home, 'work', 'codex-home');
     const a = await agent();
     expect(a.hello.watching.codex).toBe(env.CODEX_HOME);
@@ -108,7 +108,7 @@ describe('watching', () => {
     expect(ev.all.filter((x) => x.tool === 'codex')).toHaveLength(2); // tool-detected + status-changed
   });
 
-  it('a burst of writes to one file is coalesced, and the last status published is the file\'s', async () => {
+  it("a burst of writes to one file is coalesced, and the last status published is the file's", async () => {
     mkdirSync(adapter('codex').locate(ctx()).dir, { recursive: true });
     await agent();
     const ev = await subscribe();
@@ -165,7 +165,7 @@ describe('drift and re-apply', () => {
   }
   const keyInFile = () => /"ANTHROPIC_AUTH_TOKEN": "([^"]+)"/.exec(readFileSync(claudeSettings(), 'utf8'))?.[1];
 
-  it('the agent\'s own writes produce no file events (takeover and restore through it)', async () => {
+  it("the agent's own writes produce no file events (takeover and restore through it)", async () => {
     const ev = await takenOver({});
     await ev.waitFor((e) => e.type === 'status-changed' && e.cause === 'takeover');
     expect((await gwctl(['restore', 'claude-code'], env)).code).toBe(0);
@@ -311,7 +311,7 @@ describe('drift and re-apply', () => {
 });
 
 describe('lifecycle', () => {
-  it('a second agent refuses to start and leaves the first one\'s socket alone', async () => {
+  it("a second agent refuses to start and leaves the first one's socket alone", async () => {
     const first = await agent();
     const second = spawnGwctl(['agent', 'run'], env);
     expect(await second.exited).toBe(1);
@@ -414,23 +414,45 @@ describe('gwctl through the agent', () => {
   it('the status path loads no chokidar, pino, conf, notifier, node-ipc, Ink/React (gwctl ui), or fs.promises', async () => {
     await agent();
     const hook = join(h.home, 'hook.mjs');
-    writeFileSync(hook, `const { registerHooks } = process.getBuiltinModule('node:module');
+    writeFileSync(
+      hook,
+      `const { registerHooks } = process.getBuiltinModule('node:module');
 const seen = [];
 const internalBefore = new Set(process.moduleLoadList);
 registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.push(r.url); return r; } });
 process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen, internal: process.moduleLoadList.filter((m) => !internalBefore.has(m)) }) + '\\n'));
-`);
+`,
+    );
     const p = spawnGwctl(['status', '--json'], env, ['--import', hook]);
     expect(await p.exited).toBe(0);
     const loaded: { seen: string[]; internal: string[] } = JSON.parse(/LOADED (.*)/.exec(p.err())![1]!);
     expect(loaded.seen.some((u) => u.includes('/dist/ipc/client.js'))).toBe(true); // it did go through the socket
-    for (const heavy of ['/chokidar/', '/pino/', '/conf/', '/node-notifier/', '/node-ipc/', '/dist/agent/agent.js', '/dist/watchers/', '/dist/engine/', '/node_modules/ink/', '/node_modules/react/', '/dist/ui/']) {
+    for (const heavy of [
+      '/chokidar/',
+      '/pino/',
+      '/conf/',
+      '/node-notifier/',
+      '/node-ipc/',
+      '/dist/agent/agent.js',
+      '/dist/watchers/',
+      '/dist/engine/',
+      '/node_modules/ink/',
+      '/node_modules/react/',
+      '/dist/ui/',
+    ]) {
       expect(loaded.seen.filter((u) => u.includes(heavy))).toEqual([]);
     }
     // Node's own modules: an ES import of node:fs would load fs.promises, readline and fs streams;
     // one of node:util, worker_threads.
     expect(loaded.internal).toContain('NativeModule net'); // the list is live: the socket's module is in it
-    for (const heavy of ['NativeModule internal/fs/promises', 'NativeModule internal/readline/interface', 'NativeModule internal/fs/streams', 'NativeModule child_process', 'NativeModule worker_threads', 'NativeModule crypto']) {
+    for (const heavy of [
+      'NativeModule internal/fs/promises',
+      'NativeModule internal/readline/interface',
+      'NativeModule internal/fs/streams',
+      'NativeModule child_process',
+      'NativeModule worker_threads',
+      'NativeModule crypto',
+    ]) {
       expect(loaded.internal).not.toContain(heavy);
     }
   });
@@ -521,7 +543,11 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen,
     }
     w.child.kill('SIGINT');
     expect(await w.exited).toBe(0);
-    const lines = w.out().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = w
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ type: 'status-changed', tool: 'claude-code', status: 'other-address', seq: expect.any(Number) });
   });
 });

@@ -30,7 +30,11 @@ export interface AgentProc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnGwctl(args: string[], env: Record<string, string | undefined>, nodeFlags: readonly string[] = []): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
+export function spawnGwctl(
+  args: string[],
+  env: Record<string, string | undefined>,
+  nodeFlags: readonly string[] = [],
+): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [...nodeFlags, GWCTL_BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -88,7 +92,8 @@ export class Events {
     for (;;) {
       const hit = this.all.slice(from).find(pred);
       if (hit) return hit;
-      if (Date.now() > end) throw new Error(`no matching event within ${ms} ms; got ${JSON.stringify(this.all.slice(from).map((x) => [x.type, x.tool, x.status, x.cause]))}`);
+      if (Date.now() > end)
+        throw new Error(`no matching event within ${ms} ms; got ${JSON.stringify(this.all.slice(from).map((x) => [x.type, x.tool, x.status, x.cause]))}`);
       await sleep(5);
     }
   }
@@ -117,19 +122,28 @@ export function adapter(id: ToolId): ToolAdapter {
  * The files a tool would have if pointed at `root` (as the engine would write them, through the
  * adapter's plan and the format editors), starting from what is on disk (`texts`).
  */
-export function configPointingAt(a: ToolAdapter, ctx: { home: string; env: Record<string, string | undefined> }, root: string, texts: Record<string, string | null> = {}): Array<{ path: string; text: string }> {
+export function configPointingAt(
+  a: ToolAdapter,
+  ctx: { home: string; env: Record<string, string | undefined> },
+  root: string,
+  texts: Record<string, string | null> = {},
+): Array<{ path: string; text: string }> {
   const loc = a.locate(ctx);
   const all: Record<string, string | null> = {};
   for (const f of loc.files) all[f.role] = texts[f.role] ?? null;
-  const edits = a.plan(all, {
-    root,
-    baseUrl: KINDS.servbay.baseUrls(root),
-    providerId: 'servbay',
-    displayName: 'ServBay AI Gateway',
-    key: 'sk-test-agent-0000',
-    models: ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder'],
-    defaultModel: 'gpt-4o',
-  }, ctx);
+  const edits = a.plan(
+    all,
+    {
+      root,
+      baseUrl: KINDS.servbay.baseUrls(root),
+      providerId: 'servbay',
+      displayName: 'ServBay AI Gateway',
+      key: 'sk-test-agent-0000',
+      models: ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder'],
+      defaultModel: 'gpt-4o',
+    },
+    ctx,
+  );
   const out: Array<{ path: string; text: string }> = [];
   for (const f of loc.files) {
     const mine = edits.filter((e) => e.file === f.role);

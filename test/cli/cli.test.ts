@@ -34,7 +34,11 @@ describe('gwctl status', () => {
     const tools = r.json().tools;
     expect(tools.map((t) => t.id)).toEqual([...TOOL_IDS]);
     for (const t of tools) expect(Object.keys(t).slice(0, 4)).toEqual(['id', 'status', 'configPath', 'address']);
-    expect(tools.find((t) => t.id === 'claude-code')).toMatchObject({ status: 'not-taken-over', configPath: join(h.home, '.claude', 'settings.json'), address: null });
+    expect(tools.find((t) => t.id === 'claude-code')).toMatchObject({
+      status: 'not-taken-over',
+      configPath: join(h.home, '.claude', 'settings.json'),
+      address: null,
+    });
     expect(tools.find((t) => t.id === 'codex')).toMatchObject({ status: 'other-address', address: 'https://openrouter.ai/api/v1' });
     expect(tools.find((t) => t.id === 'gemini-cli')!.status).toBe('not-detected');
   });
@@ -75,7 +79,7 @@ describe('usage', () => {
     expect(r.stderr).toMatch(msg);
   });
 
-  it('every command: an unknown option is a usage error with one prefix and the command\'s help hint', async () => {
+  it("every command: an unknown option is a usage error with one prefix and the command's help hint", async () => {
     for (const { name, load } of COMMANDS) {
       const r = await gwctl([name, '--bogus'], env);
       expect(r.code, name).toBe(2);

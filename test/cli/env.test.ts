@@ -37,7 +37,12 @@ beforeEach(() => {
 afterEach(() => h.cleanup());
 
 const servbayEnv = (): Record<string, string> => ({ ...h.env, GWCTL_GATEWAY_KIND: 'static', GWCTL_GATEWAY_URL: servbay.url, GWCTL_GATEWAY_KEY: NASTY_KEY });
-const litellmEnv = (): Record<string, string> => ({ ...h.env, GWCTL_GATEWAY_KIND: 'litellm', GWCTL_GATEWAY_URL: litellm.url, GWCTL_GATEWAY_ADMIN_KEY: litellm.masterKey });
+const litellmEnv = (): Record<string, string> => ({
+  ...h.env,
+  GWCTL_GATEWAY_KIND: 'litellm',
+  GWCTL_GATEWAY_URL: litellm.url,
+  GWCTL_GATEWAY_ADMIN_KEY: litellm.masterKey,
+});
 
 interface Ran {
   status: number | null;
@@ -59,7 +64,8 @@ function run(file: string, args: string[], opts: { env: Record<string, string>; 
   });
 }
 
-const gw = (args: string[], env: Record<string, string>, opts: { input?: string; cwd?: string } = {}) => run(process.execPath, [BIN, ...args], { env, ...opts });
+const gw = (args: string[], env: Record<string, string>, opts: { input?: string; cwd?: string } = {}) =>
+  run(process.execPath, [BIN, ...args], { env, ...opts });
 
 /** A node one-liner printing the gateway variables as JSON (what a program would see). */
 const PRINT_ENV = `node -e 'process.stdout.write(JSON.stringify(Object.fromEntries(${JSON.stringify(ENV_VAR_NAMES)}.map((n) => [n, process.env[n] ?? null]))))'`;
@@ -100,16 +106,16 @@ describe('gwctl env', () => {
   });
 
   it('mints the named key once across processes and reuses it; bad names and options are usage errors', async () => {
-    const first = (await gw(['env', '--shell', 'json'], litellmEnv()));
+    const first = await gw(['env', '--shell', 'json'], litellmEnv());
     expect(first.status).toBe(0);
     expect(first.stderr).toMatch(/minted key 'gwctl-env-[a-z0-9-]+'/);
-    const second = (await gw(['env', '--shell', 'json'], litellmEnv()));
+    const second = await gw(['env', '--shell', 'json'], litellmEnv());
     expect(second.stderr).toBe('');
     const k1 = JSON.parse(first.stdout).OPENAI_API_KEY;
     expect(JSON.parse(second.stdout).OPENAI_API_KEY).toBe(k1);
     expect([...litellm.keys.values()].map((k) => k.key)).toEqual([k1]);
     expect(first.stderr).not.toContain(k1);
-    const other = (await gw(['env', 'ci', '--shell', 'json'], litellmEnv()));
+    const other = await gw(['env', 'ci', '--shell', 'json'], litellmEnv());
     expect(JSON.parse(other.stdout).OPENAI_API_KEY).not.toBe(k1);
     expect((await gw(['env', 'Bad Name'], litellmEnv())).status).toBe(1);
     expect((await gw(['env', '--shell', 'tcsh'], litellmEnv())).status).toBe(2);
@@ -117,7 +123,7 @@ describe('gwctl env', () => {
   });
 
   it('a gateway without a key and no configured key: a clear error, nothing printed', async () => {
-    const r = (await gw(['env'], { ...h.env, GWCTL_GATEWAY_KIND: 'servbay', GWCTL_GATEWAY_URL: servbay.url }));
+    const r = await gw(['env'], { ...h.env, GWCTL_GATEWAY_KIND: 'servbay', GWCTL_GATEWAY_URL: servbay.url });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/no virtual key: create one in ServBay/);
@@ -140,7 +146,12 @@ describe('a gwctl killed while minting a named key', () => {
     expect(next.stderr).toMatch(/warning: an earlier gwctl was stopped while minting 'gwctl-env-[^']+' on LiteLLM .*revoke it in its UI/);
     expect(next.stderr).toMatch(/minted key/);
     const keys = JSON.parse((await gw(['keys', '--json'], litellmEnv())).stdout) as { keys: Array<{ name?: string; state: string; stateDetail?: string }> };
-    expect(keys.keys.filter((k) => k.name === 'env').map((k) => k.state).sort()).toEqual(['active', 'unknown']);
+    expect(
+      keys.keys
+        .filter((k) => k.name === 'env')
+        .map((k) => k.state)
+        .sort(),
+    ).toEqual(['active', 'unknown']);
     const rv = await gw(['keys', 'revoke', 'env'], litellmEnv());
     expect(rv.stdout).toMatch(/an interrupted mint: gwctl never got this key/);
     expect(rv.stdout).toMatch(/revoked key 'gwctl-env-/);
@@ -155,7 +166,7 @@ describe('gwctl env --write / gwctl restore --env', () => {
     const path = join(h.home, 'proj.env');
     writeFileSync(path, ORIGINAL);
     chmodSync(path, 0o644);
-    const w = (await gw(['env', '--write', 'proj.env'], litellmEnv()));
+    const w = await gw(['env', '--write', 'proj.env'], litellmEnv());
     expect(w.stderr).toMatch(/minted key/);
     expect(w.status).toBe(0);
     const key = [...litellm.keys.values()][0]!.key;
@@ -166,7 +177,13 @@ describe('gwctl env --write / gwctl restore --env', () => {
     expect(text.startsWith('# project settings\r\nexport OPENAI_API_KEY=')).toBe(true);
     expect(text).toContain('DATABASE_URL=postgres://x\r\n');
     const parsed = dotenv.parse(text);
-    expect(parsed).toMatchObject({ OPENAI_API_KEY: key, GEMINI_API_KEY: key, DATABASE_URL: 'postgres://x', OPENAI_BASE_URL: `${litellm.url}/v1`, ANTHROPIC_BASE_URL: litellm.url });
+    expect(parsed).toMatchObject({
+      OPENAI_API_KEY: key,
+      GEMINI_API_KEY: key,
+      DATABASE_URL: 'postgres://x',
+      OPENAI_BASE_URL: `${litellm.url}/v1`,
+      ANTHROPIC_BASE_URL: litellm.url,
+    });
     // The record of what was written never holds the key.
     const state = readFileSync(join(h.env.XDG_STATE_HOME!, 'gwctl', 'env-files.json'), 'utf8');
     expect(state).not.toContain(key);
@@ -176,13 +193,13 @@ describe('gwctl env --write / gwctl restore --env', () => {
     expect(readFileSync(path, 'utf8')).toBe(text);
     expect(readFileSync(`${path}.bak`, 'utf8')).toBe(ORIGINAL);
 
-    const r = (await gw(['restore', '--env', 'proj.env'], litellmEnv()));
+    const r = await gw(['restore', '--env', 'proj.env'], litellmEnv());
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(ORIGINAL);
     expect(statSync(path).mode & 0o777).toBe(0o644);
     // A second restore has nothing to go by.
-    const again = (await gw(['restore', '--env', 'proj.env'], litellmEnv()));
+    const again = await gw(['restore', '--env', 'proj.env'], litellmEnv());
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/no record of writing/);
   });
@@ -193,11 +210,17 @@ describe('gwctl env --write / gwctl restore --env', () => {
     expect((await gw(['env', '--write', path], litellmEnv())).status).toBe(0);
     const written = readFileSync(path, 'utf8');
     writeFileSync(path, written.replace(/GWCTL_GATEWAY_URL=.*\r\n/, 'GWCTL_GATEWAY_URL=http://elsewhere\r\n') + 'ADDED=1\r\n');
-    const r = (await gw(['restore', '--env', path], litellmEnv()));
+    const r = await gw(['restore', '--env', path], litellmEnv());
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/kept GWCTL_GATEWAY_URL/);
     const after = dotenv.parse(readFileSync(path, 'utf8'));
-    expect(after).toEqual({ OPENAI_API_KEY: 'sk-my-own-openai', DATABASE_URL: 'postgres://x', GEMINI_API_KEY: 'g-old', GWCTL_GATEWAY_URL: 'http://elsewhere', ADDED: '1' });
+    expect(after).toEqual({
+      OPENAI_API_KEY: 'sk-my-own-openai',
+      DATABASE_URL: 'postgres://x',
+      GEMINI_API_KEY: 'g-old',
+      GWCTL_GATEWAY_URL: 'http://elsewhere',
+      ADDED: '1',
+    });
 
     const fresh = join(h.home, 'new.env');
     expect((await gw(['env', '--write', fresh], litellmEnv())).status).toBe(0);
@@ -247,7 +270,18 @@ describe('gwctl exec', () => {
   });
 
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('passes %s on to the command and returns its exit code', async (sig) => {
-    const child = spawn(process.execPath, [BIN, 'exec', '--', process.execPath, '-e', `process.on('${sig}', () => { console.log('got ${sig}'); process.exit(7); }); console.log('ready'); setInterval(() => {}, 1000);`], { env: servbayEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'exec',
+        '--',
+        process.execPath,
+        '-e',
+        `process.on('${sig}', () => { console.log('got ${sig}'); process.exit(7); }); console.log('ready'); setInterval(() => {}, 1000);`,
+      ],
+      { env: servbayEnv(), stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let out = '';
     await new Promise<void>((resolve) => child.stdout.on('data', (b: Buffer) => ((out += b.toString()), out.includes('ready') && resolve())));
     child.kill(sig);

@@ -65,7 +65,10 @@ describe('gwctl import', () => {
     ['ccswitch://v1/import?resource=provider&app=claude&name=x&endpoint=ftp%3A%2F%2Fh&apiKey=sk-abcdefgh123', /must be http\(s\), not ftp/],
     ['ccswitch://v1/import?resource=provider&app=claude&name=x&endpoint=javascript%3Aalert(1)&apiKey=sk-abcdefgh123', /must be http\(s\), not javascript/],
     ['ccswitch://v1/import?resource=provider&app=claude&name=x&apiKey=sk-abcdefgh123', /no endpoint/],
-    ['ccswitch://v1/import?resource=provider&app=claude&name=x&endpoint=https%3A%2F%2Fh&configFormat=json&config=e30', /no apiKey \(it carries a config file instead/],
+    [
+      'ccswitch://v1/import?resource=provider&app=claude&name=x&endpoint=https%3A%2F%2Fh&configFormat=json&config=e30',
+      /no apiKey \(it carries a config file instead/,
+    ],
     ['ccswitch://v1/import?resource=provider&app=claude&name=x&endpoint=https%3A%2F%2Fu%3Ap%40h&apiKey=sk-abcdefgh123', /user name or password/],
     ['not a link', /not a link/],
   ])('refuses %s clearly and writes nothing', async (link, msg) => {
@@ -78,7 +81,9 @@ describe('gwctl import', () => {
   });
 
   it('parses several endpoints (CC Switch accepts a comma-separated list) and keeps a path prefix', () => {
-    const l = parseCcSwitchLink('ccswitch://v1/import?resource=provider&app=codex&name=x&endpoint=https%3A%2F%2Fa.example%2Fproxy%2Fv1%2F%2Chttps%3A%2F%2Fb.example&apiKey=k1');
+    const l = parseCcSwitchLink(
+      'ccswitch://v1/import?resource=provider&app=codex&name=x&endpoint=https%3A%2F%2Fa.example%2Fproxy%2Fv1%2F%2Chttps%3A%2F%2Fb.example&apiKey=k1',
+    );
     expect(l).toMatchObject({ root: 'https://a.example/proxy', endpoint: 'https://a.example/proxy/v1/', otherEndpoints: ['https://b.example'], apiKey: 'k1' });
   });
 

@@ -15,7 +15,26 @@
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEBUG, PROMPT, changedFiles, summaryTable, describeRun, gwctl, headerValue, killStrays, makeSandbox, stopAgent, run, sameContent, snapshot, tail, text, type ClientCase, type GwctlResult, type Snapshot } from './harness.ts';
+import {
+  DEBUG,
+  PROMPT,
+  changedFiles,
+  summaryTable,
+  describeRun,
+  gwctl,
+  headerValue,
+  killStrays,
+  makeSandbox,
+  stopAgent,
+  run,
+  sameContent,
+  snapshot,
+  tail,
+  text,
+  type ClientCase,
+  type GwctlResult,
+  type Snapshot,
+} from './harness.ts';
 import { clientFor, installClient, type Installed } from './install.ts';
 import { manualTakeover } from './manual-takeover.ts';
 import { startRecorder, type RecordedRequest } from './recorder.ts';
@@ -167,7 +186,12 @@ function expectGwctlOk(r: GwctlResult, what: string, key: string): void {
   expect(r.stdout.includes(key) || r.stderr.includes(key), `${what} printed the virtual key`).toBe(false);
 }
 
-interface ToolJson { id: string; status: string; configPath?: string; address?: string }
+interface ToolJson {
+  id: string;
+  status: string;
+  configPath?: string;
+  address?: string;
+}
 function toolsOf(r: GwctlResult): ToolJson[] {
   const tools = (r.json as { tools?: ToolJson[] } | null)?.tools;
   expect(Array.isArray(tools), `--json output has no "tools" array: ${tail(r.stdout)}`).toBe(true);
@@ -178,7 +202,18 @@ describe('real clients: takeover → model request → restore', () => {
   for (const c of CASES) {
     const client = clientFor(c.tool);
     it(`${c.tool} (${client.pkg}@${client.version})`, async () => {
-      const row: Row = { client: c.tool, version: client.version, install: '-', size: '-', path: '-', auth: '-', model: '-', client_exit: '-', ms: '-', result: 'FAIL' };
+      const row: Row = {
+        client: c.tool,
+        version: client.version,
+        install: '-',
+        size: '-',
+        path: '-',
+        auth: '-',
+        model: '-',
+        client_exit: '-',
+        ms: '-',
+        result: 'FAIL',
+      };
       rows.push(row);
       const installed: Installed = await installClient(client);
       row.install = installed.cached ? `${installed.installSeconds}s (cached)` : `${installed.installSeconds}s`;
@@ -212,8 +247,15 @@ describe('real clients: takeover → model request → restore', () => {
           expect(typeof tool.configPath).toBe('string');
           expect(tool.address, 'takeover reports the address the tool now uses').toMatch(new RegExp(`^${gw.url.replaceAll('.', '\\.')}(/|$)`));
           configPath = tool.configPath as string;
-          expect(gw.requests.some((r) => r.method === 'GET' && r.path === '/health/liveliness'), 'gwctl checked the gateway\'s health').toBe(true);
-          if (c.listsModels) expect(gw.requests.some((r) => r.method === 'GET' && r.path === '/v1/models'), 'gwctl asked the gateway for its models').toBe(true);
+          expect(
+            gw.requests.some((r) => r.method === 'GET' && r.path === '/health/liveliness'),
+            "gwctl checked the gateway's health",
+          ).toBe(true);
+          if (c.listsModels)
+            expect(
+              gw.requests.some((r) => r.method === 'GET' && r.path === '/v1/models'),
+              'gwctl asked the gateway for its models',
+            ).toBe(true);
 
           const st = await gwctl(sb, ['status', c.tool], admin);
           expectGwctlOk(st, `gwctl status ${c.tool}`, key);
@@ -222,13 +264,19 @@ describe('real clients: takeover → model request → restore', () => {
         const s1 = snapshot(sb.home);
         const touched = changedFiles(s0, s1).filter((f) => !isGwctlOwn(f));
         expect(touched, 'takeover wrote the config file it reported').toContain(relative(sb.home, configPath));
-        expect(touched.some((f) => text(s1, f)?.includes(key)), 'the virtual key is in a config file').toBe(true);
+        expect(
+          touched.some((f) => text(s1, f)?.includes(key)),
+          'the virtual key is in a config file',
+        ).toBe(true);
         const gatewayCallsBefore = gw.requests.length;
 
         // b. the real client
         const env = { ...sb.env, ...c.env };
         const r = await run(installed.bin, c.args, {
-          cwd: sb.project, env, timeoutMs: 120_000, graceMs: 10_000,
+          cwd: sb.project,
+          env,
+          timeoutMs: 120_000,
+          graceMs: 10_000,
           stopWhen: () => gw.modelRequests().length > 0,
         });
         const strays = killStrays(sb.home);
@@ -238,7 +286,12 @@ describe('real clients: takeover → model request → restore', () => {
         const model = requests.filter((q) => c.path.test(q.path.split('?')[0] ?? ''));
         row.client_exit = r.stopped ? 'stopped' : r.timedOut ? 'timeout' : `exit ${String(r.code)}`;
         row.ms = String(r.ms);
-        row.path = model.length ? model.map((q) => `${q.method} ${q.path}`).filter((v, i, a) => a.indexOf(v) === i).join(', ') : (requests.map((q) => q.path).join(' ') || 'none');
+        row.path = model.length
+          ? model
+              .map((q) => `${q.method} ${q.path}`)
+              .filter((v, i, a) => a.indexOf(v) === i)
+              .join(', ')
+          : requests.map((q) => q.path).join(' ') || 'none';
         expect(model.length, `no model request on ${String(c.path)}\n${describeRun(r, requests)}`).toBeGreaterThan(0);
         for (const q of model) {
           for (const h of c.auth) {
@@ -252,11 +305,13 @@ describe('real clients: takeover → model request → restore', () => {
           }
         }
         row.model = [...new Set(model.map((q) => q.model ?? /^\/v1beta\/models\/([^:]+)/.exec(q.path)?.[1] ?? '?'))].join(', ');
-        row.auth = c.auth.map((h) => h === 'authorization' ? 'Bearer' : h).join(' + ');
+        row.auth = c.auth.map((h) => (h === 'authorization' ? 'Bearer' : h)).join(' + ');
         const s2 = snapshot(sb.home);
         if (DEBUG) {
           const byClient = changedFiles(s1, s2);
-          console.log(`${c.tool} wrote ${byClient.length} files; of the takeover's: ${byClient.filter((f) => touched.includes(f)).join(', ') || 'none'}\n  ${byClient.slice(0, 40).join('\n  ')}`);
+          console.log(
+            `${c.tool} wrote ${byClient.length} files; of the takeover's: ${byClient.filter((f) => touched.includes(f)).join(', ') || 'none'}\n  ${byClient.slice(0, 40).join('\n  ')}`,
+          );
         }
 
         // c. restore
@@ -293,7 +348,10 @@ describe('real clients: takeover → model request → restore', () => {
             // The client rewrote a file gwctl had written (see the cases' comments): restore must
             // remove our slot and keep the client's own changes.
             rewrittenByClient.push(f);
-            if (DEBUG) console.log(`--- ${f} after takeover:\n${text(s1, f) ?? ''}\n--- after the client:\n${text(s2, f) ?? ''}\n--- after restore:\n${text(s3, f) ?? ''}`);
+            if (DEBUG)
+              console.log(
+                `--- ${f} after takeover:\n${text(s1, f) ?? ''}\n--- after the client:\n${text(s2, f) ?? ''}\n--- after restore:\n${text(s3, f) ?? ''}`,
+              );
             expect(restoredAroundClient(f, text(s0, f), text(s1, f) ?? '', text(s2, f) ?? '', text(s3, f))).toBeNull();
           }
           expect(text(s3, f)?.includes(key) ?? false, `${f} still holds the virtual key after restore`).toBe(false);
@@ -308,7 +366,10 @@ describe('real clients: takeover → model request → restore', () => {
         // The agent (takeover started it) lets the restored files be, also when it shuts down.
         agentNote = await stopAgent(sb, admin);
         const s4 = snapshot(sb.home);
-        expect(changedFiles(s3, s4).filter((f) => !isGwctlOwn(f)), 'files changed after restore, while the agent stopped').toEqual([]);
+        expect(
+          changedFiles(s3, s4).filter((f) => !isGwctlOwn(f)),
+          'files changed after restore, while the agent stopped',
+        ).toEqual([]);
         const notes = [
           rewrittenByClient.length ? `client rewrote ${rewrittenByClient.join(', ')}` : '',
           backups.length ? `kept ${backups.join(', ')}` : '',

@@ -24,7 +24,8 @@ export interface Sandbox {
 }
 
 /** Variables of the caller that would steer a client (or gwctl) away from the sandbox. */
-const SCRUB = /^(ANTHROPIC|OPENAI|GEMINI|GOOGLE|QWEN|KIMI|CODEX|CLAUDE|CODEBUDDY|OPENCODE|CRUSH|PI|KILO|FACTORY|CLINE|GROK|XAI|GWCTL|XDG)_|^(HTTPS?_PROXY|ALL_PROXY|NO_PROXY)$/i;
+const SCRUB =
+  /^(ANTHROPIC|OPENAI|GEMINI|GOOGLE|QWEN|KIMI|CODEX|CLAUDE|CODEBUDDY|OPENCODE|CRUSH|PI|KILO|FACTORY|CLINE|GROK|XAI|GWCTL|XDG)_|^(HTTPS?_PROXY|ALL_PROXY|NO_PROXY)$/i;
 
 /**
  * A HOME in the temp dir, XDG_* inside it, the fixture tree test/clients/fixtures/<tool>/home
@@ -42,9 +43,14 @@ export function makeSandbox(tool: string): Sandbox {
     XDG_STATE_HOME: join(home, '.local', 'state'),
     XDG_CACHE_HOME: join(home, '.cache'),
     XDG_RUNTIME_DIR: join(home, '.run'),
-    HTTP_PROXY: DEAD_PROXY, HTTPS_PROXY: DEAD_PROXY, ALL_PROXY: DEAD_PROXY,
-    http_proxy: DEAD_PROXY, https_proxy: DEAD_PROXY, all_proxy: DEAD_PROXY,
-    NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
+    HTTP_PROXY: DEAD_PROXY,
+    HTTPS_PROXY: DEAD_PROXY,
+    ALL_PROXY: DEAD_PROXY,
+    http_proxy: DEAD_PROXY,
+    https_proxy: DEAD_PROXY,
+    all_proxy: DEAD_PROXY,
+    NO_PROXY: '127.0.0.1,localhost',
+    no_proxy: '127.0.0.1,localhost',
     // The clients' node scripts run on the same Node as the tests.
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     NO_COLOR: '1',
@@ -100,20 +106,34 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     let timedOut = false;
     let stopped = false;
     let stopAt = 0;
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const killGroup = (signal: NodeJS.Signals) => {
-      try { if (child.pid) process.kill(-child.pid, signal); } catch { /* already gone */ }
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        /* already gone */
+      }
     };
     const kill = () => {
       killGroup('SIGTERM');
       setTimeout(() => killGroup('SIGKILL'), 3000).unref();
     };
-    const hard = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs);
+    const hard = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, opts.timeoutMs);
     const poll = setInterval(() => {
       if (!opts.stopWhen || stopped) return;
       if (!stopAt && opts.stopWhen()) stopAt = Date.now() + (opts.graceMs ?? 15_000);
-      if (stopAt && Date.now() >= stopAt) { stopped = true; kill(); }
+      if (stopAt && Date.now() >= stopAt) {
+        stopped = true;
+        kill();
+      }
     }, 200);
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(hard);
@@ -121,7 +141,10 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
       killGroup('SIGKILL'); // leftovers (MCP servers, workers) of a client that exited
       done({ code, signal, stdout, stderr, timedOut, stopped, ms: Math.round(performance.now() - started) });
     };
-    child.on('error', (e) => { stderr += `\n${e.message}`; finish(-1, null); });
+    child.on('error', (e) => {
+      stderr += `\n${e.message}`;
+      finish(-1, null);
+    });
     child.on('close', finish);
   });
 }
@@ -150,7 +173,15 @@ export function summaryTable(title: string, rows: ReadonlyArray<Record<string, s
   if (!cols.length) return '';
   const width = (k: string) => Math.max(k.length, ...rows.map((r) => (r[k] ?? '').length));
   const line = (cells: Record<string, string>) => cols.map((k) => (cells[k] ?? '').padEnd(width(k))).join(' | ');
-  return ['', title, line(Object.fromEntries(cols.map((k) => [k, k]))), cols.map((k) => '-'.repeat(width(k))).join('-|-'), ...rows.map(line), ...footer, ''].join('\n');
+  return [
+    '',
+    title,
+    line(Object.fromEntries(cols.map((k) => [k, k]))),
+    cols.map((k) => '-'.repeat(width(k))).join('-|-'),
+    ...rows.map(line),
+    ...footer,
+    '',
+  ].join('\n');
 }
 
 /** A header that can carry a model request's credential. */
@@ -166,9 +197,11 @@ export function tail(s: string, n = 1500): string {
 
 /** A client run and the requests it made, for a failure message. */
 export function describeRun(r: RunResult, requests: RecordedRequest[]): string {
-  return `exit=${String(r.code)} signal=${String(r.signal)} timedOut=${r.timedOut} stopped=${r.stopped} ms=${r.ms}\n` +
+  return (
+    `exit=${String(r.code)} signal=${String(r.signal)} timedOut=${r.timedOut} stopped=${r.stopped} ms=${r.ms}\n` +
     `requests: ${requests.map((q) => `${q.method} ${q.path}`).join(', ') || '(none)'}\n` +
-    `stdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}`;
+    `stdout: ${tail(r.stdout)}\nstderr: ${tail(r.stderr)}`
+  );
 }
 
 /**
@@ -179,18 +212,32 @@ export function describeRun(r: RunResult, requests: RecordedRequest[]): string {
  */
 export function killStrays(root: string): number[] {
   let pids: string[];
-  try { pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid); } catch { return []; }
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  } catch {
+    return [];
+  }
   const killed: number[] = [];
   for (const p of pids) {
     let cmd = '';
     let cwd = '';
-    try { cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' '); } catch { continue; }
-    try { cwd = readlinkSync(`/proc/${p}/cwd`); } catch { /* gone or not ours */ }
+    try {
+      cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    try {
+      cwd = readlinkSync(`/proc/${p}/cwd`);
+    } catch {
+      /* gone or not ours */
+    }
     if (cmd.includes(GWCTL_BIN) || (!cmd.includes(root) && cwd !== root && !cwd.startsWith(`${root}/`))) continue;
     try {
       process.kill(Number(p), 'SIGKILL');
       killed.push(Number(p));
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
   return killed;
 }
@@ -207,7 +254,11 @@ export async function gwctl(sb: Sandbox, args: readonly string[], gateway: { url
     : { ...sb.env, GWCTL_GATEWAY_URL: gateway.url, GWCTL_GATEWAY_KEY: gateway.key ?? '' };
   const r = await run(process.execPath, [GWCTL_BIN, ...args, '--json'], { cwd: sb.project, env, timeoutMs: 60_000 });
   let parsed: unknown = null;
-  try { parsed = JSON.parse(r.stdout); } catch { /* asserted by the caller */ }
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch {
+    /* asserted by the caller */
+  }
   return { ...r, json: parsed };
 }
 
@@ -243,20 +294,30 @@ export function snapshot(root: string, skip: (rel: string) => boolean = () => fa
   const out: Snapshot = {};
   const walk = (dir: string) => {
     let names: string[];
-    try { names = readdirSync(dir); } catch { return; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const name of names) {
       const p = join(dir, name);
       const rel = relative(root, p);
       if (skip(rel)) continue;
       let st;
-      try { st = lstatSync(p); } catch { continue; }
+      try {
+        st = lstatSync(p);
+      } catch {
+        continue;
+      }
       if (st.isSymbolicLink()) out[rel] = `-> ${readlinkSync(p)}`;
       else if (st.isDirectory()) walk(p);
       else if (st.isFile()) {
         try {
           const buf = readFileSync(p);
           out[rel] = st.size > 2_000_000 ? `sha256:${createHash('sha256').update(buf).digest('hex')}` : buf;
-        } catch { /* vanished */ }
+        } catch {
+          /* vanished */
+        }
       }
     }
   };

@@ -35,7 +35,13 @@ export const CLIENTS: readonly Client[] = [
   { tool: 'opencode', label: 'opencode', pkg: 'opencode-ai', version: '1.18.33', bin: 'node_modules/.bin/opencode' },
   // CodeBuddy Code 2.117.0 (its package.json says "@tencent-ai/codebuddy-code") ships inside the
   // agent SDK's cli/ folder. The SDK declares no bin, so the CLI entry is run by path.
-  { tool: 'codebuddy', label: 'codebuddy 2.117.0', pkg: '@tencent-ai/agent-sdk', version: '0.3.201', bin: 'node_modules/@tencent-ai/agent-sdk/cli/bin/codebuddy' },
+  {
+    tool: 'codebuddy',
+    label: 'codebuddy 2.117.0',
+    pkg: '@tencent-ai/agent-sdk',
+    version: '0.3.201',
+    bin: 'node_modules/@tencent-ai/agent-sdk/cli/bin/codebuddy',
+  },
   // Launch-only (gwctl launch copilot). The loader runs the native binary of the optional
   // dependency @github/copilot-linux-x64 (an npm package, no download at install time).
   { tool: 'copilot', label: 'copilot', pkg: '@github/copilot', version: '1.0.102', bin: 'node_modules/.bin/copilot' },
@@ -46,7 +52,13 @@ export const CLIENTS: readonly Client[] = [
   // The newest wrapper, @factory/cli 0.225.1, wants platform packages at 0.225.1, which this
   // registry lacks (it has 0.225.2): its postinstall then leaves no binary. The platform package
   // itself (the droid binary, no install script) runs.
-  { tool: 'droid', label: 'droid', pkg: `@factory/cli-${process.platform}-${process.arch}`, version: '0.225.2', bin: `node_modules/@factory/cli-${process.platform}-${process.arch}/bin/droid` },
+  {
+    tool: 'droid',
+    label: 'droid',
+    pkg: `@factory/cli-${process.platform}-${process.arch}`,
+    version: '0.225.2',
+    bin: `node_modules/@factory/cli-${process.platform}-${process.arch}/bin/droid`,
+  },
   { tool: 'cline', label: 'cline', pkg: 'cline', version: '3.0.65', bin: 'node_modules/.bin/cline' },
   // Grok's postinstall copies its binary into $GROK_HOME/bin of the install's throw-away HOME and
   // links bin/grok to the package's own copy.
@@ -100,14 +112,28 @@ export async function installClient(client: Client): Promise<Installed> {
   mkdirSync(prefix, { recursive: true });
   // Our own package.json keeps npm from walking up into the gwctl repo's package.json.
   writeFileSync(join(prefix, 'package.json'), JSON.stringify({ name: 'gwctl-client-cache', private: true }) + '\n');
-  const args = ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund',
-    '--cache', NPM_CACHE, '--loglevel=error', `${client.pkg}@${client.version}`];
+  const args = [
+    'install',
+    '--prefix',
+    prefix,
+    '--no-save',
+    '--no-audit',
+    '--no-fund',
+    '--cache',
+    NPM_CACHE,
+    '--loglevel=error',
+    `${client.pkg}@${client.version}`,
+  ];
   const started = performance.now();
   const { code, output } = await new Promise<{ code: number | null; output: string }>((done) => {
     const child = spawn('npm', args, { cwd: prefix, env: installEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', (e) => done({ code: -1, output: `${out}\n${e.message}` }));
     child.on('close', (c) => done({ code: c, output: out }));
   });
@@ -127,8 +153,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const c of wanted.length ? wanted.map(clientFor) : CLIENTS) {
     try {
       const r = await installClient(c);
-      console.log(`${c.tool.padEnd(12)} ${`${c.pkg}@${c.version}`.padEnd(34)} ${r.cached ? 'cached   ' : 'installed'}` +
-        `  install ${r.installSeconds}s  size ${r.sizeMiB} MiB`);
+      console.log(
+        `${c.tool.padEnd(12)} ${`${c.pkg}@${c.version}`.padEnd(34)} ${r.cached ? 'cached   ' : 'installed'}` +
+          `  install ${r.installSeconds}s  size ${r.sizeMiB} MiB`,
+      );
     } catch (e) {
       failed++;
       console.error(e instanceof Error ? e.message : String(e));

@@ -19,7 +19,21 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/adapters/index.ts';
 import type { ToolId } from '../../src/adapters/index.ts';
-import { DEBUG, FIXTURES, killStrays, summaryTable, GWCTL_BIN, PROMPT, describeRun, headerValue, makeSandbox, run, snapshot, type ClientCase, type RunResult } from './harness.ts';
+import {
+  DEBUG,
+  FIXTURES,
+  killStrays,
+  summaryTable,
+  GWCTL_BIN,
+  PROMPT,
+  describeRun,
+  headerValue,
+  makeSandbox,
+  run,
+  snapshot,
+  type ClientCase,
+  type RunResult,
+} from './harness.ts';
 import { clientFor, installClient } from './install.ts';
 import { startRecorder, type RecordedRequest, type Recorder } from './recorder.ts';
 
@@ -29,17 +43,65 @@ const CASES: LaunchCase[] = [
   // A key exported in the shell must not reach the gateway; the fixture's apiKeyHelper neither.
   { tool: 'claude-code', args: ['-p', PROMPT], env: { ANTHROPIC_API_KEY: 'sk-ant-shell-leak' }, path: /^\/v1\/messages$/, auth: ['authorization'] },
   // The fixture's auth.json and the shell's OPENAI_API_KEY must not reach the gateway.
-  { tool: 'codex', args: ['exec', '--skip-git-repo-check', PROMPT], env: { OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/responses$/, auth: ['authorization'] },
-  { tool: 'gemini-cli', args: ['-p', PROMPT], env: { GEMINI_CLI_TRUST_WORKSPACE: 'true', GOOGLE_API_KEY: 'google-shell-leak' }, path: /^\/v1beta\/models\/[^/]+:(streamGenerateContent|generateContent)$/, auth: ['x-goog-api-key'] },
-  { tool: 'qwen-code', args: ['-p', PROMPT], env: { OPENAI_API_KEY: 'sk-openai-shell-leak', QWEN_OAUTH: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
-  { tool: 'kimi-code', args: ['-p', PROMPT], env: { KIMI_API_KEY: 'kimi-shell-leak', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
-  { tool: 'opencode', args: ['run', PROMPT], env: { OPENCODE_PURE: '1', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
-  { tool: 'codebuddy', args: ['-p', PROMPT], env: { CODEBUDDY_API_KEY: 'cb-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization', 'x-api-key'] },
-  { tool: 'pi', args: ['-p', PROMPT], env: { PI_SKIP_VERSION_CHECK: '1', PI_TELEMETRY: '0', OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  {
+    tool: 'codex',
+    args: ['exec', '--skip-git-repo-check', PROMPT],
+    env: { OPENAI_API_KEY: 'sk-openai-shell-leak' },
+    path: /^\/v1\/responses$/,
+    auth: ['authorization'],
+  },
+  {
+    tool: 'gemini-cli',
+    args: ['-p', PROMPT],
+    env: { GEMINI_CLI_TRUST_WORKSPACE: 'true', GOOGLE_API_KEY: 'google-shell-leak' },
+    path: /^\/v1beta\/models\/[^/]+:(streamGenerateContent|generateContent)$/,
+    auth: ['x-goog-api-key'],
+  },
+  {
+    tool: 'qwen-code',
+    args: ['-p', PROMPT],
+    env: { OPENAI_API_KEY: 'sk-openai-shell-leak', QWEN_OAUTH: '1' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+  },
+  {
+    tool: 'kimi-code',
+    args: ['-p', PROMPT],
+    env: { KIMI_API_KEY: 'kimi-shell-leak', OPENAI_API_KEY: 'sk-openai-shell-leak' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+  },
+  {
+    tool: 'opencode',
+    args: ['run', PROMPT],
+    env: { OPENCODE_PURE: '1', OPENAI_API_KEY: 'sk-openai-shell-leak' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+  },
+  {
+    tool: 'codebuddy',
+    args: ['-p', PROMPT],
+    env: { CODEBUDDY_API_KEY: 'cb-shell-leak' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization', 'x-api-key'],
+  },
+  {
+    tool: 'pi',
+    args: ['-p', PROMPT],
+    env: { PI_SKIP_VERSION_CHECK: '1', PI_TELEMETRY: '0', OPENAI_API_KEY: 'sk-openai-shell-leak' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+  },
   { tool: 'kilo', args: ['run', PROMPT], env: { KILO_DISABLE_AUTOUPDATE: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'droid', args: ['exec', PROMPT], path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'grok', args: ['-p', PROMPT], env: { XAI_API_KEY: 'xai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
-  { tool: 'copilot', args: ['-p', PROMPT], env: { COPILOT_PROVIDER_BEARER_TOKEN: 'copilot-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  {
+    tool: 'copilot',
+    args: ['-p', PROMPT],
+    env: { COPILOT_PROVIDER_BEARER_TOKEN: 'copilot-shell-leak' },
+    path: /^\/v1\/chat\/completions$/,
+    auth: ['authorization'],
+  },
 ];
 
 interface Row {
@@ -84,7 +146,9 @@ function differs(a: Stamp | undefined, b: Stamp | undefined): string | undefined
 function configFiles(tool: ToolId, home: string, env: Record<string, string>): string[] {
   const fixture = join(FIXTURES, tool, 'home');
   const fromFixture = Object.keys(snapshot(fixture));
-  const located = adapterFor(tool).locate({ home, env }).files.map((f) => relative(home, f.path));
+  const located = adapterFor(tool)
+    .locate({ home, env })
+    .files.map((f) => relative(home, f.path));
   return [...new Set([...fromFixture, ...located])].sort();
 }
 
@@ -112,7 +176,10 @@ describe('real clients: gwctl launch → model request, no file touched', () => 
           const before = gw.requests.length;
           const modelsBefore = gw.modelRequests().length;
           const r = await run(process.execPath, [GWCTL_BIN, 'launch', c.tool, '--bin', installed.bin, '--', ...c.args], {
-            cwd: sb.project, env, timeoutMs: 120_000, graceMs: 10_000,
+            cwd: sb.project,
+            env,
+            timeoutMs: 120_000,
+            graceMs: 10_000,
             stopWhen: () => gw.modelRequests().length > modelsBefore,
           });
           const requests = gw.requests.slice(before);
@@ -130,7 +197,10 @@ describe('real clients: gwctl launch → model request, no file touched', () => 
             }
           }
           expect(r.stdout.includes(key) || r.stderr.includes(key), 'the key was printed').toBe(false);
-          expect(readdirSync(tmp).filter((n) => n.startsWith('gwctl-launch-')), "the run's temp dir is gone").toEqual([]);
+          expect(
+            readdirSync(tmp).filter((n) => n.startsWith('gwctl-launch-')),
+            "the run's temp dir is gone",
+          ).toEqual([]);
           return model;
         };
 

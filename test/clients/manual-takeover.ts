@@ -49,8 +49,11 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
     case 'codex': {
       const file = join(home, '.codex', 'config.toml');
       const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-      write(file, `model_provider = "${P}"\n${old}\n[model_providers.${P}]\nname = "${NAME}"\nbase_url = "${v1}"\n` +
-        `experimental_bearer_token = "${key}"\nwire_api = "responses"\n`);
+      write(
+        file,
+        `model_provider = "${P}"\n${old}\n[model_providers.${P}]\nname = "${NAME}"\nbase_url = "${v1}"\n` +
+          `experimental_bearer_token = "${key}"\nwire_api = "responses"\n`,
+      );
       return file;
     }
     case 'gemini-cli': {
@@ -58,7 +61,10 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
       appendLines(file, [`GOOGLE_GEMINI_BASE_URL=${gw}`, `GEMINI_API_KEY=${key}`]);
       const settings = join(home, '.gemini', 'settings.json');
       const s = readJson(settings);
-      s.security = { ...(s.security as Obj | undefined), auth: { ...((s.security as Obj | undefined)?.auth as Obj | undefined), selectedType: 'gemini-api-key' } };
+      s.security = {
+        ...(s.security as Obj | undefined),
+        auth: { ...((s.security as Obj | undefined)?.auth as Obj | undefined), selectedType: 'gemini-api-key' },
+      };
       writeJson(settings, s);
       return file;
     }
@@ -71,14 +77,28 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
       const file = join(home, '.kimi-code', 'config.toml');
       const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
       const models = GATEWAY_MODELS.map((m) => `\n[models."${P}/${m}"]\nprovider = "${P}"\nmodel = "${m}"\nmax_context_size = 128000\n`).join('');
-      write(file, `${old.replace(/^default_model\s*=.*$/m, '')}\n[providers.${P}]\ntype = "openai"\nbase_url = "${v1}"\napi_key = "${key}"\n${models}`
-        .replace(/^/, `default_model = "${P}/${model}"\n`));
+      write(
+        file,
+        `${old.replace(/^default_model\s*=.*$/m, '')}\n[providers.${P}]\ntype = "openai"\nbase_url = "${v1}"\napi_key = "${key}"\n${models}`.replace(
+          /^/,
+          `default_model = "${P}/${model}"\n`,
+        ),
+      );
       return file;
     }
     case 'codebuddy': {
       const file = join(home, '.codebuddy', 'models.json');
       const s = readJson(file);
-      const ours = GATEWAY_MODELS.map((m) => ({ id: m, name: m, vendor: NAME, apiKey: key, url: `${v1}/chat/completions`, maxInputTokens: 128000, maxOutputTokens: 8192, supportsToolCall: true }));
+      const ours = GATEWAY_MODELS.map((m) => ({
+        id: m,
+        name: m,
+        vendor: NAME,
+        apiKey: key,
+        url: `${v1}/chat/completions`,
+        maxInputTokens: 128000,
+        maxOutputTokens: 8192,
+        supportsToolCall: true,
+      }));
       s.models = [...((s.models as Obj[] | undefined) ?? []).filter((m) => !GATEWAY_MODELS.includes(m.id as never)), ...ours];
       writeJson(file, s);
       return file;
@@ -99,7 +119,10 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
     case 'pi': {
       const dir = join(home, '.pi', 'agent');
       const models = readJson(join(dir, 'models.json'));
-      models.providers = { ...(models.providers as Obj | undefined), [P]: { name: NAME, baseUrl: v1, api: 'openai-completions', apiKey: key, models: GATEWAY_MODELS.map((id) => ({ id })) } };
+      models.providers = {
+        ...(models.providers as Obj | undefined),
+        [P]: { name: NAME, baseUrl: v1, api: 'openai-completions', apiKey: key, models: GATEWAY_MODELS.map((id) => ({ id })) },
+      };
       writeJson(join(dir, 'models.json'), models);
       writeJson(join(dir, 'settings.json'), { ...readJson(join(dir, 'settings.json')), defaultProvider: P, defaultModel: model });
       return join(dir, 'models.json');
@@ -107,7 +130,14 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
     case 'droid': {
       const file = join(home, '.factory', 'settings.json');
       const s = readJson(file);
-      const ours = GATEWAY_MODELS.map((m) => ({ model: m, id: `custom:${P}-${m}`, displayName: m, baseUrl: v1, apiKey: key, provider: 'generic-chat-completion-api' }));
+      const ours = GATEWAY_MODELS.map((m) => ({
+        model: m,
+        id: `custom:${P}-${m}`,
+        displayName: m,
+        baseUrl: v1,
+        apiKey: key,
+        provider: 'generic-chat-completion-api',
+      }));
       s.customModels = [...((s.customModels as Obj[] | undefined) ?? []), ...ours];
       s.sessionDefaultSettings = { ...(s.sessionDefaultSettings as Obj | undefined), model: `custom:${P}-${model}` };
       writeJson(file, s);
@@ -116,7 +146,11 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
     case 'cline': {
       const file = join(home, '.cline', 'data', 'settings', 'providers.json');
       const s = readJson(file);
-      const entry = { settings: { provider: 'openai-compatible', apiKey: key, baseUrl: v1, model }, updatedAt: '2000-01-01T00:00:00.000Z', tokenSource: 'manual' };
+      const entry = {
+        settings: { provider: 'openai-compatible', apiKey: key, baseUrl: v1, model },
+        updatedAt: '2000-01-01T00:00:00.000Z',
+        tokenSource: 'manual',
+      };
       s.providers = { ...(s.providers as Obj | undefined), 'openai-compatible': entry };
       s.lastUsedProvider = 'openai-compatible';
       writeJson(file, s);
@@ -132,7 +166,9 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
     case 'continue': {
       // A whole new config.yaml (the user's models and comments are dropped: not an adapter).
       const file = join(home, '.continue', 'config.yaml');
-      const entries = GATEWAY_MODELS.map((m) => `  - name: ${P}/${m}\n    provider: openai\n    model: ${m}\n    apiBase: ${v1}\n    apiKey: ${key}\n    roles: [chat]\n`);
+      const entries = GATEWAY_MODELS.map(
+        (m) => `  - name: ${P}/${m}\n    provider: openai\n    model: ${m}\n    apiBase: ${v1}\n    apiKey: ${key}\n    roles: [chat]\n`,
+      );
       write(file, `name: Local Config\nversion: 1.0.0\nmodels:\n${entries.join('')}`);
       const ctx = join(home, '.continue', 'index', 'globalContext.json');
       if (existsSync(ctx)) writeJson(ctx, { ...readJson(ctx), cliSelectedModel: `${P}/${model}` });
@@ -143,8 +179,17 @@ export function manualTakeover(tool: string, home: string, gw: string, key: stri
       const file = join(home, '.openclaw', 'openclaw.json');
       const s = (existsSync(file) ? JSON5.parse(readFileSync(file, 'utf8')) : {}) as Obj;
       const models = (s.models as Obj | undefined) ?? {};
-      s.models = { ...models, providers: { ...(models.providers as Obj | undefined), [P]: { baseUrl: v1, apiKey: key, api: 'openai-completions', models: GATEWAY_MODELS.map((id) => ({ id, name: id })) } } };
-      s.agents = { ...(s.agents as Obj | undefined), defaults: { ...((s.agents as Obj | undefined)?.defaults as Obj | undefined), model: { primary: `${P}/${model}` } } };
+      s.models = {
+        ...models,
+        providers: {
+          ...(models.providers as Obj | undefined),
+          [P]: { baseUrl: v1, apiKey: key, api: 'openai-completions', models: GATEWAY_MODELS.map((id) => ({ id, name: id })) },
+        },
+      };
+      s.agents = {
+        ...(s.agents as Obj | undefined),
+        defaults: { ...((s.agents as Obj | undefined)?.defaults as Obj | undefined), model: { primary: `${P}/${model}` } },
+      };
       writeJson(file, s);
       return file;
     }

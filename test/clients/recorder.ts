@@ -83,8 +83,20 @@ function answerAnthropic(res: ServerResponse, model: string, stream: boolean): v
 
 function answerResponses(res: ServerResponse, model: string, stream: boolean): void {
   const created = Math.floor(Date.now() / 1000);
-  const item = { type: 'message', id: 'msg_gwctl_test', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: REPLY, annotations: [] }] };
-  const usage = { input_tokens: 1, input_tokens_details: { cached_tokens: 0 }, output_tokens: 1, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 2 };
+  const item = {
+    type: 'message',
+    id: 'msg_gwctl_test',
+    role: 'assistant',
+    status: 'completed',
+    content: [{ type: 'output_text', text: REPLY, annotations: [] }],
+  };
+  const usage = {
+    input_tokens: 1,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 1,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 2,
+  };
   const base = { id: 'resp_gwctl_test', object: 'response', created_at: created, model };
   if (!stream) {
     json(res, 200, { ...base, status: 'completed', output: [item], usage });
@@ -92,10 +104,19 @@ function answerResponses(res: ServerResponse, model: string, stream: boolean): v
   }
   sse(res, [
     { event: 'response.created', data: { type: 'response.created', sequence_number: 0, response: { ...base, status: 'in_progress', output: [] } } },
-    { event: 'response.output_item.added', data: { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { ...item, status: 'in_progress', content: [] } } },
-    { event: 'response.output_text.delta', data: { type: 'response.output_text.delta', sequence_number: 2, item_id: item.id, output_index: 0, content_index: 0, delta: REPLY } },
+    {
+      event: 'response.output_item.added',
+      data: { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
+    },
+    {
+      event: 'response.output_text.delta',
+      data: { type: 'response.output_text.delta', sequence_number: 2, item_id: item.id, output_index: 0, content_index: 0, delta: REPLY },
+    },
     { event: 'response.output_item.done', data: { type: 'response.output_item.done', sequence_number: 3, output_index: 0, item } },
-    { event: 'response.completed', data: { type: 'response.completed', sequence_number: 4, response: { ...base, status: 'completed', output: [item], usage } } },
+    {
+      event: 'response.completed',
+      data: { type: 'response.completed', sequence_number: 4, response: { ...base, status: 'completed', output: [item], usage } },
+    },
   ]);
 }
 
@@ -104,18 +125,19 @@ function answerChat(res: ServerResponse, model: string, stream: boolean): void {
   const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
   if (!stream) {
     json(res, 200, {
-      id: 'chatcmpl-gwctl-test', object: 'chat.completion', created, model,
-      choices: [{ index: 0, message: { role: 'assistant', content: REPLY }, finish_reason: 'stop' }], usage,
+      id: 'chatcmpl-gwctl-test',
+      object: 'chat.completion',
+      created,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content: REPLY }, finish_reason: 'stop' }],
+      usage,
     });
     return;
   }
-  const chunk = (delta: unknown, finish: string | null, extra: object = {}) =>
-    ({ data: { id: 'chatcmpl-gwctl-test', object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra } });
-  sse(res, [
-    chunk({ role: 'assistant', content: REPLY }, null),
-    chunk({}, 'stop', { usage }),
-    { data: '[DONE]' },
-  ]);
+  const chunk = (delta: unknown, finish: string | null, extra: object = {}) => ({
+    data: { id: 'chatcmpl-gwctl-test', object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra },
+  });
+  sse(res, [chunk({ role: 'assistant', content: REPLY }, null), chunk({}, 'stop', { usage }), { data: '[DONE]' }]);
 }
 
 /**
@@ -123,8 +145,10 @@ function answerChat(res: ServerResponse, model: string, stream: boolean): void {
  * one object that satisfies them ("flash", "user"), so the CLI goes on to its real request.
  */
 const GEMINI_JSON_REPLY = JSON.stringify({
-  reasoning: 'A simple, bounded request.', model_choice: 'flash',
-  complexity_reasoning: 'A simple, bounded request.', complexity_score: 10,
+  reasoning: 'A simple, bounded request.',
+  model_choice: 'flash',
+  complexity_reasoning: 'A simple, bounded request.',
+  complexity_score: 10,
   next_speaker: 'user',
 });
 
@@ -157,10 +181,16 @@ export async function startRecorder(): Promise<Recorder> {
       let parsed: { model?: unknown; stream?: unknown } = {};
       try {
         parsed = body.length ? (JSON.parse(body.toString('utf8')) as typeof parsed) : {};
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
       const rec: RecordedRequest = {
-        at: Date.now(), method, path,
-        authorization: header('authorization'), xApiKey: header('x-api-key'), xGoogApiKey: header('x-goog-api-key'),
+        at: Date.now(),
+        method,
+        path,
+        authorization: header('authorization'),
+        xApiKey: header('x-api-key'),
+        xGoogApiKey: header('x-goog-api-key'),
         bodyBytes: body.length,
         model: typeof parsed.model === 'string' ? parsed.model : undefined,
         stream: typeof parsed.stream === 'boolean' ? parsed.stream : undefined,
@@ -194,11 +224,16 @@ export async function startRecorder(): Promise<Recorder> {
       if (method === 'POST' && /:countTokens$/.test(bare)) return json(res, 200, { totalTokens: 1 });
       const model = rec.model ?? decodeURIComponent(/^\/v1beta\/models\/([^/:]+)/.exec(bare)?.[1] ?? 'gpt-4o');
       switch (protocolOf(method, path)) {
-        case 'anthropic': return answerAnthropic(res, model, rec.stream === true);
-        case 'responses': return answerResponses(res, model, rec.stream === true);
-        case 'chat': return answerChat(res, model, rec.stream === true);
-        case 'gemini': return answerGemini(res, model, bare.includes(':streamGenerateContent'), body.includes('application/json'));
-        default: return json(res, 404, { error: { message: `recorder: no route for ${method} ${bare}` } });
+        case 'anthropic':
+          return answerAnthropic(res, model, rec.stream === true);
+        case 'responses':
+          return answerResponses(res, model, rec.stream === true);
+        case 'chat':
+          return answerChat(res, model, rec.stream === true);
+        case 'gemini':
+          return answerGemini(res, model, bare.includes(':streamGenerateContent'), body.includes('application/json'));
+        default:
+          return json(res, 404, { error: { message: `recorder: no route for ${method} ${bare}` } });
       }
     });
   });
@@ -212,9 +247,10 @@ export async function startRecorder(): Promise<Recorder> {
     revoked,
     masterKey,
     modelRequests: () => requests.filter((r) => protocolOf(r.method, r.path) !== null),
-    close: () => new Promise<void>((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }

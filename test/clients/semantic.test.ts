@@ -31,9 +31,11 @@ describe('restoredAroundClient', () => {
     const b = '{"last":"oc","providers":{"anthropic":{"k":1},"oc":{"url":"http://gw","updatedAt":"2000"}}}';
     const c = '{"last":"oc","providers":{"anthropic":{"k":1},"oc":{"url":"http://gw","updatedAt":"2026"}},"v":1}';
     expect(restoredAroundClient('p.json', a, b, c, '{"last":"anthropic","providers":{"anthropic":{"k":1}},"v":1}')).toBeNull();
-    expect(restoredAroundClient('p.json', a, b, c, '{"last":"anthropic","providers":{"anthropic":{"k":1},"oc":{"updatedAt":"2026"}},"v":1}')).toMatch(/providers\.oc/);
+    expect(restoredAroundClient('p.json', a, b, c, '{"last":"anthropic","providers":{"anthropic":{"k":1},"oc":{"updatedAt":"2026"}},"v":1}')).toMatch(
+      /providers\.oc/,
+    );
   });
-  it('follows array elements: keeps the client\'s edits to the user\'s entry, drops ours (Droid)', () => {
+  it("follows array elements: keeps the client's edits to the user's entry, drops ours (Droid)", () => {
     const a = '{"models":[{"id":"mine"}]}';
     const b = '{"models":[{"id":"mine"},{"id":"ours","url":"http://gw"}]}';
     const c = '{"models":[{"id":"mine","index":0},{"id":"ours","url":"http://gw","index":1}]}';

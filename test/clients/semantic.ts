@@ -35,7 +35,12 @@ function equal(a: Data, b: Data): boolean {
 
 function sortKeys(v: Data): Data {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (isObj(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  if (isObj(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys(v[k])]),
+    );
   return v;
 }
 
@@ -65,8 +70,10 @@ export function apply(doc: Data, changes: Change[]): Data {
   let root: Data = structuredClone(doc) ?? {};
   const isContainer = (v: Data): v is Record<Seg, Data> => isObj(v) || Array.isArray(v);
   // Array deletions last and from the end, so earlier indexes stay valid.
-  const ordered = [...changes.filter((c) => !('deleted' in c && typeof c.path.at(-1) === 'number')),
-    ...changes.filter((c) => 'deleted' in c && typeof c.path.at(-1) === 'number').sort((x, y) => (y.path.at(-1) as number) - (x.path.at(-1) as number))];
+  const ordered = [
+    ...changes.filter((c) => !('deleted' in c && typeof c.path.at(-1) === 'number')),
+    ...changes.filter((c) => 'deleted' in c && typeof c.path.at(-1) === 'number').sort((x, y) => (y.path.at(-1) as number) - (x.path.at(-1) as number)),
+  ];
   for (const c of ordered) {
     if (c.path.length === 0) {
       root = 'deleted' in c ? undefined : structuredClone(c.value);
@@ -76,7 +83,10 @@ export function apply(doc: Data, changes: Change[]): Data {
     for (const [i, seg] of c.path.slice(0, -1).entries()) {
       if (!isContainer(node)) break;
       if (!isContainer(node[seg])) {
-        if ('deleted' in c) { node = undefined; break; }
+        if ('deleted' in c) {
+          node = undefined;
+          break;
+        }
         node[seg] = typeof c.path[i + 1] === 'number' ? [] : {};
       }
       node = node[seg];

@@ -111,7 +111,7 @@ describe('writeConfig', () => {
     expect(readFileSync(p, 'utf8')).toBe('{"theirs":true}');
   });
 
-  it('a read-only file is refused with the fix (even for root: the mode bits are the user\'s intent), and left unchanged', async () => {
+  it("a read-only file is refused with the fix (even for root: the mode bits are the user's intent), and left unchanged", async () => {
     const p = join(h.home, 'settings.json');
     writeFileSync(p, 'keep');
     chmodSync(p, 0o444);

@@ -36,7 +36,16 @@ afterEach(async () => {
 });
 
 async function takeOver(...tools: string[]): Promise<void> {
-  const dirs: Record<string, string> = { 'claude-code': '.claude', codex: '.codex', 'gemini-cli': '.gemini', 'qwen-code': '.qwen', crush: '.config/crush', pi: '.pi/agent', kilo: '.config/kilo', droid: '.factory' };
+  const dirs: Record<string, string> = {
+    'claude-code': '.claude',
+    codex: '.codex',
+    'gemini-cli': '.gemini',
+    'qwen-code': '.qwen',
+    crush: '.config/crush',
+    pi: '.pi/agent',
+    kilo: '.config/kilo',
+    droid: '.factory',
+  };
   for (const t of tools) mkdirSync(join(h.home, dirs[t]!), { recursive: true });
   const r = await gwctl(['takeover', ...tools], env);
   expect(r.code, r.stderr).toBe(0);
@@ -46,7 +55,8 @@ function doctor(extra: Partial<DoctorContext> = {}, shellEnv: Record<string, str
   return runDoctor({ home: h.home, env: { ...env, ...shellEnv }, cwd: project, version: VERSION, ...extra });
 }
 
-const ids = (fs: Finding[], severity?: Finding['severity']) => fs.filter((f) => !severity || f.severity === severity).map((f) => `${f.id}${f.tool ? ':' + f.tool : ''}`);
+const ids = (fs: Finding[], severity?: Finding['severity']) =>
+  fs.filter((f) => !severity || f.severity === severity).map((f) => `${f.id}${f.tool ? ':' + f.tool : ''}`);
 
 describe('gateway and keys', () => {
   it('a healthy setup has no problems; each key is checked with a real request in its protocol (as gwctl test)', async () => {
@@ -54,13 +64,17 @@ describe('gateway and keys', () => {
     const r = await doctor();
     expect(ids(r.findings, 'error')).toEqual([]);
     expect(r.ok).toBe(true);
-    expect(ids(r.findings)).toEqual(expect.arrayContaining(['gateway.healthy', 'tool.taken-over:claude-code', 'key.accepted:claude-code', 'key.accepted:codex']));
+    expect(ids(r.findings)).toEqual(
+      expect.arrayContaining(['gateway.healthy', 'tool.taken-over:claude-code', 'key.accepted:claude-code', 'key.accepted:codex']),
+    );
     const modelCalls = gw.calls('models').filter((c) => c.headers.authorization === `Bearer ${KEY}`);
     expect(modelCalls.length).toBeGreaterThanOrEqual(2);
     // Claude Code's key on POST /v1/messages, Codex's on POST /v1/responses, as each tool sends it.
     expect(gw.calls('messages').map((c) => [c.headers.authorization, c.headers['anthropic-version']])).toEqual([[`Bearer ${KEY}`, '2023-06-01']]);
     expect(gw.calls('responses').map((c) => c.headers.authorization)).toEqual([`Bearer ${KEY}`]);
-    expect(r.findings.find((f) => f.id === 'key.accepted' && f.tool === 'codex')!.title).toMatch(/POST \/v1\/responses answered HTTP 200 from gpt-4o in \d+ ms/);
+    expect(r.findings.find((f) => f.id === 'key.accepted' && f.tool === 'codex')!.title).toMatch(
+      /POST \/v1\/responses answered HTTP 200 from gpt-4o in \d+ ms/,
+    );
     // --json for scripts, exit 0, and no key anywhere in the output.
     let out = '';
     const code = await doctorCli({ json: true }, { out: (s) => (out += s), err: () => undefined, env }, { cwd: project, serviceStatus: undefined });
@@ -116,7 +130,9 @@ describe('gateway and keys', () => {
   it('Copilot CLI installed: a launch-only note pointing at gwctl launch, not at takeover', async () => {
     mkdirSync(join(h.home, '.copilot'));
     const r = await doctor();
-    expect(r.findings.filter((x) => x.tool === 'copilot')).toEqual([expect.objectContaining({ id: 'tool.launch-only', severity: 'info', fix: 'gwctl launch copilot' })]);
+    expect(r.findings.filter((x) => x.tool === 'copilot')).toEqual([
+      expect.objectContaining({ id: 'tool.launch-only', severity: 'info', fix: 'gwctl launch copilot' }),
+    ]);
   });
 });
 
@@ -140,10 +156,21 @@ describe('what shadows a tool config', () => {
     writeFileSync(join(h.home, '.gemini', 'trustedFolders.json'), JSON.stringify({ [project]: 'TRUST_FOLDER' }));
     let r = await doctor();
     expect(ids(r.findings).filter((i) => i.startsWith('shadow.env'))).toEqual([]);
-    r = await doctor({}, { ANTHROPIC_API_KEY: 'sk-ant-real-0000000', OPENAI_API_KEY: 'sk-openai-real-000000', OPENAI_BASE_URL: 'https://api.openai.com/v1', GEMINI_API_KEY: 'AIza-real' });
+    r = await doctor(
+      {},
+      {
+        ANTHROPIC_API_KEY: 'sk-ant-real-0000000',
+        OPENAI_API_KEY: 'sk-openai-real-000000',
+        OPENAI_BASE_URL: 'https://api.openai.com/v1',
+        GEMINI_API_KEY: 'AIza-real',
+      },
+    );
     expect(r.findings.find((f) => f.id === 'shadow.env-anthropic')!.severity).toBe('warn'); // the takeover blanks it for Claude
     expect(ids(r.findings, 'error')).toEqual(expect.arrayContaining(['shadow.env-openai:qwen-code', 'shadow.env-gemini:gemini-cli']));
-    expect(r.findings.filter((f) => f.id === 'shadow.env-openai').map((f) => f.fix)).toEqual(['unset OPENAI_BASE_URL (and remove it from your shell profile)', 'unset OPENAI_API_KEY (and remove it from your shell profile)']);
+    expect(r.findings.filter((f) => f.id === 'shadow.env-openai').map((f) => f.fix)).toEqual([
+      'unset OPENAI_BASE_URL (and remove it from your shell profile)',
+      'unset OPENAI_API_KEY (and remove it from your shell profile)',
+    ]);
     expect(JSON.stringify(r)).not.toContain('sk-openai-real');
     // Without the blank in Claude's settings, the exported key leaks: an error.
     const file = join(h.home, '.claude', 'settings.json');
@@ -152,7 +179,7 @@ describe('what shadows a tool config', () => {
     expect(r.findings.find((f) => f.id === 'shadow.env-anthropic')!.severity).toBe('error');
   });
 
-  it("Gemini: a project .env hides ours unless advanced.ignoreLocalEnv; folder trust; missing selectedType", async () => {
+  it('Gemini: a project .env hides ours unless advanced.ignoreLocalEnv; folder trust; missing selectedType', async () => {
     await takeOver('gemini-cli');
     const settingsFile = join(h.home, '.gemini', 'settings.json');
     // Untrusted folder: ~/.gemini/.env is not loaded.
@@ -173,14 +200,20 @@ describe('what shadows a tool config', () => {
     delete s.security.auth.selectedType;
     writeFileSync(settingsFile, JSON.stringify({ ...s, advanced: { ignoreLocalEnv: true } }));
     r = await doctor();
-    expect(r.findings.find((f) => f.id === 'shadow.gemini-selected-type')).toMatchObject({ severity: 'error', fix: expect.stringMatching(/gwctl takeover gemini-cli/) });
+    expect(r.findings.find((f) => f.id === 'shadow.gemini-selected-type')).toMatchObject({
+      severity: 'error',
+      fix: expect.stringMatching(/gwctl takeover gemini-cli/),
+    });
   });
 
   it('Qwen: a modelProviders entry for the selected model that points elsewhere', async () => {
     await takeOver('qwen-code');
     writeFileSync(
       join(h.home, '.qwen', 'settings.json'),
-      JSON.stringify({ model: { name: 'qwen3-coder' }, modelProviders: { openai: [{ id: 'qwen3-coder', baseUrl: 'https://dashscope.aliyuncs.com/compatible-mode/v1', envKey: 'DASHSCOPE_API_KEY' }] } }),
+      JSON.stringify({
+        model: { name: 'qwen3-coder' },
+        modelProviders: { openai: [{ id: 'qwen3-coder', baseUrl: 'https://dashscope.aliyuncs.com/compatible-mode/v1', envKey: 'DASHSCOPE_API_KEY' }] },
+      }),
     );
     const r = await doctor();
     const f = r.findings.find((x) => x.id === 'shadow.qwen-model-providers')!;
@@ -196,10 +229,14 @@ describe('what shadows a tool config', () => {
       `// written by hand\n{\n  "model": { "name": "qwen3-coder" }, /* the one I use */\n  "modelProviders": { "openai": [{ "id": "qwen3-coder", "baseUrl": "https://dashscope.aliyuncs.com/compatible-mode/v1" }] },\n}\n`,
     );
     const r = await doctor();
-    expect(r.findings.find((x) => x.id === 'shadow.qwen-model-providers')).toMatchObject({ severity: 'error', tool: 'qwen-code', file: join(h.home, '.qwen', 'settings.json') });
+    expect(r.findings.find((x) => x.id === 'shadow.qwen-model-providers')).toMatchObject({
+      severity: 'error',
+      tool: 'qwen-code',
+      file: join(h.home, '.qwen', 'settings.json'),
+    });
   });
 
-  it("Crush: the data file selecting another provider, and a crushrc defining ours", async () => {
+  it('Crush: the data file selecting another provider, and a crushrc defining ours', async () => {
     await takeOver('crush');
     const data = join(h.env.XDG_DATA_HOME!, 'crush', 'crush.json');
     mkdirSync(join(data, '..'), { recursive: true });
@@ -213,7 +250,7 @@ describe('what shadows a tool config', () => {
   });
 });
 
-describe('project files that outrank the new tools\' user config', () => {
+describe("project files that outrank the new tools' user config", () => {
   it('Pi, Kilo and Droid: a project file selecting another model', async () => {
     await takeOver('pi', 'kilo', 'droid');
     expect(ids((await doctor()).findings).filter((i) => /^shadow\.(pi|kilo|droid)/.test(i))).toEqual([]);
@@ -270,7 +307,15 @@ describe('agent and service', () => {
     const node = join(h.home, '.nvm', 'versions', 'node', 'v24.0.0', 'bin', 'node');
     mkdirSync(join(node, '..'), { recursive: true });
     copyFileSync('/bin/true', node);
-    const svc = new Service({ platform: 'linux', home: h.home, env: { ...env, PATH: s.path }, uid: 1000, node, script: GWCTL_BIN, stopStrayAgent: async () => undefined });
+    const svc = new Service({
+      platform: 'linux',
+      home: h.home,
+      env: { ...env, PATH: s.path },
+      uid: 1000,
+      node,
+      script: GWCTL_BIN,
+      stopStrayAgent: async () => undefined,
+    });
     const status = () => svc.status();
     let r = await doctor({ serviceStatus: status });
     expect(r.findings.find((f) => f.area === 'service')).toMatchObject({ id: 'service.not-installed', severity: 'info', fix: 'gwctl service install' });

@@ -103,9 +103,9 @@ describe('takeover and restore (Claude Code)', () => {
   });
 
   it('keeps a .bak that is not its own (as .bak.1) and never overwrites the original on re-apply', async () => {
-    writeFileSync(settingsPath + '.bak', 'the user\'s own backup');
+    writeFileSync(settingsPath + '.bak', "the user's own backup");
     expect((await gwctl(['takeover', 'claude-code'], env)).code).toBe(0);
-    expect(readFileSync(settingsPath + '.bak.1', 'utf8')).toBe('the user\'s own backup');
+    expect(readFileSync(settingsPath + '.bak.1', 'utf8')).toBe("the user's own backup");
     expect(readFileSync(settingsPath + '.bak', 'utf8')).toBe(SETTINGS);
     // Claude Code rewrites its settings without our slot (and with a change of its own) …
     const rewritten = SETTINGS.replace('"opus"', '"sonnet"');
@@ -162,7 +162,11 @@ describe('bad input: a clear error naming the file, and the file unchanged', () 
     ['malformed JSON', () => writeFileSync(settingsPath, '{ "model": "opus", \n  "env": { \n'), /settings\.json:\d+/],
     ['a directory where the file should be', () => (rmSync(settingsPath), mkdirSync(settingsPath)), /settings\.json: is a directory/],
     ['a read-only file', () => chmodSync(settingsPath, 0o444), /settings\.json: is read-only/],
-    ['a dangling symlink', () => (rmSync(settingsPath), symlinkSync(join(h.home, 'gone.json'), settingsPath)), /settings\.json: is a symlink to .*gone\.json, which does not exist/],
+    [
+      'a dangling symlink',
+      () => (rmSync(settingsPath), symlinkSync(join(h.home, 'gone.json'), settingsPath)),
+      /settings\.json: is a symlink to .*gone\.json, which does not exist/,
+    ],
   ];
   it.each(cases)('%s', async (_name, setup, message) => {
     setup();
@@ -213,7 +217,7 @@ describe('gateway problems write nothing', () => {
 });
 
 describe('a concurrent writer', () => {
-  it('is detected: the takeover re-reads, retries, and keeps the other program\'s write', async () => {
+  it("is detected: the takeover re-reads, retries, and keeps the other program's write", async () => {
     const { settings } = resolveGateway({ url: gw.url }, env);
     let writes = 0;
     const keys: KeySource = {

@@ -53,7 +53,13 @@ function snapshot(root: string, skip: (rel: string) => boolean): Map<string, str
       if (skip(rel)) continue;
       const st = lstatSync(p);
       if (st.isDirectory()) walk(p);
-      else out.set(rel, st.isSymbolicLink() ? `link:${readFileSync(p).toString('base64')}` : `${(statSync(p).mode & 0o777).toString(8)}:${readFileSync(p).toString('base64')}`);
+      else
+        out.set(
+          rel,
+          st.isSymbolicLink()
+            ? `link:${readFileSync(p).toString('base64')}`
+            : `${(statSync(p).mode & 0o777).toString(8)}:${readFileSync(p).toString('base64')}`,
+        );
     }
   };
   walk(root);
@@ -146,7 +152,7 @@ describe.each(all.map((c) => [`${c.tool}/${c.name}`, c] as const))('%s', (_label
 });
 
 describe.each(all.map((c) => [`${c.tool}/${c.name}`, c] as const))('%s, edited by the user after takeover', (_label, c) => {
-  it('restore removes only our slot and keeps the user\'s later edit', async () => {
+  it("restore removes only our slot and keeps the user's later edit", async () => {
     const h = tempHome();
     try {
       await seedHome(h.home, join(c.dir, 'home'));

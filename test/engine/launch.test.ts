@@ -118,7 +118,10 @@ function launch(args: string[], e: Record<string, string>, during?: (pid: number
 }
 
 const lines = () => readFileSync(report, 'utf8').split('\n');
-const value = (prefix: string) => lines().find((l) => l.startsWith(prefix))?.slice(prefix.length);
+const value = (prefix: string) =>
+  lines()
+    .find((l) => l.startsWith(prefix))
+    ?.slice(prefix.length);
 const leftovers = () => readdirSync(tmp).filter((n) => n.startsWith('gwctl-launch-'));
 
 /** Bytes and mtime of every file under HOME but gwctl's own. */
@@ -141,13 +144,21 @@ function stamp(root: string): Record<string, string> {
 describe('gwctl launch (runner)', () => {
   it('passes the exit code through, gives the settings file 0600 in a 0700 dir, removes it, touches no file', async () => {
     const before = stamp(h.home);
-    const r = await launch(['claude-code', '--bin', fake, '--model', 'gpt-4o', '--', '-p', 'hi there'], env({ FAKE_EXIT: '7', ANTHROPIC_API_KEY: 'sk-ant-shell-leak', ANTHROPIC_AUTH_TOKEN: 'tok-shell' }));
+    const r = await launch(
+      ['claude-code', '--bin', fake, '--model', 'gpt-4o', '--', '-p', 'hi there'],
+      env({ FAKE_EXIT: '7', ANTHROPIC_API_KEY: 'sk-ant-shell-leak', ANTHROPIC_AUTH_TOKEN: 'tok-shell' }),
+    );
     expect(r.code).toBe(7);
     expect(r.stdout + r.stderr, 'no output of its own without --verbose').toBe('');
-    const args = lines().filter((l) => l.startsWith('arg:')).map((l) => l.slice(4));
+    const args = lines()
+      .filter((l) => l.startsWith('arg:'))
+      .map((l) => l.slice(4));
     const settingsPath = value('settings-path:')!;
     expect(args).toEqual(['--settings', settingsPath, '-p', 'hi there']);
-    expect(args.some((a) => a.includes(KEY)), 'the key is never an argument').toBe(false);
+    expect(
+      args.some((a) => a.includes(KEY)),
+      'the key is never an argument',
+    ).toBe(false);
     expect(value('settings-mode:')).toBe('600');
     expect(value('dir-mode:')).toBe('700');
     expect(JSON.parse(value('settings:')!)).toEqual({
@@ -232,7 +243,9 @@ describe('gwctl launch: the launch key on a gateway that mints', () => {
     expect(aliases).toHaveLength(1);
     expect(aliases[0]).toMatch(/^gwctl-launch-claude-code-/);
     const minted = lite.keys.get(aliases[0]!)!.key;
-    const tokens = lines().filter((l) => l.startsWith('settings:')).map((l) => JSON.parse(l.slice(9)).env.ANTHROPIC_AUTH_TOKEN);
+    const tokens = lines()
+      .filter((l) => l.startsWith('settings:'))
+      .map((l) => JSON.parse(l.slice(9)).env.ANTHROPIC_AUTH_TOKEN);
     expect(tokens).toEqual([minted, minted]);
     expect((await launch(['claude-code', '--bin', fake, '--key-name', 'my-app'], e)).code).toBe(0);
     expect([...lite.keys.keys()].filter((a) => a.startsWith('gwctl-my-app-'))).toHaveLength(1);
@@ -258,7 +271,11 @@ describe('copilot: launch-only in status and takeover', () => {
     const before = stamp(h.home);
     const t = await gwctl(['takeover', 'copilot', '--json'], e());
     expect(t.code).toBe(1);
-    expect(t.json().tools[0]).toMatchObject({ id: 'copilot', action: 'refused', error: expect.stringMatching(/Copilot CLI is launch-only.*gwctl launch copilot/) });
+    expect(t.json().tools[0]).toMatchObject({
+      id: 'copilot',
+      action: 'refused',
+      error: expect.stringMatching(/Copilot CLI is launch-only.*gwctl launch copilot/),
+    });
     expect(stamp(h.home)).toEqual(before);
     const all = await gwctl(['takeover', '--all', '--json'], e());
     const cop = all.json().tools.find((x) => x.id === 'copilot');
@@ -278,7 +295,11 @@ describe('gwctl launch as a command-table entry (parsed options and positionals)
     const code = await command.run({ values: {}, positionals: ['--model', 'gpt-4o', '--bin', fake, 'claude-code', '--', '-p', 'hi'] }, { io, commands: [] });
     expect(code).toBe(3);
     expect(err).toBe('');
-    expect(lines().filter((l) => l.startsWith('arg:')).slice(2)).toEqual(['arg:-p', 'arg:hi']);
+    expect(
+      lines()
+        .filter((l) => l.startsWith('arg:'))
+        .slice(2),
+    ).toEqual(['arg:-p', 'arg:hi']);
     expect(JSON.parse(value('settings:')!).model).toBe('gpt-4o');
     expect(await command.run({ values: {}, positionals: ['nope'] }, { io, commands: [] })).toBe(2);
     expect(leftovers()).toEqual([]);

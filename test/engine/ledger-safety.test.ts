@@ -202,7 +202,13 @@ describe('§7 rotate', () => {
     const before = liveKeys();
     const r = await gwctl(['rotate', '--all', '--json'], h.env);
     expect(r.code).toBe(0);
-    expect(r.json().tools.filter((t) => t.action === 'rotated').map((t) => t.id).sort()).toEqual(['claude-code', 'codex']);
+    expect(
+      r
+        .json()
+        .tools.filter((t) => t.action === 'rotated')
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(['claude-code', 'codex']);
     expect(liveKeys().filter((k) => before.includes(k))).toEqual([]);
     expect(gw.keys.size).toBe(2);
   });

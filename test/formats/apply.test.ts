@@ -13,12 +13,18 @@ describe('applyEdits', () => {
       }
     })();
     expect(err).toBeInstanceOf(ConfigFormatError);
-    expect((err as Error).message).toMatch(/settings\.json: env is a string, where gwctl needs to add env\.ANTHROPIC_BASE_URL; nothing was written; make env an object/);
+    expect((err as Error).message).toMatch(
+      /settings\.json: env is a string, where gwctl needs to add env\.ANTHROPIC_BASE_URL; nothing was written; make env an object/,
+    );
   });
 
   it('refuses a list where an object is needed, and an object where a list is needed', () => {
-    expect(() => applyEdits('[model_providers]\nservbay = 1\n', 'toml', [{ file: 'c', path: ['model_providers', 'servbay', 'base_url'], value: 'x' }], 'config.toml')).toThrow(/model_providers\.servbay is a number/);
-    expect(() => applyEdits('{"models": {}}', 'json', [{ file: 'm', path: ['models', { match: { id: 'gpt-4o' } }], value: { id: 'gpt-4o' } }], 'models.json')).toThrow(/models is an object, where gwctl needs to add models\.\[id="gpt-4o"\]; nothing was written; make models a list/);
+    expect(() =>
+      applyEdits('[model_providers]\nservbay = 1\n', 'toml', [{ file: 'c', path: ['model_providers', 'servbay', 'base_url'], value: 'x' }], 'config.toml'),
+    ).toThrow(/model_providers\.servbay is a number/);
+    expect(() =>
+      applyEdits('{"models": {}}', 'json', [{ file: 'm', path: ['models', { match: { id: 'gpt-4o' } }], value: { id: 'gpt-4o' } }], 'models.json'),
+    ).toThrow(/models is an object, where gwctl needs to add models\.\[id="gpt-4o"\]; nothing was written; make models a list/);
   });
 
   it('deleting below a scalar is a no-op, not an error', () => {

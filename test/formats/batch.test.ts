@@ -37,11 +37,18 @@ describe('batched sibling edits = one-at-a-time edits', () => {
     ...[...JSON_DOCS, ...JSONC_DOCS].map(([n, t]) => [`${n} (jsonc)`, 'jsonc', t] as [string, Format, string]),
   ];
   it.each(cases)('JSON array of objects by id: %s', (_n, format, text) => {
-    const edits: Edit[] = models(7).map((id) => ({ file: 'f', path: ['models', { match: { id } }], value: { id, url: `${ROOT}/v1`, n: 1 }, guard: { kind: 'address', field: ['url'] } }));
+    const edits: Edit[] = models(7).map((id) => ({
+      file: 'f',
+      path: ['models', { match: { id } }],
+      value: { id, url: `${ROOT}/v1`, n: 1 },
+      guard: { kind: 'address', field: ['url'] },
+    }));
     const batched = applyEdits(text, format, edits, 'f');
     expect(batched.text).toBe(oneByOne(text, format, edits));
     // And a restore removes exactly what was added.
-    expect(revertRecords(batched.text, format, toSlotRecords(batched.applied), ROOT, 'f').text).toBe(text === '' ? revertOne(batched.text, format, batched.applied) : text);
+    expect(revertRecords(batched.text, format, toSlotRecords(batched.applied), ROOT, 'f').text).toBe(
+      text === '' ? revertOne(batched.text, format, batched.applied) : text,
+    );
   });
 
   it.each(cases)('JSON object keys and primitive items: %s', (_n, format, text) => {
@@ -58,7 +65,12 @@ describe('batched sibling edits = one-at-a-time edits', () => {
     ['CRLF and comments', '# top\r\n[models]\r\n# models here\r\n\r\n[models."mine/a"] # c\r\nprovider = "mine"\r\n'],
   ];
   it.each(TOML_DOCS)('TOML tables: %s', (_n, text) => {
-    const edits: Edit[] = models(6).map((m) => ({ file: 'f', path: ['models', `servbay/${m}`], value: { provider: 'servbay', model: m, max_context_size: 128000 }, guard: { kind: 'field-equals', field: ['provider'], value: 'servbay' } }));
+    const edits: Edit[] = models(6).map((m) => ({
+      file: 'f',
+      path: ['models', `servbay/${m}`],
+      value: { provider: 'servbay', model: m, max_context_size: 128000 },
+      guard: { kind: 'field-equals', field: ['provider'], value: 'servbay' },
+    }));
     const batched = applyEdits(text, 'toml', edits, 'f');
     expect(batched.text).toBe(oneByOne(text, 'toml', edits));
     const reverted = revertRecords(batched.text, 'toml', toSlotRecords(batched.applied), ROOT, 'f').text;
@@ -70,9 +82,19 @@ describe('batched sibling edits = one-at-a-time edits', () => {
 
   it('a restore keeps the slots the user changed and removes the rest, in one pass', () => {
     const text = '{\n  "models": [\n    { "id": "mine" }\n  ]\n}\n';
-    const edits: Edit[] = models(6).map((id) => ({ file: 'f', path: ['models', { match: { id } }], value: { id, url: `${ROOT}/v1` }, guard: { kind: 'address', field: ['url'] } }));
+    const edits: Edit[] = models(6).map((id) => ({
+      file: 'f',
+      path: ['models', { match: { id } }],
+      value: { id, url: `${ROOT}/v1` },
+      guard: { kind: 'address', field: ['url'] },
+    }));
     const { text: taken, applied } = applyEdits(text, 'json', edits, 'f');
-    const changed = applyEdits(taken, 'json', [{ file: 'f', path: ['models', { match: { id: 'm-2' } }], value: { id: 'm-2', url: 'https://elsewhere/v1' } }], 'f').text;
+    const changed = applyEdits(
+      taken,
+      'json',
+      [{ file: 'f', path: ['models', { match: { id: 'm-2' } }], value: { id: 'm-2', url: 'https://elsewhere/v1' } }],
+      'f',
+    ).text;
     const res = revertRecords(changed, 'json', toSlotRecords(applied), ROOT, 'f');
     expect(res.kept.map((r) => r.path[1])).toEqual([{ match: { id: 'm-2' } }]);
     expect(JSON.parse(res.text)).toEqual({ models: [{ id: 'mine' }, { id: 'm-2', url: 'https://elsewhere/v1' }] });
@@ -95,7 +117,12 @@ describe('a slot of many models is not one parse per model', () => {
     const edits: Edit[] = models(400).map((m): Edit =>
       format === 'json'
         ? { file: 'f', path: ['models', { match: { id: m } }], value: { id: m, url: `${ROOT}/v1` }, guard: { kind: 'address', field: ['url'] } }
-        : { file: 'f', path: ['models', `servbay/${m}`], value: { provider: 'servbay', model: m }, guard: { kind: 'field-equals', field: ['provider'], value: 'servbay' } },
+        : {
+            file: 'f',
+            path: ['models', `servbay/${m}`],
+            value: { provider: 'servbay', model: m },
+            guard: { kind: 'field-equals', field: ['provider'], value: 'servbay' },
+          },
     );
     const spies = (['parse', 'get', 'set', 'delete'] as const).map((k) => vi.spyOn(editor, k));
     try {

@@ -33,8 +33,7 @@ interface Doc {
 }
 
 const chars = (list: string) => fc.constantFrom(...list);
-const text = (alphabet: string, maxLength = 12, minLength = 0) =>
-  fc.string({ unit: chars(alphabet), minLength, maxLength });
+const text = (alphabet: string, maxLength = 12, minLength = 0) => fc.string({ unit: chars(alphabet), minLength, maxLength });
 
 const LETTERS = 'abcXYZ019';
 const COMMENT_CHARS = `${LETTERS} #='"\`:/é日`;
@@ -131,12 +130,7 @@ const plainValueArb = fc.oneof(
   fc.stringMatching(/^sk-[A-Za-z0-9_-]{4,24}$/),
   text(`${LETTERS}:/._-`, 16, 1),
 );
-const representableValueArb = fc.oneof(
-  plainValueArb,
-  text(`${LETTERS} #=:/'"\n`),
-  text(`${LETTERS} #=:/'\`\n`),
-  text(`${LETTERS} #=:/"\`\n`),
-);
+const representableValueArb = fc.oneof(plainValueArb, text(`${LETTERS} #=:/'"\n`), text(`${LETTERS} #=:/'\`\n`), text(`${LETTERS} #=:/"\`\n`));
 const anyValueArb = fc.oneof(representableValueArb, text(`ab #'"\`\\\n\rn=é\t`));
 
 /** No backslash, no carriage return, and at least one quote kind left free. */
@@ -274,7 +268,10 @@ describe('dotenvEditor properties', () => {
         const lines: Line[] = [...doc.lines];
         lines.splice(at, 0, { kind: 'comment', text: junk });
         const bad = render({ ...doc, lines });
-        const prefix = lines.slice(0, at).map((l) => renderLine(l, doc.eol) + doc.eol).join('');
+        const prefix = lines
+          .slice(0, at)
+          .map((l) => renderLine(l, doc.eol) + doc.eol)
+          .join('');
         const line = 1 + (prefix.match(/\r\n|\r|\n/g)?.length ?? 0);
         const err = attempt(() => env.parse(bad, FILE));
         expect(err).toBeInstanceOf(ConfigFormatError);

@@ -111,10 +111,8 @@ describe('dotenvEditor.set', () => {
     expect(env.set('K=x\n', ['K'], `it's "x" #`, GEMINI_FILE)).toBe('K=`it\'s "x" #`\n');
   });
 
-  it('appends a new variable as the last line with the file\'s line breaks', () => {
-    expect(env.set(GEMINI, ['GOOGLE_GEMINI_BASE_URL'], 'http://127.0.0.1:11580', GEMINI_FILE)).toBe(
-      `${GEMINI}GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:11580\n`,
-    );
+  it("appends a new variable as the last line with the file's line breaks", () => {
+    expect(env.set(GEMINI, ['GOOGLE_GEMINI_BASE_URL'], 'http://127.0.0.1:11580', GEMINI_FILE)).toBe(`${GEMINI}GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:11580\n`);
     // No final newline: the new line goes after a line break and keeps that style.
     expect(env.set(QWEN, ['OPENAI_MODEL_2'], 'gpt-4o', QWEN_FILE)).toBe(`${QWEN}\r\nOPENAI_MODEL_2=gpt-4o`);
     expect(env.set('', ['GEMINI_API_KEY'], 'sk-1', GEMINI_FILE)).toBe('GEMINI_API_KEY=sk-1\n');
@@ -147,7 +145,7 @@ describe('dotenvEditor.set', () => {
     );
   });
 
-  it('writes multiline values into a multiline double-quoted slot with the file\'s line breaks', () => {
+  it("writes multiline values into a multiline double-quoted slot with the file's line breaks", () => {
     const replaced = env.set(PEM, ['PRIVATE_KEY'], 'sk-1', GEMINI_FILE);
     expect(replaced).toBe('# service account\nPRIVATE_KEY="sk-1"\nGEMINI_API_KEY=abc\n');
     expect(env.set(replaced, ['PRIVATE_KEY'], PEM_VALUE, GEMINI_FILE)).toBe(PEM);
@@ -262,7 +260,7 @@ describe('dotenvEditor errors', () => {
     });
   });
 
-  it('reports an unterminated quote\'s stray lines', () => {
+  it("reports an unterminated quote's stray lines", () => {
     expect(formatError(() => env.parse('K="abc\nmore text\n', GEMINI_FILE)).line).toBe(2);
   });
 

@@ -51,7 +51,13 @@ function renderDoc(doc: JsonObject, L: Layout): string {
   const { eol, unit } = L;
 
   const q = (x: string): string =>
-    L.single ? "'" + JSON.stringify(x).slice(1, -1).replace(/\\(.)|'/g, (m: string, c: string | undefined) => (c === '"' ? '"' : m === "'" ? "\\'" : m)) + "'" : JSON.stringify(x);
+    L.single
+      ? "'" +
+        JSON.stringify(x)
+          .slice(1, -1)
+          .replace(/\\(.)|'/g, (m: string, c: string | undefined) => (c === '"' ? '"' : m === "'" ? "\\'" : m)) +
+        "'"
+      : JSON.stringify(x);
   const mem = (k: string | undefined, v: JsonValue, indent: string, inline: boolean): string =>
     (k === undefined ? '' : (L.bare && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : q(k)) + L.keySep) + val(v, indent, inline);
 
@@ -144,7 +150,10 @@ for (const ed of [jsonEditor, jsoncEditor, json5Editor]) {
   const json5 = ed.format === 'json5';
   describe(`${ed.format} editor properties`, () => {
     it('generated documents parse to the generated data', () => {
-      fc.assert(fc.property(docs(jsonc, json5), ({ doc, text }) => deepEqual(ed.parse(text, FILE), doc)), { numRuns: RUNS });
+      fc.assert(
+        fc.property(docs(jsonc, json5), ({ doc, text }) => deepEqual(ed.parse(text, FILE), doc)),
+        { numRuns: RUNS },
+      );
     });
 
     it('(a) inverse: deleting a new slot (and the parent it created) gives back the exact bytes', () => {

@@ -104,7 +104,9 @@ describe('Claude Code settings.json (strict JSON, tabs)', () => {
     expect(doc.model).toBe('claude-sonnet-4-5');
     expect(jsonEditor.get(claude, ['env', 'GREETING'], FILE)).toBe('こんにちは — ünïcödé ✓');
     expect(jsonEditor.get(claude, ['permissions', 'deny', { item: 'Read(./.env)' }], FILE)).toBe('Read(./.env)');
-    expect(jsonEditor.get(claude, ['hooks', 'PreToolUse', { match: { matcher: 'Bash' } }, 'hooks', { match: { type: 'command' } }, 'type'], FILE)).toBe('command');
+    expect(jsonEditor.get(claude, ['hooks', 'PreToolUse', { match: { matcher: 'Bash' } }, 'hooks', { match: { type: 'command' } }, 'type'], FILE)).toBe(
+      'command',
+    );
     expect(jsonEditor.get(claude, ['hooks', 'PreToolUse', { match: { matcher: 'Write' } }], FILE)).toBeUndefined();
     expect(jsonEditor.get(claude, ['model', 'x'], FILE)).toBeUndefined();
   });
@@ -155,7 +157,12 @@ describe('Claude Code settings.json (strict JSON, tabs)', () => {
 
   it('creates missing parents as pretty objects and removes them again', () => {
     const out = expectInverse(jsonEditor, claude, ['gateway', 'servbay', 'url'], 'http://127.0.0.1:11580');
-    expect(out).toBe(claude.replace('\t\t"padding": 0\n\t}\n}\n', '\t\t"padding": 0\n\t},\n\t"gateway": {\n\t\t"servbay": {\n\t\t\t"url": "http://127.0.0.1:11580"\n\t\t}\n\t}\n}\n'));
+    expect(out).toBe(
+      claude.replace(
+        '\t\t"padding": 0\n\t}\n}\n',
+        '\t\t"padding": 0\n\t},\n\t"gateway": {\n\t\t"servbay": {\n\t\t\t"url": "http://127.0.0.1:11580"\n\t\t}\n\t}\n}\n',
+      ),
+    );
   });
 
   it('replaces a string in place with its JSON form, and writing the old value back is byte-identical', () => {
@@ -195,7 +202,9 @@ describe('CRLF file with a BOM', () => {
     const out = expectInverse(jsonEditor, crlf, ['env', 'B'], '2');
     expect(out).toBe('\uFEFF{\r\n    "env": {\r\n        "A": "1",\r\n        "B": "2"\r\n    },\r\n    "name": "Zoë"\r\n}');
     const nested = expectInverse(jsonEditor, crlf, ['model', 'id'], 'gpt-4o');
-    expect(nested).toBe('\uFEFF{\r\n    "env": {\r\n        "A": "1"\r\n    },\r\n    "name": "Zoë",\r\n    "model": {\r\n        "id": "gpt-4o"\r\n    }\r\n}');
+    expect(nested).toBe(
+      '\uFEFF{\r\n    "env": {\r\n        "A": "1"\r\n    },\r\n    "name": "Zoë",\r\n    "model": {\r\n        "id": "gpt-4o"\r\n    }\r\n}',
+    );
   });
 
   it('deleting the only key of an object leaves {}', () => {
@@ -305,7 +314,9 @@ describe('compact and empty documents', () => {
       expect(ed.get('', ['env', 'A'], FILE)).toBeUndefined();
       expect(ed.delete('', ['env'], FILE)).toBe('');
       expect(ed.set('', ['key'], 'value', FILE)).toBe('{\n  "key": "value"\n}\n');
-      expect(ed.set('', ['env', 'ANTHROPIC_BASE_URL'], 'http://127.0.0.1:11580', FILE)).toBe('{\n  "env": {\n    "ANTHROPIC_BASE_URL": "http://127.0.0.1:11580"\n  }\n}\n');
+      expect(ed.set('', ['env', 'ANTHROPIC_BASE_URL'], 'http://127.0.0.1:11580', FILE)).toBe(
+        '{\n  "env": {\n    "ANTHROPIC_BASE_URL": "http://127.0.0.1:11580"\n  }\n}\n',
+      );
     }
   });
 });

@@ -5,16 +5,19 @@ import { ConfigFormatError } from '../../src/formats/slot.ts';
 const FILE = '/home/u/.openclaw/openclaw.json';
 
 describe('json5 editor', () => {
-  it('writes in the file\'s style: bare keys, single quotes; removes it byte for byte', () => {
+  it("writes in the file's style: bare keys, single quotes; removes it byte for byte", () => {
     const text = "// OpenClaw\n{\n  agents: { defaults: { model: 'anthropic/claude' } },\n  models: {\n    providers: {},\n  },\n}\n";
     const out = ed.set(text, ['models', 'providers', 'servbay'], { baseUrl: 'http://127.0.0.1:11580/v1', 'a-b': "it's" }, FILE);
     expect(out).toContain("    providers: {\n      servbay: {\n        baseUrl: 'http://127.0.0.1:11580/v1',\n        'a-b': 'it\\'s'\n      }\n    },");
-    expect(ed.parse(out, FILE)).toEqual({ agents: { defaults: { model: 'anthropic/claude' } }, models: { providers: { servbay: { baseUrl: 'http://127.0.0.1:11580/v1', 'a-b': "it's" } } } });
+    expect(ed.parse(out, FILE)).toEqual({
+      agents: { defaults: { model: 'anthropic/claude' } },
+      models: { providers: { servbay: { baseUrl: 'http://127.0.0.1:11580/v1', 'a-b': "it's" } } },
+    });
     expect(ed.delete(out, ['models', 'providers', 'servbay'], FILE)).toBe(text);
   });
 
   it('reads JSON5 values as json5 does: hex, Infinity, NaN, trailing commas, quoted keys', () => {
-    expect(ed.parse("{a: 0x1F, b: -Infinity, 'c': \"x\", d: [1, 2,],}", FILE)).toEqual({ a: 31, b: -Infinity, c: 'x', d: [1, 2] });
+    expect(ed.parse('{a: 0x1F, b: -Infinity, \'c\': "x", d: [1, 2,],}', FILE)).toEqual({ a: 31, b: -Infinity, c: 'x', d: [1, 2] });
   });
 
   it('keeps plain JSON plain (double quotes), CRLF and a BOM', () => {

@@ -10,7 +10,10 @@ export const KEYS = ['a', 'b', 'env', 'model', 'hooks', 'ключ', '日本語',
 export const NEW_KEYS = ['n1', 'n2', 'новый', 'nouveau é', '🆕'];
 export const IDS = ['m1', 'm2', 'm3'];
 
-export const str = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.constantFrom('', 'héllo', '日本', '😀', 'a"b', 'line\nbreak', '\u2028', 'http://127.0.0.1:11580'));
+export const str = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 6 }),
+  fc.constantFrom('', 'héllo', '日本', '😀', 'a"b', 'line\nbreak', '\u2028', 'http://127.0.0.1:11580'),
+);
 export const prim: fc.Arbitrary<JsonPrimitive> = fc.oneof(
   fc.constant(null),
   fc.boolean(),
@@ -30,7 +33,6 @@ export const { value } = fc.letrec<{ value: JsonValue; obj: JsonObject; arr: Jso
   ),
 }));
 export const rootObj = value.filter(isObject) as fc.Arbitrary<JsonObject>;
-
 
 /** Small deterministic PRNG so one seed gives one layout. */
 export function prng(seed: number): () => number {
@@ -64,10 +66,12 @@ export function existingPaths(v: JsonValue, prefix: SlotPath = []): SlotPath[] {
 
 export function containerPaths(v: JsonValue, prefix: SlotPath = []): SlotPath[] {
   const out: SlotPath[] = isObject(v) || Array.isArray(v) ? [prefix] : [];
-  return out.concat(existingPaths(v, prefix).filter((p) => {
-    const x = getIn(v, p.slice(prefix.length));
-    return isObject(x) || Array.isArray(x);
-  }));
+  return out.concat(
+    existingPaths(v, prefix).filter((p) => {
+      const x = getIn(v, p.slice(prefix.length));
+      return isObject(x) || Array.isArray(x);
+    }),
+  );
 }
 
 /** A path absent from `doc` under an existing container, with a value that lands exactly there. */
@@ -90,7 +94,6 @@ export function newSlot(doc: JsonObject): fc.Arbitrary<{ path: SlotPath; value: 
   });
 }
 
-
 export interface Case {
   text: string;
   doc: JsonObject;
@@ -111,4 +114,3 @@ export function hollow(v: JsonValue | undefined): boolean {
   if (Array.isArray(v)) return v.every(hollow);
   return isObject(v) && Object.values(v).every(hollow);
 }
-

@@ -68,11 +68,19 @@ const val: fc.Arbitrary<Val> = fc.oneof(
   fc.integer({ min: 0, max: 255 }).map((n) => ({ text: `0x${n.toString(16)}`, canonical: false, literal: false })),
   fc.constantFrom('1.5', '-0.25', '3.0', '1e3', '6.5e-7').map((t) => ({ text: t, canonical: String(Number(t)) === t, literal: false })),
   fc.boolean().map((b) => ({ text: String(b), canonical: true, literal: false })),
-  fc.array(fc.oneof(fc.integer({ min: -9, max: 99 }).map(String), plainStr.map((s) => JSON.stringify(s))), { maxLength: 3 }).map((xs) => ({
-    text: `[${xs.join(', ')}]`,
-    canonical: true,
-    literal: false,
-  })),
+  fc
+    .array(
+      fc.oneof(
+        fc.integer({ min: -9, max: 99 }).map(String),
+        plainStr.map((s) => JSON.stringify(s)),
+      ),
+      { maxLength: 3 },
+    )
+    .map((xs) => ({
+      text: `[${xs.join(', ')}]`,
+      canonical: true,
+      literal: false,
+    })),
   fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 3 }).map((xs) => ({
     text: `[\n${xs.map((x) => `  ${x}, # n${x}`).join('\n')}\n]`,
     canonical: false,
@@ -100,7 +108,10 @@ const keyPath = (min: number, max: number): fc.Arbitrary<{ segs: string[]; text:
 const items: fc.Arbitrary<Item[]> = fc
   .array(
     fc.oneof(
-      { weight: 5, arbitrary: fc.record({ k: keyPath(1, 1), val, sep: fc.constantFrom(' = ', ' = ', '=', '  =  '), comment: fc.option(commentText, { nil: undefined }) }) },
+      {
+        weight: 5,
+        arbitrary: fc.record({ k: keyPath(1, 1), val, sep: fc.constantFrom(' = ', ' = ', '=', '  =  '), comment: fc.option(commentText, { nil: undefined }) }),
+      },
       { weight: 1, arbitrary: fc.record({ k: keyPath(2, 2), val, sep: fc.constant(' = '), comment: fc.constant(undefined) }) },
       { weight: 1, arbitrary: commentText.map((text) => ({ comment: text })) },
       { weight: 1, arbitrary: fc.constant({ blank: true }) },
@@ -115,21 +126,23 @@ const items: fc.Arbitrary<Item[]> = fc
     }),
   );
 
-const table: fc.Arbitrary<Table> = fc.record({
-  path: keyPath(1, 3),
-  array: fc.nat(9).map((n) => n < 2),
-  indent: fc.constantFrom('', '', '  ', '\t'),
-  items,
-  blankBefore: fc.boolean(),
-  comment: fc.option(commentText, { nil: undefined }),
-}).map(({ path, array, indent, items: its, blankBefore, comment }) => ({
-  path: path.segs,
-  pathText: path.text,
-  array,
-  indent,
-  comment: comment === undefined ? '' : ` # ${comment}`,
-  items: blankBefore ? [{ kind: 'blank' } as Item, ...its] : its,
-}));
+const table: fc.Arbitrary<Table> = fc
+  .record({
+    path: keyPath(1, 3),
+    array: fc.nat(9).map((n) => n < 2),
+    indent: fc.constantFrom('', '', '  ', '\t'),
+    items,
+    blankBefore: fc.boolean(),
+    comment: fc.option(commentText, { nil: undefined }),
+  })
+  .map(({ path, array, indent, items: its, blankBefore, comment }) => ({
+    path: path.segs,
+    pathText: path.text,
+    array,
+    indent,
+    comment: comment === undefined ? '' : ` # ${comment}`,
+    items: blankBefore ? [{ kind: 'blank' } as Item, ...its] : its,
+  }));
 
 function renderItems(its: readonly Item[], indent: string): string[] {
   return its.map((it) => {

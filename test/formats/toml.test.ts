@@ -133,7 +133,11 @@ describe('tomlEditor.parse / get', () => {
     expect(err.message).toContain(`${KIMI_FILE}:3`);
     expect(err.message).not.toContain('sk-very-secret');
     expect(err.message).not.toContain('api_key');
-    for (const op of [() => toml.get(text, ['model'], KIMI_FILE), () => toml.set(text, ['model'], 'x', KIMI_FILE), () => toml.delete(text, ['model'], KIMI_FILE)]) {
+    for (const op of [
+      () => toml.get(text, ['model'], KIMI_FILE),
+      () => toml.set(text, ['model'], 'x', KIMI_FILE),
+      () => toml.delete(text, ['model'], KIMI_FILE),
+    ]) {
       expect(formatError(op).line).toBe(3);
     }
     expect(formatError(() => toml.parse('[tui]\n[tui]\n', KIMI_FILE)).line).toBe(2);
@@ -200,14 +204,14 @@ describe('tomlEditor.set / delete on a Codex config', () => {
   it('keeps CRLF, the BOM and the missing final newline', () => {
     const text = crlfBom(CODEX.trimEnd());
     const out = toml.set(toml.set(text, ['model_provider'], 'servbay', CODEX_FILE), ['model_providers', 'servbay'], SERVBAY, CODEX_FILE);
-    expect(out).toBe(
-      text.replace('"Codex"]\r\n', '"Codex"]\r\nmodel_provider = "servbay"\r\n') + '\r\n\r\n' + SERVBAY_BLOCK.join('\r\n'),
-    );
+    expect(out).toBe(text.replace('"Codex"]\r\n', '"Codex"]\r\nmodel_provider = "servbay"\r\n') + '\r\n\r\n' + SERVBAY_BLOCK.join('\r\n'));
   });
 
   it('writes new keys of an indented table with its indentation', () => {
     const tabs = '[tui]\n\tnotifications = true\n\n[profiles.fast]\n\tmodel = "o3"\n';
-    expect(toml.set(tabs, ['tui', 'animations'], false, CODEX_FILE)).toBe('[tui]\n\tnotifications = true\n\tanimations = false\n\n[profiles.fast]\n\tmodel = "o3"\n');
+    expect(toml.set(tabs, ['tui', 'animations'], false, CODEX_FILE)).toBe(
+      '[tui]\n\tnotifications = true\n\tanimations = false\n\n[profiles.fast]\n\tmodel = "o3"\n',
+    );
     expect(toml.set('[tui]\n', ['tui', 'x'], 1, CODEX_FILE)).toBe('[tui]\nx = 1\n');
   });
 
@@ -254,10 +258,17 @@ describe('tomlEditor.set / delete on a Codex config', () => {
   });
 
   it('replaces a table with sub-tables: changed in place, new ones appended, removed ones gone', () => {
-    const out = toml.set(CODEX, ['mcp_servers', 'github'], { command: 'docker', env: { GITHUB_TOKEN: 'x' }, startup_timeout_sec: 20, extra: { a: 1 } }, CODEX_FILE);
+    const out = toml.set(
+      CODEX,
+      ['mcp_servers', 'github'],
+      { command: 'docker', env: { GITHUB_TOKEN: 'x' }, startup_timeout_sec: 20, extra: { a: 1 } },
+      CODEX_FILE,
+    );
     expect(out).toBe(
-      CODEX.replace('command = "npx"\nargs = [\n  "-y",\n  "@modelcontextprotocol/server-github", # pinned\n]\n', 'command = "docker"\nstartup_timeout_sec = 20\n')
-        .replace('GITHUB_PERSONAL_ACCESS_TOKEN = "ghp_example"', 'GITHUB_TOKEN = "x"') + '\n[mcp_servers.github.extra]\na = 1\n',
+      CODEX.replace(
+        'command = "npx"\nargs = [\n  "-y",\n  "@modelcontextprotocol/server-github", # pinned\n]\n',
+        'command = "docker"\nstartup_timeout_sec = 20\n',
+      ).replace('GITHUB_PERSONAL_ACCESS_TOKEN = "ghp_example"', 'GITHUB_TOKEN = "x"') + '\n[mcp_servers.github.extra]\na = 1\n',
     );
   });
 
@@ -285,7 +296,9 @@ describe('tomlEditor.set / delete on a Codex config', () => {
     const text = 'instructions = """\nBe brief.\n  Use tabs.\n"""\n\n[[hooks]]\nname = "a"\n\n[[hooks]]\nname = "b"\n';
     const out = expectInverse(text, ['model_providers', 'servbay'], SERVBAY, ['model_providers']);
     expect(out.startsWith(text)).toBe(true);
-    expect(expectInverse(text, ['model'], 'o3')).toBe('instructions = """\nBe brief.\n  Use tabs.\n"""\nmodel = "o3"\n\n[[hooks]]\nname = "a"\n\n[[hooks]]\nname = "b"\n');
+    expect(expectInverse(text, ['model'], 'o3')).toBe(
+      'instructions = """\nBe brief.\n  Use tabs.\n"""\nmodel = "o3"\n\n[[hooks]]\nname = "a"\n\n[[hooks]]\nname = "b"\n',
+    );
   });
 
   it('takes over and restores through applyEdits / revertRecords byte for byte', () => {
@@ -401,7 +414,9 @@ describe('tomlEditor refusals', () => {
 
   it('refuses arrays of tables and values in the way, and paths TOML cannot address', () => {
     const text = '[[model_providers]]\nname = "a"\nmodel = "o3"\n';
-    expect(formatError(() => toml.set(text, ['model_providers', 'servbay'], SERVBAY, CODEX_FILE)).message).toContain('[[model_providers]] is an array of tables');
+    expect(formatError(() => toml.set(text, ['model_providers', 'servbay'], SERVBAY, CODEX_FILE)).message).toContain(
+      '[[model_providers]] is an array of tables',
+    );
     expect(formatError(() => toml.set('model = "o3"\n', ['model', 'x'], 1, CODEX_FILE)).message).toContain('model holds a value, not a table');
     expect(formatError(() => toml.set(CODEX, ['notify', { item: 'x' }], 'x', CODEX_FILE)).message).toContain('not supported for TOML');
     expect(formatError(() => toml.set(CODEX, ['model'], null, CODEX_FILE)).message).toContain('null has no TOML form');

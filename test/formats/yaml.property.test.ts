@@ -45,7 +45,13 @@ function dq(s: string): string {
     if (ch === '"' || ch === '\\') out += '\\' + ch;
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';
-    else if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff && c !== 0x2028 && c !== 0x2029) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) || c >= 0x10000) out += ch;
+    else if (
+      (c >= 0x20 && c <= 0x7e) ||
+      (c >= 0xa0 && c <= 0xd7ff && c !== 0x2028 && c !== 0x2029) ||
+      (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) ||
+      c >= 0x10000
+    )
+      out += ch;
     else out += '\\u' + c.toString(16).padStart(4, '0');
   }
   return out + '"';
@@ -70,7 +76,10 @@ function renderDoc(doc: JsonObject, L: Layout): Rendered {
   const scalar = (v: JsonValue): string => (typeof v === 'string' ? str(v) : v === null ? (pick(0.2) ? '~' : 'null') : String(v));
   const flow = (v: JsonValue): string => {
     if (Array.isArray(v)) return `[${v.map(flow).join(', ')}]`;
-    if (isObject(v)) return `{${Object.entries(v).map(([k, x]) => `${str(k)}: ${flow(x)}`).join(', ')}}`;
+    if (isObject(v))
+      return `{${Object.entries(v)
+        .map(([k, x]) => `${str(k)}: ${flow(x)}`)
+        .join(', ')}}`;
     return scalar(v);
   };
   const comment = (indent: string): string => (pick(0.12) ? eol + indent + '# note' : '') + (pick(0.08) ? eol : '');
@@ -157,7 +166,8 @@ function attempt(c: YCase, fn: () => string): string | undefined {
   }
 }
 
-const independent = (text: string): JsonValue => (text.replace(/^\uFEFF/, '').trim() === '' ? {} : ((load(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA }) ?? {}) as JsonValue));
+const independent = (text: string): JsonValue =>
+  text.replace(/^\uFEFF/, '').trim() === '' ? {} : ((load(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA }) ?? {}) as JsonValue);
 
 function checkShape(before: string, after: string): void {
   ed.parse(after, FILE);
@@ -171,10 +181,13 @@ function checkShape(before: string, after: string): void {
 
 describe('yaml editor properties', () => {
   it('generated documents parse to the generated data (both parsers)', () => {
-    fc.assert(fc.property(docs, ({ doc, text }) => {
-      expect(ed.parse(text, FILE)).toEqual(doc);
-      expect(deepEqual(independent(text), doc)).toBe(true);
-    }), { numRuns: RUNS });
+    fc.assert(
+      fc.property(docs, ({ doc, text }) => {
+        expect(ed.parse(text, FILE)).toEqual(doc);
+        expect(deepEqual(independent(text), doc)).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it('(a) inverse: deleting a new slot (and the parent it created) gives back the exact bytes', () => {

@@ -18,10 +18,12 @@ function error(fn: () => unknown): ConfigFormatError {
 }
 
 describe('yaml editor', () => {
-  it('inserts a list entry first, in the list\'s own indentation, and removes it byte for byte', () => {
+  it("inserts a list entry first, in the list's own indentation, and removes it byte for byte", () => {
     const text = '# mine\nname: a # keep\nversion: 1.0.0\nmodels:\n- name: Mine\n  provider: ollama\n  model: llama3\n\ncontext:\n- provider: code\n';
     const out = ed.set(text, AT, MODEL, FILE);
-    expect(out).toBe('# mine\nname: a # keep\nversion: 1.0.0\nmodels:\n- name: servbay/gpt-4o\n  provider: openai\n  model: gpt-4o\n  apiBase: http://127.0.0.1:11580/v1\n  apiKey: sk-x\n  roles:\n  - chat\n- name: Mine\n  provider: ollama\n  model: llama3\n\ncontext:\n- provider: code\n');
+    expect(out).toBe(
+      '# mine\nname: a # keep\nversion: 1.0.0\nmodels:\n- name: servbay/gpt-4o\n  provider: openai\n  model: gpt-4o\n  apiBase: http://127.0.0.1:11580/v1\n  apiKey: sk-x\n  roles:\n  - chat\n- name: Mine\n  provider: ollama\n  model: llama3\n\ncontext:\n- provider: code\n',
+    );
     expect(ed.delete(out, AT, FILE)).toBe(text);
   });
 
@@ -41,7 +43,9 @@ describe('yaml editor', () => {
   });
 
   it('refuses anchors, aliases and tags in the slot, flow collections it would add to, and several documents', () => {
-    expect(error(() => ed.set('models: &m\n  - name: a\nother: *m\n', AT, MODEL, FILE)).message).toMatch(/config\.yaml:\d+:\d+: models uses an anchor \(&name\)/);
+    expect(error(() => ed.set('models: &m\n  - name: a\nother: *m\n', AT, MODEL, FILE)).message).toMatch(
+      /config\.yaml:\d+:\d+: models uses an anchor \(&name\)/,
+    );
     expect(error(() => ed.set('models: [{name: a}]\n', AT, MODEL, FILE)).message).toMatch(/models is written in flow style.*write it in block style/);
     expect(error(() => ed.set('a: !!str 1\n', ['a'], 'x', FILE)).message).toMatch(/a uses a tag/);
     expect(error(() => ed.set('a: |\n  text\n', ['a'], 'x', FILE)).message).toMatch(/a uses a block scalar/);

@@ -47,9 +47,17 @@ describe('bifrost', () => {
   it('the minted key works on the protocol prefixes', async () => {
     const gwy = resolve();
     const { key } = await gwy.keys.acquire('claude-code');
-    const msg = await fetch(`${gwy.settings.baseUrl.anthropic}/v1/messages`, { method: 'POST', headers: { 'x-api-key': key, authorization: `Bearer ${key}` }, body: '{}' });
+    const msg = await fetch(`${gwy.settings.baseUrl.anthropic}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, authorization: `Bearer ${key}` },
+      body: '{}',
+    });
     expect(msg.status).toBe(200);
-    const gen = await fetch(`${gwy.settings.baseUrl.gemini}/v1beta/models/gemini-2.5-pro:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': key }, body: '{}' });
+    const gen = await fetch(`${gwy.settings.baseUrl.gemini}/v1beta/models/gemini-2.5-pro:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': key },
+      body: '{}',
+    });
     expect(gen.status).toBe(200);
   });
 

@@ -179,7 +179,13 @@ describe('gwctl gateway', () => {
   it('status of a gateway that is down: healthy no, exit 1, says what to do', async () => {
     const r = await run(['gateway', 'status', '--json'], { ...h.env, GWCTL_GATEWAY_URL: `http://127.0.0.1:${await deadPort()}` });
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'servbay', healthy: false, latencyMs: null, models: null, error: expect.stringMatching(/connection refused.*start the gateway/) });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      kind: 'servbay',
+      healthy: false,
+      latencyMs: null,
+      models: null,
+      error: expect.stringMatching(/connection refused.*start the gateway/),
+    });
   });
 
   it('detect URL…: names what answers and offers to save; --save stores the first match', async () => {

@@ -65,7 +65,10 @@ describe.each(['litellm', 'new-api', 'bifrost'] as const)('%s end to end', (kind
 
     const take = await run(['takeover', 'claude-code', 'codex', '--json']);
     expect(take.code, take.stderr).toBe(0);
-    expect(take.json().tools.map((t) => [t.id, t.action])).toEqual([['claude-code', 'taken-over'], ['codex', 'taken-over']]);
+    expect(take.json().tools.map((t) => [t.id, t.action])).toEqual([
+      ['claude-code', 'taken-over'],
+      ['codex', 'taken-over'],
+    ]);
 
     const names = [`gwctl-claude-code-${HOST}`.slice(0, 50), `gwctl-codex-${HOST}`.slice(0, 50)];
     expect(k.live().sort()).toEqual([...names].sort());
@@ -77,7 +80,10 @@ describe.each(['litellm', 'new-api', 'bifrost'] as const)('%s end to end', (kind
     const claude = JSON.parse(readFileSync(claudePath, 'utf8'));
     expect(claude.env.ANTHROPIC_AUTH_TOKEN).toBe(claudeKey);
     expect(claude.env.ANTHROPIC_BASE_URL).toBe(kind === 'bifrost' ? `${k.fake.url}/anthropic` : k.fake.url);
-    const codex = parseToml(readFileSync(codexPath, 'utf8')) as { model_provider: string; model_providers: Record<string, { base_url: string; experimental_bearer_token: string }> };
+    const codex = parseToml(readFileSync(codexPath, 'utf8')) as {
+      model_provider: string;
+      model_providers: Record<string, { base_url: string; experimental_bearer_token: string }>;
+    };
     const provider = codex.model_providers[codex.model_provider]!;
     expect(provider.base_url).toBe(`${k.fake.url}/v1`);
     expect(provider.experimental_bearer_token).toBe(codexKey);
@@ -85,7 +91,10 @@ describe.each(['litellm', 'new-api', 'bifrost'] as const)('%s end to end', (kind
     const keys = await run(['keys', '--json']);
     expect(keys.code).toBe(0);
     const listed = JSON.parse(keys.stdout).keys as Array<{ tool: string; kind: string; alias?: string; id?: string; created: string }>;
-    expect(listed.map((x) => [x.tool, x.kind, x.alias])).toEqual([['claude-code', kind, names[0]], ['codex', kind, names[1]]]);
+    expect(listed.map((x) => [x.tool, x.kind, x.alias])).toEqual([
+      ['claude-code', kind, names[0]],
+      ['codex', kind, names[1]],
+    ]);
     for (const x of listed) expect(Date.parse(x.created)).not.toBeNaN();
     if (kind !== 'litellm') for (const x of listed) expect(x.id).toMatch(/\S/);
     const table = await run(['keys']);
@@ -97,7 +106,12 @@ describe.each(['litellm', 'new-api', 'bifrost'] as const)('%s end to end', (kind
     const back = await run(['restore', 'claude-code', 'codex', '--json']);
     expect(back.code, back.stderr).toBe(0);
     const notes = back.json().tools.flatMap((t) => t.notes ?? []);
-    expect(notes).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^revoked key '${names[0]}'`)), expect.stringMatching(new RegExp(`^revoked key '${names[1]}'`))]));
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^revoked key '${names[0]}'`)),
+        expect.stringMatching(new RegExp(`^revoked key '${names[1]}'`)),
+      ]),
+    );
     expect(k.revoked().sort()).toEqual([...names].sort());
     expect(k.live()).toEqual([]);
     expect(readFileSync(claudePath, 'utf8')).toBe(CLAUDE);

@@ -38,12 +38,29 @@ const CASES: Record<KindId, Case[]> = {} as Record<KindId, Case[]>;
 for (const kind of GATEWAY_KINDS) {
   const mints = kind !== 'servbay' && kind !== 'static';
   CASES[kind] = [
-    { name: 'gateway down (connection refused)', setup: async () => ({ GWCTL_GATEWAY_URL: `http://127.0.0.1:${await deadPort()}` }), message: /connection refused at .*; start the gateway, or fix gateway\.url/ },
-    { name: 'health probe times out', setup: (k) => { k.fake.fault(k.routes.health, 'timeout'); return { GWCTL_GATEWAY_TIMEOUT_MS: '300' }; }, message: /no answer from .* within 300 ms; is the gateway running and is gateway\.url right\?/ },
+    {
+      name: 'gateway down (connection refused)',
+      setup: async () => ({ GWCTL_GATEWAY_URL: `http://127.0.0.1:${await deadPort()}` }),
+      message: /connection refused at .*; start the gateway, or fix gateway\.url/,
+    },
+    {
+      name: 'health probe times out',
+      setup: (k) => {
+        k.fake.fault(k.routes.health, 'timeout');
+        return { GWCTL_GATEWAY_TIMEOUT_MS: '300' };
+      },
+      message: /no answer from .* within 300 ms; is the gateway running and is gateway\.url right\?/,
+    },
     {
       name: 'HTTP 401 (wrong credential)',
       setup: (k) => k.badCredential,
-      message: { litellm: /HTTP 401.*refused the master key: set GWCTL_GATEWAY_ADMIN_KEY/, 'new-api': /HTTP 401.*refused the credentials: set GWCTL_GATEWAY_ADMIN_KEY/, bifrost: /HTTP 401.*admin auth is on.*username:password/, servbay: /refused the key \(HTTP 401\)/, static: /refused the key \(HTTP 401\)/ }[kind],
+      message: {
+        litellm: /HTTP 401.*refused the master key: set GWCTL_GATEWAY_ADMIN_KEY/,
+        'new-api': /HTTP 401.*refused the credentials: set GWCTL_GATEWAY_ADMIN_KEY/,
+        bifrost: /HTTP 401.*admin auth is on.*username:password/,
+        servbay: /refused the key \(HTTP 401\)/,
+        static: /refused the key \(HTTP 401\)/,
+      }[kind],
     },
     {
       name: 'HTTP 500',
@@ -56,15 +73,43 @@ for (const kind of GATEWAY_KINDS) {
       // servbay/static: the model list is the health proof, and an HTML page is no gateway.
       message: mints ? /not JSON/ : /this does not look like an AI gateway \(got text\/html from GET .*\/v1\/models/,
     },
-    { name: 'empty model list, none configured', setup: (k) => k.setModels([]), message: /lists no models .* and none are configured; add a channel in the gateway, or set gateway\.models/, afterMint: mints },
+    {
+      name: 'empty model list, none configured',
+      setup: (k) => k.setModels([]),
+      message: /lists no models .* and none are configured; add a channel in the gateway, or set gateway\.models/,
+      afterMint: mints,
+    },
     // The health check reads the model list too, so this fails before any key is minted.
-    { name: 'model list answers HTTP 500, none configured', setup: (k) => k.fake.fault(k.routes.models, { status: 500 }), message: /\/v1\/models answered HTTP 500/ },
+    {
+      name: 'model list answers HTTP 500, none configured',
+      setup: (k) => k.fake.fault(k.routes.models, { status: 500 }),
+      message: /\/v1\/models answered HTTP 500/,
+    },
   ];
 }
-CASES.litellm.push({ name: 'no database ("DB not connected")', setup: (k) => void ((k.fake as unknown as { db: boolean }).db = false), message: /without its database.*use it as a static gateway with the master key/ });
-CASES.litellm.push({ name: 'readiness unreadable, /key/generate answers 500 "DB not connected"', setup: (k) => { (k.fake as unknown as { db: boolean }).db = false; k.fake.fault('readiness', { status: 401, body: {} }); }, message: /DB not connected.*static/ });
-CASES['new-api'].push({ name: 'no user id configured', setup: () => ({ __noUserId: '1' }), message: /needs the id of the user.*gwctl config set gateway\.userId/ });
-CASES.litellm.push({ name: 'no admin key', setup: () => ({ GWCTL_GATEWAY_ADMIN_KEY: '' }), message: /needs LiteLLM's master key.*GWCTL_GATEWAY_ADMIN_KEY.*gwctl config set gateway\.adminKey/ });
+CASES.litellm.push({
+  name: 'no database ("DB not connected")',
+  setup: (k) => void ((k.fake as unknown as { db: boolean }).db = false),
+  message: /without its database.*use it as a static gateway with the master key/,
+});
+CASES.litellm.push({
+  name: 'readiness unreadable, /key/generate answers 500 "DB not connected"',
+  setup: (k) => {
+    (k.fake as unknown as { db: boolean }).db = false;
+    k.fake.fault('readiness', { status: 401, body: {} });
+  },
+  message: /DB not connected.*static/,
+});
+CASES['new-api'].push({
+  name: 'no user id configured',
+  setup: () => ({ __noUserId: '1' }),
+  message: /needs the id of the user.*gwctl config set gateway\.userId/,
+});
+CASES.litellm.push({
+  name: 'no admin key',
+  setup: () => ({ GWCTL_GATEWAY_ADMIN_KEY: '' }),
+  message: /needs LiteLLM's master key.*GWCTL_GATEWAY_ADMIN_KEY.*gwctl config set gateway\.adminKey/,
+});
 
 describe.each(GATEWAY_KINDS)('%s: gateway errors write nothing', (kind) => {
   let k: KindHarness;

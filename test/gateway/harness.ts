@@ -36,52 +36,97 @@ export async function startKind(kind: KindId): Promise<KindHarness> {
   if (kind === 'litellm') {
     const f = await startLiteLLM();
     return {
-      kind, fake: f, settings: {},
+      kind,
+      fake: f,
+      settings: {},
       env: { GWCTL_GATEWAY_KIND: kind, GWCTL_GATEWAY_URL: f.url, GWCTL_GATEWAY_ADMIN_KEY: f.masterKey },
       keyOf: (n) => f.keys.get(n)?.key,
-      live: () => [...f.keys.keys()], revoked: () => [...f.deleted],
+      live: () => [...f.keys.keys()],
+      revoked: () => [...f.deleted],
       setModels: (m) => void (f.models = m),
       routes: { health: 'liveliness', mint: 'generate', models: 'models' },
       badCredential: { GWCTL_GATEWAY_ADMIN_KEY: 'sk-not-the-master-key-0000' },
-      reset: () => { f.clearFaults(); f.keys.clear(); f.deleted.length = 0; f.db = true; f.models = ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder']; f.requests.length = 0; f.served.length = 0; },
+      reset: () => {
+        f.clearFaults();
+        f.keys.clear();
+        f.deleted.length = 0;
+        f.db = true;
+        f.models = ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder'];
+        f.requests.length = 0;
+        f.served.length = 0;
+      },
     };
   }
   if (kind === 'new-api') {
     const f = await startNewApi({ userId: 7 });
     return {
-      kind, fake: f, settings: { userId: '7' },
+      kind,
+      fake: f,
+      settings: { userId: '7' },
       env: { GWCTL_GATEWAY_KIND: kind, GWCTL_GATEWAY_URL: f.url, GWCTL_GATEWAY_ADMIN_KEY: f.accessToken },
-      keyOf: (n) => { const t = [...f.tokens.values()].find((x) => x.name === n); return t && `sk-${t.key}`; },
-      live: () => [...f.tokens.values()].map((t) => t.name), revoked: () => f.deleted.map((t) => t.name),
+      keyOf: (n) => {
+        const t = [...f.tokens.values()].find((x) => x.name === n);
+        return t && `sk-${t.key}`;
+      },
+      live: () => [...f.tokens.values()].map((t) => t.name),
+      revoked: () => f.deleted.map((t) => t.name),
       setModels: (m) => void (f.models = m),
       routes: { health: 'status', mint: 'create', models: 'models' },
       badCredential: { GWCTL_GATEWAY_ADMIN_KEY: 'not-the-access-token' },
-      reset: () => { f.clearFaults(); f.tokens.clear(); f.deleted.length = 0; f.models = ['gpt-4o', 'deepseek-chat']; f.requests.length = 0; f.served.length = 0; f.logs.length = 0; },
+      reset: () => {
+        f.clearFaults();
+        f.tokens.clear();
+        f.deleted.length = 0;
+        f.models = ['gpt-4o', 'deepseek-chat'];
+        f.requests.length = 0;
+        f.served.length = 0;
+        f.logs.length = 0;
+      },
     };
   }
   if (kind === 'bifrost') {
     const f = await startBifrost();
     return {
-      kind, fake: f, settings: {},
+      kind,
+      fake: f,
+      settings: {},
       env: { GWCTL_GATEWAY_KIND: kind, GWCTL_GATEWAY_URL: f.url, GWCTL_GATEWAY_ADMIN_KEY: 'admin:bifrost-pass' },
       keyOf: (n) => [...f.keys.values()].find((x) => x.name === n)?.value,
-      live: () => [...f.keys.values()].map((k) => k.name), revoked: () => f.deleted.map((k) => k.name),
+      live: () => [...f.keys.values()].map((k) => k.name),
+      revoked: () => f.deleted.map((k) => k.name),
       setModels: (m) => void (f.models = m),
       routes: { health: 'health', mint: 'create', models: 'models' },
       badCredential: { GWCTL_GATEWAY_ADMIN_KEY: 'admin:wrong' },
-      reset: () => { f.clearFaults(); f.keys.clear(); f.deleted.length = 0; f.admin = 'admin:bifrost-pass'; f.models = ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5']; f.requests.length = 0; f.served.length = 0; f.logs.length = 0; },
+      reset: () => {
+        f.clearFaults();
+        f.keys.clear();
+        f.deleted.length = 0;
+        f.admin = 'admin:bifrost-pass';
+        f.models = ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5'];
+        f.requests.length = 0;
+        f.served.length = 0;
+        f.logs.length = 0;
+      },
     };
   }
   const f = await startServBay({ keys: [STATIC_KEY] });
   return {
-    kind, fake: f, settings: {},
+    kind,
+    fake: f,
+    settings: {},
     env: { GWCTL_GATEWAY_KIND: kind, GWCTL_GATEWAY_URL: f.url, GWCTL_GATEWAY_KEY: STATIC_KEY },
     keyOf: () => STATIC_KEY,
-    live: () => [], revoked: () => [],
+    live: () => [],
+    revoked: () => [],
     setModels: (m) => void (f.models = m),
     routes: { health: 'root', mint: null, models: 'models' },
     badCredential: { GWCTL_GATEWAY_KEY: 'sk-revoked-in-the-ui-0000' },
-    reset: () => { f.clearFaults(); f.models = ['gpt-4o', 'claude-sonnet-4-5']; f.requests.length = 0; f.served.length = 0; },
+    reset: () => {
+      f.clearFaults();
+      f.models = ['gpt-4o', 'claude-sonnet-4-5'];
+      f.requests.length = 0;
+      f.served.length = 0;
+    },
   };
 }
 

@@ -22,7 +22,11 @@ beforeEach(() => {
 afterEach(() => h.cleanup());
 
 const resolve = (env: Record<string, string> = {}) =>
-  resolveGateway({ kind: 'litellm', url: gw.url }, { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: gw.masterKey, GWCTL_GATEWAY_TIMEOUT_MS: '400', ...env }, { hostname: 'Dev-Box.local' });
+  resolveGateway(
+    { kind: 'litellm', url: gw.url },
+    { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: gw.masterKey, GWCTL_GATEWAY_TIMEOUT_MS: '400', ...env },
+    { hostname: 'Dev-Box.local' },
+  );
 
 describe('litellm', () => {
   it('uses root / root+/v1 / root as base URLs and the default root 127.0.0.1:4000', () => {
@@ -53,7 +57,11 @@ describe('litellm', () => {
     const second = await resolve().keys.acquire('codex');
     expect(second.ref).toEqual({ kind: 'litellm', alias: 'gwctl-codex-dev-box-2', id: gw.keys.get('gwctl-codex-dev-box-2')!.token, gateway: gw.url });
     expect(second.key).not.toBe(first.key);
-    expect(gw.calls('generate').map((r) => (r.json as { key_alias: string }).key_alias)).toEqual(['gwctl-codex-dev-box', 'gwctl-codex-dev-box', 'gwctl-codex-dev-box-2']);
+    expect(gw.calls('generate').map((r) => (r.json as { key_alias: string }).key_alias)).toEqual([
+      'gwctl-codex-dev-box',
+      'gwctl-codex-dev-box',
+      'gwctl-codex-dev-box-2',
+    ]);
   });
 
   it('revoke: POST /key/delete {keys:[token]} (that key exactly, not whatever has its alias now); a key already gone is reported, not an error', async () => {
@@ -89,7 +97,9 @@ describe('litellm', () => {
   });
 
   it('a wrong master key: 401 names the fix and never echoes the key', async () => {
-    const err = await resolve({ GWCTL_GATEWAY_ADMIN_KEY: 'sk-wrong-master-123456' }).keys.acquire('codex').catch((e: Error) => e);
+    const err = await resolve({ GWCTL_GATEWAY_ADMIN_KEY: 'sk-wrong-master-123456' })
+      .keys.acquire('codex')
+      .catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/HTTP 401.*refused the master key/);
     expect((err as Error).message).not.toContain('sk-wrong-master-123456');
@@ -102,7 +112,9 @@ describe('litellm', () => {
     await expect(resolve().keys.health()).rejects.toThrow(/no answer .* within 400 ms/);
     gw.clearFaults();
     gw.fault('generate', { status: 500, body: { error: { message: 'Internal Server Error' } } });
-    await expect(resolve().keys.acquire('codex')).rejects.toThrow(/POST .*\/key\/generate \(mint a LiteLLM key\) answered HTTP 500: "Internal Server Error"; check the gateway's logs/);
+    await expect(resolve().keys.acquire('codex')).rejects.toThrow(
+      /POST .*\/key\/generate \(mint a LiteLLM key\) answered HTTP 500: "Internal Server Error"; check the gateway's logs/,
+    );
     gw.clearFaults();
     gw.fault('generate', 'non-json');
     await expect(resolve().keys.acquire('codex')).rejects.toThrow(/\/key\/generate answered something that is not JSON/);

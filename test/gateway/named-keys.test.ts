@@ -83,7 +83,11 @@ describe('litellm specifics', () => {
     }
   });
   const gw = (fake: FakeLiteLLM, env: Record<string, string> = {}) =>
-    resolveGateway({ kind: 'litellm', url: fake.url }, { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: fake.masterKey, GWCTL_GATEWAY_TIMEOUT_MS: '500', ...env }, { hostname: 'box', configDir: configDir() });
+    resolveGateway(
+      { kind: 'litellm', url: fake.url },
+      { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: fake.masterKey, GWCTL_GATEWAY_TIMEOUT_MS: '500', ...env },
+      { hostname: 'box', configDir: configDir() },
+    );
 
   it('concurrent callers in one process mint a name once', async () => {
     const all = await Promise.all(Array.from({ length: 6 }, () => namedKey(gw(f), configDir(), 'env')));

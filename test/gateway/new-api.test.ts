@@ -21,7 +21,11 @@ beforeEach(() => {
 afterEach(() => h.cleanup());
 
 const resolve = (env: Record<string, string> = {}, file: Record<string, string> = {}) =>
-  resolveGateway({ kind: 'new-api', url: gw.url, userId: '7', ...file }, { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: gw.accessToken, GWCTL_GATEWAY_TIMEOUT_MS: '400', ...env }, { hostname: 'dev-box' });
+  resolveGateway(
+    { kind: 'new-api', url: gw.url, userId: '7', ...file },
+    { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: gw.accessToken, GWCTL_GATEWAY_TIMEOUT_MS: '400', ...env },
+    { hostname: 'dev-box' },
+  );
 
 describe('new-api', () => {
   it('uses root / root+/v1 / root and the default root 127.0.0.1:3000', () => {
@@ -52,7 +56,11 @@ describe('new-api', () => {
   it('names are cut to 50 characters', async () => {
     const { ref } = await resolve({}, {}).keys.acquire('claude-code');
     expect(ref!.alias).toBe('gwctl-claude-code-dev-box');
-    const long = resolveGateway({ kind: 'new-api', url: gw.url, userId: '7' }, { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: gw.accessToken }, { hostname: 'a-very-long-workstation-hostname-in-the-lab' });
+    const long = resolveGateway(
+      { kind: 'new-api', url: gw.url, userId: '7' },
+      { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: gw.accessToken },
+      { hostname: 'a-very-long-workstation-hostname-in-the-lab' },
+    );
     const { ref: r2 } = await long.keys.acquire('claude-code');
     expect(r2!.alias).toBe('gwctl-claude-code-a-very-long-workstation-hostname'.slice(0, 50));
     expect(r2!.alias!.length).toBeLessThanOrEqual(50);
@@ -84,8 +92,12 @@ describe('new-api', () => {
   });
 
   it('missing access token or user id: says which, sends nothing', async () => {
-    await expect(resolveGateway({ kind: 'new-api', url: gw.url, userId: '7' }, h.env).keys.acquire('codex')).rejects.toThrow(/access token.*GWCTL_GATEWAY_ADMIN_KEY/);
-    await expect(resolveGateway({ kind: 'new-api', url: gw.url }, { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: gw.accessToken }).keys.acquire('codex')).rejects.toThrow(/gateway\.userId/);
+    await expect(resolveGateway({ kind: 'new-api', url: gw.url, userId: '7' }, h.env).keys.acquire('codex')).rejects.toThrow(
+      /access token.*GWCTL_GATEWAY_ADMIN_KEY/,
+    );
+    await expect(resolveGateway({ kind: 'new-api', url: gw.url }, { ...h.env, GWCTL_GATEWAY_ADMIN_KEY: gw.accessToken }).keys.acquire('codex')).rejects.toThrow(
+      /gateway\.userId/,
+    );
     expect(gw.requests).toHaveLength(0);
   });
 
@@ -93,7 +105,7 @@ describe('new-api', () => {
     await expect(resolve({}, { userId: '9' }).keys.acquire('codex')).rejects.toThrow(/HTTP 401.*New-Api-User.*refused the credentials.*gateway\.userId/);
   });
 
-  it('{success:false} on create (e.g. the token limit) is an error with new-api\'s message', async () => {
+  it("{success:false} on create (e.g. the token limit) is an error with new-api's message", async () => {
     gw.fault('create', { status: 200, body: { success: false, message: '已达到最大令牌数量限制 (10)' } });
     await expect(resolve().keys.acquire('codex')).rejects.toThrow(/POST .*\/api\/token\/ \(create a new-api token\) failed: "已达到最大令牌数量限制 \(10\)"/);
   });

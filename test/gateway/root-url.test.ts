@@ -37,6 +37,12 @@ describe('the gateway root', () => {
   });
 
   it('GWCTL_GATEWAY_URL with /v1 is refused by name', () => {
-    expect(() => resolveGateway({}, { GWCTL_GATEWAY_URL: 'http://127.0.0.1:4000/v1', GWCTL_GATEWAY_KIND: 'static', GWCTL_GATEWAY_KEY: 'sk-x' }, { configDir: '/nonexistent' })).toThrow(/GWCTL_GATEWAY_URL.*give the gateway root: http:\/\/127\.0\.0\.1:4000/);
+    expect(() =>
+      resolveGateway(
+        {},
+        { GWCTL_GATEWAY_URL: 'http://127.0.0.1:4000/v1', GWCTL_GATEWAY_KIND: 'static', GWCTL_GATEWAY_KEY: 'sk-x' },
+        { configDir: '/nonexistent' },
+      ),
+    ).toThrow(/GWCTL_GATEWAY_URL.*give the gateway root: http:\/\/127\.0\.0\.1:4000/);
   });
 });

@@ -21,7 +21,8 @@ beforeEach(() => {
 afterEach(() => h.cleanup());
 
 describe.each(['servbay', 'static'] as const)('%s', (kind) => {
-  const resolve = (env: Record<string, string> = {}) => resolveGateway({ kind, url: gw.url }, { ...h.env, GWCTL_GATEWAY_KEY: KEY, GWCTL_GATEWAY_TIMEOUT_MS: '400', ...env });
+  const resolve = (env: Record<string, string> = {}) =>
+    resolveGateway({ kind, url: gw.url }, { ...h.env, GWCTL_GATEWAY_KEY: KEY, GWCTL_GATEWAY_TIMEOUT_MS: '400', ...env });
 
   it('health: any HTTP answer on the root (even 401), then a JSON model list on /v1/models', async () => {
     await resolve().keys.health();
@@ -66,7 +67,10 @@ describe('servbay defaults', () => {
   });
 
   it('GWCTL_GATEWAY_URL and GWCTL_GATEWAY_KIND override the settings', () => {
-    const r = resolveGateway({ kind: 'litellm', url: 'http://127.0.0.1:4000' }, { ...h.env, GWCTL_GATEWAY_KIND: 'bifrost', GWCTL_GATEWAY_URL: 'http://127.0.0.1:9999/' });
+    const r = resolveGateway(
+      { kind: 'litellm', url: 'http://127.0.0.1:4000' },
+      { ...h.env, GWCTL_GATEWAY_KIND: 'bifrost', GWCTL_GATEWAY_URL: 'http://127.0.0.1:9999/' },
+    );
     expect(r.settings).toMatchObject({ kind: 'bifrost', root: 'http://127.0.0.1:9999' });
     expect(r.source).toEqual({ url: 'env', kind: 'env' });
   });

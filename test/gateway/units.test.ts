@@ -108,7 +108,12 @@ describe('settings written through the one writer (conf)', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ gateway: { userId: '7', displayName: 'Team Gateway' }, agent: { watch: true } });
     s.set('autoReapply', ['codex']);
     s.set('notify.drift', false);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ gateway: { userId: '7', displayName: 'Team Gateway' }, agent: { watch: true }, autoReapply: ['codex'], notify: { enabled: true, drift: false } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      gateway: { userId: '7', displayName: 'Team Gateway' },
+      agent: { watch: true },
+      autoReapply: ['codex'],
+      notify: { enabled: true, drift: false },
+    });
     expect(readSettings(dir).agent).toEqual({ watch: true, debounceMs: 20, reapplyPerMinute: 3, gatewayCheckSeconds: 60 });
   });
   it('the schema refuses bad values and writes nothing; a hand-broken file is named', async () => {

@@ -23,11 +23,25 @@ beforeEach(() => {
 afterEach(() => h.cleanup());
 
 const spendOf = (kind: KindId, s: Served[]) =>
-  kind === 'litellm' ? s.reduce((a, u) => a + litellmSpend(u), 0) : kind === 'new-api' ? s.reduce((a, u) => a + newApiQuota(u), 0) / 500000 : s.reduce((a, u) => a + bifrostCost(u), 0);
+  kind === 'litellm'
+    ? s.reduce((a, u) => a + litellmSpend(u), 0)
+    : kind === 'new-api'
+      ? s.reduce((a, u) => a + newApiQuota(u), 0) / 500000
+      : s.reduce((a, u) => a + bifrostCost(u), 0);
 
 interface UsageJson {
   since: string;
-  tools: Array<{ id: string; key: string; requests: number | null; tokensIn: number | null; tokensOut: number | null; spend: number | null; currency: string | null; unavailable?: string; error?: string }>;
+  tools: Array<{
+    id: string;
+    key: string;
+    requests: number | null;
+    tokensIn: number | null;
+    tokensOut: number | null;
+    spend: number | null;
+    currency: string | null;
+    unavailable?: string;
+    error?: string;
+  }>;
 }
 
 describe.each(['litellm', 'new-api', 'bifrost', 'servbay'] as KindId[])('%s', (kind) => {
@@ -85,7 +99,11 @@ describe.each(['litellm', 'new-api', 'bifrost', 'servbay'] as KindId[])('%s', (k
     // Two more requests with the env key, as a program using `gwctl exec` would send them.
     const vars = JSON.parse((await run(['env', '--shell', 'json'])).stdout) as Record<string, string>;
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${vars.OPENAI_BASE_URL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${vars.OPENAI_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'one two three' }], max_tokens: 5 }) });
+      const res = await fetch(`${vars.OPENAI_BASE_URL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${vars.OPENAI_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'one two three' }], max_tokens: 5 }),
+      });
       expect(res.status).toBe(200);
     }
     const r = await run(['usage', '--json', '--since', '1h']);
@@ -106,12 +124,25 @@ describe.each(['litellm', 'new-api', 'bifrost', 'servbay'] as KindId[])('%s', (k
     }
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const byKey = (key: string) => served().filter((s) => s.key === key);
-    const keyOf = (id: string) => (id === 'env' ? vars.OPENAI_API_KEY! : served().find((s) => s.protocol === { 'claude-code': 'anthropic', codex: 'responses', 'gemini-cli': 'gemini' }[id])!.key);
-    expect(u.tools.map((t) => [t.id, t.key])).toEqual([['claude-code', a.claude], ['codex', a.codex], ['gemini-cli', a.gemini], ['env', a.env]]);
+    const keyOf = (id: string) =>
+      id === 'env'
+        ? vars.OPENAI_API_KEY!
+        : served().find((s) => s.protocol === { 'claude-code': 'anthropic', codex: 'responses', 'gemini-cli': 'gemini' }[id])!.key;
+    expect(u.tools.map((t) => [t.id, t.key])).toEqual([
+      ['claude-code', a.claude],
+      ['codex', a.codex],
+      ['gemini-cli', a.gemini],
+      ['env', a.env],
+    ]);
     for (const t of u.tools) {
       const s = byKey(keyOf(t.id));
       expect(s.length).toBe(t.id === 'env' ? 2 : 1);
-      expect(t).toMatchObject({ requests: s.length, tokensIn: s.reduce((x, y) => x + y.promptTokens, 0), tokensOut: s.reduce((x, y) => x + y.completionTokens, 0), currency: 'USD' });
+      expect(t).toMatchObject({
+        requests: s.length,
+        tokensIn: s.reduce((x, y) => x + y.promptTokens, 0),
+        tokensOut: s.reduce((x, y) => x + y.completionTokens, 0),
+        currency: 'USD',
+      });
       expect(t.spend).toBeCloseTo(spendOf(kind, s), 9);
       expect(t.spend).toBeGreaterThan(0);
     }
@@ -138,7 +169,9 @@ describe.each(['litellm', 'new-api', 'bifrost', 'servbay'] as KindId[])('%s', (k
     // new-api stamps accessed_time at creation: make the tokens a minute old, as they would be.
     if (kind === 'new-api') for (const t of (k.fake as FakeNewApi).tokens.values()) t.created_time = t.accessed_time = t.created_time - 60;
     expect((await run(['test', 'codex'])).code).toBe(0);
-    const before = JSON.parse((await run(['keys', '--json'])).stdout) as { keys: Array<{ tool?: string; name?: string; alias: string; state: string; lastUsed: string | null }> };
+    const before = JSON.parse((await run(['keys', '--json'])).stdout) as {
+      keys: Array<{ tool?: string; name?: string; alias: string; state: string; lastUsed: string | null }>;
+    };
     const state = (k2: typeof before, id: string) => k2.keys.find((x) => x.tool === id || x.name === id)!;
     if (kind === 'servbay') {
       expect(before.keys).toEqual([]);

@@ -37,7 +37,9 @@ export async function startGateway(models: string[] = ['gpt-4o', 'claude-sonnet-
       if (rec.method === 'GET' && rec.path === '/') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       } else if (rec.method === 'GET' && rec.path === '/v1/models') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: gw.models.map((id) => ({ id, object: 'model', owned_by: 'gateway' })) }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ object: 'list', data: gw.models.map((id) => ({ id, object: 'model', owned_by: 'gateway' })) }));
       } else {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       }

@@ -6,7 +6,18 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
-  json(): { tools: Array<{ id: string; status: string | null; configPath: string; address: string | null; action?: string; notes?: string[]; error?: string; detail?: string }> };
+  json(): {
+    tools: Array<{
+      id: string;
+      status: string | null;
+      configPath: string;
+      address: string | null;
+      action?: string;
+      notes?: string[];
+      error?: string;
+      detail?: string;
+    }>;
+  };
 }
 
 /**
@@ -17,7 +28,12 @@ export interface RunResult {
 export async function gwctl(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { out: (s) => (stdout += s + '\n'), err: (s) => (stderr += s + '\n'), env, ...(stdin !== undefined ? { stdin: async () => stdin } : {}) });
+  const code = await main(args, {
+    out: (s) => (stdout += s + '\n'),
+    err: (s) => (stderr += s + '\n'),
+    env,
+    ...(stdin !== undefined ? { stdin: async () => stdin } : {}),
+  });
   const autostarted = /no agent was running; started one in the background \(pid (\d+)\)/.exec(stderr);
   if (autostarted && env.HOME) agentStarted(env.HOME, Number(autostarted[1]));
   return { code, stdout, stderr, json: () => JSON.parse(stdout) };

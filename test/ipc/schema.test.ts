@@ -21,7 +21,9 @@ describe('socketLocation', () => {
   });
 
   it('macOS: ~/Library/Application Support/gwctl/ whatever TMPDIR or XDG say', () => {
-    expect(socketLocation({ home: '/Users/a', env: { XDG_RUNTIME_DIR: '/run/x', TMPDIR: '/var/folders/x' }, platform: 'darwin' }).path).toBe('/Users/a/Library/Application Support/gwctl/agent.sock');
+    expect(socketLocation({ home: '/Users/a', env: { XDG_RUNTIME_DIR: '/run/x', TMPDIR: '/var/folders/x' }, platform: 'darwin' }).path).toBe(
+      '/Users/a/Library/Application Support/gwctl/agent.sock',
+    );
   });
 
   it('a path over 103 bytes falls back to a short dir named in a file only the user can read, and says why', () => {
@@ -47,7 +49,11 @@ describe('socketLocation', () => {
     } finally {
       h.cleanup();
     }
-    const ok = socketLocation({ home: '/home/a', env: { XDG_RUNTIME_DIR: '/r/' + 'y'.repeat(MAX_SOCKET_PATH_BYTES - '/r//gwctl/agent.sock'.length) }, platform: 'linux' });
+    const ok = socketLocation({
+      home: '/home/a',
+      env: { XDG_RUNTIME_DIR: '/r/' + 'y'.repeat(MAX_SOCKET_PATH_BYTES - '/r//gwctl/agent.sock'.length) },
+      platform: 'linux',
+    });
     expect(Buffer.byteLength(ok.path)).toBe(MAX_SOCKET_PATH_BYTES);
     expect(ok.fallbackReason).toBeUndefined();
   });

@@ -55,14 +55,19 @@ describe('the client frame codec agrees with node-ipc (assured profile)', () => 
 
   it('reads any split of a stream of frames to the same messages and remainder', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(wireType, payload), { maxLength: 6 }), fc.string({ maxLength: 20 }), fc.array(fc.nat(), { maxLength: 8 }), (frames, tail, cuts) => {
-        const stream = frames.map(([t, d]) => nodeIpc().encode(t, d)).join('') + tail.replaceAll(FRAME_DELIMITER, '');
-        const chunks = splitAt(stream, cuts);
-        const ours = feed(readFrames, chunks);
-        const theirs = feed((b, c, r) => nodeIpc().read(b, c, r), chunks);
-        expect(ours).toEqual(theirs);
-        expect('messages' in ours && ours.messages).toEqual(frames.map(([type, data]) => JSON.parse(JSON.stringify({ type, data }))));
-      }),
+      fc.property(
+        fc.array(fc.tuple(wireType, payload), { maxLength: 6 }),
+        fc.string({ maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (frames, tail, cuts) => {
+          const stream = frames.map(([t, d]) => nodeIpc().encode(t, d)).join('') + tail.replaceAll(FRAME_DELIMITER, '');
+          const chunks = splitAt(stream, cuts);
+          const ours = feed(readFrames, chunks);
+          const theirs = feed((b, c, r) => nodeIpc().read(b, c, r), chunks);
+          expect(ours).toEqual(theirs);
+          expect('messages' in ours && ours.messages).toEqual(frames.map(([type, data]) => JSON.parse(JSON.stringify({ type, data }))));
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -7,7 +7,16 @@ export interface RecordingLog extends AgentLog {
 export function recordingLog(): RecordingLog {
   const lines: RecordingLog['lines'] = [];
   const at = (level: string) => (msg: string, extra?: Record<string, unknown>) => void lines.push({ level, msg, ...(extra ? { extra } : {}) });
-  return { file: '/dev/null', lines, info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), reopen: () => undefined, flush: () => undefined };
+  return {
+    file: '/dev/null',
+    lines,
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    debug: at('debug'),
+    reopen: () => undefined,
+    flush: () => undefined,
+  };
 }
 
 export async function until<T>(fn: () => T | undefined, timeoutMs = 8000, what = 'condition'): Promise<T> {

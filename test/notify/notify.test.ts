@@ -59,7 +59,18 @@ function stop(p: ChildProcess): Promise<void> {
 }
 
 function hasOwner(address: string): boolean {
-  const r = spawnSync('dbus-send', ['--bus=' + address, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.Notifications'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'dbus-send',
+    [
+      '--bus=' + address,
+      '--print-reply',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.NameHasOwner',
+      'string:org.freedesktop.Notifications',
+    ],
+    { encoding: 'utf8' },
+  );
   return /boolean true/.test(r.stdout);
 }
 
@@ -90,7 +101,10 @@ describe.skipIf(!runReal)('real notify-send → dunst on a private D-Bus session
     writeFileSync(script, `#!/bin/sh\nprintf '%s\\t%s\\t%s\\n' "$1" "$2" "$3" >> '${join(dir, 'received.tsv')}'\n`);
     chmodSync(script, 0o755);
     writeFileSync(join(dir, 'dunstrc'), `[global]\n    follow = none\n[record]\n    appname = "*"\n    script = ${script}\n`);
-    const dunst = spawn('dunst', ['-config', join(dir, 'dunstrc')], { env: { ...process.env, DISPLAY: display, DBUS_SESSION_BUS_ADDRESS: bus.address }, stdio: 'ignore' });
+    const dunst = spawn('dunst', ['-config', join(dir, 'dunstrc')], {
+      env: { ...process.env, DISPLAY: display, DBUS_SESSION_BUS_ADDRESS: bus.address },
+      stdio: 'ignore',
+    });
     procs.push(dunst);
     await until(() => hasOwner(bus.address) || undefined, 10_000, 'dunst to own org.freedesktop.Notifications');
     process.env.DBUS_SESSION_BUS_ADDRESS = bus.address;
@@ -113,7 +127,14 @@ describe.skipIf(!runReal)('real notify-send → dunst on a private D-Bus session
     const results: Array<{ ok: boolean }> = [];
     const notify = makeNotifier(log, () => true, { onResult: (r) => results.push(r) });
     notify('gwctl: Codex left the gateway', 'Codex now points at https://api.example.com/v1 ("quoted" $HOME `x`)', 'drift');
-    const line = await until(() => received().split('\n').find((l) => l.includes('Codex left')), 10_000, 'dunst to record the notification');
+    const line = await until(
+      () =>
+        received()
+          .split('\n')
+          .find((l) => l.includes('Codex left')),
+      10_000,
+      'dunst to record the notification',
+    );
     const [, summary, body] = line.split('\t');
     expect(summary).toBe('gwctl: Codex left the gateway');
     expect(body).toBe('Codex now points at https://api.example.com/v1 ("quoted" $HOME `x`)');
@@ -124,8 +145,26 @@ describe.skipIf(!runReal)('real notify-send → dunst on a private D-Bus session
 
   it('a new tool notification carries the takeover command', async () => {
     const notify = makeNotifier(recordingLog(), () => true);
-    notifyEvent(notify, { seq: 1, at: new Date().toISOString(), type: 'tool-detected', tool: 'kimi-code', status: 'not-taken-over', message: 'Kimi Code appeared (/h/.kimi-code/config.toml)' }, 'Kimi Code');
-    const line = await until(() => received().split('\n').find((l) => l.includes('Kimi Code detected')), 10_000, 'tool-detected notification');
+    notifyEvent(
+      notify,
+      {
+        seq: 1,
+        at: new Date().toISOString(),
+        type: 'tool-detected',
+        tool: 'kimi-code',
+        status: 'not-taken-over',
+        message: 'Kimi Code appeared (/h/.kimi-code/config.toml)',
+      },
+      'Kimi Code',
+    );
+    const line = await until(
+      () =>
+        received()
+          .split('\n')
+          .find((l) => l.includes('Kimi Code detected')),
+      10_000,
+      'tool-detected notification',
+    );
     expect(line.split('\t')[2]).toBe('Kimi Code appeared (/h/.kimi-code/config.toml). To point it at the gateway: gwctl takeover kimi-code');
   });
 
@@ -160,7 +199,12 @@ describe.skipIf(!runReal)('no D-Bus session at all', () => {
       const log = recordingLog();
       const results: Array<{ ok: boolean; error?: string }> = [];
       const notify = makeNotifier(log, () => true, { onResult: (r) => results.push(r) });
-      for (const [t, k] of [['gwctl: Codex left the gateway', 'drift'], ['gwctl: Qwen Code left the gateway', 'drift'], ['gwctl: gateway down', 'gateway-down']] as const) notify(t, 'x', k);
+      for (const [t, k] of [
+        ['gwctl: Codex left the gateway', 'drift'],
+        ['gwctl: Qwen Code left the gateway', 'drift'],
+        ['gwctl: gateway down', 'gateway-down'],
+      ] as const)
+        notify(t, 'x', k);
       await until(() => (results.length === 3 ? true : undefined), 15_000, 'three failures');
       expect(results.every((r) => !r.ok)).toBe(true);
       const warns = log.lines.filter((l) => l.level === 'warn');
@@ -233,7 +277,10 @@ describe('rate limiting and settings (delivery injected)', () => {
     expect(notificationFor(ev('status-changed'))).toBeUndefined();
     expect(notificationFor(ev('reapplied', { tool: 'codex' }))).toBeUndefined();
     expect(notificationFor(ev('drift', { tool: 'codex' }), 'Codex')).toEqual({ kind: 'drift', title: 'gwctl: Codex left the gateway', message: 'm' });
-    expect(notificationFor(ev('tool-detected', { tool: 'crush' }), 'Crush')).toMatchObject({ kind: 'tool-detected', message: 'm. To point it at the gateway: gwctl takeover crush' });
+    expect(notificationFor(ev('tool-detected', { tool: 'crush' }), 'Crush')).toMatchObject({
+      kind: 'tool-detected',
+      message: 'm. To point it at the gateway: gwctl takeover crush',
+    });
     expect(notificationFor(ev('gateway-down'))).toMatchObject({ kind: 'gateway-down', title: 'gwctl: gateway down' });
     expect(NOTIFY_KINDS).toEqual(['drift', 'tool-detected', 'reapply-failed', 'gateway-down', 'gateway-up']);
     for (const k of NOTIFY_KINDS) expect(EVENT_TYPES).toContain(k);
@@ -241,7 +288,14 @@ describe('rate limiting and settings (delivery injected)', () => {
 
   it('a notifier that throws or fails to load is logged once and never reaches the caller', async () => {
     const log = recordingLog();
-    const notify = makeNotifier(log, () => true, { platform: 'linux', load: async () => ({ notify: () => { throw new Error('boom'); } }) });
+    const notify = makeNotifier(log, () => true, {
+      platform: 'linux',
+      load: async () => ({
+        notify: () => {
+          throw new Error('boom');
+        },
+      }),
+    });
     expect(() => notify('gwctl: gateway down', 'a', 'gateway-down')).not.toThrow();
     expect(() => notify('gwctl: Codex left the gateway', 'b', 'drift')).not.toThrow();
     await new Promise((r) => setTimeout(r, 10));

@@ -31,7 +31,11 @@ let gwctlBin: string;
 let gateway: FakeLiteLLM;
 
 /** The installed gwctl, asynchronously: the fake gateway answers from this same process. */
-function run(args: string[], env: Record<string, string>, path = `${node24Dir}:${join(prefix, 'bin')}:/usr/bin:/bin`): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+  path = `${node24Dir}:${join(prefix, 'bin')}:/usr/bin:/bin`,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(gwctlBin, args, { env: { ...env, PATH: path }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
     let stdout = '';
@@ -45,13 +49,25 @@ function run(args: string[], env: Record<string, string>, path = `${node24Dir}:$
 beforeAll(() => {
   work = tempHome('gwctl-package-');
   // npm's own cache stays inside the checkout's ignored .cache/, never under the real HOME.
-  const npmEnv = { ...process.env, ...work.env, PATH: `${node24Dir}:${process.env.PATH}`, npm_config_cache: join(root, '.cache', 'npm'), npm_config_update_notifier: 'false' };
+  const npmEnv = {
+    ...process.env,
+    ...work.env,
+    PATH: `${node24Dir}:${process.env.PATH}`,
+    npm_config_cache: join(root, '.cache', 'npm'),
+    npm_config_update_notifier: 'false',
+  };
   const packDir = join(work.home, 'pack');
   mkdirSync(packDir);
   execFileSync('npm', ['pack', '--pack-destination', packDir, '--loglevel=error'], { cwd: root, env: npmEnv, stdio: ['ignore', 'ignore', 'inherit'] });
-  const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
+  const tarball = join(
+    packDir,
+    readdirSync(packDir).find((f) => f.endsWith('.tgz'))!,
+  );
   prefix = join(work.home, 'prefix');
-  execFileSync('npm', ['i', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball], { env: npmEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['i', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+    env: npmEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   gwctlBin = join(prefix, 'bin', 'gwctl');
 }, 600_000);
 
@@ -67,7 +83,7 @@ describe('the installed package', () => {
     for (const absent of ['test', 'bench', 'src', 'scripts', '.ci']) expect(existsSync(join(pkg, absent)), absent).toBe(false);
   });
 
-  it('runs as `gwctl --version` through npm\'s bin symlink', async () => {
+  it("runs as `gwctl --version` through npm's bin symlink", async () => {
     const r = await run(['--version'], work.env);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(version);

@@ -29,11 +29,14 @@ const ledger = () => new LedgerStore(join(h.home, '.local', 'state', 'gwctl')).l
 beforeAll(async () => {
   gw = await startLiteLLM();
   registerKeys([gw.masterKey]);
-  h = await seedCase(fixtureCases().find((c) => c.tool === 'claude-code' && c.name === 'hooks-plugins')!, {
-    GWCTL_GATEWAY_KIND: 'litellm',
-    GWCTL_GATEWAY_URL: gw.url,
-    GWCTL_GATEWAY_ADMIN_KEY: gw.masterKey,
-  });
+  h = await seedCase(
+    fixtureCases().find((c) => c.tool === 'claude-code' && c.name === 'hooks-plugins')!,
+    {
+      GWCTL_GATEWAY_KIND: 'litellm',
+      GWCTL_GATEWAY_URL: gw.url,
+      GWCTL_GATEWAY_ADMIN_KEY: gw.masterKey,
+    },
+  );
   const run = await runChild(['takeover', 'claude-code', '--json'], { ...h.env, GWCTL_TEST_CRASH_AT: 'before-rename:4' });
   registerKeys([...gw.keys.values()].map((k) => k.key));
   expect(run.signal).toBe('SIGKILL');

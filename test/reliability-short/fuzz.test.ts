@@ -7,11 +7,22 @@ import { fuzzFormat } from '../reliability/lib/fuzz.ts';
 import { figure } from '../reliability/lib/common.ts';
 
 describe('editor fuzzing (short)', () => {
-  it.each(['json', 'jsonc', 'json5', 'toml', 'dotenv', 'yaml'] as const)('%s: 500 adversarial inputs', (format) => {
-    const s = fuzzFormat(format, 500);
-    figure({ row: `fuzz ${format} (short)`, tried: 'adversarial inputs × real slot edits', count: s.runs, lost: `${s.failures.length} failures`, detail: { ...s, failures: s.failures.slice(0, 5) }, command: `npx vitest run test/reliability-short/fuzz.test.ts -t ${format}` });
-    expect(s.failures).toEqual([]);
-  }, 60_000);
+  it.each(['json', 'jsonc', 'json5', 'toml', 'dotenv', 'yaml'] as const)(
+    '%s: 500 adversarial inputs',
+    (format) => {
+      const s = fuzzFormat(format, 500);
+      figure({
+        row: `fuzz ${format} (short)`,
+        tried: 'adversarial inputs × real slot edits',
+        count: s.runs,
+        lost: `${s.failures.length} failures`,
+        detail: { ...s, failures: s.failures.slice(0, 5) },
+        command: `npx vitest run test/reliability-short/fuzz.test.ts -t ${format}`,
+      });
+      expect(s.failures).toEqual([]);
+    },
+    60_000,
+  );
 });
 
 describe('editor bugs found by the fuzzer (fixed; kept as regression tests)', () => {

@@ -42,10 +42,13 @@ afterAll(() => gw.close());
 
 describe('compare-and-swap window', () => {
   it('a write between the last check and the rename is not lost', async () => {
-    const h = await seedCase(fixtureCases().find((c) => c.tool === 'claude-code' && c.name === 'hooks-plugins')!, {
-      GWCTL_GATEWAY_URL: gw.url,
-      GWCTL_GATEWAY_KEY: 'sk-window-5e0c1a9d7b3f2468',
-    });
+    const h = await seedCase(
+      fixtureCases().find((c) => c.tool === 'claude-code' && c.name === 'hooks-plugins')!,
+      {
+        GWCTL_GATEWAY_URL: gw.url,
+        GWCTL_GATEWAY_KEY: 'sk-window-5e0c1a9d7b3f2468',
+      },
+    );
     intrude.target = join(h.home, '.claude', 'settings.json');
     const r = await gwctl(['takeover', 'claude-code', '--json'], h.env);
     expect(intrude.done).toBe(true);
@@ -65,10 +68,13 @@ describe('compare-and-swap window', () => {
   // Expected: an existing 0-byte config is re-read after a short pause (or compared by inode,
   // size and mtime as well as hash), and the takeover refuses rather than trust it.
   it("a config caught mid-write (truncated to 0 bytes) is not taken as empty: the user's settings survive", async () => {
-    const h = await seedCase(fixtureCases().find((c) => c.tool === 'claude-code' && c.name === 'hooks-plugins')!, {
-      GWCTL_GATEWAY_URL: gw.url,
-      GWCTL_GATEWAY_KEY: 'sk-window-5e0c1a9d7b3f2468',
-    });
+    const h = await seedCase(
+      fixtureCases().find((c) => c.tool === 'claude-code' && c.name === 'hooks-plugins')!,
+      {
+        GWCTL_GATEWAY_URL: gw.url,
+        GWCTL_GATEWAY_KEY: 'sk-window-5e0c1a9d7b3f2468',
+      },
+    );
     const target = join(h.home, '.claude', 'settings.json');
     const original = readFileSync(target);
     const fd = openSync(target, 'w'); // the tool has truncated the file and is about to write it

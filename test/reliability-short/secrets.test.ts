@@ -27,7 +27,18 @@ describe('secrets (short)', () => {
         if (!c) continue;
         const h = await seedCase(c, env);
         scanHome = h.home;
-        for (const args of [['takeover', tool, '--force', '--json'], ['status', '--json'], ['status'], ['keys', '--json'], ['keys'], ['usage', '--json'], ['usage'], ['test', '--json'], ['test'], ['gateway', 'status', '--json']]) {
+        for (const args of [
+          ['takeover', tool, '--force', '--json'],
+          ['status', '--json'],
+          ['status'],
+          ['keys', '--json'],
+          ['keys'],
+          ['usage', '--json'],
+          ['usage'],
+          ['test', '--json'],
+          ['test'],
+          ['gateway', 'status', '--json'],
+        ]) {
           const r = await gwctl(args, h.env);
           recordOutput(r.stdout + r.stderr);
           minted();
@@ -56,8 +67,15 @@ describe('secrets (short)', () => {
       return true;
     });
     try {
-      const h = await seedCase(fixtureCases().find((k) => k.tool === 'codex')!, { GWCTL_GATEWAY_URL: echo.url, GWCTL_GATEWAY_KEY: KEY });
-      for (const args of [['takeover', 'codex', '--json'], ['takeover', 'codex'], ['gateway', 'status', '--json']]) {
+      const h = await seedCase(
+        fixtureCases().find((k) => k.tool === 'codex')!,
+        { GWCTL_GATEWAY_URL: echo.url, GWCTL_GATEWAY_KEY: KEY },
+      );
+      for (const args of [
+        ['takeover', 'codex', '--json'],
+        ['takeover', 'codex'],
+        ['gateway', 'status', '--json'],
+      ]) {
         const r = await gwctl(args, h.env);
         recordOutput(r.stdout + r.stderr);
       }
@@ -68,7 +86,14 @@ describe('secrets (short)', () => {
     }
 
     const s = scanForSecrets(mintedKeys());
-    figure({ row: 'secrets (short)', tried: 'keys × files and outputs scanned', count: s.files, lost: `${s.hits.length} leaks, ${s.looseConfigs.length} group/world-readable configs holding a key`, detail: { ...s, hits: s.hits.slice(0, 10) }, command: 'npx vitest run test/reliability-short/secrets.test.ts' });
+    figure({
+      row: 'secrets (short)',
+      tried: 'keys × files and outputs scanned',
+      count: s.files,
+      lost: `${s.hits.length} leaks, ${s.looseConfigs.length} group/world-readable configs holding a key`,
+      detail: { ...s, hits: s.hits.slice(0, 10) },
+      command: 'npx vitest run test/reliability-short/secrets.test.ts',
+    });
     // The scan sees a leak when there is one: plant a key in gwctl's state dir.
     const planted = join(scanHome, '.local', 'state', 'gwctl', 'planted.log');
     mkdirSync(dirname(planted), { recursive: true });

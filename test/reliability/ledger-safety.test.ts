@@ -88,7 +88,9 @@ it(`pending revocations after restores with the gateway failing (${ROUNDS} round
     const c = check(h);
     files += h.original.size;
     identical += h.original.size - c.changed.length;
-    pendingSeen += (JSON.parse((await gwctl(['keys', '--json'], h.env)).stdout).keys as Array<{ state: string }>).filter((k) => k.state === 'revoke-pending').length;
+    pendingSeen += (JSON.parse((await gwctl(['keys', '--json'], h.env)).stdout).keys as Array<{ state: string }>).filter(
+      (k) => k.state === 'revoke-pending',
+    ).length;
     gw.clearFaults();
     // Back: a command that reaches the gateway (odd rounds), or by hand (even rounds).
     if (r % 2) {
@@ -101,7 +103,8 @@ it(`pending revocations after restores with the gateway failing (${ROUNDS} round
   }
   figure({
     row: 'pending revocations, gateway failing',
-    tried: 'takeover --all (9 keys), restore --all while /key/delete answers 503 or never (odd rounds), then the gateway back: the next takeover/restore, or `gwctl keys revoke --pending`',
+    tried:
+      'takeover --all (9 keys), restore --all while /key/delete answers 503 or never (odd rounds), then the gateway back: the next takeover/restore, or `gwctl keys revoke --pending`',
     count: ROUNDS,
     lost: `${liveAfter} keys live once the gateway was back (of ${ROUNDS * 9} minted); ${pendingSeen} listed as revoke-pending meanwhile; ${identical} of ${files} files byte-identical after the restores`,
     detail: { pendingSeen, liveAfter, identical, files },

@@ -45,7 +45,11 @@ describe.each([2, 3, 5])('%i concurrent --no-agent writers', (n) => {
       lockTimeouts += r.lockTimeouts;
       problems.push(...r.otherFailures.map((f) => `round ${round} restore: ${f}`));
       const c = check(h);
-      problems.push(...c.badBak.map((b) => `round ${round}: ${b} is not the original`), ...c.extraBak.map((b) => `round ${round}: ${b}`), ...c.changed.map((f) => `round ${round}: ${f} not byte-identical`));
+      problems.push(
+        ...c.badBak.map((b) => `round ${round}: ${b} is not the original`),
+        ...c.extraBak.map((b) => `round ${round}: ${b}`),
+        ...c.changed.map((f) => `round ${round}: ${f} not byte-identical`),
+      );
       problems.push(...[...gw.keys.keys()].map((a) => `round ${round}: key ${a} live`));
     }
     figure({

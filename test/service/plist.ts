@@ -24,7 +24,10 @@ function unescape(s: string): string {
 
 function tokenize(xml: string): Tok[] {
   let s = xml.replace(/^\uFEFF/, '');
-  s = s.replace(/^\s*<\?xml[^?]*\?>/, '').replace(/<!--[\s\S]*?-->/g, '').replace(/^\s*<!DOCTYPE[^>]*>/, '');
+  s = s
+    .replace(/^\s*<\?xml[^?]*\?>/, '')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/^\s*<!DOCTYPE[^>]*>/, '');
   const toks: Tok[] = [];
   const re = /<(\/?)([A-Za-z]+)\s*([^>]*?)(\/?)>|([^<]+)/g;
   for (let m = re.exec(s); m; m = re.exec(s)) {

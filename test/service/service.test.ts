@@ -169,7 +169,11 @@ describe('install / uninstall on Linux (systemctl stand-in)', () => {
     writeFileSync(standins.log, '');
     const r = await new Service(ctx('linux', { node: otherNode })).install();
     expect(r.changed).toBe(true);
-    expect(standins.calls().slice(-3)).toEqual(['systemctl --user daemon-reload', `systemctl --user enable --now ${SYSTEMD_UNIT}`, `systemctl --user restart ${SYSTEMD_UNIT}`]);
+    expect(standins.calls().slice(-3)).toEqual([
+      'systemctl --user daemon-reload',
+      `systemctl --user enable --now ${SYSTEMD_UNIT}`,
+      `systemctl --user restart ${SYSTEMD_UNIT}`,
+    ]);
     expect(programOf(readFileSync(r.file, 'utf8'), 'linux')?.node).toBe(otherNode);
   });
 
@@ -195,7 +199,12 @@ describe('install / uninstall on Linux (systemctl stand-in)', () => {
 
     let out = '';
     let err = '';
-    const code = await serviceCli('install', { json: false }, { out: (s) => (out += s), err: (s) => (err += s), env: { ...h.env, PATH: offline.path } }, { stopStrayAgent: async () => undefined });
+    const code = await serviceCli(
+      'install',
+      { json: false },
+      { out: (s) => (out += s), err: (s) => (err += s), env: { ...h.env, PATH: offline.path } },
+      { stopStrayAgent: async () => undefined },
+    );
     expect(code).toBe(1);
     expect(err).toMatch(/gwctl agent start/);
     expect(out).toBe('');

@@ -21,7 +21,10 @@ describe('diffLines / diffHunks', () => {
   });
 
   it('a new file is all additions; CRLF and a BOM do not count as changes', () => {
-    expect(diffLines('', 'a\nb')).toEqual([{ kind: '+', text: 'a' }, { kind: '+', text: 'b' }]);
+    expect(diffLines('', 'a\nb')).toEqual([
+      { kind: '+', text: 'a' },
+      { kind: '+', text: 'b' },
+    ]);
     expect(diffLines('\uFEFFx\r\ny\r\n', 'x\ny\n').every((l) => l.kind === ' ')).toBe(true);
   });
 
@@ -30,9 +33,19 @@ describe('diffLines / diffHunks', () => {
     const b = a.replace('line 3', 'LINE 3').replace('line 16', 'LINE 16');
     const h = diffHunks(a, b);
     expect(h.map((l) => l.kind + l.text)).toEqual([
-      ' line 1', ' line 2', '-line 3', '+LINE 3', ' line 4', ' line 5',
+      ' line 1',
+      ' line 2',
+      '-line 3',
+      '+LINE 3',
+      ' line 4',
+      ' line 5',
       '@…',
-      ' line 14', ' line 15', '-line 16', '+LINE 16', ' line 17', ' line 18',
+      ' line 14',
+      ' line 15',
+      '-line 16',
+      '+LINE 16',
+      ' line 17',
+      ' line 18',
     ]);
     expect(diffHunks(a, a)).toEqual([]);
   });
@@ -51,7 +64,13 @@ describe('maskLine / maskValue', () => {
   });
 
   it('leaves what is not a credential: token counts, empty values, the start of an object', () => {
-    for (const line of ['"CLAUDE_CODE_MAX_OUTPUT_TOKENS": "32000",', '"ANTHROPIC_API_KEY": "",', '"apiKey": {', 'model = "gpt-4o"', '[model_providers.servbay]']) {
+    for (const line of [
+      '"CLAUDE_CODE_MAX_OUTPUT_TOKENS": "32000",',
+      '"ANTHROPIC_API_KEY": "",',
+      '"apiKey": {',
+      'model = "gpt-4o"',
+      '[model_providers.servbay]',
+    ]) {
       expect(maskLine(line)).toBe(line);
     }
   });

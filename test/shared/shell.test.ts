@@ -16,9 +16,24 @@ describe('quoting', () => {
   it('refuses names a shell would misread and NUL bytes', () => {
     expect(() => exportLines([['A-B', 'x']], 'bash')).toThrow(/not a valid environment variable name/);
     expect(() => exportLines([['A', 'x\0y']], 'fish')).toThrow(/NUL/);
-    expect(exportLines([['A', 'x'], ['B', 'y']], 'powershell')).toBe(`$env:A = 'x'\n$env:B = 'y'`);
+    expect(
+      exportLines(
+        [
+          ['A', 'x'],
+          ['B', 'y'],
+        ],
+        'powershell',
+      ),
+    ).toBe(`$env:A = 'x'\n$env:B = 'y'`);
   });
   it('the shell from $SHELL, bash-compatible when unknown', () => {
-    expect(['/bin/zsh', '/usr/bin/fish', '/opt/pwsh', 'C:\\pwsh.exe', '/bin/sh', undefined].map(shellFromEnv)).toEqual(['zsh', 'fish', 'powershell', 'powershell', 'bash', 'bash']);
+    expect(['/bin/zsh', '/usr/bin/fish', '/opt/pwsh', 'C:\\pwsh.exe', '/bin/sh', undefined].map(shellFromEnv)).toEqual([
+      'zsh',
+      'fish',
+      'powershell',
+      'powershell',
+      'bash',
+      'bash',
+    ]);
   });
 });

@@ -44,7 +44,13 @@ describe('docs follow the code', () => {
   });
 
   it('every relative link in README.md, CONTRIBUTING.md and docs/ resolves', () => {
-    const files = ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const files = [
+      'README.md',
+      'CONTRIBUTING.md',
+      ...readdirSync(join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
     const broken: string[] = [];
     for (const f of files) {
       for (const m of read(f).matchAll(/\]\(([^)\s]+)\)/g)) {

@@ -37,13 +37,16 @@ describe('the import graph of src/', () => {
     for (const file of graph.keys()) {
       if (file.startsWith('gateway/kinds/')) continue;
       const text = readFileSync(join(SRC, file), 'utf8');
-      for (const m of text.matchAll(/[!=]==\s*'([a-z-]+)'|'([a-z-]+)'\s*[!=]==/g)) if (GATEWAY_KINDS.includes((m[1] ?? m[2]) as KindId)) branches.push(`${file}: ${m[0]}`);
+      for (const m of text.matchAll(/[!=]==\s*'([a-z-]+)'|'([a-z-]+)'\s*[!=]==/g))
+        if (GATEWAY_KINDS.includes((m[1] ?? m[2]) as KindId)) branches.push(`${file}: ${m[0]}`);
     }
     expect(branches).toEqual([]);
   });
 
   it('puts every directory of src/ on a floor', () => {
-    const dirs = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const dirs = readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(dirs.filter((d) => !FLOORS.some((f) => f.includes(d)))).toEqual([]);
   });
 });

@@ -43,17 +43,34 @@ describe.skipIf(!CAN)("the user's inotify watches are used up", () => {
   beforeEach(async () => {
     h = tempHome('gwctl-blind-');
     gw = await startGateway();
-    env = { ...h.env, GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_KEY: 'sk-configured-key-0123456', GWCTL_UNWATCHED_POLL_MS: '300', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+    env = {
+      ...h.env,
+      GWCTL_GATEWAY_URL: gw.url,
+      GWCTL_GATEWAY_KEY: 'sk-configured-key-0123456',
+      GWCTL_UNWATCHED_POLL_MS: '300',
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+    };
     writeSettings(h.home, env, { notify: false, autostart: false });
     mkdirSync(join(h.home, '.codex'));
-    for (const d of [h.home, join(h.home, '.codex'), join(h.home, '.config'), join(h.home, '.config', 'gwctl'), join(h.home, '.config', 'gwctl', 'config.json')]) chownSync(d, UID, UID);
+    for (const d of [
+      h.home,
+      join(h.home, '.codex'),
+      join(h.home, '.config'),
+      join(h.home, '.config', 'gwctl'),
+      join(h.home, '.config', 'gwctl', 'config.json'),
+    ])
+      chownSync(d, UID, UID);
     // Enough directories that 120 instances of watches on each exceed the limit.
     const max = Number((await import('node:fs')).readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8'));
     fillDir = mkdtempSync(join(tmpdir(), 'gwctl-fill-'));
     chmodSync(fillDir, 0o755);
     const per = Math.ceil(max / 120) + 10;
     for (let i = 0; i < per; i++) mkdirSync(join(fillDir, String(i)));
-    filler = spawn(PYTHON!, [join(import.meta.dirname, 'helpers', 'fill-inotify.py'), fillDir, '120'], { uid: UID, gid: UID, stdio: ['ignore', 'pipe', 'inherit'] });
+    filler = spawn(PYTHON!, [join(import.meta.dirname, 'helpers', 'fill-inotify.py'), fillDir, '120'], {
+      uid: UID,
+      gid: UID,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve) => {
       filler!.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
       filler!.once('exit', (code) => resolve(`exited ${code}`));
@@ -89,10 +106,14 @@ describe.skipIf(!CAN)("the user's inotify watches are used up", () => {
 
     const text = await run(['agent', 'status'], env);
     expect(text.stdout).toMatch(/not watched, see below/);
-    expect(text.stdout).toMatch(new RegExp(`not watched: ${join(h.home, '.codex')} \\(codex\\): the user's inotify watches are used up.*max_user_watches.*checked every 0.3 s instead`));
+    expect(text.stdout).toMatch(
+      new RegExp(`not watched: ${join(h.home, '.codex')} \\(codex\\): the user's inotify watches are used up.*max_user_watches.*checked every 0.3 s instead`),
+    );
 
     const doctor = await run(['doctor', '--json'], env);
-    const finding = (JSON.parse(doctor.stdout) as { findings: Array<{ id: string; title: string; fix?: string }> }).findings.find((f) => f.id === 'agent.unwatched' && f.title.includes('.codex'));
+    const finding = (JSON.parse(doctor.stdout) as { findings: Array<{ id: string; title: string; fix?: string }> }).findings.find(
+      (f) => f.id === 'agent.unwatched' && f.title.includes('.codex'),
+    );
     expect(finding?.fix).toMatch(/max_user_watches=\d+/);
 
     // `watch` says it too, and the polled directory still reports a change.

@@ -20,7 +20,15 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ ur
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, server, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+  return {
+    url,
+    server,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 describe('gateway answers are bounded', () => {
@@ -54,7 +62,12 @@ describe('gateway answers are bounded', () => {
       pump();
     });
     try {
-      const r = await gwctl(['takeover', 'claude-code', 'gemini-cli', 'codex', '--json'], { ...h.env, GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_KEY: KEY, GWCTL_GATEWAY_TIMEOUT_MS: '20000' });
+      const r = await gwctl(['takeover', 'claude-code', 'gemini-cli', 'codex', '--json'], {
+        ...h.env,
+        GWCTL_GATEWAY_URL: gw.url,
+        GWCTL_GATEWAY_KEY: KEY,
+        GWCTL_GATEWAY_TIMEOUT_MS: '20000',
+      });
       expect(r.code).toBe(1);
       for (const t of r.json().tools) expect(t.error).toMatch(/answered more than \d+ [KM]iB, more than any gateway answer gwctl expects/);
       expect(sent).toBeLessThan(32 * 1024 * 1024);
@@ -110,9 +123,15 @@ describe('gateway answers are bounded', () => {
     const gw = await listen((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>It works!</title>'));
     try {
       for (const kind of ['servbay', 'static']) {
-        const r = await gwctl(['takeover', 'claude-code', 'gemini-cli', '--json'], { ...h.env, GWCTL_GATEWAY_KIND: kind, GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_KEY: KEY });
+        const r = await gwctl(['takeover', 'claude-code', 'gemini-cli', '--json'], {
+          ...h.env,
+          GWCTL_GATEWAY_KIND: kind,
+          GWCTL_GATEWAY_URL: gw.url,
+          GWCTL_GATEWAY_KEY: KEY,
+        });
         expect(r.code).toBe(1);
-        for (const t of r.json().tools) expect(t.error).toMatch(new RegExp(`this does not look like an AI gateway \\(got text/html from GET ${gw.url}/v1/models`));
+        for (const t of r.json().tools)
+          expect(t.error).toMatch(new RegExp(`this does not look like an AI gateway \\(got text/html from GET ${gw.url}/v1/models`));
       }
       untouched();
     } finally {
@@ -133,7 +152,13 @@ describe('a slow gateway costs one wait per command', () => {
     const fake = await serve([{ name: 'live', method: 'GET', path: /^\/health\/liveliness$/, handle: () => ok('alive') }]);
     fake.fault('live', 'timeout');
     try {
-      const r = await gwctl(['takeover', 'codex', 'qwen-code', 'kimi-cli', '--json'], { ...h.env, GWCTL_GATEWAY_KIND: 'litellm', GWCTL_GATEWAY_URL: fake.url, GWCTL_GATEWAY_ADMIN_KEY: 'sk-master-0123456', GWCTL_GATEWAY_TIMEOUT_MS: '300' });
+      const r = await gwctl(['takeover', 'codex', 'qwen-code', 'kimi-cli', '--json'], {
+        ...h.env,
+        GWCTL_GATEWAY_KIND: 'litellm',
+        GWCTL_GATEWAY_URL: fake.url,
+        GWCTL_GATEWAY_ADMIN_KEY: 'sk-master-0123456',
+        GWCTL_GATEWAY_TIMEOUT_MS: '300',
+      });
       expect(r.json().tools.map((t) => t.action)).toEqual(['failed', 'failed', 'failed']);
       expect(fake.calls('live')).toHaveLength(1);
     } finally {
@@ -162,7 +187,12 @@ describe('a slow gateway costs one wait per command', () => {
       json(404, {});
     });
     try {
-      const r = await gwctl(['takeover', 'codex', 'qwen-code', 'kimi-cli', '--json'], { ...h.env, GWCTL_GATEWAY_KIND: 'litellm', GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_ADMIN_KEY: 'sk-master-0123456' });
+      const r = await gwctl(['takeover', 'codex', 'qwen-code', 'kimi-cli', '--json'], {
+        ...h.env,
+        GWCTL_GATEWAY_KIND: 'litellm',
+        GWCTL_GATEWAY_URL: gw.url,
+        GWCTL_GATEWAY_ADMIN_KEY: 'sk-master-0123456',
+      });
       expect(r.json().tools.map((t) => [t.id, t.action, t.error])).toEqual([
         ['codex', 'taken-over', undefined],
         ['qwen-code', 'taken-over', undefined],

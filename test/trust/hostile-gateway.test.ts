@@ -52,7 +52,12 @@ async function startHostile(): Promise<Hostile> {
       },
     },
     // Error messages quote what they were sent, as real gateways do ("Received API Key = …").
-    { name: 'models', method: 'GET', path: /^\/v1\/models$/, handle: (req) => (bearer(req) ? ok(modelList(h.models)) : reply(401, { error: { message: 'no key' } })) },
+    {
+      name: 'models',
+      method: 'GET',
+      path: /^\/v1\/models$/,
+      handle: (req) => (bearer(req) ? ok(modelList(h.models)) : reply(401, { error: { message: 'no key' } })),
+    },
   ]);
   return h;
 }
@@ -87,7 +92,22 @@ const HOSTILE_KEYS = [
   'sk-' + 'a'.repeat(600),
 ];
 
-const HOSTILE_IDS = ['{file:/etc/hostname}', '{env:HOME}', '$(id)', 'gpt-${HOME}', 'm`id`', 'a"b', 'x\\y', ' padded', 'trailing ', 'm\u001b[2J', 'line\nbreak', 'tab\tid', 'rtl\u202e', ''.padEnd(300, 'm')];
+const HOSTILE_IDS = [
+  '{file:/etc/hostname}',
+  '{env:HOME}',
+  '$(id)',
+  'gpt-${HOME}',
+  'm`id`',
+  'a"b',
+  'x\\y',
+  ' padded',
+  'trailing ',
+  'm\u001b[2J',
+  'line\nbreak',
+  'tab\tid',
+  'rtl\u202e',
+  ''.padEnd(300, 'm'),
+];
 
 // Copilot is launch-only: a takeover refuses it before any gateway call (test/engine/launch.test.ts).
 const TOOLS = TOOL_IDS.filter((id) => !adapterFor(id).launchOnly);
@@ -126,7 +146,8 @@ describe('a hostile gateway writes nothing into any tool', () => {
     }
     const after = tree(h.home);
     // gwctl's own state and socket dirs (the agent the command went through) may change; no tool file did.
-    const toolFiles = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.includes('/.local/state/gwctl/') && !p.includes('/.run/gwctl/')));
+    const toolFiles = (t: Record<string, string>) =>
+      Object.fromEntries(Object.entries(t).filter(([p]) => !p.includes('/.local/state/gwctl/') && !p.includes('/.run/gwctl/')));
     expect(toolFiles(after)).toEqual(toolFiles(before));
   }
 
@@ -154,7 +175,27 @@ describe('a hostile gateway writes nothing into any tool', () => {
   });
 
   it('fuzzed keys and ids: nothing unsafe is ever written, whatever the tool', async () => {
-    const forbidden = fc.constantFrom('{', '}', '$', '`', '\\', '"', '\n', '\r', '\t', ' ', '\u0000', '\u001b', '\u007f', '\u0085', '\u2028', '\u202e', "'", '(', ')');
+    const forbidden = fc.constantFrom(
+      '{',
+      '}',
+      '$',
+      '`',
+      '\\',
+      '"',
+      '\n',
+      '\r',
+      '\t',
+      ' ',
+      '\u0000',
+      '\u001b',
+      '\u007f',
+      '\u0085',
+      '\u2028',
+      '\u202e',
+      "'",
+      '(',
+      ')',
+    );
     const hostile = fc.tuple(fc.string({ maxLength: 12 }), forbidden, fc.string({ maxLength: 12 })).map(([a, c, b]) => `sk-${a}${c}${b}`);
     await fc.assert(
       fc.asyncProperty(hostile, fc.constantFrom(...TOOLS), fc.boolean(), async (value, tool, asKey) => {
@@ -165,7 +206,8 @@ describe('a hostile gateway writes nothing into any tool', () => {
         const r = await gwctl(['takeover', tool, '--json'], env);
         expect(r.code).toBe(1);
         expect(r.stdout + r.stderr).not.toContain(value);
-        const strip = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.includes('/.local/state/gwctl/') && !p.includes('/.run/gwctl/')));
+        const strip = (t: Record<string, string>) =>
+          Object.fromEntries(Object.entries(t).filter(([p]) => !p.includes('/.local/state/gwctl/') && !p.includes('/.run/gwctl/')));
         expect(strip(tree(h.home))).toEqual(strip(before));
       }),
       { numRuns: 60 },

@@ -50,10 +50,14 @@ describe('FIFOs and devices in config paths', () => {
     for (const d of dirs) mkdirSync(d);
     agent = await startAgentProc(env);
     // Each becomes a FIFO after the agent watches it (as a tool rewriting it might leave it).
-    for (const f of [join(dirs[0]!, 'settings.json'), join(dirs[1]!, 'config.toml'), join(dirs[2]!, '.env'), join(dirs[3]!, '.env')]) execFileSync('mkfifo', [f]);
+    for (const f of [join(dirs[0]!, 'settings.json'), join(dirs[1]!, 'config.toml'), join(dirs[2]!, '.env'), join(dirs[3]!, '.env')])
+      execFileSync('mkfifo', [f]);
     await sleep(600); // the watchers settle and hash them
     // Still answering, and still reading files: a real config change is reported.
-    writeFileSync(join(dirs[4]!, 'config.toml'), `default_model = "x/y"\n\n[providers.x]\ntype = "openai"\nbase_url = "https://elsewhere.example/v1"\n\n[models."x/y"]\nprovider = "x"\nmodel = "y"\n`);
+    writeFileSync(
+      join(dirs[4]!, 'config.toml'),
+      `default_model = "x/y"\n\n[providers.x]\ntype = "openai"\nbase_url = "https://elsewhere.example/v1"\n\n[models."x/y"]\nprovider = "x"\nmodel = "y"\n`,
+    );
     const t0 = Date.now();
     const r = await gwctl(['status', 'kimi-cli', 'claude-code', '--json'], env);
     expect(Date.now() - t0).toBeLessThan(5000);

@@ -27,7 +27,10 @@ describe('redact', () => {
     const gw = await startGateway();
     try {
       const bad = 'Zq9x7Tt0pLm4\r\nX-Evil: 1';
-      const err = await request(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${bad}` } }).then(() => undefined, (e: Error) => e);
+      const err = await request(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${bad}` } }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err).toBeInstanceOf(Error);
       expect(err!.message).not.toContain('Zq9x7Tt0pLm4');
       expect(redact(`echo: ${bad}`)).not.toContain('Zq9x7Tt0pLm4');
@@ -48,8 +51,18 @@ describe('the engine checks outside strings again before planning', () => {
         acquire: async () => ({ key, ref: { kind: 'static' } }),
         release: async () => undefined,
       });
-      const gateway = { kind: 'static', root: 'http://127.0.0.1:9', baseUrl: { anthropic: 'http://127.0.0.1:9', openai: 'http://127.0.0.1:9/v1', gemini: 'http://127.0.0.1:9' }, providerId: 'servbay', displayName: 'AI Gateway' };
-      for (const [key, models] of [['{file:/etc/hostname}', ['gpt-4o']], ['sk-good-key-0123', ['{env:HOME}']], ['sk-good-key-0123', ['ok', 'a\u001bb']]] as const) {
+      const gateway = {
+        kind: 'static',
+        root: 'http://127.0.0.1:9',
+        baseUrl: { anthropic: 'http://127.0.0.1:9', openai: 'http://127.0.0.1:9/v1', gemini: 'http://127.0.0.1:9' },
+        providerId: 'servbay',
+        displayName: 'AI Gateway',
+      };
+      for (const [key, models] of [
+        ['{file:/etc/hostname}', ['gpt-4o']],
+        ['sk-good-key-0123', ['{env:HOME}']],
+        ['sk-good-key-0123', ['ok', 'a\u001bb']],
+      ] as const) {
         const engine = new Engine({ home: h.home, env: h.env, stateDir: join(h.home, 'state'), gateway, keys: make(key, [...models]) });
         await expect(engine.takeover('codex')).rejects.toThrow(/the gateway at http:\/\/127\.0\.0\.1:9 gave a (key|model id) gwctl will not write/);
         expect(readdirSync(join(h.home, '.codex'))).toEqual([]);

@@ -63,7 +63,10 @@ describe('control characters from outside are shown, never sent raw', () => {
 
   it("doctor: a cloned project's .claude/settings.json", async () => {
     mkdirSync(join(h.home, '.claude'));
-    writeFileSync(join(h.home, '.claude', 'settings.json'), JSON.stringify({ env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:11580', ANTHROPIC_AUTH_TOKEN: 'sk-x-0123456' } }));
+    writeFileSync(
+      join(h.home, '.claude', 'settings.json'),
+      JSON.stringify({ env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:11580', ANTHROPIC_AUTH_TOKEN: 'sk-x-0123456' } }),
+    );
     const project = join(h.home, 'src', 'cloned');
     mkdirSync(join(project, '.claude'), { recursive: true });
     mkdirSync(join(project, '.git'));

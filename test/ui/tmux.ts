@@ -69,7 +69,7 @@ export class Tmux {
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]! }));
     const below = new Set([Number(this.tmux('list-panes', '-t', this.target, '-F', '#{pane_pid}').trim())]);
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const p of procs) if (below.has(p.ppid) && !below.has(p.pid)) (below.add(p.pid), (grew = true));
     }

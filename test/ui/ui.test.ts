@@ -65,7 +65,15 @@ const promptBack = (s: string) => s.trimEnd().split('\n').at(-1) === PROMPT.trim
 
 function terminal(extraEnv: Record<string, string> = {}, size?: { columns: number; rows: number }): Tmux {
   // The shell in the terminal gets exactly this environment (no CI, no TMUX of an outer tmux).
-  const shellEnv = { ...env, PS1: PROMPT, LANG: 'C.UTF-8', TERM: 'xterm-256color', SHELL: '/bin/sh', PATH: `${join(process.execPath, '..')}:${env.PATH}`, ...extraEnv };
+  const shellEnv = {
+    ...env,
+    PS1: PROMPT,
+    LANG: 'C.UTF-8',
+    TERM: 'xterm-256color',
+    SHELL: '/bin/sh',
+    PATH: `${join(process.execPath, '..')}:${env.PATH}`,
+    ...extraEnv,
+  };
   term = new Tmux(join(h.home, `tmux-${++terminals}.sock`), shellEnv, size);
   return term;
 }
@@ -103,7 +111,10 @@ describe.skipIf(!runReal)('gwctl ui in a real terminal (tmux, 80×24)', () => {
     t.line(`node ${GWCTL_BIN} ui`);
 
     // A row per tool, each with the status `gwctl status` gives it; the gateway healthy in the header.
-    let s = await t.waitFor((x) => expected.every((e) => row(x, adapterFor(e.id as ToolId).name).includes(STATUS_LABEL[e.status as Status])) && /healthy \d+ ms/.test(x), 'a row per tool and a healthy gateway');
+    let s = await t.waitFor(
+      (x) => expected.every((e) => row(x, adapterFor(e.id as ToolId).name).includes(STATUS_LABEL[e.status as Status])) && /healthy \d+ ms/.test(x),
+      'a row per tool and a healthy gateway',
+    );
     expect(s).toContain(`servbay ${gw.url}`);
     expect(s).toMatch(/agent pid \d+, up \d+s/);
     expect(lines(s)).toHaveLength(24);
@@ -143,7 +154,10 @@ describe.skipIf(!runReal)('gwctl ui in a real terminal (tmux, 80×24)', () => {
     expect(claudeBefore).toContain('"env": {');
     const before = readFileSync(output).length;
     writeFileSync(claudeFile, claudeBefore.replace('"env": {', '"env": {\n    "ANTHROPIC_BASE_URL": "https://llm.example.com",'));
-    s = await t.waitFor((x) => row(x, 'Claude Code').includes('Connected (Other Address)') && x.includes('Not Taken Over → Connected'), "Claude Code's row after an outside edit");
+    s = await t.waitFor(
+      (x) => row(x, 'Claude Code').includes('Connected (Other Address)') && x.includes('Not Taken Over → Connected'),
+      "Claude Code's row after an outside edit",
+    );
     expect(row(s, 'Claude Code')).toContain('llm.example.com');
     // That update rewrote a few lines in place: no screen erase, a fraction of a full frame.
     const update = readFileSync(output).subarray(before).toString('utf8');
@@ -212,13 +226,19 @@ describe.skipIf(!runReal)('gwctl ui in a real terminal (tmux, 80×24)', () => {
     // SIGTERM (a closing terminal, a kill) restores the terminal as well.
     t.line(`node ${GWCTL_BIN} ui`);
     await t.waitFor((x) => row(x, 'Crush') !== '', 'the UI once more');
-    process.kill(t.descendant((args) => args.includes(`${GWCTL_BIN} ui`)), 'SIGTERM');
+    process.kill(
+      t.descendant((args) => args.includes(`${GWCTL_BIN} ui`)),
+      'SIGTERM',
+    );
     await t.waitFor(promptBack, 'the prompt after SIGTERM');
     t.line(`stty -a > ${h.home}/stty.after`);
     await t.waitFor(() => existsSync(`${h.home}/stty.after`) && readFileSync(`${h.home}/stty.after`, 'utf8').includes('speed'), 'stty -a');
     expect(readFileSync(`${h.home}/stty.after`, 'utf8')).toBe(readFileSync(`${h.home}/stty.before`, 'utf8'));
     // In a pipe: the usage, as before.
-    const piped = execFileSync('sh', ['-c', `node ${GWCTL_BIN} | head -n 1; echo "exit=$?"`], { env: { ...env, PATH: `${join(process.execPath, '..')}:${env.PATH}` }, encoding: 'utf8' });
+    const piped = execFileSync('sh', ['-c', `node ${GWCTL_BIN} | head -n 1; echo "exit=$?"`], {
+      env: { ...env, PATH: `${join(process.execPath, '..')}:${env.PATH}` },
+      encoding: 'utf8',
+    });
     expect(piped).toMatch(/^gwctl \d+\.\d+\.\d+: point AI coding CLIs/);
   }, 60_000);
 

@@ -8,7 +8,18 @@ import { layout, MARK, type Line } from '../../src/ui/view.ts';
 const NOW = Date.parse('2026-12-03T10:00:00Z');
 
 function state(patch: Partial<State> = {}): State {
-  const agent = { protocol: 1, version: '0.1.0', pid: 42, startedAt: new Date(NOW - 65_000).toISOString(), home: '/home/u', socket: '/run/gwctl/agent.sock', logFile: '', settingsFile: '', watching: {}, subscribers: 1 };
+  const agent = {
+    protocol: 1,
+    version: '0.1.0',
+    pid: 42,
+    startedAt: new Date(NOW - 65_000).toISOString(),
+    home: '/home/u',
+    socket: '/run/gwctl/agent.sock',
+    logFile: '',
+    settingsFile: '',
+    watching: {},
+    subscribers: 1,
+  };
   return {
     ...initialState(agent),
     rows: TOOL_IDS.map((id) => ({ id, name: adapterFor(id).name, status: 'not-taken-over', address: null, configPath: `/home/u/.${id}/config.json` })),
@@ -39,7 +50,11 @@ describe('the screen', () => {
   it('markers: drifted, suspended, just changed, auto re-apply', () => {
     const s = state({
       rows: state().rows.map((r) => (r.id === 'codex' ? { ...r, changedAt: NOW - 1000 } : r.id === 'crush' ? { ...r, changedAt: NOW - 60_000 } : r)),
-      marks: { 'claude-code': { ledger: 'applied', suspended: false, autoReapply: true }, codex: { ledger: null, suspended: false, autoReapply: false }, 'qwen-code': { ledger: 'applied', suspended: true, autoReapply: true } },
+      marks: {
+        'claude-code': { ledger: 'applied', suspended: false, autoReapply: true },
+        codex: { ledger: null, suspended: false, autoReapply: false },
+        'qwen-code': { ledger: 'applied', suspended: true, autoReapply: true },
+      },
     });
     const rows = layout(s, opts(100, 24)).lines.map(text);
     const row = (name: string) => rows.find((l) => l.slice(2).startsWith(name))!;

@@ -25,7 +25,11 @@ function targets(home: string): WatchTarget[] {
     { tool: 'codex', dir: join(home, '.codex'), files: [join(home, '.codex', 'config.toml'), join(home, '.codex', 'auth.json')] },
     { tool: 'opencode', dir: join(home, '.config', 'opencode'), files: [join(home, '.config', 'opencode', 'opencode.json')] },
     // Config in a subdirectory, and a file outside the detection dir.
-    { tool: 'crush', dir: join(home, '.config', 'crush'), files: [join(home, '.config', 'crush', 'conf', 'crush.json'), join(home, '.local', 'share', 'crush', 'providers.json')] },
+    {
+      tool: 'crush',
+      dir: join(home, '.config', 'crush'),
+      files: [join(home, '.config', 'crush', 'conf', 'crush.json'), join(home, '.local', 'share', 'crush', 'providers.json')],
+    },
   ];
 }
 
@@ -64,7 +68,7 @@ describe('ConfigWatcher', () => {
     expect(cw.stats.unchanged).toBe(1);
   });
 
-  it('the same bytes written again (the agent\'s own write) compare unchanged', async () => {
+  it("the same bytes written again (the agent's own write) compare unchanged", async () => {
     mkdirSync(join(h.home, '.codex'));
     const file = join(h.home, '.codex', 'config.toml');
     writeFileSync(file, 'model = "a"\n');

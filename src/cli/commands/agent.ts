@@ -98,4 +98,3 @@ function report(io: Io, json: boolean, hello: HelloResult, text: string): void {
   if (json) io.out(JSON.stringify({ running: true, ...hello }, null, 2));
   else io.out(text);
 }
-

@@ -12,7 +12,14 @@ import { DEFAULT_GATEWAY_URL, KIND_LIST, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KIND
 import { withWriterLock } from '../../home/lock.ts';
 import type { Io } from '../../shared/io.ts';
 import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
-import { AGENT_SETTING_KEYS, GATEWAY_SETTING_KEYS as SETTING_KEYS, isAgentSettingKey, isGatewaySettingKey as isSettingKey, parseSettingValue, type GatewaySettingKey as SettingKey } from '../settings-keys.ts';
+import {
+  AGENT_SETTING_KEYS,
+  GATEWAY_SETTING_KEYS as SETTING_KEYS,
+  isAgentSettingKey,
+  isGatewaySettingKey as isSettingKey,
+  parseSettingValue,
+  type GatewaySettingKey as SettingKey,
+} from '../settings-keys.ts';
 
 const USAGE = `gwctl config list [--json]          every setting, its value and where it comes from
 gwctl config get KEY                print one value (secrets: only whether they are set)
@@ -26,11 +33,15 @@ Agent settings (a running agent follows a change at once; agent.debounceMs and
 agent.gatewayCheckSeconds from its next start):
   autoReapply, autoTakeoverNew   true (every tool), false, or tools: gwctl config set autoReapply codex,claude-code
   autostart                      gwctl starts the agent when none runs (default true)
-  notify, notify.KIND            desktop notifications, all or per kind (${AGENT_SETTING_KEYS.filter((k) => k.startsWith('notify.')).map((k) => k.slice(7)).join(', ')})
+  notify, notify.KIND            desktop notifications, all or per kind (${AGENT_SETTING_KEYS.filter((k) => k.startsWith('notify.'))
+    .map((k) => k.slice(7))
+    .join(', ')})
   agent.debounceMs, agent.reapplyPerMinute, agent.gatewayCheckSeconds
 Secrets (read from stdin, never printed):
   gateway.adminKey   the admin credential: ${KIND_LIST.flatMap((k) => (k.keys ? [k.keys.adminCredential] : [])).join('; ')}
-  gateway.key        the key every tool uses on a gateway that cannot mint keys (${KIND_LIST.filter((k) => !k.keys).map((k) => k.id).join(', ')})
+  gateway.key        the key every tool uses on a gateway that cannot mint keys (${KIND_LIST.filter((k) => !k.keys)
+    .map((k) => k.id)
+    .join(', ')})
 Environment overrides (one command): GWCTL_GATEWAY_URL, GWCTL_GATEWAY_KIND, GWCTL_GATEWAY_ADMIN_KEY, GWCTL_GATEWAY_KEY`;
 
 const ENV_OF: Partial<Record<string, string>> = {
@@ -166,7 +177,17 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
       if (key) throw new UsageError('config list takes no arguments');
       const all = rows(configDir, io.env);
       if (json) {
-        io.out(JSON.stringify({ settings: all.map((r) => (r.secret ? { key: r.key, set: r.source !== 'unset', source: r.source } : { key: r.key, value: r.value, source: r.source })) }, null, 2));
+        io.out(
+          JSON.stringify(
+            {
+              settings: all.map((r) =>
+                r.secret ? { key: r.key, set: r.source !== 'unset', source: r.source } : { key: r.key, value: r.value, source: r.source },
+              ),
+            },
+            null,
+            2,
+          ),
+        );
       } else {
         const width = Math.max(...all.map((r) => r.key.length));
         for (const r of all) io.out(`${r.key.padEnd(width)}  ${describe(r, configDir)}`);
@@ -175,7 +196,8 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
     }
 
     if (!key) throw new UsageError(`config ${sub} needs a KEY`);
-    if (!isSettingKey(key) && !isSecretName(key) && !isAgentSettingKey(key)) throw new UsageError(`unknown setting '${key}' (settings: ${[...SETTING_KEYS, ...SECRET_NAMES, ...AGENT_SETTING_KEYS].join(', ')})`);
+    if (!isSettingKey(key) && !isSecretName(key) && !isAgentSettingKey(key))
+      throw new UsageError(`unknown setting '${key}' (settings: ${[...SETTING_KEYS, ...SECRET_NAMES, ...AGENT_SETTING_KEYS].join(', ')})`);
 
     if (sub === 'get') {
       if (values.length) throw new UsageError('config get takes one KEY');
@@ -197,11 +219,16 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
       if (isSecretName(key)) {
         if (values.length) {
           // The value is not echoed: it may already be in the shell history; say so.
-          throw new UsageError(`${key} is never taken from the command line (it would stay in shell history and be visible to other users in \`ps\`); run \`gwctl config set ${key}\` and paste it at the prompt (or redirect it from a file: < file). If you just typed it, remove it from your shell history and consider rotating it.`);
+          throw new UsageError(
+            `${key} is never taken from the command line (it would stay in shell history and be visible to other users in \`ps\`); run \`gwctl config set ${key}\` and paste it at the prompt (or redirect it from a file: < file). If you just typed it, remove it from your shell history and consider rotating it.`,
+          );
         }
         const raw = await (io.stdin ?? processStdin)();
         const value = raw.replace(/\r?\n$/, '').trim();
-        if (!value) throw new Error(`nothing arrived on stdin; nothing was saved (run \`gwctl config set ${key}\` in a terminal and paste it at the prompt, or redirect it from a file)`);
+        if (!value)
+          throw new Error(
+            `nothing arrived on stdin; nothing was saved (run \`gwctl config set ${key}\` in a terminal and paste it at the prompt, or redirect it from a file)`,
+          );
         if (/[\r\n]/.test(value)) throw new Error(`${key} must be one line; nothing was saved`);
         await locked(() => writeSecret(configDir, key as SecretName, value));
         io.out(`${key} saved in ${secretsPath(configDir)} (mode 0600)`);
@@ -216,7 +243,8 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
         return store.path;
       });
       io.out(`${key} = ${show(value)}  (${where})`);
-      if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds') io.err('gwctl: note: a running agent uses the new value from its next start (gwctl agent stop && gwctl agent start)');
+      if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds')
+        io.err('gwctl: note: a running agent uses the new value from its next start (gwctl agent stop && gwctl agent start)');
       const envName = ENV_OF[key];
       if (envName && io.env[envName]) io.err(`gwctl: note: ${envName} is set in this environment and overrides ${key}`);
       return 0;

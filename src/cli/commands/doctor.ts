@@ -44,7 +44,11 @@ export async function doctor({ json }: { json: boolean }, io: Io, overrides: Par
     }
     const errors = report.findings.filter((f) => f.severity === 'error').length;
     const warns = report.findings.filter((f) => f.severity === 'warn').length;
-    io.out(errors ? `\n${errors} problem${errors > 1 ? 's' : ''} to fix${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}` : `\nno problems found${warns ? ` (${warns} warning${warns > 1 ? 's' : ''})` : ''}`);
+    io.out(
+      errors
+        ? `\n${errors} problem${errors > 1 ? 's' : ''} to fix${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`
+        : `\nno problems found${warns ? ` (${warns} warning${warns > 1 ? 's' : ''})` : ''}`,
+    );
   }
   return report.ok ? 0 : 1;
 }

@@ -94,7 +94,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     checkKeyName(parsed.name);
     const e = await envFor(paths.configDir, io.env, parsed.name);
     if (e.warning) io.err(`gwctl env: warning: ${e.warning}`);
-    if (e.minted) io.err(`gwctl env: minted key '${e.alias}' on ${e.gateway.kind.label} at ${e.gateway.settings.root} (kept in gwctl's secrets; revoke with \`gwctl keys revoke ${parsed.name}\`)`);
+    if (e.minted)
+      io.err(
+        `gwctl env: minted key '${e.alias}' on ${e.gateway.kind.label} at ${e.gateway.settings.root} (kept in gwctl's secrets; revoke with \`gwctl keys revoke ${parsed.name}\`)`,
+      );
     if (write) {
       const { writeEnvFile } = await import('../../engine/env-file.ts');
       const notes = await writeEnvFile(write, {
@@ -116,6 +119,5 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return failure(io, 'env', err);
   }
 }
-
 
 export const command: CliCommand = rawCommand('env', 'print (or --write into a .env) the variables that point programs and SDKs at the gateway', USAGE, run);

@@ -66,7 +66,9 @@ function runChild(file: string, args: string[], env: Record<string, string | und
       resolve(code);
     };
     child.on('error', (e: NodeJS.ErrnoException) => {
-      io.err(`gwctl exec: cannot run '${file}': ${e.code === 'ENOENT' ? 'command not found (is it on PATH?)' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
+      io.err(
+        `gwctl exec: cannot run '${file}': ${e.code === 'ENOENT' ? 'command not found (is it on PATH?)' : e.code === 'EACCES' ? 'permission denied' : e.message}`,
+      );
       done(e.code === 'ENOENT' ? 127 : 126);
     });
     child.on('exit', (code, signal) => {
@@ -74,6 +76,5 @@ function runChild(file: string, args: string[], env: Record<string, string | und
     });
   });
 }
-
 
 export const command: CliCommand = rawCommand('exec', 'run a command with the gateway variables in its environment (never in its arguments)', USAGE, run);

@@ -50,7 +50,9 @@ async function status(io: Io, json: boolean): Promise<number> {
     io.out(`healthy  ${s.healthy ? 'yes' : 'no'}`);
     io.out(`latency  ${s.latencyMs === null ? '—' : `${s.latencyMs} ms`}`);
     io.out(`models   ${s.models === null ? '—' : String(s.models)}`);
-    io.out(`keys     ${gw.kind.keys ? `minted per tool (${gw.adminKey() ? 'admin credential set' : gw.kind.keys.adminRequired ? 'admin credential NOT set' : 'no admin credential'})` : `configured key for every tool (${gw.configuredKey() ? 'set' : 'NOT set'})`}`);
+    io.out(
+      `keys     ${gw.kind.keys ? `minted per tool (${gw.adminKey() ? 'admin credential set' : gw.kind.keys.adminRequired ? 'admin credential NOT set' : 'no admin credential'})` : `configured key for every tool (${gw.configuredKey() ? 'set' : 'NOT set'})`}`,
+    );
     if (s.error) io.err(`gwctl: ${s.error}`);
     else if (s.modelsError) io.err(`gwctl: cannot count models: ${s.modelsError}`);
   }
@@ -84,7 +86,11 @@ async function detect(io: Io, urls: string[], json: boolean, save: boolean): Pro
     return found.length ? 0 : 1;
   }
   if (!found.length) {
-    const where = urls.length ? urls.join(', ') : GATEWAY_KINDS.filter((k) => KINDS[k].defaultRoot).map((k) => `${k} ${KINDS[k].defaultRoot}`).join(', ');
+    const where = urls.length
+      ? urls.join(', ')
+      : GATEWAY_KINDS.filter((k) => KINDS[k].defaultRoot)
+          .map((k) => `${k} ${KINDS[k].defaultRoot}`)
+          .join(', ');
     io.err(`gwctl: no gateway answered (${where}); start your gateway, or give its URL: gwctl gateway detect http://127.0.0.1:PORT`);
     return 1;
   }
@@ -93,11 +99,19 @@ async function detect(io: Io, urls: string[], json: boolean, save: boolean): Pro
   if (saved) {
     io.out(`saved: gateway.kind = ${saved.kind}, gateway.url = ${saved.url}`);
     if (found.length > 1) io.out(`(the first of ${found.length}; to use another: gwctl config set gateway.kind KIND && gwctl config set gateway.url URL)`);
-    const next = KINDS[saved.kind].keys?.adminRequired ? 'set its admin credential: gwctl config set gateway.adminKey (reads stdin)' : KINDS[saved.kind].keys ? 'takeover mints a key per tool' : 'save the key every tool uses: gwctl config set gateway.key (reads stdin)';
+    const next = KINDS[saved.kind].keys?.adminRequired
+      ? 'set its admin credential: gwctl config set gateway.adminKey (reads stdin)'
+      : KINDS[saved.kind].keys
+        ? 'takeover mints a key per tool'
+        : 'save the key every tool uses: gwctl config set gateway.key (reads stdin)';
     io.out(`next: ${next}`);
   } else {
     const first = found[0]!;
-    io.out(found.length === 1 ? `to use it: gwctl gateway detect${urls.length ? ' ' + urls.join(' ') : ''} --save` : `to use one: gwctl config set gateway.kind ${first.kind} && gwctl config set gateway.url ${first.url}   (or --save for the first)`);
+    io.out(
+      found.length === 1
+        ? `to use it: gwctl gateway detect${urls.length ? ' ' + urls.join(' ') : ''} --save`
+        : `to use one: gwctl config set gateway.kind ${first.kind} && gwctl config set gateway.url ${first.url}   (or --save for the first)`,
+    );
   }
   return 0;
 }

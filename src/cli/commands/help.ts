@@ -6,7 +6,7 @@ import { commandHelp, UsageError, type CliCommand, type CommandEntry } from '../
 
 export const command: CliCommand = {
   name: 'help',
-  summary: 'this help, or one command\'s: gwctl help VERB',
+  summary: "this help, or one command's: gwctl help VERB",
   usage: 'gwctl help [VERB]',
   options: {},
   async run({ positionals }, { io, commands }) {
@@ -30,7 +30,10 @@ export async function overview(commands: readonly CommandEntry[]): Promise<strin
   const lines: string[] = [];
   for (const c of loaded) {
     // The synopsis lines of its usage, without the descriptions some put beside them.
-    const synopsis = c.usage.split('\n').filter((l) => l.startsWith('gwctl ')).map((l) => l.replace(/\s{2,}.*$/, ''));
+    const synopsis = c.usage
+      .split('\n')
+      .filter((l) => l.startsWith('gwctl '))
+      .map((l) => l.replace(/\s{2,}.*$/, ''));
     const last = synopsis.length - 1;
     synopsis.forEach((s, i) => {
       const left = `  ${s}`;

@@ -54,13 +54,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }
       if (KINDS[kindId].keys || KINDS[kindId].defaultRoot !== null) {
         store.set('gateway.kind', 'static');
-        io.out(`gateway.kind = static (was ${kindId}): every tool uses the link's key${KINDS[kindId].keys ? `; to have gwctl mint a key per tool instead, set gateway.kind ${kindId} and its admin credential` : ''}`);
+        io.out(
+          `gateway.kind = static (was ${kindId}): every tool uses the link's key${KINDS[kindId].keys ? `; to have gwctl mint a key per tool instead, set gateway.kind ${kindId} and its admin credential` : ''}`,
+        );
       }
       if (link.otherEndpoints.length) io.out(`note: the link also lists ${link.otherEndpoints.join(', ')}; gwctl uses the first address`);
       for (const v of ['GWCTL_GATEWAY_URL', 'GWCTL_GATEWAY_KEY', 'GWCTL_GATEWAY_KIND']) {
         if (io.env[v]) io.err(`gwctl import: note: ${v} is set in this environment and overrides what was saved`);
       }
-      if (fromArgv) io.err('gwctl import: note: the link holds a key and is now in your shell history; next time pipe it in (pbpaste | gwctl import), and consider removing that history line');
+      if (fromArgv)
+        io.err(
+          'gwctl import: note: the link holds a key and is now in your shell history; next time pipe it in (pbpaste | gwctl import), and consider removing that history line',
+        );
       io.out('Next: gwctl takeover --all');
       return 0;
     });
@@ -69,6 +74,5 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return failure(io, 'import', e);
   }
 }
-
 
 export const command: CliCommand = rawCommand('import', 'take the gateway address, key and model from a ccswitch:// link', USAGE, run);

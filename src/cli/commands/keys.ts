@@ -58,7 +58,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     if (!entries.length) {
       io.out('gwctl has minted no keys (none of the taken-over tools uses a key gwctl created).');
     } else {
-      const last = (e: (typeof entries)[number], i: number) => (e.lastUsed ? e.lastUsed.replace(/T00:00:00\.000Z$/, '').replace(/\.\d{3}Z$/, 'Z') : health[i]?.lastUsed === null ? 'never' : '—');
+      const last = (e: (typeof entries)[number], i: number) =>
+        e.lastUsed ? e.lastUsed.replace(/T00:00:00\.000Z$/, '').replace(/\.\d{3}Z$/, 'Z') : health[i]?.lastUsed === null ? 'never' : '—';
       io.out(
         renderTable(
           ['TOOL', 'KIND', 'ALIAS', 'ID', 'CREATED', 'STATE', 'LAST USED', 'GATEWAY'],
@@ -66,7 +67,10 @@ export async function run(args: string[], io: Io): Promise<number> {
         ),
       );
       for (const e of entries) {
-        if (e.state === 'rejected') io.out(`  ${'tool' in e ? e.tool : e.name}: rejected (${e.stateDetail}); ${'tool' in e ? `gwctl rotate ${e.tool}` : `gwctl keys revoke ${e.name} && gwctl env ${e.name}`} gets a new key`);
+        if (e.state === 'rejected')
+          io.out(
+            `  ${'tool' in e ? e.tool : e.name}: rejected (${e.stateDetail}); ${'tool' in e ? `gwctl rotate ${e.tool}` : `gwctl keys revoke ${e.name} && gwctl env ${e.name}`} gets a new key`,
+          );
         else if (e.state !== 'active' && e.stateDetail) io.out(`  ${'tool' in e ? e.tool : e.name}: ${e.state}: ${e.stateDetail}`);
       }
     }
@@ -81,7 +85,9 @@ async function revoke(args: string[], io: Io): Promise<number> {
   if (args[0] === '--pending' || (args[0] && (await pendingToolKey(io, args[0])))) return revokePending(args, io);
   const [name, ...rest] = args;
   if (!name || name.startsWith('-') || rest.length) {
-    io.err(`gwctl keys revoke: ${!name || name.startsWith('-') ? 'needs the NAME of a named key (gwctl keys lists them)' : `unexpected '${rest[0]}'`}\nRun 'gwctl keys --help' for usage.`);
+    io.err(
+      `gwctl keys revoke: ${!name || name.startsWith('-') ? 'needs the NAME of a named key (gwctl keys lists them)' : `unexpected '${rest[0]}'`}\nRun 'gwctl keys --help' for usage.`,
+    );
     return 2;
   }
   try {

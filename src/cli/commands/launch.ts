@@ -97,7 +97,16 @@ export async function launchTool(parsed: Parsed, io: Io): Promise<number> {
     if (parsed.keyName) checkKeyName(parsed.keyName);
     const { runLaunch } = await import('../../engine/launch.ts');
     return await runLaunch(
-      { tool: parsed.tool, home, env: io.env, configDir: paths.configDir, args: parsed.args, ...(parsed.model ? { model: parsed.model } : {}), ...(parsed.keyName ? { keyName: parsed.keyName } : {}), ...(parsed.bin ? { bin: parsed.bin } : {}) },
+      {
+        tool: parsed.tool,
+        home,
+        env: io.env,
+        configDir: paths.configDir,
+        args: parsed.args,
+        ...(parsed.model ? { model: parsed.model } : {}),
+        ...(parsed.keyName ? { keyName: parsed.keyName } : {}),
+        ...(parsed.bin ? { bin: parsed.bin } : {}),
+      },
       { error: (l) => io.err(`gwctl launch: ${l}`), ...(parsed.verbose ? { verbose: (l: string) => io.err(`gwctl launch: ${l}`) } : {}) },
     );
   } catch (e) {

@@ -15,7 +15,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const path = argv[i + 1];
   const other = argv.filter((_, j) => j !== i && j !== i + 1);
   if (!path || path.startsWith('-') || other.length) {
-    io.err(`gwctl restore: ${!path || path.startsWith('-') ? '--env needs a PATH' : `unexpected '${other[0]}' with --env`}\nRun 'gwctl restore --env --help' for usage.`);
+    io.err(
+      `gwctl restore: ${!path || path.startsWith('-') ? '--env needs a PATH' : `unexpected '${other[0]}' with --env`}\nRun 'gwctl restore --env --help' for usage.`,
+    );
     return 2;
   }
   try {
@@ -28,4 +30,3 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 1;
   }
 }
-

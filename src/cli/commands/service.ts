@@ -30,7 +30,6 @@ function locked<T>(io: Io, fn: () => Promise<T>): Promise<T> {
   return withWriterLock(gwctlPaths({ home: homeFrom(io.env), env: io.env }).stateDir, io.env, fn);
 }
 
-
 export function serviceContext(io: Io, overrides: Partial<ServiceContext> = {}): ServiceContext {
   const home = homeFrom(io.env);
   const platform: ServicePlatform = process.platform === 'darwin' ? 'darwin' : 'linux';

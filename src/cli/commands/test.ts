@@ -28,13 +28,29 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (bad) return usageError(io, 'test', `unknown option ${bad}`);
   const wanted = argv.filter((a) => !a.startsWith('-'));
   try {
-    const [{ keysContext, elsewhere }, { TOOL_IDS }, { renderTable }, { probeToolKey }] = await Promise.all([import('../../engine/keys.ts'), import('../../adapters/index.ts'), import('../table.ts'), import('../../engine/probe.ts')]);
-    for (const w of wanted) if (!(TOOL_IDS as readonly string[]).includes(w)) return usageError(io, 'test', `unknown tool '${w}' (tools: ${TOOL_IDS.join(', ')})`);
+    const [{ keysContext, elsewhere }, { TOOL_IDS }, { renderTable }, { probeToolKey }] = await Promise.all([
+      import('../../engine/keys.ts'),
+      import('../../adapters/index.ts'),
+      import('../table.ts'),
+      import('../../engine/probe.ts'),
+    ]);
+    for (const w of wanted)
+      if (!(TOOL_IDS as readonly string[]).includes(w)) return usageError(io, 'test', `unknown tool '${w}' (tools: ${TOOL_IDS.join(', ')})`);
     const { gateway: gw, keys } = await keysContext(io.env);
     const tools = keys.filter((k) => k.type === 'tool' && (!wanted.length || wanted.includes(k.id)));
     const rows: TestRow[] = [];
     for (const w of wanted) {
-      if (!tools.some((k) => k.id === w)) rows.push({ id: w, key: '—', reached: false, status: null, model: null, latencyMs: null, request: null, problem: `not taken over by gwctl (gwctl takeover ${w})` });
+      if (!tools.some((k) => k.id === w))
+        rows.push({
+          id: w,
+          key: '—',
+          reached: false,
+          status: null,
+          model: null,
+          latencyMs: null,
+          request: null,
+          problem: `not taken over by gwctl (gwctl takeover ${w})`,
+        });
     }
     for (const k of tools) {
       const other = elsewhere(k, gw);
@@ -51,7 +67,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.out(
         renderTable(
           ['TOOL', 'KEY', 'REACHED', 'STATUS', 'MODEL', 'LATENCY', 'REQUEST'],
-          rows.map((r) => [r.id, r.key, r.reached ? 'yes' : 'no', r.status === null ? '—' : String(r.status), r.model ?? '—', r.latencyMs === null ? '—' : `${r.latencyMs} ms`, r.request ?? '—']),
+          rows.map((r) => [
+            r.id,
+            r.key,
+            r.reached ? 'yes' : 'no',
+            r.status === null ? '—' : String(r.status),
+            r.model ?? '—',
+            r.latencyMs === null ? '—' : `${r.latencyMs} ms`,
+            r.request ?? '—',
+          ]),
         ),
       );
       for (const r of rows) if (r.problem) io.out(`  ${r.id}: ${r.problem}`);
@@ -61,6 +85,5 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return failure(io, 'test', e);
   }
 }
-
 
 export const command: CliCommand = rawCommand('test', 'one minimal model request per taken-over tool, as the tool sends it', USAGE, run);

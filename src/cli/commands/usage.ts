@@ -73,7 +73,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const [{ keysContext, selectKeys, elsewhere }, { renderTable }] = await Promise.all([import('../../engine/keys.ts'), import('../table.ts')]);
     const { gateway: gw, keys } = await keysContext(io.env);
     const { selected, unknown } = selectKeys(keys, wanted);
-    if (unknown.length) return usageError(io, 'usage', `no key for ${unknown.map((u) => `'${u}'`).join(', ')} (taken-over tools and named keys: ${keys.map((k) => k.id).join(', ') || 'none'})`);
+    if (unknown.length)
+      return usageError(
+        io,
+        'usage',
+        `no key for ${unknown.map((u) => `'${u}'`).join(', ')} (taken-over tools and named keys: ${keys.map((k) => k.id).join(', ') || 'none'})`,
+      );
     const rows: Row[] = [];
     for (const k of selected) {
       const row: Row = { id: k.id, key: k.alias ?? 'gateway.key', requests: null, tokensIn: null, tokensOut: null, spend: null, currency: null };
@@ -81,11 +86,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const api = gw.kind.keys;
       if (k.interrupted) row.unavailable = 'usage is not available: an interrupted mint (see gwctl keys)';
       else if (other) row.unavailable = `usage is not available here: ${other}`;
-      else if (!api?.usage || !k.ref) row.unavailable = `usage is not available from ${gw.kind.id}${k.ref ? '' : ' (a configured key, not one gwctl minted per tool)'}`;
+      else if (!api?.usage || !k.ref)
+        row.unavailable = `usage is not available from ${gw.kind.id}${k.ref ? '' : ' (a configured key, not one gwctl minted per tool)'}`;
       else {
         try {
           const u = await api.usage(gw.client(), { ref: k.ref, key: k.key, since, until: now, ...(gw.userId ? { userId: gw.userId } : {}) });
-          Object.assign(row, { requests: u.requests, tokensIn: u.tokensIn, tokensOut: u.tokensOut, spend: u.spend, currency: u.currency }, u.note ? { note: u.note } : {});
+          Object.assign(
+            row,
+            { requests: u.requests, tokensIn: u.tokensIn, tokensOut: u.tokensOut, spend: u.spend, currency: u.currency },
+            u.note ? { note: u.note } : {},
+          );
         } catch (e) {
           row.error = gw.client().scrub((e as Error).message);
           if (k.key) row.error = row.error.split(k.key).join('…redacted');
@@ -104,7 +114,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.out(
         renderTable(
           ['TOOL', 'KEY', 'REQUESTS', 'TOKENS IN', 'TOKENS OUT', 'SPEND'],
-          rows.map((r) => (r.unavailable || r.error ? [r.id, r.key, r.unavailable ?? `error: ${r.error}`] : [r.id, r.key, fmt(r.requests), fmt(r.tokensIn), fmt(r.tokensOut), money(r)])),
+          rows.map((r) =>
+            r.unavailable || r.error
+              ? [r.id, r.key, r.unavailable ?? `error: ${r.error}`]
+              : [r.id, r.key, fmt(r.requests), fmt(r.tokensIn), fmt(r.tokensOut), money(r)],
+          ),
         ),
       );
       for (const r of rows) if (r.note) io.out(`  ${r.id}: ${r.note}`);
@@ -114,6 +128,5 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return failure(io, 'usage', e);
   }
 }
-
 
 export const command: CliCommand = rawCommand('usage', 'requests, tokens and spend per tool and named key, as the gateway reports them', USAGE, run);

@@ -9,7 +9,6 @@ import { autostartEnabled, connectOrStart, locateAgent, unwatchedLines } from '.
 import { onOutputClosed, type Io } from '../../shared/io.ts';
 import { UsageError, type CliCommand } from '../command.ts';
 
-
 export const command: CliCommand = {
   name: 'watch',
   summary: "stream the agent's events (--json: one JSON object per line)",

@@ -22,7 +22,11 @@ function logFilters(q: UsageQuery): URLSearchParams {
 }
 
 async function getJson(client: GatewayClient, path: string, what: string): Promise<Record<string, unknown>> {
-  const body = await client.json('GET', path, { what, explain: (r) => (r.status === 401 || r.status === 403 ? AUTH_HINT : r.status === 404 ? 'this Bifrost has no logs API (is its logging plugin on?)' : undefined) });
+  const body = await client.json('GET', path, {
+    what,
+    explain: (r) =>
+      r.status === 401 || r.status === 403 ? AUTH_HINT : r.status === 404 ? 'this Bifrost has no logs API (is its logging plugin on?)' : undefined,
+  });
   if (!isRecord(body)) throw new GatewayError(client.url(path.split('?')[0]!), `GET ${client.url(path.split('?')[0]!)} (${what}) did not answer a JSON object`);
   return body;
 }
@@ -78,11 +82,18 @@ export const bifrost: GatewayKind<'bifrost'> = {
         if (!id || !value) {
           // A key we cannot revoke must not stay behind.
           if (id) await client.call('DELETE', `${VK}/${encodeURIComponent(id)}`).catch(() => undefined);
-          throw new GatewayError(client.url(VK), `POST ${client.url(VK)} answered ${body === undefined ? 'something that is not JSON' : 'without virtual_key.id and virtual_key.value'}; is gateway.kind right?`, res.status);
+          throw new GatewayError(
+            client.url(VK),
+            `POST ${client.url(VK)} answered ${body === undefined ? 'something that is not JSON' : 'without virtual_key.id and virtual_key.value'}; is gateway.kind right?`,
+            res.status,
+          );
         }
         return { key: value, ref: { kind: 'bifrost', id, alias: vkName } };
       }
-      throw new GatewayError(client.url(VK), `Bifrost refused ${NAME_ATTEMPTS} names for a new virtual key (${name}, ${name}-2 …, random suffixes) as taken; check its naming rules`);
+      throw new GatewayError(
+        client.url(VK),
+        `Bifrost refused ${NAME_ATTEMPTS} names for a new virtual key (${name}, ${name}-2 …, random suffixes) as taken; check its naming rules`,
+      );
     },
     async revoke(client, ref: KeyRef) {
       if (!ref.id) throw new Error('the ledger has no id for this Bifrost virtual key');

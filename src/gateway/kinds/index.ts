@@ -14,7 +14,7 @@ export const KIND_LIST = [servbay, litellm, newApi, bifrost, staticKind] as cons
 export type KindId = (typeof KIND_LIST)[number]['id'];
 
 // A kind declared `: GatewayKind` without its id would make every KindId a plain string.
-type IdsAreNamed = string extends KindId ? 'declare each kind with its id: GatewayKind<\'its-id\'>' : true;
+type IdsAreNamed = string extends KindId ? "declare each kind with its id: GatewayKind<'its-id'>" : true;
 const idsAreNamed: IdsAreNamed = true;
 void idsAreNamed;
 

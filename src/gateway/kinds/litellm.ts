@@ -15,7 +15,19 @@
 import { createHash } from 'node:crypto';
 import type { GatewayClient } from '../client.ts';
 import { GatewayError } from '../http.ts';
-import { answers, isRecord, NAME_ATTEMPTS, nameCandidate, num, parseJson, standardBases, type GatewayKind, type KeyContext, type KeyUsage, type UsageQuery } from './types.ts';
+import {
+  answers,
+  isRecord,
+  NAME_ATTEMPTS,
+  nameCandidate,
+  num,
+  parseJson,
+  standardBases,
+  type GatewayKind,
+  type KeyContext,
+  type KeyUsage,
+  type UsageQuery,
+} from './types.ts';
 import type { KeyRef } from '../types.ts';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -30,7 +42,7 @@ interface DayRow {
 
 /** Every day of `/user/daily/activity` for one key between two UTC dates, all pages. */
 async function dailyActivity(client: GatewayClient, key: string | undefined, since: Date, until: Date): Promise<DayRow[]> {
-  if (!key) throw new Error('gwctl no longer has this key (it is not in the tool\'s config), and LiteLLM files usage under its hash');
+  if (!key) throw new Error("gwctl no longer has this key (it is not in the tool's config), and LiteLLM files usage under its hash");
   const hash = createHash('sha256').update(key).digest('hex');
   const rows: DayRow[] = [];
   for (let page = 1; page <= 100; page++) {
@@ -41,12 +53,22 @@ async function dailyActivity(client: GatewayClient, key: string | undefined, sin
     if (res.status !== 200) throw client.failure(res, 'GET', '/user/daily/activity', 'LiteLLM daily activity');
     const body = parseJson(res.text);
     if (!isRecord(body) || !Array.isArray(body.results)) {
-      throw new GatewayError(client.url('/user/daily/activity'), `GET ${client.url('/user/daily/activity')} did not answer {"results": […]}; is gateway.kind right?`, res.status);
+      throw new GatewayError(
+        client.url('/user/daily/activity'),
+        `GET ${client.url('/user/daily/activity')} did not answer {"results": […]}; is gateway.kind right?`,
+        res.status,
+      );
     }
     for (const r of body.results) {
       if (!isRecord(r) || typeof r.date !== 'string' || !isRecord(r.metrics)) continue;
       const m = r.metrics;
-      rows.push({ date: r.date, requests: num(m.api_requests, 'api_requests'), tokensIn: num(m.prompt_tokens, 'prompt_tokens'), tokensOut: num(m.completion_tokens, 'completion_tokens'), spend: num(m.spend, 'spend') });
+      rows.push({
+        date: r.date,
+        requests: num(m.api_requests, 'api_requests'),
+        tokensIn: num(m.prompt_tokens, 'prompt_tokens'),
+        tokensOut: num(m.completion_tokens, 'completion_tokens'),
+        spend: num(m.spend, 'spend'),
+      });
     }
     const meta = isRecord(body.metadata) ? body.metadata : {};
     const more = meta.has_more === true || (typeof meta.total_pages === 'number' && page < meta.total_pages);
@@ -54,7 +76,6 @@ async function dailyActivity(client: GatewayClient, key: string | undefined, sin
   }
   return rows;
 }
-
 
 function noDatabase(client: GatewayClient, path: string): GatewayError {
   return new GatewayError(
@@ -106,19 +127,31 @@ export const litellm: GatewayKind<'litellm'> = {
         if (res.status >= 500 && isNoDb(res.text)) throw noDatabase(client, path);
         if (res.status !== 200) {
           throw client.failure(res, 'POST', path, 'mint a LiteLLM key', (r) =>
-            r.status === 401 || r.status === 403 ? 'LiteLLM refused the master key: set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to its LITELLM_MASTER_KEY (starts sk-)' : undefined,
+            r.status === 401 || r.status === 403
+              ? 'LiteLLM refused the master key: set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to its LITELLM_MASTER_KEY (starts sk-)'
+              : undefined,
           );
         }
         const body = parseJson(res.text);
         if (!isRecord(body) || typeof body.key !== 'string' || body.key === '') {
-          throw new GatewayError(client.url(path), `POST ${client.url(path)} answered ${body === undefined ? 'something that is not JSON' : 'without a key (expected {"key": …})'}; is gateway.url pointing at LiteLLM, and gateway.kind right?`, res.status);
+          throw new GatewayError(
+            client.url(path),
+            `POST ${client.url(path)} answered ${body === undefined ? 'something that is not JSON' : 'without a key (expected {"key": …})'}; is gateway.url pointing at LiteLLM, and gateway.kind right?`,
+            res.status,
+          );
         }
         // `token` (the key's hash, LiteLLM's id for it) lets revocation target this key exactly,
         // even when another key later takes the same alias.
         const token = typeof body.token === 'string' && body.token ? body.token : undefined;
-        return { key: body.key, ref: { kind: 'litellm', alias: typeof body.key_alias === 'string' && body.key_alias ? body.key_alias : alias, ...(token ? { id: token } : {}) } };
+        return {
+          key: body.key,
+          ref: { kind: 'litellm', alias: typeof body.key_alias === 'string' && body.key_alias ? body.key_alias : alias, ...(token ? { id: token } : {}) },
+        };
       }
-      throw new GatewayError(client.url('/key/generate'), `LiteLLM refused ${NAME_ATTEMPTS} names for a new key (${name}, ${name}-2 …, random suffixes) as taken; check its key_alias rules`);
+      throw new GatewayError(
+        client.url('/key/generate'),
+        `LiteLLM refused ${NAME_ATTEMPTS} names for a new key (${name}, ${name}-2 …, random suffixes) as taken; check its key_alias rules`,
+      );
     },
     revokeByName(client, name) {
       return this.revoke(client, { kind: 'litellm', alias: name }, undefined);
@@ -146,7 +179,10 @@ export const litellm: GatewayKind<'litellm'> = {
     async lastUsed(client, q: UsageQuery) {
       // LiteLLM records usage per day: the last day with a request, over the last 30 days.
       const rows = await dailyActivity(client, q.key, new Date(q.until.getTime() - 30 * 86_400_000), q.until);
-      const days = rows.filter((r) => r.requests > 0).map((r) => r.date).sort();
+      const days = rows
+        .filter((r) => r.requests > 0)
+        .map((r) => r.date)
+        .sort();
       const last = days[days.length - 1];
       return last ? new Date(`${last}T00:00:00Z`) : null;
     },

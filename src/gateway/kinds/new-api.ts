@@ -20,7 +20,8 @@ const PAGE = 100;
 const MAX_PAGES = 200;
 const DEFAULT_QUOTA_PER_UNIT = 500_000;
 
-const ADMIN_HINT = 'set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to an access token from new-api\'s Personal Settings, and gateway.userId to that user\'s id';
+const ADMIN_HINT =
+  "set GWCTL_GATEWAY_ADMIN_KEY (or `gwctl config set gateway.adminKey`) to an access token from new-api's Personal Settings, and gateway.userId to that user's id";
 
 /** A new-api management call: 2xx, JSON, `success: true`; returns `data`. */
 async function call(client: GatewayClient, method: 'GET' | 'POST' | 'DELETE', path: string, what: string, body?: unknown): Promise<unknown> {
@@ -31,7 +32,10 @@ async function call(client: GatewayClient, method: 'GET' | 'POST' | 'DELETE', pa
   });
   if (!isRecord(json) || json.success !== true) {
     const msg = isRecord(json) && typeof json.message === 'string' ? client.scrub(json.message).slice(0, 200) : 'no message';
-    throw new GatewayError(client.url(path), `${method} ${client.url(path)} (${what}) failed: "${msg}"; check the access token, gateway.userId and the token limits in new-api`);
+    throw new GatewayError(
+      client.url(path),
+      `${method} ${client.url(path)} (${what}) failed: "${msg}"; check the access token, gateway.userId and the token limits in new-api`,
+    );
   }
   return json.data;
 }
@@ -59,7 +63,13 @@ async function deleteToken(client: GatewayClient, id: string): Promise<'revoked'
   if (res.status === 200 && !isRecord(body)) {
     throw new GatewayError(client.url(path), `DELETE ${client.url(path)} answered something that is not JSON; is gateway.kind right?`, res.status);
   }
-  throw client.failure(res, 'DELETE', path, 'revoke a new-api token', (r) => (r.status === 401 || r.status === 403 ? `new-api refused the credentials: ${ADMIN_HINT}` : r.status === 200 ? 'revoke it in new-api\'s Tokens page' : undefined));
+  throw client.failure(res, 'DELETE', path, 'revoke a new-api token', (r) =>
+    r.status === 401 || r.status === 403
+      ? `new-api refused the credentials: ${ADMIN_HINT}`
+      : r.status === 200
+        ? "revoke it in new-api's Tokens page"
+        : undefined,
+  );
 }
 
 export const newApi: GatewayKind<'new-api'> = {
@@ -77,7 +87,10 @@ export const newApi: GatewayKind<'new-api'> = {
       explain: (res) => (res.status === 404 ? 'this does not look like new-api: check gateway.kind and gateway.url (`gwctl gateway detect`)' : undefined),
     });
     if (!isRecord(json) || json.success !== true) {
-      throw new GatewayError(client.url('/api/status'), `GET ${client.url('/api/status')} did not answer {"success": true}; is this new-api? check gateway.kind and gateway.url`);
+      throw new GatewayError(
+        client.url('/api/status'),
+        `GET ${client.url('/api/status')} did not answer {"success": true}; is this new-api? check gateway.kind and gateway.url`,
+      );
     }
   },
   looksLike: (client) =>
@@ -109,9 +122,19 @@ export const newApi: GatewayKind<'new-api'> = {
         return { key: raw.startsWith('sk-') ? raw : `sk-${raw}`, ref: { kind: 'new-api', id, alias: name } };
       } catch (e) {
         // Never leave a token behind that gwctl cannot name in its ledger.
-        const removed = id !== undefined ? await deleteToken(client, id).then(() => true, () => false) : false;
+        const removed =
+          id !== undefined
+            ? await deleteToken(client, id).then(
+                () => true,
+                () => false,
+              )
+            : false;
         const g = e as GatewayError;
-        throw new GatewayError(g.url ?? client.root, `${g.message}${removed ? '' : ` (new-api created the token "${name}"; delete it in new-api's Tokens page)`}`, g.status);
+        throw new GatewayError(
+          g.url ?? client.root,
+          `${g.message}${removed ? '' : ` (new-api created the token "${name}"; delete it in new-api's Tokens page)`}`,
+          g.status,
+        );
       }
     },
     async revokeByName(client, name) {
@@ -132,7 +155,14 @@ export const newApi: GatewayKind<'new-api'> = {
       let quota = 0;
       let seen = 0;
       for (let p = 1; p <= MAX_PAGES; p++) {
-        const query = new URLSearchParams({ p: String(p), page_size: String(PAGE), type: '2', token_name: name, start_timestamp: String(Math.floor(q.since.getTime() / 1000)), end_timestamp: String(Math.floor(q.until.getTime() / 1000)) });
+        const query = new URLSearchParams({
+          p: String(p),
+          page_size: String(PAGE),
+          type: '2',
+          token_name: name,
+          start_timestamp: String(Math.floor(q.since.getTime() / 1000)),
+          end_timestamp: String(Math.floor(q.until.getTime() / 1000)),
+        });
         const data = await call(client, 'GET', `/api/log/self?${query}`, 'read new-api usage logs');
         const items = isRecord(data) && Array.isArray(data.items) ? data.items : [];
         const total = isRecord(data) ? num(data.total, 'total') : 0;
@@ -148,7 +178,10 @@ export const newApi: GatewayKind<'new-api'> = {
         if (p === MAX_PAGES) u.note = `tokens and spend of the newest ${seen} of ${total} requests`;
       }
       const status = await client.json('GET', '/api/status', { auth: false, what: 'new-api status' }).catch(() => undefined);
-      const perUnit = isRecord(status) && isRecord(status.data) && typeof status.data.quota_per_unit === 'number' && status.data.quota_per_unit > 0 ? status.data.quota_per_unit : DEFAULT_QUOTA_PER_UNIT;
+      const perUnit =
+        isRecord(status) && isRecord(status.data) && typeof status.data.quota_per_unit === 'number' && status.data.quota_per_unit > 0
+          ? status.data.quota_per_unit
+          : DEFAULT_QUOTA_PER_UNIT;
       u.spend = quota / perUnit;
       return u;
     },

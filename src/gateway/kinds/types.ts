@@ -6,7 +6,6 @@ import type { GatewayClient } from '../client.ts';
 import { NOT_JSON, parseGatewayJson } from '../http.ts';
 import type { KeyRef } from '../types.ts';
 
-
 /** What minting and revoking need besides the client. */
 export interface KeyContext {
   /** Client for management calls (admin credentials attached). */

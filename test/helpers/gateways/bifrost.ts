@@ -64,7 +64,10 @@ export async function startBifrost(opts: { admin?: string; models?: string[] } =
     const end = req.query.get('end_time');
     const t0 = start ? Date.parse(start) : NaN;
     const t1 = end ? Date.parse(end) : NaN;
-    return fake.logs.filter((l) => (!ids || ids.includes(l.virtual_key_id)) && (Number.isNaN(t0) || Date.parse(l.timestamp) >= t0) && (Number.isNaN(t1) || Date.parse(l.timestamp) <= t1));
+    return fake.logs.filter(
+      (l) =>
+        (!ids || ids.includes(l.virtual_key_id)) && (Number.isNaN(t0) || Date.parse(l.timestamp) >= t0) && (Number.isNaN(t1) || Date.parse(l.timestamp) <= t1),
+    );
   };
   const auth = (req: Req) => {
     if (!fake.admin) return undefined;
@@ -112,7 +115,10 @@ export async function startBifrost(opts: { admin?: string; models?: string[] } =
       name: 'models',
       method: 'GET',
       path: /^\/v1\/models$/,
-      handle: (req) => (vk(req) ? ok(modelList(fake.models, 'bifrost')) : reply(401, { is_bifrost_error: true, status_code: 401, error: { message: 'virtual key is required' } })),
+      handle: (req) =>
+        vk(req)
+          ? ok(modelList(fake.models, 'bifrost'))
+          : reply(401, { is_bifrost_error: true, status_code: 401, error: { message: 'virtual key is required' } }),
     },
     {
       name: 'get-vk',
@@ -122,7 +128,9 @@ export async function startBifrost(opts: { admin?: string; models?: string[] } =
         const denied = auth(req);
         if (denied) return denied;
         const k = fake.keys.get(decodeURIComponent(id!));
-        return k ? ok({ virtual_key: { ...k, value: `${k.value.slice(0, 8)}…`, provider_configs: [] } }) : reply(404, { is_bifrost_error: true, status_code: 404, error: { message: 'Virtual key not found' } });
+        return k
+          ? ok({ virtual_key: { ...k, value: `${k.value.slice(0, 8)}…`, provider_configs: [] } })
+          : reply(404, { is_bifrost_error: true, status_code: 404, error: { message: 'Virtual key not found' } });
       },
     },
     {
@@ -133,7 +141,15 @@ export async function startBifrost(opts: { admin?: string; models?: string[] } =
         const denied = auth(req);
         if (denied) return denied;
         const rows = filtered(req);
-        return ok({ total_requests: rows.length, success_rate: rows.length ? 100 : 0, user_facing_success_rate: rows.length ? 100 : 0, user_facing_total_requests: rows.length, average_latency: rows.length ? 42 : 0, total_tokens: rows.reduce((a, l) => a + l.prompt_tokens + l.completion_tokens, 0), total_cost: rows.reduce((a, l) => a + l.cost, 0) });
+        return ok({
+          total_requests: rows.length,
+          success_rate: rows.length ? 100 : 0,
+          user_facing_success_rate: rows.length ? 100 : 0,
+          user_facing_total_requests: rows.length,
+          average_latency: rows.length ? 42 : 0,
+          total_tokens: rows.reduce((a, l) => a + l.prompt_tokens + l.completion_tokens, 0),
+          total_cost: rows.reduce((a, l) => a + l.cost, 0),
+        });
       },
     },
     {
@@ -151,7 +167,12 @@ export async function startBifrost(opts: { admin?: string; models?: string[] } =
           b.completion_tokens += l.completion_tokens;
           buckets.set(t, b);
         }
-        return ok({ buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, b]) => ({ timestamp: new Date(t).toISOString(), ...b, total_tokens: b.prompt_tokens + b.completion_tokens, cached_read_tokens: 0 })), bucket_size_seconds: 3600 });
+        return ok({
+          buckets: [...buckets.entries()]
+            .sort((a, b) => a[0] - b[0])
+            .map(([t, b]) => ({ timestamp: new Date(t).toISOString(), ...b, total_tokens: b.prompt_tokens + b.completion_tokens, cached_read_tokens: 0 })),
+          bucket_size_seconds: 3600,
+        });
       },
     },
     {
@@ -164,7 +185,12 @@ export async function startBifrost(opts: { admin?: string; models?: string[] } =
         const limit = Number(req.query.get('limit') ?? 50) || 50;
         const desc = (req.query.get('order') ?? 'desc') === 'desc';
         const rows = filtered(req).sort((a, b) => (desc ? -1 : 1) * (Date.parse(a.timestamp) - Date.parse(b.timestamp)));
-        return ok({ logs: rows.slice(0, limit), pagination: { limit, offset: 0, sort_by: req.query.get('sort_by') ?? 'timestamp', order: desc ? 'desc' : 'asc', total_count: rows.length }, stats: {}, has_logs: fake.logs.length > 0 });
+        return ok({
+          logs: rows.slice(0, limit),
+          pagination: { limit, offset: 0, sort_by: req.query.get('sort_by') ?? 'timestamp', order: desc ? 'desc' : 'asc', total_count: rows.length },
+          stats: {},
+          has_logs: fake.logs.length > 0,
+        });
       },
     },
     ...modelRoutes({
@@ -176,7 +202,17 @@ export async function startBifrost(opts: { admin?: string; models?: string[] } =
       served: fake.served,
       onServe: (u) => {
         const k = byValue(u.key)!;
-        fake.logs.push({ id: randomUUID(), timestamp: u.at.toISOString(), model: u.model, virtual_key_id: k.id, virtual_key_name: k.name, status: 'success', prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, cost: bifrostCost(u) });
+        fake.logs.push({
+          id: randomUUID(),
+          timestamp: u.at.toISOString(),
+          model: u.model,
+          virtual_key_id: k.id,
+          virtual_key_name: k.name,
+          status: 'success',
+          prompt_tokens: u.promptTokens,
+          completion_tokens: u.completionTokens,
+          cost: bifrostCost(u),
+        });
       },
     }),
   ]);

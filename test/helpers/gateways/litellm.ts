@@ -34,7 +34,14 @@ export interface FakeLiteLLM extends FakeServer {
 /** The fake's price: $1 per million prompt tokens, $2 per million completion tokens. */
 export const litellmSpend = (u: Pick<Served, 'promptTokens' | 'completionTokens'>) => (u.promptTokens * 1 + u.completionTokens * 2) / 1e6;
 
-const authError = reply(401, { error: { message: 'Authentication Error, Invalid proxy server token passed. Received API Key = sk-...bad, Key Hash (Token) =...', type: 'auth_error', param: 'None', code: '401' } });
+const authError = reply(401, {
+  error: {
+    message: 'Authentication Error, Invalid proxy server token passed. Received API Key = sk-...bad, Key Hash (Token) =...',
+    type: 'auth_error',
+    param: 'None',
+    code: '401',
+  },
+});
 
 export async function startLiteLLM(opts: { masterKey?: string; models?: string[]; db?: boolean } = {}): Promise<FakeLiteLLM> {
   const state = {
@@ -53,7 +60,14 @@ export async function startLiteLLM(opts: { masterKey?: string; models?: string[]
       name: 'readiness',
       method: 'GET',
       path: /^\/health\/readiness$/,
-      handle: () => ok({ status: state.db ? 'connected' : 'healthy', db: state.db ? 'connected' : 'Not connected', cache: null, litellm_version: '1.77.0', success_callbacks: [] }),
+      handle: () =>
+        ok({
+          status: state.db ? 'connected' : 'healthy',
+          db: state.db ? 'connected' : 'Not connected',
+          cache: null,
+          litellm_version: '1.77.0',
+          success_callbacks: [],
+        }),
     },
     {
       name: 'generate',
@@ -62,12 +76,26 @@ export async function startLiteLLM(opts: { masterKey?: string; models?: string[]
       handle: (req) => {
         if (!isMaster(bearer(req))) return authError;
         if (!state.db) {
-          return reply(500, { error: { message: "{'error': 'DB not connected. See https://docs.litellm.ai/docs/proxy/virtual_keys'}", type: 'internal_server_error', param: 'None', code: '500' } });
+          return reply(500, {
+            error: {
+              message: "{'error': 'DB not connected. See https://docs.litellm.ai/docs/proxy/virtual_keys'}",
+              type: 'internal_server_error',
+              param: 'None',
+              code: '500',
+            },
+          });
         }
         const body = (req.json ?? {}) as { key_alias?: string; metadata?: unknown };
         const alias = body.key_alias ?? '';
         if (alias && state.keys.has(alias)) {
-          return reply(400, { error: { message: `Key with alias '${alias}' already exists. Unique key aliases across all keys are required.`, type: 'bad_request_error', param: 'key_alias', code: '400' } });
+          return reply(400, {
+            error: {
+              message: `Key with alias '${alias}' already exists. Unique key aliases across all keys are required.`,
+              type: 'bad_request_error',
+              param: 'key_alias',
+              code: '400',
+            },
+          });
         }
         const key = `sk-${randomBytes(16).toString('base64url')}`;
         const rec: LiteLLMKey = { key, key_alias: alias, token: createHash('sha256').update(key).digest('hex'), metadata: body.metadata ?? {} };
@@ -82,8 +110,13 @@ export async function startLiteLLM(opts: { masterKey?: string; models?: string[]
       handle: (req) => {
         if (!isMaster(bearer(req))) return authError;
         const body = (req.json ?? {}) as { key_aliases?: string[]; keys?: string[] };
-        const found = [...state.keys.values()].filter((k) => body.key_aliases?.includes(k.key_alias) || body.keys?.includes(k.key) || body.keys?.includes(k.token));
-        if (found.length === 0) return reply(404, { error: { message: `Key not found. No key with key_alias='${body.key_aliases?.[0] ?? ''}'.`, type: 'not_found', param: 'None', code: '404' } });
+        const found = [...state.keys.values()].filter(
+          (k) => body.key_aliases?.includes(k.key_alias) || body.keys?.includes(k.key) || body.keys?.includes(k.token),
+        );
+        if (found.length === 0)
+          return reply(404, {
+            error: { message: `Key not found. No key with key_alias='${body.key_aliases?.[0] ?? ''}'.`, type: 'not_found', param: 'None', code: '404' },
+          });
         for (const k of found) {
           state.keys.delete(k.key_alias);
           state.deleted.push(k.key_alias);
@@ -101,17 +134,34 @@ export async function startLiteLLM(opts: { masterKey?: string; models?: string[]
         return ok(modelList(state.models, 'openai'));
       },
     },
-    ...modelRoutes({ anthropic: '', openai: '/v1', gemini: '', valid: (k) => isMaster(k) || [...state.keys.values()].some((r) => r.key === k), served: state.served }),
+    ...modelRoutes({
+      anthropic: '',
+      openai: '/v1',
+      gemini: '',
+      valid: (k) => isMaster(k) || [...state.keys.values()].some((r) => r.key === k),
+      served: state.served,
+    }),
     {
       name: 'daily-activity',
       method: 'GET',
       path: /^\/user\/daily\/activity$/,
       handle: (req) => {
         if (!isMaster(bearer(req))) return authError;
-        if (!state.db) return reply(500, { error: { message: "{'error': 'DB not connected. See https://docs.litellm.ai/docs/proxy/virtual_keys'}", type: 'internal_server_error', param: 'None', code: '500' } });
+        if (!state.db)
+          return reply(500, {
+            error: {
+              message: "{'error': 'DB not connected. See https://docs.litellm.ai/docs/proxy/virtual_keys'}",
+              type: 'internal_server_error',
+              param: 'None',
+              code: '500',
+            },
+          });
         const start = req.query.get('start_date');
         const end = req.query.get('end_date');
-        if (!start || !end) return reply(400, { error: { message: "{'error': 'Please provide start_date and end_date'}", type: 'bad_request_error', param: 'None', code: '400' } });
+        if (!start || !end)
+          return reply(400, {
+            error: { message: "{'error': 'Please provide start_date and end_date'}", type: 'bad_request_error', param: 'None', code: '400' },
+          });
         const apiKey = req.query.get('api_key');
         const page = Math.max(1, Number(req.query.get('page') ?? 1));
         const size = Math.min(1000, Math.max(1, Number(req.query.get('page_size') ?? 50)));
@@ -131,8 +181,27 @@ export async function startLiteLLM(opts: { masterKey?: string; models?: string[]
         const total = (f: (m: (typeof days)[number][1]) => number) => days.reduce((a, [, m]) => a + f(m), 0);
         const totalPages = Math.max(1, Math.ceil(days.length / size));
         return ok({
-          results: pageRows.map(([date, m]) => ({ date, metrics: { ...m, total_tokens: m.prompt_tokens + m.completion_tokens, successful_requests: m.api_requests, failed_requests: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }, breakdown: { models: {}, providers: {}, api_keys: {} } })),
-          metadata: { total_spend: total((m) => m.spend), total_prompt_tokens: total((m) => m.prompt_tokens), total_completion_tokens: total((m) => m.completion_tokens), total_api_requests: total((m) => m.api_requests), page, total_pages: totalPages, has_more: page < totalPages },
+          results: pageRows.map(([date, m]) => ({
+            date,
+            metrics: {
+              ...m,
+              total_tokens: m.prompt_tokens + m.completion_tokens,
+              successful_requests: m.api_requests,
+              failed_requests: 0,
+              cache_read_input_tokens: 0,
+              cache_creation_input_tokens: 0,
+            },
+            breakdown: { models: {}, providers: {}, api_keys: {} },
+          })),
+          metadata: {
+            total_spend: total((m) => m.spend),
+            total_prompt_tokens: total((m) => m.prompt_tokens),
+            total_completion_tokens: total((m) => m.completion_tokens),
+            total_api_requests: total((m) => m.api_requests),
+            page,
+            total_pages: totalPages,
+            has_more: page < totalPages,
+          },
         });
       },
     },

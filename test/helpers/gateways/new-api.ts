@@ -54,7 +54,9 @@ export interface FakeNewApi extends FakeServer {
 
 const mask = (k: string) => `${k.slice(0, 4)}**********${k.slice(-4)}`;
 
-export async function startNewApi(opts: { accessToken?: string; userId?: number; models?: string[]; existing?: Array<{ name: string; userId?: number }> } = {}): Promise<FakeNewApi> {
+export async function startNewApi(
+  opts: { accessToken?: string; userId?: number; models?: string[]; existing?: Array<{ name: string; userId?: number }> } = {},
+): Promise<FakeNewApi> {
   const fake = {
     accessToken: opts.accessToken ?? 'na-access-token-2f9d41c0b7e3',
     userId: opts.userId ?? 7,
@@ -68,7 +70,17 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
   const byKey = (k: string) => [...fake.tokens.values()].find((t) => t.key === k.replace(/^sk-/, '') && t.status === 1);
   let nextId = 1;
   const create = (name: string, userId: number, body: { expired_time?: number; unlimited_quota?: boolean } = {}) => {
-    const t: NewApiToken = { id: nextId++, user_id: userId, name, key: randomBytes(24).toString('hex'), expired_time: body.expired_time ?? -1, unlimited_quota: body.unlimited_quota ?? false, created_time: now(), accessed_time: now(), status: 1 };
+    const t: NewApiToken = {
+      id: nextId++,
+      user_id: userId,
+      name,
+      key: randomBytes(24).toString('hex'),
+      expired_time: body.expired_time ?? -1,
+      unlimited_quota: body.unlimited_quota ?? false,
+      created_time: now(),
+      accessed_time: now(),
+      status: 1,
+    };
     fake.tokens.set(t.id, t);
     return t;
   };
@@ -88,7 +100,17 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
   };
 
   const server = await serve([
-    { name: 'status', method: 'GET', path: /^\/api\/status$/, handle: () => ok({ success: true, message: '', data: { version: 'v0.9.0', system_name: 'New API', start_time: 1_700_000_000, quota_per_unit: 500000, display_in_currency: true } }) },
+    {
+      name: 'status',
+      method: 'GET',
+      path: /^\/api\/status$/,
+      handle: () =>
+        ok({
+          success: true,
+          message: '',
+          data: { version: 'v0.9.0', system_name: 'New API', start_time: 1_700_000_000, quota_per_unit: 500000, display_in_currency: true },
+        }),
+    },
     {
       name: 'create',
       method: 'POST',
@@ -143,7 +165,14 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
         const start = Number(q.get('start_timestamp') ?? 0);
         const end = Number(q.get('end_timestamp') ?? 0);
         const all = fake.logs
-          .filter((l) => l.user_id === fake.userId && (type === 0 || l.type === type) && (!token || l.token_name === token) && (!start || l.created_at >= start) && (!end || l.created_at <= end))
+          .filter(
+            (l) =>
+              l.user_id === fake.userId &&
+              (type === 0 || l.type === type) &&
+              (!token || l.token_name === token) &&
+              (!start || l.created_at >= start) &&
+              (!end || l.created_at <= end),
+          )
           .sort((a, b) => b.id - a.id);
         return ok({ success: true, message: '', data: { items: all.slice((p - 1) * size, p * size), total: all.length, page: p, page_size: size } });
       },
@@ -194,7 +223,18 @@ export async function startNewApi(opts: { accessToken?: string; userId?: number;
         const t = byKey(u.key)!;
         const at = Math.floor(u.at.getTime() / 1000);
         t.accessed_time = at;
-        fake.logs.push({ id: fake.logs.length + 1, user_id: t.user_id, created_at: at, type: 2, token_name: t.name, token_id: t.id, model_name: u.model, quota: newApiQuota(u), prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens });
+        fake.logs.push({
+          id: fake.logs.length + 1,
+          user_id: t.user_id,
+          created_at: at,
+          type: 2,
+          token_name: t.name,
+          token_id: t.id,
+          model_name: u.model,
+          quota: newApiQuota(u),
+          prompt_tokens: u.promptTokens,
+          completion_tokens: u.completionTokens,
+        });
       },
     }),
   ]);

@@ -13,14 +13,26 @@ export interface FakeServBay extends FakeServer {
 }
 
 export async function startServBay(opts: { keys?: string[]; models?: string[]; rootStatus?: number } = {}): Promise<FakeServBay> {
-  const fake = { validKeys: opts.keys ?? ['sk-servbay-ui-key-5a7e31'], models: opts.models ?? ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder'], served: [] } as unknown as FakeServBay;
+  const fake = {
+    validKeys: opts.keys ?? ['sk-servbay-ui-key-5a7e31'],
+    models: opts.models ?? ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder'],
+    served: [],
+  } as unknown as FakeServBay;
   const server = await serve([
-    { name: 'root', method: 'GET', path: /^\/$/, handle: () => ({ status: opts.rootStatus ?? 200, body: '<html>ServBay AI Gateway</html>', contentType: 'text/html', raw: true }) },
+    {
+      name: 'root',
+      method: 'GET',
+      path: /^\/$/,
+      handle: () => ({ status: opts.rootStatus ?? 200, body: '<html>ServBay AI Gateway</html>', contentType: 'text/html', raw: true }),
+    },
     {
       name: 'models',
       method: 'GET',
       path: /^\/v1\/models$/,
-      handle: (req) => (fake.validKeys.includes(bearer(req) ?? '') ? ok(modelList(fake.models)) : reply(401, { error: { message: 'invalid api key', type: 'invalid_request_error' } })),
+      handle: (req) =>
+        fake.validKeys.includes(bearer(req) ?? '')
+          ? ok(modelList(fake.models))
+          : reply(401, { error: { message: 'invalid api key', type: 'invalid_request_error' } }),
     },
     ...modelRoutes({ anthropic: '', openai: '/v1', gemini: '', valid: (k) => fake.validKeys.includes(k), served: fake.served }),
   ]);

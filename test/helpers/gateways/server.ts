@@ -165,7 +165,15 @@ export function modelRoutes(o: ModelRouteOptions): Route[] {
         const inTok = words(text(b.messages));
         const outTok = Math.min(Number(b.max_tokens ?? 16) || 16, 16);
         log(key, model, inTok, outTok, 'anthropic');
-        return ok({ id: 'msg_fake', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: 'pong' }], stop_reason: 'max_tokens', usage: { input_tokens: inTok, output_tokens: outTok } });
+        return ok({
+          id: 'msg_fake',
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [{ type: 'text', text: 'pong' }],
+          stop_reason: 'max_tokens',
+          usage: { input_tokens: inTok, output_tokens: outTok },
+        });
       },
     },
     {
@@ -180,7 +188,13 @@ export function modelRoutes(o: ModelRouteOptions): Route[] {
         const inTok = words(text(b.messages));
         const outTok = Math.min(Number(b.max_tokens ?? 16) || 16, 16);
         log(key, model, inTok, outTok, 'chat');
-        return ok({ id: 'chatcmpl-fake', object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'length' }], usage: { prompt_tokens: inTok, completion_tokens: outTok, total_tokens: inTok + outTok } });
+        return ok({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion',
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'length' }],
+          usage: { prompt_tokens: inTok, completion_tokens: outTok, total_tokens: inTok + outTok },
+        });
       },
     },
     {
@@ -195,7 +209,15 @@ export function modelRoutes(o: ModelRouteOptions): Route[] {
         const inTok = words(text(b.input));
         const outTok = Math.min(Number(b.max_output_tokens ?? 16) || 16, 16);
         log(key, model, inTok, outTok, 'responses');
-        return ok({ id: 'resp_fake', object: 'response', model, status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [], usage: { input_tokens: inTok, output_tokens: outTok, total_tokens: inTok + outTok } });
+        return ok({
+          id: 'resp_fake',
+          object: 'response',
+          model,
+          status: 'incomplete',
+          incomplete_details: { reason: 'max_output_tokens' },
+          output: [],
+          usage: { input_tokens: inTok, output_tokens: outTok, total_tokens: inTok + outTok },
+        });
       },
     },
     {
@@ -212,7 +234,11 @@ export function modelRoutes(o: ModelRouteOptions): Route[] {
         const cfg = (b.generationConfig ?? {}) as Record<string, unknown>;
         const outTok = Math.min(Number(cfg.maxOutputTokens ?? 16) || 16, 16);
         log(key, m, inTok, outTok, 'gemini');
-        return ok({ candidates: [{ content: { role: 'model', parts: [{ text: 'pong' }] }, finishReason: 'MAX_TOKENS' }], usageMetadata: { promptTokenCount: inTok, candidatesTokenCount: outTok, totalTokenCount: inTok + outTok }, modelVersion: m });
+        return ok({
+          candidates: [{ content: { role: 'model', parts: [{ text: 'pong' }] }, finishReason: 'MAX_TOKENS' }],
+          usageMetadata: { promptTokenCount: inTok, candidatesTokenCount: outTok, totalTokenCount: inTok + outTok },
+          modelVersion: m,
+        });
       },
     },
   ];

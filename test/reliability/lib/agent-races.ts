@@ -24,7 +24,15 @@ export async function requestsInsideAgent(h: NineHome, gw: FakeLiteLLM, rounds: 
   const agent = await agentRun(h);
   try {
     for (let r = 0; r < rounds; r++) {
-      const t = await racing(h, gw, [['takeover', ...HALVES[0]], ['takeover', ...HALVES[1]]], viaAgent);
+      const t = await racing(
+        h,
+        gw,
+        [
+          ['takeover', ...HALVES[0]],
+          ['takeover', ...HALVES[1]],
+        ],
+        viaAgent,
+      );
       tally.requests += 2;
       tally.lockTimeouts += t.lockTimeouts;
       tally.problems.push(...t.otherFailures.map((f) => `round ${r} takeover: ${f}`));
@@ -32,7 +40,15 @@ export async function requestsInsideAgent(h: NineHome, gw: FakeLiteLLM, rounds: 
       for (const [tool, s] of Object.entries(st)) if (s !== 'taken-over') tally.problems.push(`round ${r}: ${tool} is ${s} after its takeover`);
       tally.problems.push(...(await keysAgree(h, gw)).map((p) => `round ${r}: ${p}`));
       tally.problems.push(...check(h).badBak.map((b) => `round ${r}: ${b} is not the original`));
-      const back = await racing(h, gw, [['restore', ...HALVES[0]], ['restore', ...HALVES[1]]], viaAgent);
+      const back = await racing(
+        h,
+        gw,
+        [
+          ['restore', ...HALVES[0]],
+          ['restore', ...HALVES[1]],
+        ],
+        viaAgent,
+      );
       tally.requests += 2;
       tally.problems.push(...back.otherFailures.map((f) => `round ${r} restore: ${f}`));
       tally.problems.push(...endState(h, gw, r));

@@ -125,7 +125,14 @@ export function badEnvironmentTests(opts: { fillSteps: number; maxFreeKiB: numbe
       }
     }
     for (const [row, t] of Object.entries(tally)) {
-      figure({ row: `bad env: ${row}`, tried: row, count: t.tried, lost: `${t.halfWritten} half-written`, detail: t, command: 'npm run test:reliability -- test/reliability/bad-env.test.ts' });
+      figure({
+        row: `bad env: ${row}`,
+        tried: row,
+        count: t.tried,
+        lost: `${t.halfWritten} half-written`,
+        detail: t,
+        command: 'npm run test:reliability -- test/reliability/bad-env.test.ts',
+      });
     }
   });
 
@@ -163,47 +170,57 @@ export function badEnvironmentTests(opts: { fillSteps: number; maxFreeKiB: numbe
       expect(problems).toEqual([]);
     });
 
-    it.skipIf(!mountable)(`full disk (tmpfs, ${opts.fillSteps} fill levels from 0 to ${opts.maxFreeKiB} KiB free): takeover completes or fails cleanly; restore brings the original back`, async () => {
-      const failures: string[] = [];
-      for (let i = 0; i < opts.fillSteps; i++) {
-        const free = Math.round((i * opts.maxFreeKiB * 1024) / Math.max(1, opts.fillSteps - 1));
-        const d = tmpfs('512k');
-        const h = await seeded(d, gw);
-        mkdirSync(join(d, '.local', 'state', 'gwctl'), { recursive: true });
-        const st = statfsSync(d);
-        const avail = st.bavail * st.bsize;
-        try {
-          writeFileSync(join(d, 'filler'), Buffer.alloc(Math.max(0, avail - free)));
-        } catch {
-          /* full already */
-        }
-        const r = await gwctl(['takeover', TOOL, '--json'], h.env);
-        recordOutput(r.stdout + r.stderr);
-        const err = r.json().tools[0]!.error ?? '';
-        if (r.code === 0) {
-          note('full disk', { ok: true, clear: true, half: false });
-        } else {
-          let problems = await untouched(h);
-          if (problems.includes('ledger has an entry')) {
-            ledgerLeftAt.push(free);
-            problems = problems.filter((p) => p !== 'ledger has an entry');
+    it.skipIf(!mountable)(
+      `full disk (tmpfs, ${opts.fillSteps} fill levels from 0 to ${opts.maxFreeKiB} KiB free): takeover completes or fails cleanly; restore brings the original back`,
+      async () => {
+        const failures: string[] = [];
+        for (let i = 0; i < opts.fillSteps; i++) {
+          const free = Math.round((i * opts.maxFreeKiB * 1024) / Math.max(1, opts.fillSteps - 1));
+          const d = tmpfs('512k');
+          const h = await seeded(d, gw);
+          mkdirSync(join(d, '.local', 'state', 'gwctl'), { recursive: true });
+          const st = statfsSync(d);
+          const avail = st.bavail * st.bsize;
+          try {
+            writeFileSync(join(d, 'filler'), Buffer.alloc(Math.max(0, avail - free)));
+          } catch {
+            /* full already */
           }
-          const clear = /no space left/.test(err) && err.includes(d);
-          note('full disk', { ok: false, clear, half: problems.length > 0 });
-          if (!clear) failures.push(`${free} B free: unclear error: ${err}`);
-          if (problems.length) failures.push(`${free} B free: ${problems.join(', ')}`);
+          const r = await gwctl(['takeover', TOOL, '--json'], h.env);
+          recordOutput(r.stdout + r.stderr);
+          const err = r.json().tools[0]!.error ?? '';
+          if (r.code === 0) {
+            note('full disk', { ok: true, clear: true, half: false });
+          } else {
+            let problems = await untouched(h);
+            if (problems.includes('ledger has an entry')) {
+              ledgerLeftAt.push(free);
+              problems = problems.filter((p) => p !== 'ledger has an entry');
+            }
+            const clear = /no space left/.test(err) && err.includes(d);
+            note('full disk', { ok: false, clear, half: problems.length > 0 });
+            if (!clear) failures.push(`${free} B free: unclear error: ${err}`);
+            if (problems.length) failures.push(`${free} B free: ${problems.join(', ')}`);
+          }
+          // Space again: the user frees some and runs gwctl again; restore gives the original back.
+          rmSync(join(d, 'filler'), { force: true });
+          const again = await gwctl(['takeover', TOOL], h.env);
+          const back = await gwctl(['restore', TOOL], h.env);
+          if (again.code !== 0 || back.code !== 0) failures.push(`${free} B free: recovery failed: ${again.stderr}${back.stderr}`);
+          if (!readFileSync(h.settings).equals(h.original)) failures.push(`${free} B free: original not restored`);
+          unmount(d);
         }
-        // Space again: the user frees some and runs gwctl again; restore gives the original back.
-        rmSync(join(d, 'filler'), { force: true });
-        const again = await gwctl(['takeover', TOOL], h.env);
-        const back = await gwctl(['restore', TOOL], h.env);
-        if (again.code !== 0 || back.code !== 0) failures.push(`${free} B free: recovery failed: ${again.stderr}${back.stderr}`);
-        if (!readFileSync(h.settings).equals(h.original)) failures.push(`${free} B free: original not restored`);
-        unmount(d);
-      }
-      figure({ row: 'bad env: full disk, ledger entry left', tried: 'failed takeovers on a full disk that left an applying ledger entry', count: opts.fillSteps, lost: `${ledgerLeftAt.length} (at ${ledgerLeftAt.join(', ') || '-'} B free)`, command: 'npm run test:reliability -- test/reliability/bad-env.test.ts' });
-      expect(failures).toEqual([]);
-    }, 120_000);
+        figure({
+          row: 'bad env: full disk, ledger entry left',
+          tried: 'failed takeovers on a full disk that left an applying ledger entry',
+          count: opts.fillSteps,
+          lost: `${ledgerLeftAt.length} (at ${ledgerLeftAt.join(', ') || '-'} B free)`,
+          command: 'npm run test:reliability -- test/reliability/bad-env.test.ts',
+        });
+        expect(failures).toEqual([]);
+      },
+      120_000,
+    );
 
     // BUG (src/engine/engine.ts, Engine.takeoverFresh): when a write fails for lack of space
     // after the ledger intent was written, the rollback's `ledger.update(delete)` needs space too
@@ -231,7 +248,11 @@ export function badEnvironmentTests(opts: { fillSteps: number; maxFreeKiB: numbe
       const err = rep.error ?? r.stderr;
       otherOwnerError = err;
       const problems = await untouched(h);
-      note('config dir owned by another user', { ok: r.code === 0, clear: err.includes(h.settings) && /read-only|not writable|permission/i.test(err), half: problems.length > 0 });
+      note('config dir owned by another user', {
+        ok: r.code === 0,
+        clear: err.includes(h.settings) && /read-only|not writable|permission/i.test(err),
+        half: problems.length > 0,
+      });
       expect(r.code).toBe(1);
       expect(err).toContain(h.settings);
       expect(err).toMatch(/read-only|not writable|permission/i);

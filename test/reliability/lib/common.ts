@@ -97,7 +97,11 @@ export interface ChildResult {
 }
 
 /** Run the CLI (from src/) in a child; `killAfterMs` sends SIGKILL after that long. */
-export function runChild(args: string[], env: Record<string, string | undefined>, opts: { killAfterMs?: number; uid?: number; gid?: number; timeoutMs?: number } = {}): Promise<ChildResult> {
+export function runChild(
+  args: string[],
+  env: Record<string, string | undefined>,
+  opts: { killAfterMs?: number; uid?: number; gid?: number; timeoutMs?: number } = {},
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(NODE, ['--no-warnings', WORKER, ...args], {
@@ -131,7 +135,10 @@ export interface RunningAgent {
 
 /** `gwctl agent run` from src/, in the background; resolves once this very process answers at `loc`. */
 export async function spawnAgentRun(env: Record<string, string | undefined>, loc: SocketLocation): Promise<RunningAgent> {
-  const child = spawn(NODE, ['--no-warnings', '--max-semi-space-size=1', WORKER, 'agent', 'run'], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, ['--no-warnings', '--max-semi-space-size=1', WORKER, 'agent', 'run'], {
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   child.stdout!.on('data', () => undefined);
@@ -192,7 +199,12 @@ export function artifactDirs(): string[] {
 }
 
 export function registeredHomes(): Array<{ home: string; allowed: string[] }> {
-  return existsSync(HOMES) ? readFileSync(HOMES, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return existsSync(HOMES)
+    ? readFileSync(HOMES, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 }
 
 /** stdout/stderr (--json outputs, error messages) of every CLI run. */
@@ -269,4 +281,3 @@ export function prng(seed: number): () => number {
     return s / 0x100000000;
   };
 }
-

@@ -60,8 +60,21 @@ export async function crashCycles(opts: { cycles: number; seed?: number; cases?:
     for (const k of gw.keys.values()) everMinted.add(k.key);
   };
   const stats: CrashStats = {
-    seed, cases: 0, cycles: 0, steps: 0, kills: { timer: 0, beforeRename: 0, afterRename: 0 }, completed: 0,
-    endedAt: { before: 0, after: 0, mixed: 0 }, applyingLeft: 0, tmpLeft: 0, tmpWithKey: 0, tmpWithKeyLoose: 0, orphanKeys: 0, childErrors: [], violations: [], ms: 0,
+    seed,
+    cases: 0,
+    cycles: 0,
+    steps: 0,
+    kills: { timer: 0, beforeRename: 0, afterRename: 0 },
+    completed: 0,
+    endedAt: { before: 0, after: 0, mixed: 0 },
+    applyingLeft: 0,
+    tmpLeft: 0,
+    tmpWithKey: 0,
+    tmpWithKeyLoose: 0,
+    orphanKeys: 0,
+    childErrors: [],
+    violations: [],
+    ms: 0,
   };
   try {
     const cases = await usableCases(opts.cases ?? fixtureCases(), env, everMinted, gw);

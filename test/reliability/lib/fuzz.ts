@@ -41,7 +41,9 @@ export interface FuzzSeeds {
 
 /** Fixture texts and the edit lists the adapters really plan, per format. */
 export function seedsByFormat(): Record<Format, FuzzSeeds> {
-  const out = Object.fromEntries((['json', 'jsonc', 'json5', 'toml', 'dotenv', 'yaml'] as const).map((f) => [f, { texts: [] as string[], edits: [] as Edit[][] }])) as Record<Format, FuzzSeeds>;
+  const out = Object.fromEntries(
+    (['json', 'jsonc', 'json5', 'toml', 'dotenv', 'yaml'] as const).map((f) => [f, { texts: [] as string[], edits: [] as Edit[][] }]),
+  ) as Record<Format, FuzzSeeds>;
   for (const c of fixtureCases()) {
     const home = c.home;
     const env: Record<string, string> = {};
@@ -96,18 +98,37 @@ export function oracle(format: Format, text: string): JsonValue {
 const nasty = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }), // lone surrogates ≈ invalid UTF-8 after decoding
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('"', "'", '`', '\\', '\n', '\r\n', '#', '//', '/*', '*/', '=', '.', '[', ']', '{', '}', ',', '\u0000', '\uFEFF', '\u2028', '${HOME}', 'export ', '"""', "'''"),
+  fc.constantFrom(
+    '"',
+    "'",
+    '`',
+    '\\',
+    '\n',
+    '\r\n',
+    '#',
+    '//',
+    '/*',
+    '*/',
+    '=',
+    '.',
+    '[',
+    ']',
+    '{',
+    '}',
+    ',',
+    '\u0000',
+    '\uFEFF',
+    '\u2028',
+    '${HOME}',
+    'export ',
+    '"""',
+    "'''",
+  ),
   fc.integer({ min: 1000, max: 120_000 }).map((n) => 'x'.repeat(n)),
 );
 
 /** Values an edit may carry: normal URLs and keys, and adversarial strings. */
-const value = fc.oneof(
-  fc.constantFrom('http://127.0.0.1:11580', 'sk-fuzz-0000000000000000', ''),
-  nasty,
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-);
+const value = fc.oneof(fc.constantFrom('http://127.0.0.1:11580', 'sk-fuzz-0000000000000000', ''), nasty, fc.integer(), fc.double(), fc.boolean());
 
 /** Texts that collide with a slot path: wrong types, dotted keys, inline tables, duplicates. */
 function collisions(format: Format, path: SlotPath): string[] {
@@ -168,12 +189,37 @@ function collisions(format: Format, path: SlotPath): string[] {
 function structural(format: Format): fc.Arbitrary<string> {
   const obj = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
   if (format === 'dotenv') {
-    return fc.array(fc.tuple(fc.constantFrom('', 'export ', '  '), fc.stringMatching(/^[A-Za-z_][\w.-]{0,8}$/), fc.constantFrom('=', ' = ', ': '), fc.oneof(nasty, fc.string({ maxLength: 10 }).map((s) => JSON.stringify(s)), fc.string({ maxLength: 10 }).map((s) => `'${s}'`))), { maxLength: 8 }).map((ls) => ls.map(([e, k, eq, v]) => `${e}${k}${eq}${v}`).join(fc.sample(fc.constantFrom('\n', '\r\n'), 1)[0]));
+    return fc
+      .array(
+        fc.tuple(
+          fc.constantFrom('', 'export ', '  '),
+          fc.stringMatching(/^[A-Za-z_][\w.-]{0,8}$/),
+          fc.constantFrom('=', ' = ', ': '),
+          fc.oneof(
+            nasty,
+            fc.string({ maxLength: 10 }).map((s) => JSON.stringify(s)),
+            fc.string({ maxLength: 10 }).map((s) => `'${s}'`),
+          ),
+        ),
+        { maxLength: 8 },
+      )
+      .map((ls) => ls.map(([e, k, eq, v]) => `${e}${k}${eq}${v}`).join(fc.sample(fc.constantFrom('\n', '\r\n'), 1)[0]));
   }
   if (format === 'toml') {
-    return fc.array(fc.tuple(fc.stringMatching(/^[a-z_][a-z0-9_.-]{0,8}$/), fc.oneof(fc.string({ maxLength: 8 }).map((s) => JSON.stringify(s)), fc.integer().map(String), fc.constant('{ a = 1, b = { c = [1, 2] } }'), fc.constant('"""\nmulti\n"""'))), { maxLength: 8 }).chain((kvs) =>
-      fc.constantFrom('', '[t]\n', '[[arr]]\n', '[a.b]\n').map((hdr) => hdr + kvs.map(([k, v]) => `${k} = ${v}`).join('\n') + '\n'),
-    );
+    return fc
+      .array(
+        fc.tuple(
+          fc.stringMatching(/^[a-z_][a-z0-9_.-]{0,8}$/),
+          fc.oneof(
+            fc.string({ maxLength: 8 }).map((s) => JSON.stringify(s)),
+            fc.integer().map(String),
+            fc.constant('{ a = 1, b = { c = [1, 2] } }'),
+            fc.constant('"""\nmulti\n"""'),
+          ),
+        ),
+        { maxLength: 8 },
+      )
+      .chain((kvs) => fc.constantFrom('', '[t]\n', '[[arr]]\n', '[a.b]\n').map((hdr) => hdr + kvs.map(([k, v]) => `${k} = ${v}`).join('\n') + '\n'));
   }
   if (format === 'yaml') {
     return fc.tuple(obj, fc.constantFrom(2, 4), fc.boolean(), fc.boolean()).map(([o, indent, flowLevel, crlf]) => {
@@ -191,7 +237,8 @@ function deep(format: Format): fc.Arbitrary<string> {
   return fc.integer({ min: 50, max: 5000 }).map((n) => {
     if (format === 'toml') return `a = ${'['.repeat(n)}${']'.repeat(n)}\n`;
     if (format === 'dotenv') return `A=${'"'.repeat(n)}\n`;
-    if (format === 'yaml') return n % 2 ? `a: ${'['.repeat(n)}${']'.repeat(n)}\n` : Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' 1\n';
+    if (format === 'yaml')
+      return n % 2 ? `a: ${'['.repeat(n)}${']'.repeat(n)}\n` : Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' 1\n';
     return `{"a": ${'['.repeat(n)}${']'.repeat(n)}}`;
   });
 }
@@ -277,13 +324,19 @@ export function replacesParent(doc: JsonValue, edits: Edit[]): boolean {
 }
 
 function describe(edits: Edit[]): string {
-  return edits.map((e) => `${JSON.stringify(e.path)}=${e.value === undefined ? 'DELETE' : typeof e.value === 'string' ? JSON.stringify(e.value.slice(0, 30)) : typeof e.value}`).join(', ');
+  return edits
+    .map(
+      (e) =>
+        `${JSON.stringify(e.path)}=${e.value === undefined ? 'DELETE' : typeof e.value === 'string' ? JSON.stringify(e.value.slice(0, 30)) : typeof e.value}`,
+    )
+    .join(', ');
 }
 
 /** Where two parsed documents first differ, as a path. */
 export function firstDiff(a: unknown, b: unknown, at = '$'): string {
   if (deepEqual(a as JsonValue, b as JsonValue)) return '(equal)';
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return `${at} (${JSON.stringify(a)?.slice(0, 60)} vs ${JSON.stringify(b)?.slice(0, 60)})`;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b))
+    return `${at} (${JSON.stringify(a)?.slice(0, 60)} vs ${JSON.stringify(b)?.slice(0, 60)})`;
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const k of keys) {
     const x = (a as Record<string, unknown>)[k];
@@ -308,9 +361,30 @@ export function fuzzFormat(format: Format, runs: number, seed?: number): FuzzSta
     { weight: 1, arbitrary: deep(format) },
     { weight: 1, arbitrary: nasty },
   );
-  const s: FuzzStats = { format, runs: 0, refused: 0, edited: 0, reverted: 0, lenient: 0, failures: [], knownBugs: { deepNestingRangeError: 0, nonObjectParentLost: 0 }, ms: 0 };
+  const s: FuzzStats = {
+    format,
+    runs: 0,
+    refused: 0,
+    edited: 0,
+    reverted: 0,
+    lenient: 0,
+    failures: [],
+    knownBugs: { deepNestingRangeError: 0, nonObjectParentLost: 0 },
+    ms: 0,
+  };
   const fail = (what: string, text: string, e?: unknown) => {
-    if (s.failures.length < 20) s.failures.push(`${what} (input ${JSON.stringify(text.slice(0, 160))}${text.length > 160 ? '…' : ''})${e ? ': ' + String((e as Error).stack ?? e).split('\n').slice(0, 3).join(' | ') : ''}`);
+    if (s.failures.length < 20)
+      s.failures.push(
+        `${what} (input ${JSON.stringify(text.slice(0, 160))}${text.length > 160 ? '…' : ''})${
+          e
+            ? ': ' +
+              String((e as Error).stack ?? e)
+                .split('\n')
+                .slice(0, 3)
+                .join(' | ')
+            : ''
+        }`,
+      );
   };
   const expectFormatError = (text: string, what: string, fn: () => void): boolean => {
     try {
@@ -385,12 +459,14 @@ export function fuzzFormat(format: Format, runs: number, seed?: number): FuzzSta
     if (!deepEqual(after, expected ?? {})) fail('applyEdits changed something outside the slot (independent parser)', text);
     // Restore: every record is still ours, so the meaning must come back.
     let back: string | undefined;
-    if (!expectFormatError(text, 'revertRecords', () => (back = revertRecords(res!.text, format, toSlotRecords(res!.applied), TARGET.root, file).text))) return true;
+    if (!expectFormatError(text, 'revertRecords', () => (back = revertRecords(res!.text, format, toSlotRecords(res!.applied), TARGET.root, file).text)))
+      return true;
     s.reverted++;
     try {
       const got = oracle(format, back!);
       if (!deepEqual(got, before) && replacesParent(before, edits)) s.knownBugs.nonObjectParentLost++;
-      else if (!deepEqual(got, before)) fail(`revertRecords did not give back the original meaning at ${firstDiff(before, got)} after edits ${describe(edits)}`, text);
+      else if (!deepEqual(got, before))
+        fail(`revertRecords did not give back the original meaning at ${firstDiff(before, got)} after edits ${describe(edits)}`, text);
     } catch (e) {
       if (e instanceof RangeError) throw e;
       fail('revertRecords wrote text the independent parser rejects', text, e);

@@ -55,18 +55,40 @@ export async function races(opts: { rounds: number; intervals?: number[] }): Pro
   const proto = Engine.prototype as unknown as { takeoverOnce: (...a: unknown[]) => unknown; restoreOnce: (...a: unknown[]) => unknown };
   const takeoverOnce = vi.spyOn(proto, 'takeoverOnce');
   const restoreOnce = vi.spyOn(proto, 'restoreOnce');
-  const s: RaceStats = { ops: 0, races: 0, firstTry: 0, afterRetry: 0, retries: 0, gaveUp: 0, otherErrors: {}, writerWrites: 0, writerLost: 0, slotDroppedByWriter: 0, lastWriteLost: 0, userSettingsLost: 0, byInterval: {}, byOp: {}, errors: [], ms: 0 };
+  const s: RaceStats = {
+    ops: 0,
+    races: 0,
+    firstTry: 0,
+    afterRetry: 0,
+    retries: 0,
+    gaveUp: 0,
+    otherErrors: {},
+    writerWrites: 0,
+    writerLost: 0,
+    slotDroppedByWriter: 0,
+    lastWriteLost: 0,
+    userSettingsLost: 0,
+    byInterval: {},
+    byOp: {},
+    errors: [],
+    ms: 0,
+  };
   const cases = fixtureCases();
   try {
     for (let r = 0; r < opts.rounds; r++) {
       const target = TARGETS[r % TARGETS.length]!;
       const interval = intervals[Math.floor(r / TARGETS.length) % intervals.length]!;
       const how = r % 3 === 2 ? 'inplace' : 'rename';
-      const h = await seedCase(cases.find((c) => c.tool === target.tool && c.name === target.name)!, env);
+      const h = await seedCase(
+        cases.find((c) => c.tool === target.tool && c.name === target.name)!,
+        env,
+      );
       const file = join(h.home, target.rel);
       const text = readFileSync(file, 'utf8');
       writeFileSync(file, target.format === 'json' ? text.replace('{', '{\n  "raceCounter": 0,') : `race_counter = 0\n${text}`);
-      const writer = spawn(NODE, ['--no-warnings', join(import.meta.dirname, 'writer.ts'), file, target.format, String(interval), how], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const writer = spawn(NODE, ['--no-warnings', join(import.meta.dirname, 'writer.ts'), file, target.format, String(interval), how], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       writer.stdout.on('data', (d: Buffer) => (out += d.toString()));
       await new Promise<void>((res) => writer.stdout.once('data', () => res()));
@@ -74,7 +96,10 @@ export async function races(opts: { rounds: number; intervals?: number[] }): Pro
       const windows: Array<[number, number]> = [];
       const bucket = (s.byInterval[`${interval}ms`] ??= { ops: 0, races: 0, firstTry: 0, afterRetry: 0, gaveUp: 0 });
       let tookOver = false;
-      for (const [cmd, spy] of [['takeover', takeoverOnce], ['restore', restoreOnce]] as const) {
+      for (const [cmd, spy] of [
+        ['takeover', takeoverOnce],
+        ['restore', restoreOnce],
+      ] as const) {
         // A restore after a takeover that gave up has nothing to do (and would count as a race won).
         if (cmd === 'restore' && !tookOver) continue;
         takeoverOnce.mockClear();
@@ -90,8 +115,8 @@ export async function races(opts: { rounds: number; intervals?: number[] }): Pro
         const report = JSON.parse(res.stdout).tools[0] as { error?: string; action?: string };
         if (res.code === 0) {
           if (cmd === 'takeover') tookOver = true;
-          if (attempts > 1) s.afterRetry++, bucket.afterRetry++, op.afterRetry++;
-          else s.firstTry++, bucket.firstTry++, op.firstTry++;
+          if (attempts > 1) (s.afterRetry++, bucket.afterRetry++, op.afterRetry++);
+          else (s.firstTry++, bucket.firstTry++, op.firstTry++);
           s.retries += attempts - 1;
           if (cmd === 'takeover') {
             // Did the writer's own read-modify-write (from a read before ours) drop our slot?
@@ -105,7 +130,10 @@ export async function races(opts: { rounds: number; intervals?: number[] }): Pro
           bucket.gaveUp++;
           op.gaveUp++;
         } else {
-          const shape = (report.error ?? res.stderr).replace(/^\/\S+/, '<file>').replace(/\d+/g, 'N').slice(0, 120);
+          const shape = (report.error ?? res.stderr)
+            .replace(/^\/\S+/, '<file>')
+            .replace(/\d+/g, 'N')
+            .slice(0, 120);
           s.otherErrors[shape] = (s.otherErrors[shape] ?? 0) + 1;
           op.other++;
         }
@@ -116,7 +144,7 @@ export async function races(opts: { rounds: number; intervals?: number[] }): Pro
       s.writerWrites += w.writes;
       s.writerLost += w.lost;
       for (const [a, b] of windows) {
-        if (w.times.some((t) => t >= a && t <= b)) s.races++, bucket.races++;
+        if (w.times.some((t) => t >= a && t <= b)) (s.races++, bucket.races++);
       }
       const final = readFileSync(file, 'utf8');
       let counter: number | undefined;

@@ -113,14 +113,30 @@ export async function abuse(a: AgentUnderTest, n: number, seed = 7): Promise<Abu
     ['unknown envelope type', () => JSON.stringify({ type: 'evil.event', data: { id: 1 } }) + '\f'],
     ['reserved node-ipc event', () => JSON.stringify({ type: '__proto__', data: {} }) + '\f'],
     ['unknown method', () => JSON.stringify({ type: 'gwctl.request', data: { id: 1, method: 'exec', params: { cmd: 'rm -rf ~' } } }) + '\f'],
-    ['bad params', () => JSON.stringify({ type: 'gwctl.request', data: { id: 2, method: 'takeover', params: { tools: ['../../etc'], env: { PATH: '/evil' } } } }) + '\f'],
+    [
+      'bad params',
+      () => JSON.stringify({ type: 'gwctl.request', data: { id: 2, method: 'takeover', params: { tools: ['../../etc'], env: { PATH: '/evil' } } } }) + '\f',
+    ],
     ['request without id', () => JSON.stringify({ type: 'gwctl.request', data: { method: 'status' } }) + '\f'],
     ['invalid JSON', () => '{"type":"gwctl.request","data":{' + '\f'],
-    ['oversized frame (300 KiB)', () => JSON.stringify({ type: 'gwctl.request', data: { id: 3, method: 'status', params: { pad: 'x'.repeat(300 * 1024) } } }) + '\f'],
+    [
+      'oversized frame (300 KiB)',
+      () => JSON.stringify({ type: 'gwctl.request', data: { id: 3, method: 'status', params: { pad: 'x'.repeat(300 * 1024) } } }) + '\f',
+    ],
     ['oversized, no delimiter (1 MiB)', () => Buffer.alloc(1024 * 1024, 0x41)],
     ['random bytes', () => Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 4096) }, () => Math.floor(rand() * 256)))],
-    ['random bytes with delimiters', () => Array.from({ length: 1 + Math.floor(rand() * 64) }, () => (rand() < 0.2 ? '\f' : String.fromCharCode(32 + Math.floor(rand() * 90)))).join('')],
-    ['deeply nested JSON', () => JSON.stringify({ type: 'gwctl.request', data: { id: 4, method: 'status', params: { tools: [] } } }).replace('"tools":[]', `"tools":${'['.repeat(20000)}${']'.repeat(20000)}`) + '\f'],
+    [
+      'random bytes with delimiters',
+      () => Array.from({ length: 1 + Math.floor(rand() * 64) }, () => (rand() < 0.2 ? '\f' : String.fromCharCode(32 + Math.floor(rand() * 90)))).join(''),
+    ],
+    [
+      'deeply nested JSON',
+      () =>
+        JSON.stringify({ type: 'gwctl.request', data: { id: 4, method: 'status', params: { tools: [] } } }).replace(
+          '"tools":[]',
+          `"tools":${'['.repeat(20000)}${']'.repeat(20000)}`,
+        ) + '\f',
+    ],
     ['prototype pollution', () => '{"type":"gwctl.request","data":{"id":5,"method":"config.get","params":{"__proto__":{"polluted":true}}}}\f'],
   ];
   const stats: AbuseStats = { frames: {}, servingAfterEach: 0, checks: 0 };
@@ -204,5 +220,15 @@ export async function statusLoad(a: AgentUnderTest, clients: number, requests: n
   );
   lat.sort((x, y) => x - y);
   const r1 = (x: number) => Math.round(x * 10) / 10;
-  return { clients, requests: clients * requests, answered: lat.length, errors, p50: r1(percentile(lat, 50)), p95: r1(percentile(lat, 95)), p99: r1(percentile(lat, 99)), max: r1(lat[lat.length - 1] ?? NaN), ms: Math.round(performance.now() - t0) };
+  return {
+    clients,
+    requests: clients * requests,
+    answered: lat.length,
+    errors,
+    p50: r1(percentile(lat, 50)),
+    p95: r1(percentile(lat, 95)),
+    p99: r1(percentile(lat, 99)),
+    max: r1(lat[lat.length - 1] ?? NaN),
+    ms: Math.round(performance.now() - t0),
+  };
 }
