@@ -87,18 +87,89 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
     io.out(JSON.stringify({ tools: reports.map(toJson) }, null, 2));
   } else {
     io.out(table(reports, home));
-    for (const r of reports) {
-      for (const n of r.notes ?? []) io.out(`  ${r.name}: ${n}`);
-      if (r.detail && r.status !== 'not-detected') io.out(`  ${r.name}: ${r.detail}`);
-    }
-    for (const r of reports) if (r.error) io.err(`gwctl: ${r.name}: ${r.error}`);
+    const notes = sayOnce(
+      reports.flatMap((r) => [...(r.notes ?? []), ...(r.detail && r.status !== 'not-detected' ? [r.detail] : [])].map((text) => ({ name: r.name, text }))),
+    );
+    for (const n of notes) io.out(`  ${n}`);
+    const summary = summaryLine(command, reports);
+    if (summary) io.out(summary);
+    for (const e of sayOnce(reports.filter((r) => r.error).map((r) => ({ name: r.name, text: r.error! })))) io.err(`gwctl: ${e}`);
   }
   const failed = reports.some((r) => r.error !== undefined || r.action === 'failed' || r.action === 'refused');
   return failed ? 1 : 0;
 }
 
 function unknownTool(unknown: readonly string[], known: readonly string[]): UsageError {
-  return new UsageError(`unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `'${t}'`).join(', ')} (tools: ${known.join(', ')})`);
+  const guesses = unknown.map((t) => nearest(t, known)).filter((g): g is string => g !== undefined);
+  const hint = guesses.length ? `did you mean ${guesses.join(', ')}? ` : '';
+  return new UsageError(`unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `'${t}'`).join(', ')}; ${hint}(tools: ${known.join(', ')})`);
+}
+
+/** The known name closest to `word` (edit distance, or a prefix/infix match), if it is close enough. */
+export function nearest(word: string, known: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  const contained = known.filter((k) => k.startsWith(w) || (w.length >= 3 && k.includes(w)) || w.startsWith(k));
+  if (contained.length === 1) return contained[0];
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(w, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return bestD <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Each message once: the same note or error for several tools (a gateway that is down, nine
+ * "key kept" notes) becomes one line naming them, in the order they first appeared.
+ */
+export function sayOnce(items: ReadonlyArray<{ name: string; text: string }>): string[] {
+  const byText = new Map<string, string[]>();
+  for (const { name, text } of items) {
+    const names = byText.get(text) ?? [];
+    if (!names.includes(name)) names.push(name);
+    byText.set(text, names);
+  }
+  return [...byText].map(([text, names]) => (names.length > 3 ? `${names.length} tools (${names.join(', ')}): ${text}` : `${names.join(', ')}: ${text}`));
+}
+
+const SUMMARY_WORDS: Record<NonNullable<WireReport['action']>, string> = {
+  'taken-over': 'taken over',
+  'already-taken-over': 'already taken over',
+  rotated: 'rotated',
+  restored: 'restored',
+  'nothing-to-restore': 'nothing to restore',
+  refused: 'refused',
+  failed: 'failed',
+};
+
+/** After an action on several tools: "7 taken over, 2 refused (other address; --force to take them over)". */
+export function summaryLine(command: Command, reports: readonly WireReport[]): string | undefined {
+  if (command === 'status') return undefined;
+  const acted = reports.filter((r) => r.action);
+  if (acted.length < 2) return undefined;
+  const counts = new Map<string, number>();
+  for (const r of acted) counts.set(r.action!, (counts.get(r.action!) ?? 0) + 1);
+  const parts = [...counts].map(([action, n]) => {
+    const words = `${n} ${SUMMARY_WORDS[action as keyof typeof SUMMARY_WORDS]}`;
+    if (action !== 'refused') return words;
+    const other = acted.filter((r) => r.action === 'refused' && r.status === 'other-address').length;
+    return other && command === 'takeover'
+      ? `${words} (${other === n ? '' : `${other} `}other address; --force to take ${other === 1 ? 'it' : 'them'} over)`
+      : words;
+  });
+  const skipped = reports.length - acted.length;
+  return `${parts.join(', ')}${skipped ? `; ${skipped} not detected or not acted on` : ''}`;
 }
 
 function toJson(r: WireReport) {

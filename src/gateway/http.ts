@@ -42,6 +42,57 @@ export const MAX_MODEL_LIST_BYTES = 4 * 1024 * 1024;
 /** Deepest JSON nesting accepted from a gateway (real answers are 3-6 deep). */
 export const MAX_JSON_DEPTH = 64;
 
+/** What a network error code means, in words (never the bare code: `UND_ERR_SOCKET` says nothing to a user). */
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNRESET: 'the connection was reset by the gateway',
+  UND_ERR_SOCKET: 'the connection was closed by the gateway',
+  UND_ERR_CLOSED: 'the connection was closed by the gateway',
+  ECONNABORTED: 'the connection was aborted',
+  EPIPE: 'the connection was closed by the gateway while gwctl was sending',
+  ETIMEDOUT: 'the connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'the gateway accepted the connection but sent no answer in time',
+  UND_ERR_BODY_TIMEOUT: 'the gateway stopped sending its answer',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved (DNS did not answer)',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'the network is unreachable',
+  EADDRNOTAVAIL: 'the address is not available on this machine',
+  UND_ERR_INFO: 'the gateway answered something that is not HTTP',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'the answer was cut short',
+  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'the request was cut short',
+};
+
+/** The first error code in a fetch failure's cause chain (an AggregateError's first error included). */
+function networkCode(e: unknown): string | undefined {
+  let c: unknown = e;
+  for (let depth = 0; c && depth < 5; depth++) {
+    const err = c as { code?: unknown; cause?: unknown; errors?: unknown[] };
+    if (typeof err.code === 'string') return err.code;
+    c = err.cause ?? (Array.isArray(err.errors) ? err.errors[0] : undefined);
+  }
+  return undefined;
+}
+
+/** A fetch failure in words: the first code in its cause chain mapped, else the cause's own message. */
+export function networkWords(e: unknown): string {
+  let c: unknown = e;
+  for (let depth = 0; c && depth < 5; depth++) {
+    const err = c as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] };
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    if (code?.startsWith('HPE_')) return 'the gateway answered something that is not HTTP';
+    if (code && NETWORK_WORDS[code]) return NETWORK_WORDS[code];
+    if (code)
+      return `the request failed (${code
+        .toLowerCase()
+        .replace(/^und_err_|^e/, '')
+        .replace(/_/g, ' ')})`;
+    if (c !== e && err.message === 'bad port') return 'fetch refuses that port (a port browsers block); use another port';
+    c = err.cause ?? (Array.isArray(err.errors) ? err.errors[0] : undefined);
+  }
+  return 'the request failed before any answer';
+}
+
 export async function request(url: string, req: HttpRequest = {}): Promise<HttpResponse> {
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = req.maxBytes ?? MAX_ANSWER_BYTES;
@@ -61,11 +112,11 @@ export async function request(url: string, req: HttpRequest = {}): Promise<HttpR
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') throw late();
-    const code = err.cause?.code;
-    if (code === 'ECONNREFUSED') throw new GatewayError(url, `connection refused at ${url}; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
+    if (networkCode(err) === 'ECONNREFUSED')
+      throw new GatewayError(url, `connection refused at ${url}; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
     if (err instanceof TypeError && /header/i.test(err.message))
       throw new GatewayError(url, `cannot send a request to ${url}: a credential holds characters not allowed in an HTTP header; set it again`);
-    throw new GatewayError(url, `cannot reach ${url} (${code ?? 'network error'}); start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
+    throw new GatewayError(url, `cannot reach ${url}: ${networkWords(err)}; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
   }
   const declared = Number(res.headers.get('content-length'));
   const tooBig = () =>
