@@ -73,8 +73,12 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   const platform = ctx.platform ?? process.platform;
   const paths = gwctlPaths({ home: ctx.home, env: ctx.env, platform });
 
-  await checkAgent(ctx, platform, add);
-  if (ctx.serviceStatus) await checkService(ctx, add);
+  let agentRunning = false;
+  await checkAgent(ctx, platform, (f) => {
+    if (f.id === 'agent.running' || f.id === 'agent.version' || f.id === 'agent.incompatible') agentRunning = true;
+    add(f);
+  });
+  if (ctx.serviceStatus) await checkService(ctx, add, agentRunning);
 
   // ---- gateway ----
   let settings: GatewaySettings | undefined;
@@ -250,7 +254,7 @@ async function checkAgent(ctx: DoctorContext, platform: NodeJS.Platform, add: (f
 
 // ---- service -------------------------------------------------------------------------------
 
-async function checkService(ctx: DoctorContext, add: (f: Finding) => void): Promise<void> {
+async function checkService(ctx: DoctorContext, add: (f: Finding) => void, agentRunning: boolean): Promise<void> {
   let s: ServiceStatus;
   try {
     s = await ctx.serviceStatus!();
@@ -263,8 +267,11 @@ async function checkService(ctx: DoctorContext, add: (f: Finding) => void): Prom
       id: s.managerProblem ? 'service.no-manager' : 'service.not-installed',
       area: 'service',
       severity: 'info',
-      title: s.managerProblem ? `no service manager: ${s.managerProblem}` : `the agent is not installed as a service (${s.file})`,
-      fix: s.managerProblem ? 'gwctl agent start' : 'gwctl service install',
+      title: s.managerProblem
+        ? `no service manager: ${s.managerProblem}${agentRunning ? '; the agent runs outside a service (it stops at logout or reboot)' : ''}`
+        : `the agent is not installed as a service (${s.file})${agentRunning ? '; an agent runs outside it (it stops at logout or reboot)' : ''}`,
+      // With an agent already running, `gwctl agent start` would do nothing: only the service adds something.
+      ...(s.managerProblem ? (agentRunning ? {} : { fix: 'gwctl agent start' }) : { fix: 'gwctl service install' }),
     });
     return;
   }

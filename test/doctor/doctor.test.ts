@@ -16,6 +16,7 @@ import { startServBay, type FakeServBay } from '../helpers/gateways/servbay.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';
 import { makeStandIns } from '../service/standins.ts';
+import { startAgentProc } from '../agent/helpers.ts';
 
 const KEY = 'sk-servbay-doctor-key-7f3a9c';
 let h: TempHome;
@@ -298,6 +299,30 @@ describe('agent and service', () => {
       expect((await doctor()).findings.find((x) => x.area === 'agent')).toMatchObject({ id: 'agent.running', severity: 'ok' });
     } finally {
       await current.stop('test');
+    }
+  }, 30_000);
+
+  it('no service manager: gwctl agent start is suggested only while no agent runs (issue 16 §4)', async () => {
+    const offline = makeStandIns(join(h.home, 'offline'), { systemdState: 'offline' });
+    const svc = new Service({
+      platform: 'linux',
+      home: h.home,
+      env: { ...env, PATH: offline.path },
+      uid: 1000,
+      node: process.execPath,
+      script: GWCTL_BIN,
+      stopStrayAgent: async () => undefined,
+    });
+    const serviceFinding = async () => (await doctor({ serviceStatus: () => svc.status() })).findings.find((f) => f.area === 'service');
+    expect(await serviceFinding()).toMatchObject({ id: 'service.no-manager', fix: 'gwctl agent start' });
+    const agent = await startAgentProc(env);
+    try {
+      const f = await serviceFinding();
+      expect(f?.id).toBe('service.no-manager');
+      expect(f?.fix).toBeUndefined();
+      expect(f?.title).toMatch(/the agent runs outside a service/);
+    } finally {
+      await agent.stop();
     }
   }, 30_000);
 

@@ -7,6 +7,7 @@ import { LAUNCHD_LABEL, LAUNCHD_TEMPLATE, programOf, renderPlist, renderUnit, SY
 import { AGENT_NODE_FLAGS, GWCTL_BIN } from '../../src/home/paths.ts';
 import { service as serviceCli } from '../../src/cli/commands/service.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
+import { startAgentProc } from '../agent/helpers.ts';
 import { parsePlist } from './plist.ts';
 import { makeStandIns, type StandIns } from './standins.ts';
 
@@ -208,6 +209,32 @@ describe('install / uninstall on Linux (systemctl stand-in)', () => {
     expect(code).toBe(1);
     expect(err).toMatch(/gwctl agent start/);
     expect(out).toBe('');
+  });
+});
+
+describe('service status and an agent outside the service (issue 16 §4)', () => {
+  it('no service manager, an agent started on demand: status says it runs outside the service, with its pid', async () => {
+    const offline = makeStandIns(join(h.home, 'offline'), { systemdState: 'offline' });
+    const env = { ...h.env, PATH: offline.path };
+    const run = async () => {
+      let out = '';
+      let err = '';
+      const code = await serviceCli('status', { json: false }, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), env }, { platform: 'linux' });
+      return { code, text: out + err };
+    };
+    const before = await run();
+    expect(before.text).not.toMatch(/running outside/);
+    const agent = await startAgentProc(h.env);
+    try {
+      const during = await run();
+      expect(during.code).toBe(1);
+      expect(during.text).toMatch(new RegExp(`running outside (the|a) service \\(pid ${agent.hello.pid}`));
+      let json = '';
+      await serviceCli('status', { json: true }, { out: (s) => (json += s), err: () => undefined, env }, { platform: 'linux' });
+      expect(JSON.parse(json).agentOutsideService).toEqual({ pid: agent.hello.pid });
+    } finally {
+      await agent.stop();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { GWCTL_BIN, gwctlPaths, homeFrom, socketLocation } from '../../home/path
 import { withWriterLock } from '../../home/lock.ts';
 import { Service, ServiceManagerMissing, type ServiceContext, type ServicePlatform } from '../../service/index.ts';
 import type { Io } from '../../shared/io.ts';
+import { probeAgent } from '../../ipc/client.ts';
 import { stopAgent } from '../agent-client.ts';
 import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 
@@ -24,6 +25,12 @@ export const command: CliCommand = {
     return service(sub, { json: values.json === true }, io);
   },
 };
+
+/** The agent answering on this HOME's socket when the service manager does not run it, if any. */
+async function agentOutsideService(io: Io): Promise<{ pid: number } | null> {
+  const hello = await probeAgent(socketLocation({ home: homeFrom(io.env), env: io.env }), 1500).catch(() => null);
+  return hello ? { pid: hello.pid } : null;
+}
 
 /** install/uninstall change gwctl's state: under the per-HOME writer lock, like every writer. */
 function locked<T>(io: Io, fn: () => Promise<T>): Promise<T> {
@@ -69,20 +76,29 @@ export async function service(sub: string, { json }: { json: boolean }, io: Io, 
       }
       default: {
         const s = await svc.status();
+        // An agent can run outside the service (gwctl agent start, or started on demand by a command).
+        const outside = s.running ? null : await agentOutsideService(io);
+        const agentLine = s.running
+          ? `running (pid ${s.pid ?? '?'})`
+          : outside
+            ? `running outside the service (pid ${outside.pid}, started by gwctl agent start or on demand); it stops at logout or reboot: gwctl service install keeps one running`
+            : 'not running';
         const lines = [
           `service file: ${s.file} (${s.installed ? 'installed' : 'not installed'})`,
           `${s.manager}: ${s.managerProblem ?? (s.loaded ? 'loaded' : 'not loaded')}`,
-          `agent: ${s.running ? `running (pid ${s.pid ?? '?'})` : 'not running'}`,
+          `agent: ${agentLine}`,
           ...(s.program ? [`runs: ${s.program.node} ${s.program.script}`] : []),
         ];
-        out(s, lines.join('\n'));
+        out({ ...s, ...(outside ? { agentOutsideService: outside } : {}) }, lines.join('\n'));
         return s.installed && s.running ? 0 : 1;
       }
     }
   } catch (e) {
     if (e instanceof ServiceManagerMissing) {
-      if (json) io.out(JSON.stringify({ error: 'no-service-manager', message: e.message }, null, 2));
+      const outside = sub === 'status' ? await agentOutsideService(io) : null;
+      if (json) io.out(JSON.stringify({ error: 'no-service-manager', message: e.message, ...(outside ? { agentOutsideService: outside } : {}) }, null, 2));
       io.err(`gwctl: ${e.message}`);
+      if (outside && !json) io.out(`agent: running outside a service (pid ${outside.pid}, started by gwctl agent start or on demand)`);
       return 1;
     }
     throw e;
