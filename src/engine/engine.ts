@@ -239,7 +239,9 @@ export class Engine {
     if (entry) {
       // An earlier takeover (other gateway, or interrupted): undo it first so the ledger keeps
       // the user's true originals rather than our own earlier values.
-      const undone = await this.restoreOnce(id, { revoke: true });
+      // The user's own .bak files set aside by that takeover stay aside: the new one records them.
+      const userBackups = new Map(entry.files.flatMap((f) => (f.userBackup ? [[f.path, f.userBackup] as const] : [])));
+      const undone = await this.restoreOnce(id, { revoke: true, keepUserBackups: true });
       notes.push(...(undone.notes ?? []).map((n) => `earlier takeover undone: ${n}`));
       const again = await this.load(id);
       if (this.inspect(again).status === 'taken-over') {
@@ -249,7 +251,7 @@ export class Engine {
           ...(notes.length ? { notes } : {}),
         });
       }
-      return this.takeoverFresh(again, notes, { keepBackup: true, force });
+      return this.takeoverFresh(again, notes, { keepBackup: true, force, userBackups });
     }
     return this.takeoverFresh(t, notes, { keepBackup: false, force });
   }
@@ -389,7 +391,11 @@ export class Engine {
    * `keepBackup`: this is a re-apply over an earlier takeover, so a .bak gwctl made holds the
    * pre-takeover original and must not be replaced.
    */
-  private async takeoverFresh(t: LoadedTool, notes: string[], { keepBackup, force }: { keepBackup: boolean; force: boolean }): Promise<ToolReport> {
+  private async takeoverFresh(
+    t: LoadedTool,
+    notes: string[],
+    { keepBackup, force, userBackups }: { keepBackup: boolean; force: boolean; userBackups?: ReadonlyMap<string, { path: string; hash: string }> },
+  ): Promise<ToolReport> {
     const gw = this.opts.gateway;
     const id = t.adapter.id;
     await this.ensureHealthy();
@@ -447,6 +453,11 @@ export class Engine {
       });
       const edits = t.adapter.plan(t.texts, await this.target(t, key), t.ctx);
       const planned = this.renderWrites(t, edits);
+      for (const p of planned) {
+        // A re-apply over an earlier takeover keeps what that one recorded of the user's own .bak files.
+        const ub = userBackups?.get(p.ledgerFile.path);
+        if (ub) p.ledgerFile.userBackup = ub;
+      }
       // Fail before the first file change (no .bak) if any file cannot be written.
       for (const p of planned) await checkWritable(p.file);
       entry.files = planned.map((p) => p.ledgerFile);
@@ -463,8 +474,13 @@ export class Engine {
             if (gwctlValues || holdsKnownKey(p.file.text, ours)) {
               notes.push(`${p.file.path}: not backed up (it holds gwctl's own settings from an earlier takeover)`);
             } else {
-              const bak = await this.backup(p.file, p.ledgerFile.backupPath!, notes, keepBackup);
+              const bak = await this.backup(p.file, p.ledgerFile.backupPath!, notes, keepBackup, p.ledgerFile);
               if (bak) notes.push(bak);
+              if (p.ledgerFile.userBackup) {
+                await this.ledger.update((l) => {
+                  l.tools[id] = entry;
+                });
+              }
             }
           }
           await writeConfig(p.file, p.text, { expectHash: p.file.hash, mode: p.mode });
@@ -579,7 +595,7 @@ export class Engine {
   }
 
   /** Copy the pre-takeover file to `<file>.bak`; a foreign .bak is kept aside, never overwritten. */
-  private async backup(file: ConfigFile, dest: string, notes: string[], keepOurs: boolean): Promise<string | undefined> {
+  private async backup(file: ConfigFile, dest: string, notes: string[], keepOurs: boolean, ledgerFile?: LedgerFile): Promise<string | undefined> {
     const ledger = await this.ledger.load();
     const existing = await readConfig(dest).catch((e) => {
       if (e instanceof ConfigIoError && (e.code === 'EISDIR' || e.code === 'NOT_A_FILE' || e.code === 'DANGLING_SYMLINK')) {
@@ -605,7 +621,8 @@ export class Engine {
       )
         n++;
       await fsp.rename(existing.symlink ? existing.path : existing.realPath, `${dest}.${n}`);
-      notes.push(`${dest} existed and was not gwctl's: kept it as ${dest}.${n}`);
+      if (ledgerFile && !existing.symlink) ledgerFile.userBackup = { path: `${dest}.${n}`, hash: existing.hash! };
+      notes.push(`${dest} existed and was not gwctl's: kept it as ${dest}.${n}${ledgerFile && !existing.symlink ? ' (restore moves it back)' : ''}`);
     }
     await copyBackup(file, dest);
     await this.ledger.update((l) => {
@@ -731,7 +748,7 @@ export class Engine {
     return this.locked(() => retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke: true })));
   }
 
-  private async restoreOnce(id: ToolId, { revoke }: { revoke: boolean }): Promise<ToolReport> {
+  private async restoreOnce(id: ToolId, { revoke, keepUserBackups = false }: { revoke: boolean; keepUserBackups?: boolean }): Promise<ToolReport> {
     const t = await this.load(id);
     const ledger = await this.ledger.load();
     const entry = ledger.tools[id];
@@ -748,7 +765,7 @@ export class Engine {
       if (!t.detected) {
         notes.push(`${t.dir} no longer exists; nothing to put back`);
       } else {
-        for (const lf of entry.files) await this.restoreFile(t, entry, lf, notes);
+        for (const lf of entry.files) await this.restoreFile(t, entry, lf, notes, keepUserBackups);
       }
       // The files are back; the entry stays (as 'revoking') until the key is revoked.
       await this.ledger.update((l: Ledger) => {
@@ -823,7 +840,7 @@ export class Engine {
     return this.retryPending({ gateway: root });
   }
 
-  private async restoreFile(t: LoadedTool, entry: LedgerEntry, lf: LedgerFile, notes: string[]): Promise<void> {
+  private async restoreFile(t: LoadedTool, entry: LedgerEntry, lf: LedgerFile, notes: string[], keepUserBackups = false): Promise<void> {
     const spec = t.specs.find((s) => s.role === lf.role) ?? { role: lf.role, path: lf.path, format: formatOf(t, lf.role), writable: true };
     const current = await readConfig(lf.path);
     if (!current.exists) {
@@ -844,8 +861,9 @@ export class Engine {
       const bak = await readConfig(lf.backupPath).catch(() => undefined);
       if (bak?.exists && bak.hash === lf.originalHash) text = bak.text;
     }
-    const secretsLeft = stillThere.length > 0;
-    const mode = lf.originalMode !== null && !secretsLeft ? lf.originalMode : current.mode!;
+    // The mode from before the takeover comes back, also when values changed since are kept: the
+    // takeover narrowed it only because it wrote a key, and that key is gone now.
+    const mode = lf.originalMode !== null ? lf.originalMode : current.mode!;
     if (!lf.existedBefore && isEmptyDocument(text, spec.format, spec.path)) {
       await removeConfig(current, current.hash!);
       notes.push(`${spec.path}: removed (the takeover had created it)`);
@@ -853,7 +871,31 @@ export class Engine {
     }
     if (text !== current.text || mode !== current.mode) {
       await writeConfig(current, text, { expectHash: current.hash, mode });
+      if (mode !== current.mode && stillThere.length) notes.push(`${spec.path}: mode ${octal(current.mode!)} → ${octal(mode)} put back`);
     }
+    if (!keepUserBackups) await this.putBackUserBackup(lf, notes);
+  }
+
+  /** Move the user's own `.bak`, set aside as `.bak.N` by the takeover, back in place of gwctl's. */
+  private async putBackUserBackup(lf: LedgerFile, notes: string[]): Promise<void> {
+    const ub = lf.userBackup;
+    if (!ub || !lf.backupPath) return;
+    const theirs = await readConfig(ub.path).catch(() => undefined);
+    if (!theirs?.exists || theirs.symlink || theirs.hash !== ub.hash) {
+      notes.push(`${ub.path} (your own ${lf.backupPath}, set aside by the takeover) ${theirs?.exists ? 'changed since' : 'is gone'}: left as it is`);
+      return;
+    }
+    const ledger = await this.ledger.load();
+    const ours = await readConfig(lf.backupPath).catch(() => undefined);
+    if (ours?.exists && ledger.backups[lf.backupPath] !== ours.hash) {
+      notes.push(`${lf.backupPath} is not gwctl's copy any more: your own .bak stays at ${ub.path}`);
+      return;
+    }
+    await fsp.rename(ub.path, lf.backupPath);
+    await this.ledger.update((l) => {
+      delete l.backups[lf.backupPath!];
+    });
+    notes.push(`${lf.backupPath}: your own .bak put back (the takeover had kept it as ${ub.path})`);
   }
 
   /**

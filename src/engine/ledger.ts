@@ -30,6 +30,11 @@ export interface LedgerFile {
   originalMode: number | null;
   /** Where the pre-takeover copy is (null when the file did not exist). */
   backupPath: string | null;
+  /**
+   * A `.bak` of the user's own that stood at `backupPath` before the takeover: gwctl moved it to
+   * `path` (`<file>.bak.N`) and restore moves it back while it still has this hash.
+   */
+  userBackup?: { path: string; hash: string };
   records: SlotRecord[];
 }
 

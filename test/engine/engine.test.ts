@@ -113,8 +113,35 @@ describe('takeover and restore (Claude Code)', () => {
     // … and the takeover is applied again: the .bak must still hold the pre-takeover original.
     expect((await gwctl(['takeover', 'claude-code'], env)).code).toBe(0);
     expect(readFileSync(settingsPath + '.bak', 'utf8')).toBe(SETTINGS);
-    expect((await gwctl(['restore', 'claude-code'], env)).code).toBe(0);
+    const back = await gwctl(['restore', 'claude-code'], env);
+    expect(back.code).toBe(0);
     expect(readFileSync(settingsPath, 'utf8')).toBe(rewritten);
+    // Issue 16 §4: the user's own .bak goes back where it was.
+    expect(readFileSync(settingsPath + '.bak', 'utf8')).toBe("the user's own backup");
+    expect(existsSync(settingsPath + '.bak.1')).toBe(false);
+    expect(back.stdout).toMatch(/your own \.bak put back/);
+  });
+
+  it("restore leaves the user's .bak.1 alone when it changed since, and says so", async () => {
+    writeFileSync(settingsPath + '.bak', "the user's own backup");
+    expect((await gwctl(['takeover', 'claude-code'], env)).code).toBe(0);
+    writeFileSync(settingsPath + '.bak.1', 'edited since');
+    const back = await gwctl(['restore', 'claude-code'], env);
+    expect(back.code).toBe(0);
+    expect(readFileSync(settingsPath + '.bak.1', 'utf8')).toBe('edited since');
+    expect(readFileSync(settingsPath + '.bak', 'utf8')).toBe(SETTINGS);
+    expect(back.stdout).toMatch(/changed since: left as it is/);
+  });
+
+  it('restore puts the old mode back also when a value changed since the takeover is kept (issue 16 §4)', async () => {
+    await gwctl(['takeover', 'claude-code'], env);
+    expect(statSync(settingsPath).mode & 0o777).toBe(0o600);
+    writeFileSync(settingsPath, readFileSync(settingsPath, 'utf8').replace(gw.url, 'https://api.example.com'));
+    const back = await gwctl(['restore', 'claude-code'], env);
+    expect(back.code).toBe(0);
+    expect(JSON.parse(readFileSync(settingsPath, 'utf8')).env.ANTHROPIC_BASE_URL).toBe('https://api.example.com');
+    expect(statSync(settingsPath).mode & 0o777).toBe(0o644);
+    expect(back.stdout).toMatch(/mode 0?600 → 0?644 put back/);
   });
 
   it('restore without a ledger still removes what points at this gateway', async () => {
