@@ -29,3 +29,9 @@ export async function anyPendingRevocation(stateDir: string): Promise<boolean> {
   const ledger = await new LedgerStore(stateDir).load().catch(() => undefined);
   return !!ledger && ledger.pending.length > 0;
 }
+
+/** The provider id each taken-over tool was written with (a change of gateway.providerId would orphan them). */
+export async function providerIdsInUse(stateDir: string): Promise<Array<{ tool: ToolId; providerId: string }>> {
+  const ledger = await new LedgerStore(stateDir).load();
+  return Object.values(ledger.tools).flatMap((e) => (e ? [{ tool: e.tool, providerId: e.providerId }] : []));
+}

@@ -26,6 +26,7 @@ export { GATEWAY_KINDS, KIND_LIST, KINDS, type KindId } from './kinds/index.ts';
 export type { GatewayKind } from './kinds/types.ts';
 
 export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:11580';
+/** The provider id of the default kind (each kind has its own: `GatewayKind.providerId`). */
 export const DEFAULT_PROVIDER_ID = 'servbay';
 export const DEFAULT_KIND: KindId = 'servbay';
 
@@ -104,7 +105,7 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     kind: kind.id,
     root,
     baseUrl: kind.baseUrls(root),
-    providerId: file.providerId || DEFAULT_PROVIDER_ID,
+    providerId: file.providerId || kind.providerId,
     displayName: file.displayName || kind.displayName,
     ...(file.defaultModel ? { defaultModel: file.defaultModel } : {}),
     ...(file.models?.length ? { models: file.models } : {}),

@@ -96,7 +96,7 @@ describe('planTakeover: a dry run', () => {
     await gw.close();
     const plan = await engine().planTakeover('codex');
     expect(plan.notes.join(' ')).toMatch(/models: the gateway's list could not be read/);
-    expect(plan.files[0]!.after).toContain(`model_provider = "servbay"`);
+    expect(plan.files[0]!.after).toContain(`model_provider = "litellm"`);
   });
 });
 
@@ -110,8 +110,8 @@ describe('describe: what gwctl wrote', () => {
     expect(JSON.stringify(d)).not.toContain(minted);
     expect(d.ledger).toMatchObject({ state: 'applied', gatewayRoot: gw.url, keyRef: { kind: 'litellm', alias: expect.stringMatching(/^gwctl-codex-/) } });
     const edits = d.ledger!.files[0]!.edits;
-    expect(edits).toContainEqual({ slot: 'model_provider', before: '(absent)', now: '"servbay" (as written)' });
-    const provider = edits.find((e) => e.slot === 'model_providers.servbay')!;
+    expect(edits).toContainEqual({ slot: 'model_provider', before: '(absent)', now: '"litellm" (as written)' });
+    const provider = edits.find((e) => e.slot === 'model_providers.litellm')!;
     expect(provider.now).toContain(`"experimental_bearer_token":"${MASK}"`);
     const file = join(h.home, '.codex', 'config.toml');
     expect(d.backups).toEqual([{ path: `${file}.bak`, bytes: statSync(`${file}.bak`).size, ours: true }]);

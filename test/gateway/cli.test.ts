@@ -88,7 +88,7 @@ describe('gwctl config', () => {
     expect((await run(['config', 'get', 'gateway.models'])).stdout).toBe('gpt-4o,qwen3-coder\n');
     const list = await run(['config', 'list']);
     expect(list.stdout).toMatch(/^gateway\.url\s+http:\/\/127\.0\.0\.1:4000$/m);
-    expect(list.stdout).toMatch(/^gateway\.providerId\s+servbay  \(default\)$/m);
+    expect(list.stdout).toMatch(/^gateway\.providerId\s+litellm  \(default\)$/m);
     expect(list.stdout).toMatch(/^gateway\.adminKey\s+not set$/m);
     const json = JSON.parse((await run(['config', 'list', '--json'])).stdout);
     expect(json.settings).toContainEqual({ key: 'gateway.kind', value: 'litellm', source: 'settings' });

@@ -10,6 +10,7 @@ import { deleteSecret, isSecretName, readSecret, secretsPath, SECRET_NAMES, writ
 import { openSettings, readSettings, settingDefault, settingValue, type GatewaySettingsFile } from '../../home/settings.ts';
 import { DEFAULT_GATEWAY_URL, KIND_LIST, DEFAULT_KIND, DEFAULT_PROVIDER_ID, KINDS, isKindId } from '../../gateway/index.ts';
 import { withWriterLock } from '../../home/lock.ts';
+import { providerIdsInUse } from '../../engine/takeovers.ts';
 import type { Io } from '../../shared/io.ts';
 import { JSON_OPTION, UsageError, type CliCommand } from '../command.ts';
 import {
@@ -59,6 +60,33 @@ interface Row {
   secret?: boolean;
 }
 
+/** The provider id tools get with these settings: gateway.providerId, else the kind's own. */
+function effectiveProviderId(g: GatewaySettingsFile, env: Io['env']): string {
+  const kindId = env.GWCTL_GATEWAY_KIND || g.kind || DEFAULT_KIND;
+  return g.providerId || (isKindId(kindId) ? KINDS[kindId].providerId : DEFAULT_PROVIDER_ID);
+}
+
+/**
+ * Tools taken over under one provider id would be left under a name gwctl no longer writes (and
+ * Codex, Kimi, opencode… keep both tables): a change of the effective id while any tool is taken
+ * over is refused, with the commands that move them. Runs under the writer lock.
+ */
+async function refuseProviderIdChange(configDir: string, stateDir: string, env: Io['env'], key: string, value: unknown, command: string): Promise<void> {
+  if (key !== 'gateway.providerId' && key !== 'gateway.kind') return;
+  const g = readSettings(configDir).gateway;
+  const next: GatewaySettingsFile = { ...g, [key.slice('gateway.'.length)]: value };
+  if (value === undefined) delete (next as Record<string, unknown>)[key.slice('gateway.'.length)];
+  const after = effectiveProviderId(next, env);
+  if (after === effectiveProviderId(g, env)) return;
+  const inUse = (await providerIdsInUse(stateDir)).filter((t) => t.providerId !== after);
+  if (!inUse.length) return;
+  const ids = [...new Set(inUse.map((t) => t.providerId))].map((p) => `'${p}'`).join(', ');
+  const tools = inUse.map((t) => t.tool).join(' ');
+  throw new Error(
+    `${command} would change the provider id tools are written with from ${ids} to '${after}', but ${inUse.length} tool${inUse.length > 1 ? 's are' : ' is'} taken over under it (${tools}); nothing was saved. To move them: gwctl restore ${tools}, then ${command}, then gwctl takeover ${tools}`,
+  );
+}
+
 function fileValue(g: GatewaySettingsFile, key: SettingKey): string | string[] | undefined {
   const v = (g as Record<string, unknown>)[key.slice('gateway.'.length)];
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
@@ -72,7 +100,7 @@ function defaultOf(key: SettingKey, g: GatewaySettingsFile, env: Io['env']): str
   const kind = isKindId(kindId) ? KINDS[kindId] : undefined;
   if (key === 'gateway.kind') return DEFAULT_KIND;
   if (key === 'gateway.url') return kind ? (kind.defaultRoot ?? undefined) : DEFAULT_GATEWAY_URL;
-  if (key === 'gateway.providerId') return DEFAULT_PROVIDER_ID;
+  if (key === 'gateway.providerId') return kind?.providerId ?? DEFAULT_PROVIDER_ID;
   if (key === 'gateway.displayName') return kind?.displayName;
   return undefined;
 }
@@ -238,6 +266,7 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
       if (values.length !== 1) throw new UsageError(`config set ${key} needs exactly one VALUE${key === 'gateway.models' ? ' (comma-separated)' : ''}`);
       const value = parseSettingValue(key, values[0]!);
       const where = await locked(async () => {
+        await refuseProviderIdChange(configDir, stateDir, io.env, key, value, `gwctl config set ${key} ${values[0]}`);
         const store = await openSettings(configDir);
         store.set(key, value);
         return store.path;
@@ -252,7 +281,11 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
 
     if (sub === 'unset') {
       if (values.length) throw new UsageError('config unset takes one KEY');
-      const had = await locked(async () => (isSecretName(key) ? deleteSecret(configDir, key) : (await openSettings(configDir)).unset(key)));
+      const had = await locked(async () => {
+        if (isSecretName(key)) return deleteSecret(configDir, key);
+        await refuseProviderIdChange(configDir, stateDir, io.env, key, undefined, `gwctl config unset ${key}`);
+        return (await openSettings(configDir)).unset(key);
+      });
       io.out(had ? `${key} removed` : `${key} was not set`);
       return 0;
     }

@@ -43,6 +43,7 @@ export const bifrost: GatewayKind<'bifrost'> = {
   id: 'bifrost',
   label: 'Bifrost',
   displayName: 'Bifrost',
+  providerId: 'bifrost',
   signedProbe: true,
   defaultRoot: 'http://127.0.0.1:8080',
   baseUrls: (root) => ({ anthropic: `${root}/anthropic`, openai: `${root}/v1`, gemini: `${root}/genai` }),

@@ -91,6 +91,7 @@ export const litellm: GatewayKind<'litellm'> = {
   id: 'litellm',
   label: 'LiteLLM',
   displayName: 'LiteLLM',
+  providerId: 'litellm',
   signedProbe: true,
   defaultRoot: 'http://127.0.0.1:4000',
   baseUrls: standardBases,

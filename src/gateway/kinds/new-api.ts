@@ -76,6 +76,7 @@ export const newApi: GatewayKind<'new-api'> = {
   id: 'new-api',
   label: 'new-api',
   displayName: 'new-api',
+  providerId: 'newapi',
   signedProbe: true,
   defaultRoot: 'http://127.0.0.1:3000',
   baseUrls: standardBases,

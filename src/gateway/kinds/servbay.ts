@@ -10,6 +10,7 @@ export const servbay: GatewayKind<'servbay'> = {
   id: 'servbay',
   label: 'ServBay AI Gateway',
   displayName: 'ServBay AI Gateway',
+  providerId: 'servbay',
   signedProbe: false,
   keyHelp: 'create one in ServBay (AI Gateway → Keys)',
   defaultRoot: 'http://127.0.0.1:11580',

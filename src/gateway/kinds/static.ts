@@ -9,6 +9,7 @@ export const staticKind: GatewayKind<'static'> = {
   id: 'static',
   label: 'static gateway',
   displayName: 'AI Gateway',
+  providerId: 'gateway',
   signedProbe: false,
   keyHelp: 'take the key from the gateway',
   defaultRoot: null,

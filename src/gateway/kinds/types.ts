@@ -34,6 +34,8 @@ export interface GatewayKind<Id extends string = string> {
   label: string;
   /** The name written where a tool shows one, unless gateway.displayName says otherwise. */
   displayName: string;
+  /** The provider id written into tools' configs unless gateway.providerId says otherwise (its own name). */
+  providerId: string;
   /** Its probe answers only on this kind (an endpoint of its own): detection tries it first. */
   signedProbe: boolean;
   /** Kinds that cannot mint: where the user gets the one key every tool uses. */
