@@ -32,6 +32,21 @@ import type {
   ToolAdapter,
   ToolLocation,
 } from './types.ts';
+import { modelToWrite } from './types.ts';
+
+/**
+ * The model settings (2.1.332 bundle: model = --model ?? process.env.ANTHROPIC_MODEL ??
+ * settings.model; the aliases opus/sonnet/haiku/fable and background calls resolve through
+ * ANTHROPIC_DEFAULT_<FAMILY>_MODEL). When the user's model is not served, all of them name the
+ * gateway's model, so neither the alias nor a background call reaches a model it lacks.
+ */
+const CLAUDE_MODEL_VARS = [
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_DEFAULT_OPUS_MODEL',
+  'ANTHROPIC_DEFAULT_SONNET_MODEL',
+  'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+  'ANTHROPIC_DEFAULT_FABLE_MODEL',
+] as const;
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const dir = envVar(ctx, 'CLAUDE_CONFIG_DIR') ?? join(ctx.home, '.claude');
@@ -55,6 +70,11 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   if (settings && Object.prototype.hasOwnProperty.call(settings, 'apiKeyHelper')) {
     edits.push({ file: 'settings', path: ['apiKeyHelper'], value: undefined });
   }
+  // The model Claude Code asks for: env.ANTHROPIC_MODEL, else settings.json `model`.
+  const env = obj(settings?.env);
+  const current = text(env?.ANTHROPIC_MODEL) ?? text(settings?.model);
+  const model = modelToWrite(current, target);
+  if (model) for (const name of CLAUDE_MODEL_VARS) edits.push({ file: 'settings', path: ['env', name], value: model });
   return edits;
 }
 

@@ -20,6 +20,7 @@ import { isObject } from '../formats/path.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { LAUNCH_KEY_VAR, LAUNCH_PROVIDER } from './common.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, LaunchPlan, LaunchTarget, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import { modelToWrite } from './types.ts';
 
 const ROLE = 'config';
 /** Codex's built-in provider when `model_provider` is not set. */
@@ -103,10 +104,8 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   const doc = readConfig(files, ctx);
   const P = target.providerId;
   const edits: Edit[] = [{ file: ROLE, path: ['model_provider'], value: P }];
-  const model = doc.model;
-  if (typeof model !== 'string' || !target.models.includes(model)) {
-    edits.push({ file: ROLE, path: ['model'], value: target.defaultModel });
-  }
+  const model = modelToWrite(typeof doc.model === 'string' ? doc.model : undefined, target);
+  if (model) edits.push({ file: ROLE, path: ['model'], value: model });
   edits.push({
     file: ROLE,
     path: ['model_providers', P],

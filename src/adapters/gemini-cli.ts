@@ -36,6 +36,7 @@ import type {
   ToolAdapter,
   ToolLocation,
 } from './types.ts';
+import { modelToWrite } from './types.ts';
 
 const API_KEY_AUTH = 'gemini-api-key';
 
@@ -59,12 +60,17 @@ function inspect(files: FileTexts, gw: GatewayIdentity, ctx: AdapterEnv): Inspec
   );
 }
 
-function plan(_files: FileTexts, target: TakeoverTarget): Edit[] {
-  return [
+function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[] {
+  const edits: Edit[] = [
     { file: 'env', path: ['GOOGLE_GEMINI_BASE_URL'], value: target.baseUrl.gemini, guard: { kind: 'address' } },
     { file: 'env', path: ['GEMINI_API_KEY'], value: target.key, secret: true },
     { file: 'settings', path: ['security', 'auth', 'selectedType'], value: API_KEY_AUTH },
   ];
+  // 0.61.0 bundle: rawModel = argv.model || process.env.GEMINI_MODEL || settings.model?.name.
+  const { settings } = parseAll(locate(ctx), files);
+  const model = modelToWrite(text(obj(settings?.model)?.name), target);
+  if (model) edits.push({ file: 'settings', path: ['model', 'name'], value: model });
+  return edits;
 }
 
 function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {

@@ -55,6 +55,23 @@ export interface TakeoverTarget extends GatewayIdentity {
   models: string[];
   /** The tool's default model: configured, else models[0]. */
   defaultModel: string;
+  /**
+   * The model rule (one for every tool): keep the user's model when the gateway serves it (it is
+   * in `models` and `modelsListed`), else set the tool's model setting(s) to `chosenModel`; with
+   * `modelForced` (`--model ID`) set it whatever the user had.
+   */
+  chosenModel?: string;
+  modelsListed?: boolean;
+  modelForced?: boolean;
+}
+
+/** The model rule: the model a tool whose own choice is `current` should get written, if any. */
+export function modelToWrite(current: string | undefined, target: TakeoverTarget): string | undefined {
+  const chosen = target.chosenModel ?? target.defaultModel;
+  if (!chosen) return undefined;
+  if (target.modelForced) return current === chosen ? undefined : chosen;
+  if (target.modelsListed === false) return undefined;
+  return current !== undefined && target.models.includes(current) ? undefined : chosen;
 }
 
 export interface Inspection {

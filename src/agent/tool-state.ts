@@ -13,7 +13,7 @@ import { STATUS_LABEL, type Status } from '../adapters/types.ts';
 import type { ToolId } from '../adapters/index.ts';
 import { ConfigIoError } from '../configio/io.ts';
 import { reportFromTexts, type ToolReport } from '../engine/engine.ts';
-import { takeoverOf } from '../engine/takeovers.ts';
+import { recordedProviderId, takeoverOf } from '../engine/takeovers.ts';
 import { ConfigFormatError } from '../formats/slot.ts';
 import { configuredGateway } from '../gateway/index.ts';
 import type { Cause } from '../ipc/schema.ts';
@@ -167,7 +167,8 @@ export class ToolStates {
       }
     }
     const { settings } = configuredGateway(this.ctx.paths.configDir, this.ctx.env);
-    return reportFromTexts(adapter, ctx, settings, snap.dir, texts);
+    const recorded = recordedProviderId(this.ctx.paths.stateDir, tool);
+    return reportFromTexts(adapter, ctx, recorded ? { ...settings, providerId: recorded } : settings, snap.dir, texts);
   }
 
   private async rebaseline(tool: ToolId): Promise<void> {

@@ -28,6 +28,11 @@ export const TOOL_OPTIONS = {
 
 export const ALL_OPTION: CommandOption = { type: 'boolean', description: 'every tool gwctl knows' };
 
+export const DRY_RUN_OPTION: CommandOption = {
+  type: 'boolean',
+  description: 'print a diff per file of what would be written (keys masked); write, mint and revoke nothing',
+};
+
 /**
  * The tools named on the command line. Their names are checked against the agent's list (its
  * `hello`) or, in-process, the adapters': the list of tools is not loaded on the way to the agent.
@@ -44,6 +49,10 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
   const { tools, all } = toolArgs(command, args);
   const force = args.values.force === true;
   const json = args.values.json === true;
+  if (args.values['dry-run'] === true && (command === 'takeover' || command === 'restore')) {
+    const { runDryRun } = await import('./dry-run.ts');
+    return runDryRun(command, tools, all, force, json, io);
+  }
   // Through the agent (the single writer) unless --no-agent; in-process when none runs and
   // autostart is off.
   const routed = await routeCommand(command, { tools, force, all }, io, {
@@ -87,6 +96,7 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
     io.out(JSON.stringify({ tools: reports.map(toJson) }, null, 2));
   } else {
     io.out(table(reports, home));
+    for (const r of reports) for (const line of changeLines(r, home)) io.out(line);
     const notes = sayOnce(
       reports.flatMap((r) => [...(r.notes ?? []), ...(r.detail && r.status !== 'not-detected' ? [r.detail] : [])].map((text) => ({ name: r.name, text }))),
     );
@@ -97,6 +107,26 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
   }
   const failed = reports.some((r) => r.error !== undefined || r.action === 'failed' || r.action === 'refused');
   return failed ? 1 : 0;
+}
+
+/** Human values are cut shorter than --json's: a line per file stays readable. */
+const SHORT = 48;
+const short = (v: string) => (v.length > SHORT ? `${v.slice(0, SHORT - 1)}…` : v);
+
+/** Per tool and file, what the takeover wrote: "Codex: ~/.codex/config.toml: model "a" → "b", model_providers.x added". */
+export function changeLines(r: WireReport, home: string): string[] {
+  if (!r.changes?.length) return [];
+  const tilde = (p: string) => (p.startsWith(home + '/') ? '~' + p.slice(home.length) : p);
+  const byFile = new Map<string, string[]>();
+  for (const c of r.changes) {
+    const parts = byFile.get(c.file) ?? [];
+    if (c.action === 'created') parts.unshift('file created');
+    else if (c.action === 'set aside') parts.push(`${c.path} set aside`);
+    else if (c.action === 'added') parts.push(`${c.path} = ${short(c.after ?? '')}`);
+    else parts.push(`${c.path} ${short(c.before ?? '')} → ${short(c.after ?? '')}`);
+    byFile.set(c.file, parts);
+  }
+  return [...byFile].map(([file, parts]) => `  ${r.name}: ${tilde(file)}: ${parts.join('; ')}`);
 }
 
 function unknownTool(unknown: readonly string[], known: readonly string[]): UsageError {
@@ -181,6 +211,7 @@ function toJson(r: WireReport) {
     ...(r.action ? { action: r.action } : {}),
     ...(r.detail ? { detail: r.detail } : {}),
     ...(r.notes?.length ? { notes: r.notes } : {}),
+    ...(r.changes?.length ? { changes: r.changes } : {}),
     ...(r.error ? { error: r.error } : {}),
   };
 }

@@ -37,7 +37,8 @@ import type { AcquireHooks, GatewaySettings, KeyRef, KeySource } from '../gatewa
 import { GatewayError } from '../gateway/http.ts';
 import { withWriterLock } from '../home/lock.ts';
 import { pointsAt } from '../shared/address.ts';
-import { maskValue } from '../shared/mask.ts';
+import { MASK, maskValue } from '../shared/mask.ts';
+import { recordedProviderId } from './takeovers.ts';
 import { LedgerStore, type Ledger, type LedgerEntry, type LedgerFile, type PendingKey } from './ledger.ts';
 
 export type { AcquireHooks };
@@ -64,7 +65,62 @@ export interface ToolReport {
   action?: Action;
   /** What was done, one line each (backups made, slots kept, modes changed). Never a key. */
   notes?: string[];
+  /** What a takeover wrote, slot by slot (values masked: never a key). */
+  changes?: Change[];
   error?: string;
+}
+
+/** One thing a takeover changed in a file: a file created, or a slot added, changed or set aside. */
+export interface Change {
+  file: string;
+  /** The slot, e.g. `env.ANTHROPIC_BASE_URL` (absent for `created`). */
+  path?: string;
+  /** The value before, masked (absent: there was none). */
+  before?: string;
+  /** The value written, masked (absent: the slot was set aside). */
+  after?: string;
+  action: 'created' | 'added' | 'changed' | 'set aside';
+}
+
+/**
+ * The gateway model a tool of `protocol` gets when its own is not served: gateway.defaultModel
+ * when the gateway serves it, else the first model listed for that protocol (a `claude…` id for
+ * Anthropic tools, a `gemini…` id for Gemini), else the first listed.
+ */
+export function chooseModel(models: readonly string[], fallback: string, configured: string | undefined, protocol: string): string {
+  if (configured && (models.length === 0 || models.includes(configured))) return configured;
+  const family = protocol === 'anthropic' ? /claude/i : protocol === 'gemini' ? /gemini/i : undefined;
+  return (family && models.find((m) => family.test(m))) || models[0] || fallback;
+}
+
+/** Values in `changes` are for people and scripts, not a copy of the file: long ones are cut. */
+const CHANGE_VALUE_MAX = 2000;
+
+function changesOf(planned: ReadonlyArray<{ ledgerFile: LedgerFile }>, edits: readonly Edit[], key: string): Change[] {
+  const show = (name: string, v: unknown, secret: boolean): string => {
+    // The key itself is never shown; a table that holds it is, with the key masked.
+    if (secret && typeof v === 'string') return MASK;
+    const text = maskValue(name, v).split(key).join(MASK);
+    return text.length > CHANGE_VALUE_MAX ? `${text.slice(0, CHANGE_VALUE_MAX)}… (${text.length} characters)` : text;
+  };
+  const out: Change[] = [];
+  for (const { ledgerFile: lf } of planned) {
+    if (!lf.existedBefore) out.push({ file: lf.path, action: 'created' });
+    for (const r of lf.records) {
+      const e = edits.find((x) => x.file === r.file && formatPath(x.path) === formatPath(r.path));
+      const last = r.path[r.path.length - 1];
+      const name = typeof last === 'string' ? last : formatPath(r.path);
+      const value = e?.value;
+      out.push({
+        file: lf.path,
+        path: formatPath(r.path),
+        ...(r.before !== undefined ? { before: show(name, r.before, false) } : {}),
+        ...(value !== undefined ? { after: show(name, value, e?.secret === true) } : {}),
+        action: value === undefined ? 'set aside' : r.before === undefined ? 'added' : 'changed',
+      });
+    }
+  }
+  return out;
 }
 
 /** What `planTakeover` found: each file's text now (null: absent) and after a takeover. */
@@ -73,6 +129,15 @@ export interface TakeoverPlan {
   notes: string[];
   /** Why there is nothing to plan (not detected, already taken over). */
   refused?: string;
+}
+
+/** What `planRestore` found: each file's text now and after a restore (null: removed). */
+export interface RestorePlan {
+  files: Array<{ path: string; before: string; after: string | null }>;
+  notes: string[];
+  refused?: string;
+  /** The tool's key as found in its files: never to be shown (the caller masks it). */
+  secrets?: string[];
 }
 
 /** `describe`: the ledger's record of a tool's takeover (null: none) and its `.bak` files. */
@@ -152,12 +217,18 @@ export class Engine {
     return configPathOf(t.specs, t.dir, t.texts);
   }
 
+  /** The gateway as this tool's takeover was written: its recorded provider id, if any. */
+  private identityFor(t: LoadedTool): GatewaySettings {
+    const recorded = recordedProviderId(this.opts.stateDir, t.adapter.id);
+    return recorded && recorded !== this.opts.gateway.providerId ? { ...this.opts.gateway, providerId: recorded } : this.opts.gateway;
+  }
+
   private inspect(t: LoadedTool): Inspection {
-    return t.adapter.inspect(t.texts, this.opts.gateway, t.ctx);
+    return t.adapter.inspect(t.texts, this.identityFor(t), t.ctx);
   }
 
   private report(t: LoadedTool, extra: Partial<ToolReport> = {}): ToolReport {
-    return { ...reportFromTexts(t.adapter, t.ctx, this.opts.gateway, t.detected, t.texts), ...extra };
+    return { ...reportFromTexts(t.adapter, t.ctx, this.identityFor(t), t.detected, t.texts), ...extra };
   }
 
   /**
@@ -304,19 +375,28 @@ export class Engine {
     }
     const gw = this.opts.gateway;
     let models: string[] = gw.models ?? [];
-    if (t.adapter.protocol === 'openai') {
-      try {
-        const listed = await (this.opts.keys.peekModels?.() ?? Promise.reject(new Error('no way to list models without a key')));
-        if (listed.length) models = listed;
-      } catch (e) {
+    let listed = false;
+    try {
+      const got = await (this.opts.keys.peekModels?.() ?? Promise.reject(new Error('no way to list models without a key')));
+      if (got.length) [models, listed] = [got, true];
+    } catch (e) {
+      if (t.adapter.protocol === 'openai')
         notes.push(
           `models: the gateway's list could not be read (${(e as Error).message.slice(0, 120)}); ${models.length ? 'shown with gateway.models' : 'shown as MODEL; the takeover writes every model the gateway offers'}`,
         );
-      }
     }
     const defaultModel =
       gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? 'MODEL');
-    const target: TakeoverTarget = { ...gw, key: PLACEHOLDER_KEY, models: models.length ? models : [defaultModel], defaultModel };
+    if (gw.model && listed && !models.includes(gw.model)) return { files: [], notes, refused: `--model ${gw.model}: the gateway does not serve that model` };
+    const target: TakeoverTarget = {
+      ...gw,
+      key: PLACEHOLDER_KEY,
+      models: models.length ? models : [defaultModel],
+      defaultModel: gw.model ?? defaultModel,
+      chosenModel: gw.model ?? chooseModel(models, defaultModel, gw.defaultModel, t.adapter.protocol),
+      modelsListed: listed,
+      modelForced: gw.model !== undefined,
+    };
     const planned = this.renderWrites(t, t.adapter.plan(t.texts, target, t.ctx));
     return {
       files: planned.map((p) => ({ path: p.file.path, before: p.file.exists ? p.file.text : null, after: p.text })),
@@ -444,6 +524,7 @@ export class Engine {
     }
     const { key, ref } = acquired;
     let committed = false;
+    let changes: Change[] = [];
     try {
       entry.state = 'applying';
       entry.keyHash = hashValue(key);
@@ -453,6 +534,7 @@ export class Engine {
       });
       const edits = t.adapter.plan(t.texts, await this.target(t, key), t.ctx);
       const planned = this.renderWrites(t, edits);
+      changes = changesOf(planned, edits, key);
       for (const p of planned) {
         // A re-apply over an earlier takeover keeps what that one recorded of the user's own .bak files.
         const ub = userBackups?.get(p.ledgerFile.path);
@@ -526,7 +608,7 @@ export class Engine {
         notes: [...notes, ...(undone.notes ?? [])],
       });
     }
-    return this.report(after, { action: 'taken-over', ...(notes.length ? { notes } : {}) });
+    return this.report(after, { action: 'taken-over', ...(notes.length ? { notes } : {}), ...(changes.length ? { changes } : {}) });
   }
 
   /** Hashes of every key gwctl minted and still knows about (entries and revoke-pending). */
@@ -547,12 +629,41 @@ export class Engine {
     const source = `the gateway at ${gw.root}`;
     registerSecret(key);
     checkKey(key, source);
-    const models = checkNames(t.adapter.protocol === 'openai' ? await this.models(key) : (gw.models ?? []), 'model id', source);
+    // OpenAI-protocol tools need the list (they write every model); for the others it only tells
+    // whether the user's model is served, so a gateway that cannot list leaves their model alone.
+    let listed = true;
+    let fetched: string[];
+    if (t.adapter.protocol === 'openai') fetched = await this.models(key);
+    else {
+      fetched = await this.models(key).catch(() => {
+        listed = false;
+        return gw.models ?? [];
+      });
+    }
+    const models = checkNames(fetched, 'model id', source);
     const defaultModel = gw.defaultModel && (models.length === 0 || models.includes(gw.defaultModel)) ? gw.defaultModel : (models[0] ?? gw.defaultModel ?? '');
     if (defaultModel) checkNames([defaultModel], 'model id', source);
+    if (gw.model) {
+      checkNames([gw.model], 'model id', 'the --model option');
+      if (models.length && !models.includes(gw.model)) {
+        const shown = models.slice(0, 30).join(', ');
+        throw new Error(
+          `--model ${gw.model}: the gateway at ${gw.root} does not serve that model; it lists ${models.length}: ${shown}${models.length > 30 ? ', …' : ''}`,
+        );
+      }
+    }
+    const chosenModel = gw.model ?? chooseModel(models, defaultModel, gw.defaultModel, t.adapter.protocol);
     checkNames([gw.displayName], 'display name', "gwctl's setting gateway.displayName");
     checkNames([gw.providerId], 'provider id', "gwctl's setting gateway.providerId");
-    return { ...gw, key, models: models.length ? models : [defaultModel].filter(Boolean), defaultModel };
+    return {
+      ...gw,
+      key,
+      models: models.length ? models : [defaultModel].filter(Boolean),
+      defaultModel: gw.model ?? defaultModel,
+      chosenModel,
+      modelsListed: listed && models.length > 0,
+      modelForced: gw.model !== undefined,
+    };
   }
 
   /**
@@ -840,12 +951,13 @@ export class Engine {
     return this.retryPending({ gateway: root });
   }
 
-  private async restoreFile(t: LoadedTool, entry: LedgerEntry, lf: LedgerFile, notes: string[], keepUserBackups = false): Promise<void> {
+  /** What restoring one file would write (or remove), computed without writing. */
+  private async computeRestore(t: LoadedTool, entry: LedgerEntry, lf: LedgerFile, notes: string[]) {
     const spec = t.specs.find((s) => s.role === lf.role) ?? { role: lf.role, path: lf.path, format: formatOf(t, lf.role), writable: true };
     const current = await readConfig(lf.path);
     if (!current.exists) {
       notes.push(`${lf.path} is gone; nothing to put back${lf.backupPath ? ` (the original is in ${lf.backupPath})` : ''}`);
-      return;
+      return undefined;
     }
     const gw: GatewayIdentity = { root: entry.gatewayRoot, baseUrl: this.opts.gateway.baseUrl, providerId: entry.providerId };
     const res = revertRecords(current.text, spec.format, lf.records, entry.gatewayRoot, spec.path);
@@ -864,7 +976,58 @@ export class Engine {
     // The mode from before the takeover comes back, also when values changed since are kept: the
     // takeover narrowed it only because it wrote a key, and that key is gone now.
     const mode = lf.originalMode !== null ? lf.originalMode : current.mode!;
-    if (!lf.existedBefore && isEmptyDocument(text, spec.format, spec.path)) {
+    const remove = !lf.existedBefore && isEmptyDocument(text, spec.format, spec.path);
+    return { spec, current, text, mode, remove, stillThere };
+  }
+
+  /**
+   * `restore --dry-run`: each file's text now and after a restore (null: removed), from the
+   * ledger, writing nothing and revoking nothing.
+   */
+  async planRestore(id: ToolId): Promise<RestorePlan> {
+    const t = await this.load(id);
+    const entry = (await this.ledger.load()).tools[id];
+    const notes: string[] = [];
+    if (!entry) {
+      const ins = this.inspect(t);
+      return {
+        files: [],
+        notes,
+        refused:
+          ins.status === 'taken-over'
+            ? `gwctl has no record of this takeover: a dry run of a restore without the ledger is not supported (gwctl restore ${id} says what it did)`
+            : 'nothing to restore',
+      };
+    }
+    const files: RestorePlan['files'] = [];
+    const secrets = new Set<string>();
+    for (const lf of entry.files) {
+      const r = await this.computeRestore(t, entry, lf, notes);
+      if (!r) continue;
+      files.push({ path: lf.path, before: r.current.text, after: r.remove ? null : r.text });
+      // The tool's key as it stands in the file now (found by its hash), for the caller to mask.
+      const editor = editorFor(r.spec.format);
+      for (const rec of lf.records) {
+        const leaves: string[] = [];
+        const walk = (v: unknown): void => {
+          if (typeof v === 'string') leaves.push(v);
+          else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+        };
+        walk(editor.get(r.current.text, rec.path, r.spec.path));
+        for (const leaf of leaves) if (hashValue(leaf) === entry.keyHash) secrets.add(leaf);
+      }
+    }
+    notes.push(
+      entry.keyRef?.alias || entry.keyRef?.id ? "the tool's virtual key would be revoked" : 'the configured key would be kept (gwctl did not mint it)',
+    );
+    return { files, notes, secrets: [...secrets] };
+  }
+
+  private async restoreFile(t: LoadedTool, entry: LedgerEntry, lf: LedgerFile, notes: string[], keepUserBackups = false): Promise<void> {
+    const r = await this.computeRestore(t, entry, lf, notes);
+    if (!r) return;
+    const { spec, current, text, mode, stillThere } = r;
+    if (r.remove) {
       await removeConfig(current, current.hash!);
       notes.push(`${spec.path}: removed (the takeover had created it)`);
       return;

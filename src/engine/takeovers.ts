@@ -3,6 +3,8 @@
  * engine's: nothing above the engine opens it to decide).
  */
 import type { ToolId } from '../adapters/index.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LedgerStore, type LedgerEntry } from './ledger.ts';
 
 export interface Takeover {
@@ -34,4 +36,20 @@ export async function anyPendingRevocation(stateDir: string): Promise<boolean> {
 export async function providerIdsInUse(stateDir: string): Promise<Array<{ tool: ToolId; providerId: string }>> {
   const ledger = await new LedgerStore(stateDir).load();
   return Object.values(ledger.tools).flatMap((e) => (e ? [{ tool: e.tool, providerId: e.providerId }] : []));
+}
+
+/**
+ * The provider id a tool's recorded takeover was written with, read synchronously (the agent's
+ * status path): status must recognise a takeover by the id it was made with, also after the
+ * configured or default id changed (each kind now has its own default). Undefined: none recorded,
+ * or the ledger cannot be read (the engine reports that on its own path).
+ */
+export function recordedProviderId(stateDir: string, tool: ToolId): string | undefined {
+  try {
+    const data = JSON.parse(readFileSync(join(stateDir, 'ledger.json'), 'utf8')) as { tools?: Record<string, { providerId?: unknown } | undefined> };
+    const id = data.tools?.[tool]?.providerId;
+    return typeof id === 'string' && id ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

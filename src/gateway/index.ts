@@ -108,6 +108,8 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
     providerId: file.providerId || kind.providerId,
     displayName: file.displayName || kind.displayName,
     ...(file.defaultModel ? { defaultModel: file.defaultModel } : {}),
+    // `gwctl takeover --model ID` (GWCTL_GATEWAY_MODEL): the model every tool of this command gets.
+    ...(env.GWCTL_GATEWAY_MODEL?.trim() ? { model: env.GWCTL_GATEWAY_MODEL.trim() } : {}),
     ...(file.models?.length ? { models: file.models } : {}),
   };
   const configDir = opts.configDir ?? configDirFrom(env);

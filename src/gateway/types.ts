@@ -10,6 +10,8 @@ export interface GatewaySettings extends GatewayIdentity {
   defaultModel?: string;
   /** Configured model list, used when the gateway's list is empty or unavailable. */
   models?: string[];
+  /** The model this command was asked for (`--model ID`, GWCTL_GATEWAY_MODEL): set in every tool. */
+  model?: string;
 }
 
 /** What revocation needs (gateway kind, id or alias); never the key. Kept in the ledger. */

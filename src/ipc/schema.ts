@@ -18,7 +18,7 @@ import type { Action, ToolRecord, ToolReport } from '../engine/engine.ts';
 import type { DiffLine } from '../shared/diff.ts';
 
 /** Bumped when a request or event changes shape; the client refuses a mismatched agent. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const WIRE = {
   request: 'gwctl.request',
@@ -175,7 +175,18 @@ export interface WireReport {
   detail?: string;
   action?: 'taken-over' | 'already-taken-over' | 'rotated' | 'restored' | 'nothing-to-restore' | 'refused' | 'failed';
   notes?: string[];
+  /** What a takeover wrote, slot by slot; values masked (never a key). */
+  changes?: WireChange[];
   error?: string;
+}
+
+/** One change a takeover made: a file created, or a slot added, changed or set aside. */
+export interface WireChange {
+  file: string;
+  path?: string;
+  before?: string;
+  after?: string;
+  action: 'created' | 'added' | 'changed' | 'set aside';
 }
 
 export interface Methods {

@@ -54,15 +54,18 @@ describe('claude-code inspect', () => {
   });
 });
 
+/** A gateway whose model list could not be read: the model rule leaves the user's model alone. */
+const UNLISTED = { ...TARGET, modelsListed: false };
+
 describe('claude-code plan', () => {
   it('writes exactly the root (no /v1), the key as token, a blank API key', () => {
-    const { texts } = takeover({ settings: null });
+    const { texts } = takeover({ settings: null }, CTX, UNLISTED);
     expect(parse(texts, 'settings')).toEqual({
       env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:11580', ANTHROPIC_AUTH_TOKEN: 'sk-test-5f2c9a', ANTHROPIC_API_KEY: '' },
     });
   });
   it('marks only the key as secret and guards the URL by address', () => {
-    const edits = adapter.plan({ settings: null }, TARGET, CTX);
+    const edits = adapter.plan({ settings: null }, UNLISTED, CTX);
     expect(edits.map((e) => [e.path.join('.'), !!e.secret, e.guard?.kind ?? 'unchanged'])).toEqual([
       ['env.ANTHROPIC_BASE_URL', false, 'address'],
       ['env.ANTHROPIC_AUTH_TOKEN', true, 'unchanged'],
@@ -71,7 +74,7 @@ describe('claude-code plan', () => {
   });
   it('sets apiKeyHelper aside and restore puts it back (at the end of the object)', () => {
     const original = '{\n  "apiKeyHelper": "~/bin/key.sh",\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n';
-    const taken = takeover({ settings: original });
+    const taken = takeover({ settings: original }, CTX, UNLISTED);
     const doc = parse(taken.texts, 'settings');
     expect(doc.apiKeyHelper).toBeUndefined();
     expect(doc.env).toEqual({
@@ -83,6 +86,29 @@ describe('claude-code plan', () => {
     const restored = restore(taken.texts, taken.records).settings!;
     expect(JSON.parse(restored)).toEqual(JSON.parse(original));
     expect(restored).toBe('{\n  "env": { "DISABLE_TELEMETRY": "1" },\n  "apiKeyHelper": "~/bin/key.sh"\n}\n');
+  });
+  it('the model rule: a served model is kept; otherwise ANTHROPIC_MODEL and the ANTHROPIC_DEFAULT_*_MODEL family name the chosen one, and restore takes them out', () => {
+    const served = { ...TARGET, chosenModel: 'claude-sonnet-4-5' };
+    const keep = takeover({ settings: '{\n  "model": "claude-sonnet-4-5"\n}\n' }, CTX, served);
+    expect(parse(keep.texts, 'settings').env).not.toHaveProperty('ANTHROPIC_MODEL');
+    const keepEnv = takeover({ settings: '{\n  "env": { "ANTHROPIC_MODEL": "gpt-4o" }, "model": "opus"\n}\n' }, CTX, served);
+    expect(parse(keepEnv.texts, 'settings').env).toEqual(expect.not.objectContaining({ ANTHROPIC_DEFAULT_OPUS_MODEL: expect.anything() }));
+    const original = '{\n  "model": "opus"\n}\n';
+    const set = takeover({ settings: original }, CTX, served);
+    const env = parse(set.texts, 'settings').env as Record<string, string>;
+    for (const v of [
+      'ANTHROPIC_MODEL',
+      'ANTHROPIC_DEFAULT_OPUS_MODEL',
+      'ANTHROPIC_DEFAULT_SONNET_MODEL',
+      'ANTHROPIC_DEFAULT_HAIKU_MODEL',
+      'ANTHROPIC_DEFAULT_FABLE_MODEL',
+    ])
+      expect(env[v], v).toBe('claude-sonnet-4-5');
+    expect(parse(set.texts, 'settings').model).toBe('opus');
+    expect(restore(set.texts, set.records).settings).toBe(original);
+    // --model: set whatever the user had.
+    const forced = takeover({ settings: '{\n  "model": "claude-sonnet-4-5"\n}\n' }, CTX, { ...served, chosenModel: 'gpt-4o', modelForced: true });
+    expect((parse(forced.texts, 'settings').env as Record<string, string>).ANTHROPIC_MODEL).toBe('gpt-4o');
   });
   it('a helper the user adds back after the takeover survives restore', () => {
     const taken = takeover({ settings: '{\n  "apiKeyHelper": "~/bin/key.sh"\n}\n' });

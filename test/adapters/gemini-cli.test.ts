@@ -57,16 +57,31 @@ describe('gemini-cli inspect', () => {
   });
 });
 
+const UNLISTED = { ...TARGET, modelsListed: false };
+
 describe('gemini-cli plan', () => {
+  it('the model rule: settings.json model.name kept when served, else the chosen model; restore puts it back', () => {
+    const served = { ...TARGET, models: [...TARGET.models, 'gemini-2.5-pro'], chosenModel: 'gemini-2.5-pro' };
+    const keep = takeover({ env: null, settings: '{ "model": { "name": "gemini-2.5-pro" } }\n' }, CTX, served);
+    expect(parse(keep.texts, 'settings').model).toEqual({ name: 'gemini-2.5-pro' });
+    const original = '{\n  // mine\n  "model": { "name": "gemini-2.5-flash" }\n}\n';
+    const set = takeover({ env: null, settings: original }, CTX, served);
+    expect(parse(set.texts, 'settings').model).toEqual({ name: 'gemini-2.5-pro' });
+    expect(restore(set.texts, set.records).settings).toBe(original);
+    const none = takeover({ env: null, settings: null }, CTX, served);
+    expect(parse(none.texts, 'settings').model).toEqual({ name: 'gemini-2.5-pro' });
+  });
   it('writes the root (no /v1), the key and API-key auth: nothing else', () => {
-    const { texts } = takeover({ env: null, settings: null });
+    const { texts } = takeover({ env: null, settings: null }, CTX, UNLISTED);
     expect(parse(texts, 'env')).toEqual({ GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:11580', GEMINI_API_KEY: 'sk-test-5f2c9a' });
     expect(parse(texts, 'settings')).toEqual({ security: { auth: { selectedType: 'gemini-api-key' } } });
-    expect(adapter.plan({ env: null, settings: null }, TARGET, CTX).map((e) => [e.file, e.path.join('.'), e.guard?.kind ?? 'unchanged', !!e.secret])).toEqual([
-      ['env', 'GOOGLE_GEMINI_BASE_URL', 'address', false],
-      ['env', 'GEMINI_API_KEY', 'unchanged', true],
-      ['settings', 'security.auth.selectedType', 'unchanged', false],
-    ]);
+    expect(adapter.plan({ env: null, settings: null }, UNLISTED, CTX).map((e) => [e.file, e.path.join('.'), e.guard?.kind ?? 'unchanged', !!e.secret])).toEqual(
+      [
+        ['env', 'GOOGLE_GEMINI_BASE_URL', 'address', false],
+        ['env', 'GEMINI_API_KEY', 'unchanged', true],
+        ['settings', 'security.auth.selectedType', 'unchanged', false],
+      ],
+    );
   });
   it('restore puts the old auth type and key back, keeping comments', () => {
     const original = {

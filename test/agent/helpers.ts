@@ -136,7 +136,8 @@ export function configPointingAt(
     {
       root,
       baseUrl: KINDS.servbay.baseUrls(root),
-      providerId: 'servbay',
+      // The provider id the agent's gateway kind writes (each kind has its own default).
+      providerId: KINDS[(ctx.env.GWCTL_GATEWAY_KIND ?? 'servbay') as keyof typeof KINDS]?.providerId ?? 'servbay',
       displayName: 'ServBay AI Gateway',
       key: 'sk-test-agent-0000',
       models: ['gpt-4o', 'claude-sonnet-4-5', 'qwen3-coder'],

@@ -52,7 +52,21 @@ describe('takeover and restore (Claude Code)', () => {
     expect(r.json().tools[0]).toMatchObject({ id: 'claude-code', status: 'taken-over', configPath: settingsPath, address: gw.url });
     expect(r.stdout).not.toContain(KEY);
     const doc = JSON.parse(readFileSync(settingsPath, 'utf8'));
-    expect(doc.env).toEqual({ DISABLE_TELEMETRY: '1', ANTHROPIC_BASE_URL: gw.url, ANTHROPIC_AUTH_TOKEN: KEY, ANTHROPIC_API_KEY: '' });
+    // "opus" is not a model the gateway lists: the one model rule points every Claude model
+    // setting at the gateway's Claude model (issue 16 §2); restore takes them out again.
+    const m = 'claude-sonnet-4-5';
+    expect(doc.env).toEqual({
+      DISABLE_TELEMETRY: '1',
+      ANTHROPIC_BASE_URL: gw.url,
+      ANTHROPIC_AUTH_TOKEN: KEY,
+      ANTHROPIC_API_KEY: '',
+      ANTHROPIC_MODEL: m,
+      ANTHROPIC_DEFAULT_OPUS_MODEL: m,
+      ANTHROPIC_DEFAULT_SONNET_MODEL: m,
+      ANTHROPIC_DEFAULT_HAIKU_MODEL: m,
+      ANTHROPIC_DEFAULT_FABLE_MODEL: m,
+    });
+    expect(doc.model).toBe('opus');
     expect(doc.hooks.PostToolUse[0].matcher).toBe('Edit|Write');
     expect(readFileSync(settingsPath + '.bak', 'utf8')).toBe(SETTINGS);
     expect(statSync(settingsPath).mode & 0o777).toBe(0o600);

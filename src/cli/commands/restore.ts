@@ -1,14 +1,15 @@
 /** `gwctl restore (TOOL…|--all)`: put tools back as they were. */
 import type { CliCommand } from '../command.ts';
-import { ALL_OPTION, runToolCommand, TOOL_OPTIONS } from '../tools.ts';
+import { ALL_OPTION, DRY_RUN_OPTION, runToolCommand, TOOL_OPTIONS } from '../tools.ts';
 
 export const command: CliCommand = {
   name: 'restore',
   summary: 'put tools back as they were',
-  usage: 'gwctl restore (TOOL…|--all) [--json]\ngwctl restore --env PATH',
+  usage: 'gwctl restore (TOOL…|--all) [--dry-run] [--json]\ngwctl restore --env PATH',
   options: {
     all: ALL_OPTION,
     env: { type: 'string', value: 'PATH', description: 'take the gateway variables out of a .env file again (undoes gwctl env --write PATH)' },
+    'dry-run': DRY_RUN_OPTION,
     ...TOOL_OPTIONS,
   },
   async run(args, { io }) {
