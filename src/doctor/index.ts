@@ -145,6 +145,17 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
       }
       const entry = ledger?.tools[adapter.id];
       await checkTool(ctx, settings, report, entry !== undefined && entry.state === 'applied', add);
+      // Left behind by a removed gwctl, or a ledger lost: pointing here with no record of it.
+      if (report.status === 'taken-over' && !entry && ledger) {
+        add({
+          id: 'tool.unrecorded',
+          area: 'tool',
+          severity: 'warn',
+          tool: adapter.id,
+          title: `${adapter.name} points at this gateway but gwctl has no record of that takeover (a gwctl removed without gwctl uninstall, or its state dir cleaned); its key is not known to gwctl`,
+          fix: `gwctl restore ${adapter.id} (puts back its .bak copies, or removes gwctl's settings)`,
+        });
+      }
       if (report.status === 'taken-over' && entry && resolved) await checkKey(ctx, resolved, adapter.id, entry.keyHash, health, add);
     }
   }

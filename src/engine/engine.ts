@@ -855,8 +855,9 @@ export class Engine {
     });
   }
 
-  restore(id: ToolId): Promise<ToolReport> {
-    return this.locked(() => retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke: true })));
+  /** `revoke: false` (gwctl uninstall --keep-keys): the tool's key stays live at the gateway. */
+  restore(id: ToolId, { revoke = true }: { revoke?: boolean } = {}): Promise<ToolReport> {
+    return this.locked(() => retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke })));
   }
 
   private async restoreOnce(id: ToolId, { revoke, keepUserBackups = false }: { revoke: boolean; keepUserBackups?: boolean }): Promise<ToolReport> {

@@ -202,3 +202,8 @@ export async function restoreEnvFile(path: string, o: { stateDir: string; cwd: s
   });
   return notes;
 }
+
+/** Every `.env` file gwctl wrote the gateway variables into and still has a record of (absolute paths). */
+export async function envFilesWritten(stateDir: string): Promise<string[]> {
+  return Object.keys((await new EnvFileStore(stateDir).load()).files);
+}

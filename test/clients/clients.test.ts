@@ -86,7 +86,7 @@ const CASES: ClientCase[] = [
   },
   {
     tool: 'opencode',
-    args: ['run', '-m', 'servbay/gpt-4o', PROMPT],
+    args: ['run', '-m', 'litellm/gpt-4o', PROMPT], // the LiteLLM kind's provider id,
     env: { OPENCODE_PURE: '1' },
     path: /^\/v1\/chat\/completions$/,
     auth: ['authorization'],

@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'service', load: () => import('./service.ts') },
   { name: 'watch', load: () => import('./watch.ts') },
   { name: 'agent', load: () => import('./agent.ts') },
+  { name: 'uninstall', load: () => import('./uninstall.ts') },
   { name: 'help', load: () => import('./help.ts') },
   { name: 'version', load: () => import('./version.ts') },
 ];
