@@ -72,7 +72,7 @@ export const SETTINGS_SCHEMA = {
   agent: {
     type: 'object',
     properties: {
-      debounceMs: { type: 'integer', minimum: 0, maximum: 5000, default: 20 },
+      debounceMs: { type: 'integer', minimum: 0, maximum: 5000, default: 5 },
       reapplyPerMinute: { type: 'integer', minimum: 1, maximum: 60, default: 3 },
       gatewayCheckSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 60 },
     },

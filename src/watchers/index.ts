@@ -115,7 +115,7 @@ export class ConfigWatcher {
 
   constructor(targets: WatchTarget[], opts: WatcherOptions) {
     this.targets = new Map(targets.map((t) => [t.tool, t]));
-    this.opts = { debounceMs: 20, maxWaitMs: 200, pollMs: 10_000, ...opts };
+    this.opts = { debounceMs: 5, maxWaitMs: 200, pollMs: 10_000, ...opts };
     for (const t of targets) {
       const dirs = new Set([t.dir, ...t.files.map((f) => dirname(f)).filter((d) => !isInside(t.dir, d))]);
       for (const d of dirs) {
