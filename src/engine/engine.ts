@@ -450,8 +450,13 @@ export class Engine {
     return this.healthChecked;
   }
 
+  /**
+   * The gateway's model list, fetched once per engine (one engine serves one command: `takeover
+   * --all` asks once, not once per tool) with the first tool's key, and validated once by the
+   * caller. A failed fetch is not kept: the next tool asks again with its own key.
+   */
   private async models(key: string): Promise<string[]> {
-    const cached = this.modelCache.get(key);
+    const cached = this.modelCache.get('');
     if (cached) return cached;
     const p = (async () => {
       let list = await this.opts.keys.models(key);
@@ -463,7 +468,10 @@ export class Engine {
       }
       return list;
     })();
-    this.modelCache.set(key, p);
+    this.modelCache.set('', p);
+    p.catch(() => {
+      if (this.modelCache.get('') === p) this.modelCache.delete('');
+    });
     return p;
   }
 

@@ -59,6 +59,22 @@ describe('said once, and a summary', () => {
     expect(again.stdout).toMatch(/\n4 restored, \d+ nothing to restore\n?$/);
   });
 
+  it('takeover --all asks the gateway for its model list once, not once per tool (issue 18)', async () => {
+    installFive();
+    const calls = () => gw.requests.filter((q) => q.path === '/v1/models').length;
+    let before = calls();
+    expect((await gwctl(['takeover', 'codex', '--no-agent'], env)).code).toBe(0);
+    const one = calls() - before; // the health check's probe and the model list
+    expect((await gwctl(['restore', 'codex', '--no-agent'], env)).code).toBe(0);
+    before = calls();
+    const r = await gwctl(['takeover', '--all', '--no-agent'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/5 taken over/);
+    expect(calls() - before).toBe(one);
+    expect(one).toBeLessThanOrEqual(2);
+    expect((await gwctl(['restore', '--all', '--no-agent'], env)).code).toBe(0);
+  });
+
   it('one action says no summary; status never does', async () => {
     installFive();
     expect((await gwctl(['takeover', 'claude-code'], env)).stdout).not.toMatch(/taken over,|\d+ taken over/);
