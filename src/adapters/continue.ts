@@ -28,7 +28,18 @@ import { join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 function locate(ctx: AdapterEnv): ToolLocation {
   const env = envVar(ctx, 'CONTINUE_GLOBAL_DIR');
@@ -90,6 +101,29 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   return edits;
 }
 
+/**
+ * launch (1.5.47: `--config <path>` outranks `~/.continue/config.yaml`): a 0600 temp
+ * `config.yaml`, the user's config (rules, MCP servers, context…) with `models` replaced by one
+ * `gwctl-launch/MODEL` entry. JSON is YAML, so it is written as JSON. A persisted selection
+ * (`cliSelectedModel`) names none of its models, so cn takes the first chat model: ours.
+ */
+function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
+  const { config } = parseAll(locate(ctx), files);
+  const name = `gwctl-launch/${target.model}`;
+  const doc: JsonObject = {
+    ...(config ?? {}),
+    name: text(config?.name) ?? 'gwctl launch',
+    version: text(config?.version) ?? '1.0.0',
+    models: [{ name, provider: 'openai', model: target.model, apiBase: target.baseUrl.openai, apiKey: target.key, roles: ['chat', 'edit', 'apply'] }],
+  };
+  return {
+    env: {},
+    unset: [],
+    args: ['--config', join(ctx.tempDir, 'config.yaml')],
+    files: [{ name: 'config.yaml', text: JSON.stringify(doc, null, 2) + '\n' }],
+  };
+}
+
 export const continueCli: ToolAdapter<'continue'> = {
   id: 'continue',
   name: 'Continue',
@@ -98,5 +132,6 @@ export const continueCli: ToolAdapter<'continue'> = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
-  noLaunch: '`gwctl launch` for Continue is not built yet (use `gwctl takeover`)',
+  bin: 'cn',
+  launch,
 };

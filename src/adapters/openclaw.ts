@@ -25,7 +25,18 @@ import { dirname, join } from 'node:path';
 import { pointsAt } from '../shared/address.ts';
 import type { Edit, JsonObject } from '../formats/slot.ts';
 import { envVar, fileSpec, obj, parseAll, statusOf, text, warn } from './common.ts';
-import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection, TakeoverTarget, ToolAdapter, ToolLocation } from './types.ts';
+import type {
+  AdapterEnv,
+  FileTexts,
+  GatewayIdentity,
+  Inspection,
+  LaunchContext,
+  LaunchPlan,
+  LaunchTarget,
+  TakeoverTarget,
+  ToolAdapter,
+  ToolLocation,
+} from './types.ts';
 
 function abs(p: string, ctx: AdapterEnv, home: string): string {
   if (p === '~' || p.startsWith('~/')) return join(home, p.slice(1));
@@ -100,6 +111,38 @@ function plan(files: FileTexts, target: TakeoverTarget, ctx: AdapterEnv): Edit[]
   ];
 }
 
+/**
+ * launch (`OPENCLAW_CONFIG_PATH` outranks the state dir's `openclaw.json`): a 0600 temp
+ * `openclaw.json` (JSON is JSON5), the user's config with a `models.providers["gwctl-launch"]`
+ * and `agents.defaults.model.primary = "gwctl-launch/MODEL"` (fallbacks kept). A provider id of
+ * its own: nothing in the user's generated `models.json` outranks it.
+ */
+function launch(target: LaunchTarget, ctx: LaunchContext, files: FileTexts): LaunchPlan {
+  const { config } = parseAll(locate(ctx), files);
+  const P = 'gwctl-launch';
+  const models = obj(config?.models) ?? {};
+  const agents = obj(config?.agents) ?? {};
+  const defaults = obj(agents.defaults) ?? {};
+  const current = obj(defaults.model);
+  const doc: JsonObject = {
+    ...(config ?? {}),
+    models: {
+      ...models,
+      providers: {
+        ...(obj(models.providers) ?? {}),
+        [P]: { baseUrl: target.baseUrl.openai, apiKey: target.key, api: 'openai-completions', models: [{ id: target.model, name: target.model }] },
+      },
+    },
+    agents: { ...agents, defaults: { ...defaults, model: { ...(current ?? {}), primary: `${P}/${target.model}` } } },
+  };
+  return {
+    env: { OPENCLAW_CONFIG_PATH: join(ctx.tempDir, 'openclaw.json') },
+    unset: [],
+    args: [],
+    files: [{ name: 'openclaw.json', text: JSON.stringify(doc, null, 2) + '\n' }],
+  };
+}
+
 export const openclaw: ToolAdapter<'openclaw'> = {
   id: 'openclaw',
   name: 'OpenClaw',
@@ -108,5 +151,6 @@ export const openclaw: ToolAdapter<'openclaw'> = {
   inspect,
   plan,
   requestPath: '/v1/chat/completions',
-  noLaunch: '`gwctl launch` for OpenClaw is not built yet (use `gwctl takeover`)',
+  bin: 'openclaw',
+  launch,
 };

@@ -3,6 +3,7 @@
  * What each one sets follows the tool's source, cited in its adapter header; the real clients
  * prove the plans work (test/clients/launch.test.ts).
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adapterFor, allAdapters } from '../../src/adapters/index.ts';
 import type { FileTexts, LaunchTarget } from '../../src/adapters/types.ts';
@@ -25,7 +26,28 @@ const ctx = { home: HOME, env: {}, tempDir: TMP };
 const plan = (tool: ToolId, files: FileTexts = {}, over: Partial<LaunchTarget> = {}) => adapterFor(tool).launch!(target(over), ctx, files);
 
 // Cline: not supported, with the reason (its hub daemon outlives a run with that run's environment).
-const NO_LAUNCH: string[] = ['openclaw', 'cline', 'continue'];
+const NO_LAUNCH: string[] = ['cline'];
+
+describe('continue and openclaw launch: the user config plus gwctl-launch, in a temp file', () => {
+  it('continue: --config TEMP with only the launch model (a persisted selection cannot win), the rest kept', () => {
+    const p = plan('continue', {
+      config: 'name: mine\nversion: 1.0.0\nrules:\n  - be brief\nmodels:\n  - name: local\n    provider: ollama\n    model: llama3\n',
+    });
+    expect(p.args).toEqual(['--config', join(ctx.tempDir, 'config.yaml')]);
+    const doc = JSON.parse(p.files![0]!.text);
+    expect(doc.rules).toEqual(['be brief']);
+    expect(doc.models).toHaveLength(1);
+    expect(doc.models[0]).toMatchObject({ name: expect.stringMatching(/^gwctl-launch\//), provider: 'openai', apiKey: target().key });
+    expect(p.args.join(' ')).not.toContain(target().key);
+  });
+  it('openclaw: OPENCLAW_CONFIG_PATH to a temp file with provider gwctl-launch as primary, fallbacks kept', () => {
+    const p = plan('openclaw', { config: '{ agents: { defaults: { model: { primary: "x/y", fallbacks: ["a/b"] } } } }' });
+    expect(p.env.OPENCLAW_CONFIG_PATH).toBe(join(ctx.tempDir, 'openclaw.json'));
+    const doc = JSON.parse(p.files![0]!.text);
+    expect(doc.agents.defaults.model).toEqual({ primary: `gwctl-launch/${target().model}`, fallbacks: ['a/b'] });
+    expect(doc.models.providers['gwctl-launch'].apiKey).toBe(target().key);
+  });
+});
 
 describe('every adapter', () => {
   it('those without a launch hook say why', () => {
@@ -34,7 +56,7 @@ describe('every adapter', () => {
         .filter((a) => !a.launch)
         .map((a) => a.id),
     ).toEqual(NO_LAUNCH);
-    for (const id of NO_LAUNCH) expect(adapterFor(id as ToolId).noLaunch).toMatch(id === 'cline' ? /hub daemon/ : /not built yet/);
+    for (const id of NO_LAUNCH) expect(adapterFor(id as ToolId).noLaunch).toMatch(/hub daemon/);
   });
 
   it.each(

@@ -95,6 +95,9 @@ const CASES: LaunchCase[] = [
   { tool: 'kilo', args: ['run', PROMPT], env: { KILO_DISABLE_AUTOUPDATE: '1' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'droid', args: ['exec', PROMPT], path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   { tool: 'grok', args: ['-p', PROMPT], env: { XAI_API_KEY: 'xai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  // Its fixture's globalContext.json selects the user's own model: the launch config must win over it.
+  { tool: 'continue', args: ['-p', PROMPT], env: { OPENAI_API_KEY: 'sk-openai-shell-leak' }, path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
+  { tool: 'openclaw', args: ['agent', 'exec', PROMPT], path: /^\/v1\/chat\/completions$/, auth: ['authorization'] },
   {
     tool: 'copilot',
     args: ['-p', PROMPT],
