@@ -25,6 +25,7 @@ import { probeAgent } from '../ipc/client.ts';
 import { PROTOCOL_VERSION, type AgentEvent, type HelloResult, type Method, type RequestFrame } from '../ipc/schema.ts';
 import { IpcServer, removeSocketFile, type Peer } from '../ipc/server.ts';
 import type { AgentContext, Env, NewEvent } from './context.ts';
+import { Fallback } from './fallback.ts';
 import { GatewayHealth } from './gateway-health.ts';
 import { openLog, type AgentLog } from './log.ts';
 import { makeNotifier, notifyEvent, type Notify } from './notify.ts';
@@ -101,6 +102,7 @@ export class Agent implements AgentContext {
     this.socket = socketLocation({ home: opts.home, env: opts.env, create: true, ...(opts.platform ? { platform: opts.platform } : {}) });
     this.tools = new ToolStates(this);
     this.gateway = new GatewayHealth(this);
+    this.gateway.fallback = new Fallback(this, this.tools);
     this.policy = new DriftPolicy(this, this.tools, this.gateway);
     this.tools.onChange = (tool, prev, now, o) => this.policy.onChange(tool, prev, now, o);
     this.requests = requestTable({

@@ -29,12 +29,15 @@ export function isGatewaySettingKey(s: string): s is GatewaySettingKey {
 export const AGENT_SETTING_KEYS: readonly string[] = [
   'autoReapply',
   'autoTakeoverNew',
+  'fallback',
   'autostart',
   'notify',
   ...NOTIFY_KINDS.map((k) => `notify.${k}`),
   'agent.debounceMs',
   'agent.reapplyPerMinute',
   'agent.gatewayCheckSeconds',
+  'agent.fallbackAfterSeconds',
+  'agent.fallbackReturnSeconds',
 ];
 
 export function isAgentSettingKey(s: string): boolean {
@@ -49,7 +52,7 @@ const FALSE = ['false', 'off', 'no', '0'];
 export function parseSettingValue(key: string, raw: string): string | string[] | boolean | number {
   const v = raw.trim();
   if (key.startsWith('gateway.')) return parseGatewayValue(key as GatewaySettingKey, v);
-  if (key === 'autoReapply' || key === 'autoTakeoverNew') {
+  if (key === 'autoReapply' || key === 'autoTakeoverNew' || key === 'fallback') {
     if (v === 'all' || TRUE.includes(v.toLowerCase())) return true;
     if (v === 'none' || FALSE.includes(v.toLowerCase())) return false;
     const list = [

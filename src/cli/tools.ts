@@ -212,6 +212,7 @@ function toJson(r: WireReport) {
     ...(r.detail ? { detail: r.detail } : {}),
     ...(r.notes?.length ? { notes: r.notes } : {}),
     ...(r.changes?.length ? { changes: r.changes } : {}),
+    ...(r.suspendedSince !== undefined ? { suspended: true, suspendedSince: r.suspendedSince } : {}),
     ...(r.error ? { error: r.error } : {}),
   };
 }
@@ -220,7 +221,8 @@ function table(reports: WireReport[], home: string): string {
   const tilde = (p: string) => (p.startsWith(home + '/') ? '~' + p.slice(home.length) : p === home ? '~' : p);
   const rows = reports.map((r) => [
     r.name,
-    r.status ? STATUS_LABEL[r.status] : 'Unknown (error)',
+    (r.status ? STATUS_LABEL[r.status] : 'Unknown (error)') +
+      (r.suspendedSince !== undefined ? ` (suspended: gateway down since ${hhmm(r.suspendedSince)})` : ''),
     r.address ?? '—',
     tilde(r.configPath),
     r.action ? ACTION_LABEL[r.action] : '',
@@ -244,3 +246,9 @@ const ACTION_LABEL: Record<NonNullable<WireReport['action']>, string> = {
   refused: 'refused',
   failed: 'failed',
 };
+
+/** `10:42` in local time, from an ISO time (the time itself when it does not parse). */
+function hhmm(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toTimeString().slice(0, 5);
+}

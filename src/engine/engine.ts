@@ -11,6 +11,7 @@
  * original bytes back when nothing else changed, delete files the takeover created, revoke key.
  */
 import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
 import { STATUS_LABEL } from '../adapters/types.ts';
 import { adapterFor } from '../adapters/index.ts';
 import type { AdapterEnv, FileSpec, FileTexts, GatewayIdentity, Inspection, Status, TakeoverTarget, ToolAdapter } from '../adapters/types.ts';
@@ -38,7 +39,8 @@ import { GatewayError } from '../gateway/http.ts';
 import { withWriterLock } from '../home/lock.ts';
 import { pointsAt } from '../shared/address.ts';
 import { MASK, maskValue } from '../shared/mask.ts';
-import { recordedProviderId } from './takeovers.ts';
+import { recordedTakeover } from './takeovers.ts';
+import { findToolKey } from './keys.ts';
 import { LedgerStore, type Ledger, type LedgerEntry, type LedgerFile, type PendingKey } from './ledger.ts';
 
 export type { AcquireHooks };
@@ -67,6 +69,8 @@ export interface ToolReport {
   notes?: string[];
   /** What a takeover wrote, slot by slot (values masked: never a key). */
   changes?: Change[];
+  /** The fallback moved the tool back to its own settings while the gateway is down (since when, ISO). */
+  suspendedSince?: string;
   error?: string;
 }
 
@@ -219,7 +223,7 @@ export class Engine {
 
   /** The gateway as this tool's takeover was written: its recorded provider id, if any. */
   private identityFor(t: LoadedTool): GatewaySettings {
-    const recorded = recordedProviderId(this.opts.stateDir, t.adapter.id);
+    const recorded = recordedTakeover(this.opts.stateDir, t.adapter.id)?.providerId;
     return recorded && recorded !== this.opts.gateway.providerId ? { ...this.opts.gateway, providerId: recorded } : this.opts.gateway;
   }
 
@@ -228,7 +232,9 @@ export class Engine {
   }
 
   private report(t: LoadedTool, extra: Partial<ToolReport> = {}): ToolReport {
-    return { ...reportFromTexts(t.adapter, t.ctx, this.identityFor(t), t.detected, t.texts), ...extra };
+    const rec = recordedTakeover(this.opts.stateDir, t.adapter.id);
+    const suspended = rec?.state === 'suspended' ? { suspendedSince: rec.suspendedAt ?? '' } : {};
+    return { ...reportFromTexts(t.adapter, t.ctx, this.identityFor(t), t.detected, t.texts), ...suspended, ...extra };
   }
 
   /**
@@ -482,7 +488,18 @@ export class Engine {
   private async takeoverFresh(
     t: LoadedTool,
     notes: string[],
-    { keepBackup, force, userBackups }: { keepBackup: boolean; force: boolean; userBackups?: ReadonlyMap<string, { path: string; hash: string }> },
+    {
+      keepBackup,
+      force,
+      userBackups,
+      reuse,
+    }: {
+      keepBackup: boolean;
+      force: boolean;
+      userBackups?: ReadonlyMap<string, { path: string; hash: string }>;
+      /** The return from a suspension: this key (the gateway accepts it) instead of a new one. */
+      reuse?: { key: string; ref: LedgerEntry['keyRef']; previous: LedgerEntry };
+    },
   ): Promise<ToolReport> {
     const gw = this.opts.gateway;
     const id = t.adapter.id;
@@ -511,14 +528,18 @@ export class Engine {
     });
     let acquired: { key: string; ref: LedgerEntry['keyRef'] };
     try {
-      acquired = await this.opts.keys.acquire(id, {
-        onAlias: async (alias) => {
-          entry.keyRef = { kind: gw.kind, alias, gateway: gw.root };
-          await this.ledger.update((l) => {
-            l.tools[id] = entry;
-          });
-        },
-      });
+      if (reuse) {
+        entry.keyRef = reuse.ref;
+        acquired = { key: reuse.key, ref: reuse.ref };
+      } else
+        acquired = await this.opts.keys.acquire(id, {
+          onAlias: async (alias) => {
+            entry.keyRef = { kind: gw.kind, alias, gateway: gw.root };
+            await this.ledger.update((l) => {
+              l.tools[id] = entry;
+            });
+          },
+        });
     } catch (e) {
       // The gateway answered (an error): nothing was minted. No answer (timeout, reset): a key
       // may exist under the name last asked for; it stays pending until revoked by that name.
@@ -590,7 +611,14 @@ export class Engine {
       });
       committed = true;
     } finally {
-      if (!committed) {
+      if (!committed && reuse) {
+        // The return failed: the tool stays suspended with its key (the agent tries again).
+        await this.ledger
+          .update((l) => {
+            l.tools[id] = reuse.previous;
+          })
+          .catch(() => undefined);
+      } else if (!committed) {
         // Never leave a minted key behind for a takeover that did not happen: revoked now, or
         // kept as revoke-pending (with the ledger entry gone in the same write).
         let why: string | undefined;
@@ -851,12 +879,85 @@ export class Engine {
    * is undone (files put back where they are ours, key revoked or named), a restore that stopped
    * before revoking revokes. Returns a report per tool that needed it.
    */
+  /**
+   * The fallback (gateway down): the exact restore of `restore`, except that the key is kept
+   * (stashed 0600 in the state dir, to be written again on return) and the ledger keeps the
+   * takeover as 'suspended'. The user's own `.bak` files stay aside for the return.
+   */
+  suspend(id: ToolId): Promise<ToolReport> {
+    return this.locked(() =>
+      retryOnConcurrentWrite(async () => {
+        const t = await this.load(id);
+        const entry = (await this.ledger.load()).tools[id];
+        if (!entry || entry.state !== 'applied') return this.report(t, { action: 'refused', error: `${t.adapter.name} is not taken over` });
+        const key = findToolKey(id, this.opts.home, this.opts.env, entry.keyHash);
+        if (key) await stashKey(this.opts.stateDir, id, key);
+        const notes: string[] = [];
+        if (t.detected) for (const lf of entry.files) await this.restoreFile(t, entry, lf, notes, true);
+        const at = (this.opts.now?.() ?? new Date()).toISOString();
+        await this.ledger.update((l: Ledger) => {
+          const cur = l.tools[id];
+          if (cur) {
+            cur.state = 'suspended';
+            cur.suspendedAt = at;
+          }
+        });
+        return this.report(await this.load(id), {
+          action: 'restored',
+          notes: [`suspended: back on its own settings while the gateway is down (key kept)`, ...notes],
+        });
+      }),
+    );
+  }
+
+  /**
+   * The return (gateway back): take a suspended tool over again, with the same key if the gateway
+   * still accepts it, else a fresh one (the old one revoked). A tool the user pointed elsewhere
+   * meanwhile is not taken back: the suspension ends and its key is revoked.
+   */
+  resume(id: ToolId): Promise<ToolReport> {
+    return this.locked(async () => {
+      const t = await this.load(id);
+      const entry = (await this.ledger.load()).tools[id];
+      if (!entry || entry.state !== 'suspended') return this.report(t, { action: 'refused', error: `${t.adapter.name} is not suspended` });
+      const ins = t.detected ? this.inspect(t) : undefined;
+      if (!ins || ins.status === 'other-address') {
+        const ended = await this.restoreOnce(id, { revoke: true });
+        return {
+          ...ended,
+          action: 'refused',
+          error: ins
+            ? `${t.adapter.name} was pointed at ${ins.address ?? 'another address'} while the gateway was down; not taken back (run gwctl takeover ${id} --force to)`
+            : `${t.adapter.name} is gone (${t.dir}); not taken back`,
+        };
+      }
+      const key = (await readStash(this.opts.stateDir))[id];
+      const accepted =
+        key !== undefined &&
+        (await this.opts.keys.models(key).then(
+          () => true,
+          () => false,
+        ));
+      const userBackups = new Map(entry.files.flatMap((f) => (f.userBackup ? [[f.path, f.userBackup] as const] : [])));
+      const notes: string[] = [];
+      let reuse: { key: string; ref: LedgerEntry['keyRef']; previous: LedgerEntry } | undefined;
+      if (accepted && key) reuse = { key, ref: entry.keyRef, previous: entry };
+      else {
+        const undone = await this.restoreOnce(id, { revoke: true });
+        notes.push(...(undone.notes ?? []).map((n) => `old key: ${n}`), 'the gateway no longer accepts the old key: a fresh one was minted');
+      }
+      const r = await this.takeoverFresh(await this.load(id), notes, { keepBackup: true, force: false, userBackups, ...(reuse ? { reuse } : {}) });
+      if (r.action === 'taken-over') await stashKey(this.opts.stateDir, id, undefined);
+      return r;
+    });
+  }
+
   reconcile(): Promise<ToolReport[]> {
     return this.locked(async () => {
       const ledger = await this.ledger.load();
       const reports: ToolReport[] = [];
       for (const [id, entry] of Object.entries(ledger.tools) as Array<[ToolId, LedgerEntry]>) {
-        if (entry.state === 'applied') continue;
+        if (entry.state === 'applied' || entry.state === 'suspended') continue;
         reports.push(await retryOnConcurrentWrite(() => this.restoreOnce(id, { revoke: true })));
       }
       return reports;
@@ -881,7 +982,7 @@ export class Engine {
           `an interrupted takeover may have created the key ${this.opts.keys.keyName?.(id) ?? `for ${id}`} in the gateway without recording it; revoke it there if it exists`,
         );
       }
-    } else if (entry.state !== 'revoking') {
+    } else if (entry.state !== 'revoking' && entry.state !== 'suspended') {
       if (!t.detected) {
         notes.push(`${t.dir} no longer exists; nothing to put back`);
       } else {
@@ -906,6 +1007,10 @@ export class Engine {
         failed = redactKeys((e as Error).message);
         notes.push(pendingNote(ref, failed));
       }
+    }
+    if (entry.state === 'suspended') {
+      await stashKey(this.opts.stateDir, id, undefined);
+      notes.push('the suspension ended (the files already held your own settings)');
     }
     await this.ledger.update((l: Ledger) => {
       delete l.tools[id];
@@ -1238,4 +1343,33 @@ export function holdsKnownKey(text: string, hashes: ReadonlySet<string>): boolea
   if (!hashes.size) return false;
   for (const m of text.matchAll(/[A-Za-z0-9_\-.~+/]{12,}/g)) if (hashes.has(hashValue(m[0]))) return true;
   return false;
+}
+
+/** Keys of suspended tools (0600 in the state dir): written again on the return, never shown. */
+const STASH = 'suspended-keys.json';
+
+async function readStash(stateDir: string): Promise<Record<string, string>> {
+  const f = await readConfig(join(stateDir, STASH));
+  if (!f.exists) return {};
+  try {
+    const data = JSON.parse(f.text) as unknown;
+    return typeof data === 'object' && data !== null && !Array.isArray(data)
+      ? Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'))
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+async function stashKey(stateDir: string, id: ToolId, key: string | undefined): Promise<void> {
+  const path = join(stateDir, STASH);
+  const f = await readConfig(path);
+  const data = await readStash(stateDir);
+  if (key === undefined) {
+    if (!(id in data)) return;
+    delete data[id];
+  } else data[id] = key;
+  if (key !== undefined) registerSecret(key);
+  if (!Object.keys(data).length && f.exists) return removeConfig(f, f.hash!);
+  await writeConfig(f, JSON.stringify(data) + '\n', { expectHash: f.hash, mode: 0o600 });
 }

@@ -45,7 +45,13 @@ export interface LedgerEntry {
    * the next command's output); 'applying' while files are being written; 'applied' once all
    * are; 'revoking' after a restore put the files back, until the key is revoked.
    */
-  state: 'minting' | 'applying' | 'applied' | 'revoking';
+  state: 'minting' | 'applying' | 'applied' | 'revoking' | 'suspended';
+  /**
+   * 'suspended' (the fallback while the gateway is down): the files are back to the user's own
+   * settings, the key is kept (not revoked) and the agent takes the tool over again when the
+   * gateway is back. Since when (ISO).
+   */
+  suspendedAt?: string;
   takenOverAt: string;
   gatewayRoot: string;
   providerId: string;

@@ -45,11 +45,34 @@ export async function providerIdsInUse(stateDir: string): Promise<Array<{ tool: 
  * or the ledger cannot be read (the engine reports that on its own path).
  */
 export function recordedProviderId(stateDir: string, tool: ToolId): string | undefined {
+  return recordedTakeover(stateDir, tool)?.providerId;
+}
+
+/** A tool's ledger entry as status needs it (provider id, state, suspended since), read synchronously. */
+export function recordedTakeover(stateDir: string, tool: ToolId): { providerId?: string; state?: string; suspendedAt?: string } | undefined {
   try {
-    const data = JSON.parse(readFileSync(join(stateDir, 'ledger.json'), 'utf8')) as { tools?: Record<string, { providerId?: unknown } | undefined> };
-    const id = data.tools?.[tool]?.providerId;
-    return typeof id === 'string' && id ? id : undefined;
+    const data = JSON.parse(readFileSync(join(stateDir, 'ledger.json'), 'utf8')) as { tools?: Record<string, Record<string, unknown> | undefined> };
+    const e = data.tools?.[tool];
+    if (!e) return undefined;
+    const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    const out: { providerId?: string; state?: string; suspendedAt?: string } = {};
+    if (str(e.providerId)) out.providerId = str(e.providerId)!;
+    if (str(e.state)) out.state = str(e.state)!;
+    if (str(e.suspendedAt)) out.suspendedAt = str(e.suspendedAt)!;
+    return out;
   } catch {
     return undefined;
   }
+}
+
+/** Tools the fallback moved back to their own settings (ledger state 'suspended'). */
+export async function suspendedTools(stateDir: string): Promise<ToolId[]> {
+  const ledger = await new LedgerStore(stateDir).load().catch(() => undefined);
+  return ledger ? Object.values(ledger.tools).flatMap((e) => (e?.state === 'suspended' ? [e.tool] : [])) : [];
+}
+
+/** Tools taken over now (ledger state 'applied'). */
+export async function appliedTools(stateDir: string): Promise<ToolId[]> {
+  const ledger = await new LedgerStore(stateDir).load().catch(() => undefined);
+  return ledger ? Object.values(ledger.tools).flatMap((e) => (e?.state === 'applied' ? [e.tool] : [])) : [];
 }

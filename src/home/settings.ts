@@ -41,6 +41,8 @@ export interface SettingsFile {
   autoReapply: ToolChoice;
   /** Take over a tool that appears while the agent runs. */
   autoTakeoverNew: ToolChoice;
+  /** While the gateway is down, move these tools back to their own settings (and back again after). */
+  fallback: ToolChoice;
   /** Desktop notifications: all on/off, or per kind. */
   notify: NotifySetting;
   agent: {
@@ -50,6 +52,10 @@ export interface SettingsFile {
     reapplyPerMinute: number;
     /** Gateway health check interval while a tool is taken over (0: only on failures). */
     gatewayCheckSeconds: number;
+    /** Fallback: the gateway has not answered for this long before tools move back. */
+    fallbackAfterSeconds: number;
+    /** Fallback: the gateway has answered for this long, in a row, before they are taken over again. */
+    fallbackReturnSeconds: number;
   };
   gateway: GatewaySettingsFile;
 }
@@ -65,6 +71,7 @@ export const SETTINGS_SCHEMA = {
   autostart: { type: 'boolean', default: true },
   autoReapply: toolChoice,
   autoTakeoverNew: toolChoice,
+  fallback: toolChoice,
   notify: {
     anyOf: [{ type: 'boolean' }, { type: 'object', propertyNames: { pattern: NAME }, additionalProperties: { type: 'boolean' } }],
     default: true,
@@ -75,6 +82,8 @@ export const SETTINGS_SCHEMA = {
       debounceMs: { type: 'integer', minimum: 0, maximum: 5000, default: 5 },
       reapplyPerMinute: { type: 'integer', minimum: 1, maximum: 60, default: 3 },
       gatewayCheckSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 60 },
+      fallbackAfterSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 60 },
+      fallbackReturnSeconds: { type: 'integer', minimum: 1, maximum: 86400, default: 30 },
     },
     default: {},
   },
@@ -141,6 +150,7 @@ export function withDefaults(raw: unknown): SettingsFile {
     autostart: r.autostart ?? SETTINGS_SCHEMA.autostart.default,
     autoReapply: r.autoReapply ?? SETTINGS_SCHEMA.autoReapply.default,
     autoTakeoverNew: r.autoTakeoverNew ?? SETTINGS_SCHEMA.autoTakeoverNew.default,
+    fallback: r.fallback ?? SETTINGS_SCHEMA.fallback.default,
     notify: r.notify ?? SETTINGS_SCHEMA.notify.default,
     agent: { ...agentDefaults, ...(isObject(r.agent) ? r.agent : {}) },
     gateway: isObject(r.gateway) ? (r.gateway as GatewaySettingsFile) : {},

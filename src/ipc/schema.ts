@@ -177,6 +177,8 @@ export interface WireReport {
   notes?: string[];
   /** What a takeover wrote, slot by slot; values masked (never a key). */
   changes?: WireChange[];
+  /** The fallback moved the tool back to its own settings while the gateway is down (since, ISO). */
+  suspendedSince?: string;
   error?: string;
 }
 
@@ -205,7 +207,7 @@ export interface Methods {
 
 export interface ToolMarks {
   /** The ledger's state for the tool (null: gwctl has not taken it over). */
-  ledger: 'minting' | 'applying' | 'applied' | 'revoking' | null;
+  ledger: 'minting' | 'applying' | 'applied' | 'revoking' | 'suspended' | null;
   /** Re-applies stopped by the loop guard until the user takes it over or restores it. */
   suspended: boolean;
   /** autoReapply covers this tool. */
@@ -247,7 +249,18 @@ export function parseRequest(data: unknown): RequestFrame | { id: number | null;
 
 // ---- events --------------------------------------------------------------------------------
 
-export const EVENT_TYPES = ['status-changed', 'drift', 'tool-detected', 'tool-removed', 'reapplied', 'reapply-failed', 'gateway-down', 'gateway-up'] as const;
+export const EVENT_TYPES = [
+  'status-changed',
+  'drift',
+  'tool-detected',
+  'tool-removed',
+  'reapplied',
+  'reapply-failed',
+  'gateway-down',
+  'gateway-up',
+  'fallback',
+  'fallback-return',
+] as const;
 export type AgentEventType = (typeof EVENT_TYPES)[number];
 
 /**
@@ -261,6 +274,8 @@ export const NOTIFICATIONS = {
   'reapply-failed': (e: AgentEvent, tool: string) => ({ title: `gwctl: re-apply failed${e.tool ? ` (${tool})` : ''}`, message: e.message }),
   'gateway-down': (e: AgentEvent) => ({ title: 'gwctl: gateway down', message: e.message }),
   'gateway-up': (e: AgentEvent) => ({ title: 'gwctl: gateway up', message: e.message }),
+  fallback: (e: AgentEvent) => ({ title: 'gwctl: gateway down', message: e.message }),
+  'fallback-return': (e: AgentEvent) => ({ title: 'gwctl: gateway back', message: e.message }),
 } satisfies Partial<Record<AgentEventType, (e: AgentEvent, tool: string) => { title: string; message: string } | undefined>>;
 
 export type NotifyKind = keyof typeof NOTIFICATIONS;

@@ -65,6 +65,8 @@ export interface UiDeps {
   requestEnv: Record<string, string>;
   /** gwctl's settings directory (`w` writes autoReapply there, as `gwctl config set` does). */
   configDir: string;
+  /** Runs a settings write under the per-HOME writer lock, as every other writer does. */
+  writeLocked?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** A new connection after the agent went away (null: none answers yet). */
   reconnect: () => Promise<{ conn: AgentConnection; hello: HelloResult } | null>;
   /** The gateway's kind, URL, health and latency (gwctl gateway status). */
@@ -343,13 +345,17 @@ export class Controller {
    * agent reads the file at its next decision.
    */
   private async toggleAutoReapply(row: Row): Promise<void> {
-    const store = await openSettings(this.deps.configDir);
-    const value = store.current().autoReapply;
-    const current = value === true ? [...TOOL_IDS] : Array.isArray(value) ? (value as ToolId[]) : [];
-    const on = current.includes(row.id);
-    const next = on ? current.filter((t) => t !== row.id) : [...current, row.id];
-    const stored = next.length === 0 ? false : next.length === TOOL_IDS.length ? true : TOOL_IDS.filter((t) => next.includes(t));
-    store.set('autoReapply', stored);
+    const locked = this.deps.writeLocked ?? (<T>(fn: () => Promise<T>) => fn());
+    const { store, on, stored } = await locked(async () => {
+      const store = await openSettings(this.deps.configDir);
+      const value = store.current().autoReapply;
+      const current = value === true ? [...TOOL_IDS] : Array.isArray(value) ? (value as ToolId[]) : [];
+      const on = current.includes(row.id);
+      const next = on ? current.filter((t) => t !== row.id) : [...current, row.id];
+      const stored = next.length === 0 ? false : next.length === TOOL_IDS.length ? true : TOOL_IDS.filter((t) => next.includes(t));
+      store.set('autoReapply', stored);
+      return { store, on, stored };
+    });
     await this.refreshMarks();
     this.say(
       `${row.name}: auto re-apply ${on ? 'off' : 'on'} (autoReapply = ${stored === true ? 'true' : stored === false ? 'false' : stored.join(',')}, ${store.path})`,

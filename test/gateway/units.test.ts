@@ -114,7 +114,14 @@ describe('settings written through the one writer (conf)', () => {
       autoReapply: ['codex'],
       notify: { enabled: true, drift: false },
     });
-    expect(readSettings(dir).agent).toEqual({ watch: true, debounceMs: 5, reapplyPerMinute: 3, gatewayCheckSeconds: 60 });
+    expect(readSettings(dir).agent).toEqual({
+      watch: true,
+      debounceMs: 5,
+      reapplyPerMinute: 3,
+      gatewayCheckSeconds: 60,
+      fallbackAfterSeconds: 60,
+      fallbackReturnSeconds: 30,
+    });
   });
   it('the schema refuses bad values and writes nothing; a hand-broken file is named', async () => {
     const s = await openSettings(dir);

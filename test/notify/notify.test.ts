@@ -282,7 +282,9 @@ describe('rate limiting and settings (delivery injected)', () => {
       message: 'm. To point it at the gateway: gwctl takeover crush',
     });
     expect(notificationFor(ev('gateway-down'))).toMatchObject({ kind: 'gateway-down', title: 'gwctl: gateway down' });
-    expect(NOTIFY_KINDS).toEqual(['drift', 'tool-detected', 'reapply-failed', 'gateway-down', 'gateway-up']);
+    expect(notificationFor(ev('fallback'))).toMatchObject({ kind: 'fallback', title: 'gwctl: gateway down' });
+    expect(notificationFor(ev('fallback-return'))).toMatchObject({ kind: 'fallback-return', title: 'gwctl: gateway back' });
+    expect(NOTIFY_KINDS).toEqual(['drift', 'tool-detected', 'reapply-failed', 'gateway-down', 'gateway-up', 'fallback', 'fallback-return']);
     for (const k of NOTIFY_KINDS) expect(EVENT_TYPES).toContain(k);
   });
 

@@ -30,14 +30,16 @@ gwctl config set gateway.adminKey   save a secret: prompts for it (not shown, ne
 gwctl config unset KEY              remove a setting or secret
 
 Settings: ${SETTING_KEYS.join(', ')}
-Agent settings (a running agent follows a change at once; agent.debounceMs and
-agent.gatewayCheckSeconds from its next start):
+Agent settings (a running agent follows a change at once; agent.debounceMs, agent.gatewayCheckSeconds
+and the fallback thresholds from its next start):
   autoReapply, autoTakeoverNew   true (every tool), false, or tools: gwctl config set autoReapply codex,claude-code
+  fallback                       the same: tools moved back to their own settings while the gateway is down
   autostart                      gwctl starts the agent when none runs (default true)
   notify, notify.KIND            desktop notifications, all or per kind (${AGENT_SETTING_KEYS.filter((k) => k.startsWith('notify.'))
     .map((k) => k.slice(7))
     .join(', ')})
-  agent.debounceMs, agent.reapplyPerMinute, agent.gatewayCheckSeconds
+  agent.debounceMs, agent.reapplyPerMinute, agent.gatewayCheckSeconds,
+  agent.fallbackAfterSeconds (60), agent.fallbackReturnSeconds (30)
 Secrets (read from stdin, never printed):
   gateway.adminKey   the admin credential: ${KIND_LIST.flatMap((k) => (k.keys ? [k.keys.adminCredential] : [])).join('; ')}
   gateway.key        the key every tool uses on a gateway that cannot mint keys (${KIND_LIST.filter((k) => !k.keys)
@@ -272,7 +274,7 @@ async function config(words: readonly string[], json: boolean, io: Io): Promise<
         return store.path;
       });
       io.out(`${key} = ${show(value)}  (${where})`);
-      if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds')
+      if (key === 'agent.debounceMs' || key === 'agent.gatewayCheckSeconds' || key === 'agent.fallbackAfterSeconds' || key === 'agent.fallbackReturnSeconds')
         io.err('gwctl: note: a running agent uses the new value from its next start (gwctl agent stop && gwctl agent start)');
       const envName = ENV_OF[key];
       if (envName && io.env[envName]) io.err(`gwctl: note: ${envName} is set in this environment and overrides ${key}`);

@@ -56,6 +56,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       err: io.err,
       requestEnv: gatewayEnv(env),
       configDir,
+      // `w` writes a setting: under the writer lock, like `gwctl config set`.
+      writeLocked: async (fn) => (await import('../../home/lock.ts')).withWriterLock(gwctlPaths({ home, env }).stateDir, env, fn),
       // Not restarted behind the user's back: a stopped agent was stopped on purpose.
       reconnect: async () => {
         if (!(await probeAgent(loc, 1000).catch(() => null))) throw new Error('no agent answers; start one with: gwctl agent start');
