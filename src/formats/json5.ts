@@ -47,8 +47,30 @@ function convert(n: AnyNode, body: string, parent: Node | undefined): Node {
   }
 }
 
+/** The offset of JSON5's 1-based line/column in `body`. */
+function offsetOf(body: string, { lineNumber, columnNumber = 1 }: { lineNumber: number; columnNumber?: number }): number {
+  let at = 0;
+  for (let l = 1; l < lineNumber; l++) {
+    const nl = body.indexOf('\n', at);
+    if (nl < 0) return body.length;
+    at = nl + 1;
+  }
+  return Math.min(body.length, at + columnNumber - 1);
+}
+
 export function parseJson5Tree(body: string): Json5Tree {
   if (body.trim() === '' || /^(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*$/.test(body)) return { root: undefined };
+  try {
+    // The reference reader first: it must agree that the whole file is JSON5, and only text it
+    // accepts reaches momoa, whose tokenizer never returns on a string cut short after a
+    // backslash at the end of the file (`{"a\\`: found by the fuzzer, momoa 3.x).
+    JSON5.parse(body);
+  } catch (e) {
+    if (e instanceof RangeError) throw e;
+    const at =
+      (e as { columnNumber?: number; lineNumber?: number }).lineNumber !== undefined ? offsetOf(body, e as { lineNumber: number; columnNumber?: number }) : 0;
+    return { root: undefined, error: { offset: at, problem: 'not valid JSON5' } };
+  }
   let doc;
   try {
     doc = momoaParse(body, { mode: 'json5', ranges: true, allowTrailingCommas: true });
@@ -56,13 +78,6 @@ export function parseJson5Tree(body: string): Json5Tree {
     if (e instanceof RangeError) throw e;
     const at = (e as { index?: number; offset?: number }).index ?? (e as { offset?: number }).offset ?? 0;
     return { root: undefined, error: { offset: at, problem: 'a JSON5 syntax error' } };
-  }
-  try {
-    // The reference reader must agree that the whole file is JSON5.
-    JSON5.parse(body);
-  } catch (e) {
-    if (e instanceof RangeError) throw e;
-    return { root: undefined, error: { offset: 0, problem: 'not valid JSON5' } };
   }
   return { root: convert(doc.body, body, undefined) };
 }

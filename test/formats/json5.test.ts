@@ -43,3 +43,9 @@ describe('json5 editor', () => {
     expect((err('[1]') as Error).message).toMatch(/top level is an array/);
   });
 });
+
+describe('a string cut short after a backslash at the end of the file (found by the fuzzer)', () => {
+  it('is refused with a syntax error at once (momoa alone never returns on it)', () => {
+    expect(() => ed.parse('{\r\n\t"4Jp\\', 'openclaw.json')).toThrow(/openclaw\.json.*not valid JSON5/);
+  });
+});
