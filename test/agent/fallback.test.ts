@@ -162,4 +162,52 @@ describe('fallback while the gateway is down', () => {
     expect(read('.codex', 'config.toml')).toBe(CODEX);
     expect(read('.claude', 'settings.json')).toBe(CLAUDE);
   }, 60_000);
+
+  it('SIGKILL in the middle of a fallback: every file is before or after, and the next agent finishes it', async () => {
+    const env = { ...h.env, GWCTL_GATEWAY_URL: gw.url, GWCTL_GATEWAY_KEY: KEY };
+    writeSettings(h.home, env, { notify: false, fallback: true, agent: { gatewayCheckSeconds: 1, fallbackAfterSeconds: 2, fallbackReturnSeconds: 2 } });
+    expect((await gwctl(['takeover', 'claude-code', 'codex', '--no-agent'], env)).code).toBe(0);
+    const takenOver = { claude: read('.claude', 'settings.json'), codex: read('.codex', 'config.toml') };
+    // The agent's 2nd completed write is the fallback's first restored file (the 1st: the kept key).
+    const doomed = await startAgentProc({ ...env, GWCTL_TEST_CRASH_AT: 'after-rename:2' });
+    await gw.down();
+    const code = await Promise.race([doomed.exited, sleep(20_000).then(() => 'still running')]);
+    expect(code, 'the agent was killed at its crash point').not.toBe('still running');
+    const now = { claude: read('.claude', 'settings.json'), codex: read('.codex', 'config.toml') };
+    expect([CLAUDE, takenOver.claude]).toContain(now.claude);
+    expect([CODEX, takenOver.codex]).toContain(now.codex);
+    expect([now.claude === CLAUDE, now.codex === CODEX].filter(Boolean)).toHaveLength(1); // killed between the two
+
+    agent = await startAgentProc(env);
+    ev = await Events.subscribe(env);
+    await ev.waitFor((e) => e.type === 'fallback', 15_000);
+    expect(read('.claude', 'settings.json')).toBe(CLAUDE);
+    expect(read('.codex', 'config.toml')).toBe(CODEX);
+    await gw.up();
+    await ev.waitFor((e) => e.type === 'fallback-return', 15_000);
+    expect(read('.codex', 'config.toml')).toContain(KEY);
+    expect((await gwctl(['restore', '--all'], env)).code).toBe(0);
+    expect(read('.codex', 'config.toml')).toBe(CODEX);
+    expect(read('.claude', 'settings.json')).toBe(CLAUDE);
+  }, 90_000);
+
+  it('a gateway that hangs (accepts, never answers) counts as down', async () => {
+    const env = await start(2, 2);
+    expect((await gwctl(['takeover', 'claude-code'], env)).code).toBe(0);
+    await gw.down();
+    const { createServer: tcp } = await import('node:net');
+    const held: import('node:net').Socket[] = [];
+    const hang = tcp((sock) => held.push(sock)); // accepts, reads nothing, answers nothing
+    await new Promise<void>((r) => hang.listen(gw.port, '127.0.0.1', r));
+    try {
+      await ev!.waitFor((e) => e.type === 'fallback', 40_000);
+      expect(read('.claude', 'settings.json')).toBe(CLAUDE);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => hang.close(() => r()));
+    }
+    await gw.up();
+    await ev!.waitFor((e) => e.type === 'fallback-return', 15_000);
+    expect(read('.claude', 'settings.json')).toContain(KEY);
+  }, 90_000);
 });

@@ -124,8 +124,14 @@ export async function races(opts: { rounds: number; intervals?: number[] }): Pro
             const st = await gwctl(['status', target.tool, '--json'], h.env);
             if (JSON.parse(st.stdout).tools[0].status !== 'taken-over') s.slotDroppedByWriter++;
           }
-        } else if (/changed by another program|is empty \(0 bytes\).*run the command again/.test(report.error ?? '')) {
-          // Both are clean give-ups: the second is the file caught mid-rewrite (truncated, not yet written).
+        } else if (
+          /changed by another program|is empty \(0 bytes\).*run the command again|is still .* after the takeover .*gwctl's change was rolled back/.test(
+            report.error ?? '',
+          )
+        ) {
+          // All clean give-ups: the second is the file caught mid-rewrite (truncated, not yet written);
+          // the third, the writer's rewrite (from its read before ours) landing between our write and
+          // the check that follows every takeover, which then rolls gwctl's change back and says so.
           s.gaveUp++;
           bucket.gaveUp++;
           op.gaveUp++;
