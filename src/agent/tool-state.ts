@@ -77,10 +77,7 @@ export class ToolStates {
       ...(Number.isFinite(pollMs) && pollMs >= 100 ? { pollMs } : {}),
       onUnwatched: (u) =>
         this.ctx.log.warn(`not watching ${u.dir}: ${u.reason}; checking it every ${u.pollSeconds} s instead`, { tools: u.tools.join(','), code: u.code }),
-      onSettled: (tool) => {
-        this.cancelBrokenCheck(tool);
-        this.background(tool, () => this.onFilesChanged(tool));
-      },
+      onSettled: (tool) => this.background(tool, () => this.onFilesChanged(tool)),
       onError: (err) => this.ctx.log.warn('watcher error', { error: err.message }),
     });
     for (const t of targets) {
@@ -183,10 +180,28 @@ export class ToolStates {
 
   private async onFilesChanged(tool: ToolId, { startup = false } = {}): Promise<void> {
     if (this.ctx.stopping() || !this.watcher) return;
-    const { snap, changed } = await this.watcher.check(tool);
+    const { snap, changed, emptied } = await this.watcher.check(tool);
     this.ctx.log.debug('files settled', { tool, changed, startup });
+    // Nothing new (a second event for the same write): a pending check of a half-written or
+    // emptied file still stands.
     if (!changed && !startup) return;
-    await this.process(tool, snap, { final: false, startup });
+    this.cancelBrokenCheck(tool);
+    await this.process(tool, snap, { final: false, startup, emptied });
+  }
+
+  /** Judge the tool's files again after BROKEN_SETTLE_MS unless another event comes first. */
+  private scheduleBrokenCheck(tool: ToolId): void {
+    this.cancelBrokenCheck(tool);
+    this.brokenTimers.set(
+      tool,
+      setTimeout(() => {
+        this.brokenTimers.delete(tool);
+        this.background(tool, async () => {
+          if (!this.watcher || this.ctx.stopping()) return;
+          await this.process(tool, (await this.watcher.check(tool)).snap, { final: true });
+        });
+      }, BROKEN_SETTLE_MS),
+    );
   }
 
   private cancelBrokenCheck(tool: ToolId): void {
@@ -199,8 +214,19 @@ export class ToolStates {
    * parse is probably half-written: wait for the next event, and only when none comes within
    * BROKEN_SETTLE_MS report it (`final`).
    */
-  private async process(tool: ToolId, snap: ToolSnapshot, { final, startup = false }: { final: boolean; startup?: boolean }): Promise<void> {
+  private async process(
+    tool: ToolId,
+    snap: ToolSnapshot,
+    { final, startup = false, emptied = [] }: { final: boolean; startup?: boolean; emptied?: string[] },
+  ): Promise<void> {
     const prev = this.known.get(tool);
+    // A tool (or editor) that rewrites its file in place truncates it first: an empty file seen
+    // right after an event is most likely the moment between the truncate and the write, not the
+    // user emptying it. Judged like a half-written file: the next event, or BROKEN_SETTLE_MS.
+    if (!final && emptied.length) {
+      this.scheduleBrokenCheck(tool);
+      return;
+    }
     let report: ToolReport;
     try {
       report = this.reportFrom(tool, snap);
@@ -208,17 +234,7 @@ export class ToolStates {
       if (!isContentError(e) && !(e instanceof ConfigIoError)) throw e;
       const error = redact((e as Error).message);
       if (!final) {
-        this.cancelBrokenCheck(tool);
-        this.brokenTimers.set(
-          tool,
-          setTimeout(() => {
-            this.brokenTimers.delete(tool);
-            this.background(tool, async () => {
-              if (!this.watcher || this.ctx.stopping()) return;
-              await this.process(tool, (await this.watcher.check(tool)).snap, { final: true });
-            });
-          }, BROKEN_SETTLE_MS),
-        );
+        this.scheduleBrokenCheck(tool);
         return;
       }
       if (prev?.error !== error) {

@@ -274,13 +274,15 @@ export class ConfigWatcher {
   }
 
   /** Read the tool now, make that the baseline, and say whether it differs from the old one. */
-  async check(tool: ToolId): Promise<{ snap: ToolSnapshot; changed: boolean }> {
+  async check(tool: ToolId): Promise<{ snap: ToolSnapshot; changed: boolean; emptied: string[] }> {
     const snap = await this.snapshot(tool);
     const base = this.baselines.get(tool);
     this.baselines.set(tool, snap);
     const changed = !base || !sameSnapshot(base, snap);
     if (!changed) this.stats.unchanged++;
-    return { snap, changed };
+    // Files that had content at the baseline and are empty now (a truncate before a rewrite?).
+    const emptied = base ? Object.keys(snap.texts).filter((f) => snap.texts[f] === '' && base.files[f] !== snap.files[f]) : [];
+    return { snap, changed, emptied };
   }
 
   /** The new snapshot when it differs from the baseline (and make it the baseline), else null. */

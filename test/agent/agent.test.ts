@@ -16,6 +16,7 @@ import { startLiteLLM, type FakeLiteLLM } from '../helpers/gateways/litellm.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';
 import { adapter, configPointingAt, ensureBuilt, Events, sleep, spawnGwctl, startAgentProc, writeFiles, writeSettings, type AgentProc } from './helpers.ts';
+import { BROKEN_SETTLE_MS } from '../../src/agent/tool-state.ts';
 
 const ELSEWHERE = 'https://llm.example.com';
 const ORIGINAL = '{\n  "model": "opus",\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n';
@@ -263,6 +264,30 @@ describe('drift and re-apply', () => {
     await sleep(400);
     expect(ev.all.slice(n).map((e) => e.type)).toEqual(['status-changed', 'drift']);
     expect(readFileSync(claudeSettings(), 'utf8')).toBe(elsewhere[0]!.text);
+  });
+
+  it('a rewrite in place (truncate, a pause, then the text) is one change, not a pass through "empty"', async () => {
+    const ev = await takenOver({ autoReapply: true });
+    const n = ev.length;
+    const elsewhere = configPointingAt(adapter('claude-code'), ctx(), ELSEWHERE, { settings: ORIGINAL });
+    // What writeFileSync does, with the two steps far enough apart for the watcher to settle between.
+    writeFileSync(claudeSettings(), '');
+    await sleep(120);
+    writeFiles(elsewhere);
+    const drift = await ev.waitFor((e) => e.type === 'drift', 3000, n);
+    expect(drift).toMatchObject({ status: 'other-address', address: expect.stringContaining('llm.example.com') });
+    await sleep(500);
+    expect(ev.all.slice(n).map((e) => e.type)).toEqual(['status-changed', 'drift']);
+  });
+
+  it('a file emptied and left empty is reported once the settle time has passed', async () => {
+    const ev = await takenOver({});
+    const n = ev.length;
+    const t0 = Date.now();
+    writeFileSync(claudeSettings(), '');
+    const drift = await ev.waitFor((e) => e.type === 'drift', 3000, n);
+    expect(drift).toMatchObject({ status: 'not-taken-over' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(BROKEN_SETTLE_MS - 20);
   });
 
   it('the loop guard stops re-applying after reapplyPerMinute and says so', async () => {
