@@ -5,6 +5,7 @@
  * gateway answer needs is refused before it is parsed (`[[[[…` costs ~55 bytes of heap per byte).
  */
 import { registerSecret } from '../shared/redact.ts';
+import { exchange, WireError, type WireAnswer } from './wire.ts';
 
 export class GatewayError extends Error {
   readonly url: string;
@@ -42,28 +43,28 @@ export const MAX_MODEL_LIST_BYTES = 4 * 1024 * 1024;
 /** Deepest JSON nesting accepted from a gateway (real answers are 3-6 deep). */
 export const MAX_JSON_DEPTH = 64;
 
-/** What a network error code means, in words (never the bare code: `UND_ERR_SOCKET` says nothing to a user). */
+/** What a network error code means, in words (never the bare code: `ECONNRESET` says nothing to a user). */
 const NETWORK_WORDS: Record<string, string> = {
   ECONNRESET: 'the connection was reset by the gateway',
-  UND_ERR_SOCKET: 'the connection was closed by the gateway',
-  UND_ERR_CLOSED: 'the connection was closed by the gateway',
   ECONNABORTED: 'the connection was aborted',
   EPIPE: 'the connection was closed by the gateway while gwctl was sending',
   ETIMEDOUT: 'the connection timed out',
-  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'the gateway accepted the connection but sent no answer in time',
-  UND_ERR_BODY_TIMEOUT: 'the gateway stopped sending its answer',
   ENOTFOUND: 'the host name does not resolve',
   EAI_AGAIN: 'the host name could not be resolved (DNS did not answer)',
   EHOSTUNREACH: 'no route to the host',
   ENETUNREACH: 'the network is unreachable',
   EADDRNOTAVAIL: 'the address is not available on this machine',
-  UND_ERR_INFO: 'the gateway answered something that is not HTTP',
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'the answer was cut short',
-  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'the request was cut short',
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    "the gateway's TLS certificate is self-signed, which Node does not trust (set NODE_EXTRA_CA_CERTS to its CA, or use http:// for a local gateway)",
+  SELF_SIGNED_CERT_IN_CHAIN: "the gateway's TLS certificate chain ends in a self-signed CA Node does not trust (set NODE_EXTRA_CA_CERTS to it)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the gateway's TLS certificate cannot be verified (set NODE_EXTRA_CA_CERTS to its CA)",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the gateway's TLS certificate cannot be verified (set NODE_EXTRA_CA_CERTS to its CA)",
+  CERT_HAS_EXPIRED: "the gateway's TLS certificate has expired",
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the gateway does not speak TLS on that port (is its URL http://, not https://?)',
+  ERR_TLS_CERT_ALTNAME_INVALID: "the gateway's TLS certificate is for another host name",
 };
 
-/** The first error code in a fetch failure's cause chain (an AggregateError's first error included). */
+/** The first error code in a request failure's cause chain (an AggregateError's first error included). */
 function networkCode(e: unknown): string | undefined {
   let c: unknown = e;
   for (let depth = 0; c && depth < 5; depth++) {
@@ -74,7 +75,7 @@ function networkCode(e: unknown): string | undefined {
   return undefined;
 }
 
-/** A fetch failure in words: the first code in its cause chain mapped, else the cause's own message. */
+/** A request failure in words: the first code in its cause chain mapped, else the cause's own message. */
 export function networkWords(e: unknown): string {
   let c: unknown = e;
   for (let depth = 0; c && depth < 5; depth++) {
@@ -85,84 +86,85 @@ export function networkWords(e: unknown): string {
     if (code)
       return `the request failed (${code
         .toLowerCase()
-        .replace(/^und_err_|^e/, '')
+        .replace(/^err_|^e/, '')
         .replace(/_/g, ' ')})`;
-    if (c !== e && err.message === 'bad port') return 'fetch refuses that port (a port browsers block); use another port';
     c = err.cause ?? (Array.isArray(err.errors) ? err.errors[0] : undefined);
   }
   return 'the request failed before any answer';
 }
 
+/**
+ * One exchange with a gateway (gateway/wire.ts: HTTP/1.1 on a fresh connection, https through
+ * `node:tls`). Not `fetch` nor `node:http`: in the agent, which runs all day, they cost 12-17 and
+ * 6.5 MiB of resident memory, and fetch needs WebAssembly (issue 19).
+ */
 export async function request(url: string, req: HttpRequest = {}): Promise<HttpResponse> {
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = req.maxBytes ?? MAX_ANSWER_BYTES;
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
   // Header values are credentials (bearer keys, basic auth): never echoed in any message.
   for (const [k, v] of Object.entries(headers)) if (k !== 'accept' && k !== 'content-type') registerSecret(v.replace(/^(Bearer|Basic)\s+/i, ''));
-  let body: string | undefined;
+  let body: Buffer | undefined;
   if (req.body !== undefined) {
-    body = JSON.stringify(req.body);
+    body = Buffer.from(JSON.stringify(req.body), 'utf8');
     headers['content-type'] = 'application/json';
   }
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new GatewayError(url, `${url} is not a URL; fix gateway.url (GWCTL_GATEWAY_URL)`);
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new GatewayError(url, `${url}: only http and https gateways are supported; fix gateway.url (GWCTL_GATEWAY_URL)`);
+  if (target.username || target.password)
+    throw new GatewayError(url, `${url} holds a user name or password; give gwctl the key (gateway.key or GWCTL_GATEWAY_KEY) and a URL without credentials`);
   const signal = AbortSignal.timeout(timeoutMs);
-  const late = () => new GatewayError(url, `no answer from ${url} within ${timeoutMs} ms; is the gateway running and is gateway.url right?`);
-  let res: Response;
+  let answer: WireAnswer;
   try {
-    res = await fetch(url, { method: req.method ?? 'GET', headers, body, signal, redirect: 'manual' });
+    answer = await exchange({ method: req.method ?? 'GET', url: target, headers, body, maxBytes }, signal);
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string } };
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') throw late();
-    if (networkCode(err) === 'ECONNREFUSED')
-      throw new GatewayError(url, `connection refused at ${url}; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
-    if (err instanceof TypeError && /header/i.test(err.message))
-      throw new GatewayError(url, `cannot send a request to ${url}: a credential holds characters not allowed in an HTTP header; set it again`);
-    throw new GatewayError(url, `cannot reach ${url}: ${networkWords(err)}; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
-  }
-  const declared = Number(res.headers.get('content-length'));
-  const tooBig = () =>
-    new GatewayError(
-      url,
-      `${url} answered more than ${size(maxBytes)}, more than any gateway answer gwctl expects; nothing was read or written (is gateway.url pointing at the gateway?)`,
-      res.status,
-    );
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooBig();
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    const reader = res.body?.getReader();
-    for (;;) {
-      if (!reader) break;
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooBig();
+    if (signal.aborted) throw new GatewayError(url, `no answer from ${url} within ${timeoutMs} ms; is the gateway running and is gateway.url right?`);
+    if (e instanceof WireError) {
+      switch (e.kind) {
+        case 'bad-header':
+          throw new GatewayError(url, `cannot send a request to ${url}: a credential holds characters not allowed in an HTTP header; set it again`);
+        case 'too-big':
+          throw new GatewayError(
+            url,
+            `${url} answered more than ${size(maxBytes)}, more than any gateway answer gwctl expects; nothing was read or written (is gateway.url pointing at the gateway?)`,
+            e.status,
+          );
+        case 'cut-short':
+          throw new GatewayError(url, `the gateway at ${url} closed the connection mid-answer`, e.status);
+        case 'closed':
+          throw new GatewayError(
+            url,
+            `cannot reach ${url}: the connection was closed by the gateway; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`,
+          );
+        case 'not-http':
+          throw new GatewayError(
+            url,
+            `cannot reach ${url}: the gateway answered something that is not HTTP (${e.message}); is gateway.url pointing at the gateway?`,
+            e.status,
+          );
       }
-      chunks.push(value);
     }
-  } catch (e) {
-    if (e instanceof GatewayError) throw e;
-    if (signal.aborted) throw late();
-    throw new GatewayError(url, `the gateway at ${url} closed the connection mid-answer`, res.status);
+    if (networkCode(e) === 'ECONNREFUSED')
+      throw new GatewayError(url, `connection refused at ${url}; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
+    throw new GatewayError(url, `cannot reach ${url}: ${networkWords(e)}; start the gateway, or fix gateway.url (GWCTL_GATEWAY_URL)`);
   }
-  const text = Buffer.concat(chunks, total).toString('utf8');
-  const contentType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const status = answer.status;
+  const text = answer.body.toString('utf8');
+  const contentType = (answer.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   return {
-    status: res.status,
+    status,
     text,
     contentType,
     json() {
       const parsed = parseGatewayJson(text);
       if (parsed === NOT_JSON)
-        throw new GatewayError(
-          url,
-          `${url} answered HTTP ${res.status} with something that is not JSON; is gateway.url pointing at the right service?`,
-          res.status,
-        );
+        throw new GatewayError(url, `${url} answered HTTP ${status} with something that is not JSON; is gateway.url pointing at the right service?`, status);
       return parsed;
     },
   };
