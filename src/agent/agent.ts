@@ -16,9 +16,9 @@ import type { ToolId } from '../adapters/index.ts';
 import { Engine } from '../engine/engine.ts';
 import { configuredGateway } from '../gateway/index.ts';
 import { gwctlPaths, SOCKET_NAME, socketLocation, type GwctlPaths, type SocketLocation } from '../home/paths.ts';
-import { openSettings, settingsPath, type SettingsFile, type SettingsStore } from '../home/settings.ts';
+import { CheckedSettings, settingsPath, type SettingsFile } from '../home/settings.ts';
 import { redact } from '../shared/redact.ts';
-import { AGENT_LOCK, KernelLock, LockBusyError, withWriterLock } from '../home/lock.ts';
+import { AGENT_LOCK, KernelLock } from '../home/lock.ts';
 import { toolLocationEnv } from '../shared/tool-env.ts';
 import { anyPendingRevocation } from '../engine/takeovers.ts';
 import { probeAgent } from '../ipc/client.ts';
@@ -73,7 +73,7 @@ export class Agent implements AgentContext {
   readonly version: string;
   private logger: AgentLog | undefined;
   private notifier: Notify | undefined;
-  private store: SettingsStore | undefined;
+  private store: CheckedSettings | undefined;
   private server: IpcServer | undefined;
   private readonly opts: AgentOptions;
   private readonly tools: ToolStates;
@@ -191,15 +191,10 @@ export class Agent implements AgentContext {
     this.startedAt = new Date();
 
     try {
-      // Only now: a second agent that was refused above must not touch the settings file.
-      // conf fills defaults into the file on open: a write, so under the writer lock. A writer
-      // holding it for long (a slow gateway) must not keep the agent from starting: then open
-      // without it (conf's own write is atomic) and say so.
-      this.store = await withWriterLock(this.paths.stateDir, this.env, () => openSettings(this.paths.configDir)).catch(async (e: unknown) => {
-        if (!(e instanceof LockBusyError)) throw e;
-        this.log.warn('opened the settings without the writer lock', { error: e.message });
-        return openSettings(this.paths.configDir);
-      });
+      // Read and checked, never written: conf (and ajv) stay with `gwctl config`, out of a
+      // process that runs all day. A file that does not pass stops the start, naming the rule.
+      this.store = new CheckedSettings(this.paths.configDir);
+      this.store.current();
       this.notifier = this.opts.notify ?? makeNotifier(this.log, () => this.settings().notify);
       await this.reconcile();
       void this.retryPending('agent start');

@@ -5,9 +5,9 @@
  * detect --save`, tests.
  *
  * Reading: {@link readSettings} parses the file as plain JSON and fills the defaults, without
- * loading conf, so `gwctl status` stays cheap; the agent reads through {@link SettingsStore}
- * (validated on every read: conf re-reads the file, so a change, by `gwctl config` or by hand,
- * takes effect at the agent's next decision).
+ * loading conf, so `gwctl status` stays cheap; the agent reads through {@link CheckedSettings}
+ * (validated against the same schema whenever the file changed, without conf and ajv: a change,
+ * by `gwctl config` or by hand, takes effect at the agent's next decision).
  *
  * This floor knows no tool ids, gateway kinds or notification kinds (those live on higher
  * floors): the schema checks their shape, `gwctl config` checks the names, and the agent ignores
@@ -17,6 +17,10 @@ import { join } from 'node:path';
 
 import { BoundedReadError, readBounded } from '../shared/read.ts';
 import { checkPrivateFile, ensurePrivateDir } from './private.ts';
+import { schemaViolation } from './schema-check.ts';
+
+// Not `import … from 'node:fs'` (see ipc/client.ts): this module is on the `gwctl status` path.
+const { statSync } = process.getBuiltinModule('node:fs');
 
 export interface GatewaySettingsFile {
   url?: string;
@@ -140,6 +144,40 @@ export function readSettings(configDir: string): SettingsFile {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The agent's reader of config.json: the file checked against {@link SETTINGS_SCHEMA} (the checks
+ * conf's ajv makes, see schema-check.ts) each time it changed, defaults filled in. Nothing is
+ * written. A file that does not pass throws naming the file, the key and the rule.
+ */
+export class CheckedSettings {
+  readonly path: string;
+  private readonly configDir: string;
+  private cache: { stamp: string; value: SettingsFile } | undefined;
+
+  constructor(configDir: string) {
+    this.configDir = configDir;
+    this.path = settingsPath(configDir);
+    ensurePrivateDir(configDir, "gwctl's settings directory");
+  }
+
+  current(): SettingsFile {
+    let stamp = 'missing';
+    try {
+      const st = statSync(this.path, { bigint: true });
+      stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      // Missing or unreadable: readSettingsFile says which.
+    }
+    if (this.cache?.stamp !== stamp) {
+      const raw = readSettingsFile(this.configDir);
+      const bad = schemaViolation({ type: 'object', properties: SETTINGS_SCHEMA }, raw);
+      if (bad) throw new Error(`${this.path}: gwctl's settings do not pass the schema (${bad}); fix the file or delete it to start from defaults`);
+      this.cache = { stamp, value: withDefaults(raw) };
+    }
+    return structuredClone(this.cache.value);
+  }
 }
 
 /** `raw` with every default filled in (values are not checked here; the writer checks them). */
