@@ -1,7 +1,8 @@
 /**
  * Agent benchmarks, all in one run, printed side by side with their targets:
  *
- *   node bench/agent.ts [--idle-seconds 60] [--edits 200] [--drifts 50] [--write-docs]
+ *   node bench/agent.ts [--idle-seconds 60] [--edits 200] [--drifts 50] [--churn-seconds 60] [--write-docs]
+ *   node bench/agent.ts --memory-only [--churn-seconds 60] [--compare-flags]
  *
  * --write-docs: the table also replaces the `bench-agent` section of docs/performance.md.
  *
@@ -30,7 +31,14 @@ const arg = (name: string, def: number) => {
 const IDLE_SECONDS = arg('idle-seconds', 60);
 const EDITS = arg('edits', 200);
 const DRIFTS = arg('drifts', 50);
+const CHURN_SECONDS = arg('churn-seconds', 60);
 const WRITE_DOCS = process.argv.includes('--write-docs');
+/** Only the memory row (quick experiments). */
+const MEMORY_ONLY = process.argv.includes('--memory-only');
+/** The memory rows again with V8's full compilers (`--no-lite-mode`), for the price of lite mode. */
+const COMPARE_FLAGS = process.argv.includes('--compare-flags');
+/** How many models the local gateway lists (2 normally; 2,000 for the large takeover). */
+let gatewayModels = 2;
 const ROOT = join(import.meta.dirname, '..');
 const execAsync = promisify(execFile);
 
@@ -58,7 +66,14 @@ async function main(): Promise<void> {
   // A local gateway: any answer on the root, an OpenAI model list.
   const gw = createServer((req, res) => {
     if (req.url === '/v1/models')
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o' }, { id: 'claude-sonnet-4-5' }] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({
+            object: 'list',
+            data: [{ id: 'gpt-4o' }, { id: 'claude-sonnet-4-5' }, ...Array.from({ length: gatewayModels - 2 }, (_, i) => ({ id: `vendor/model-${i}` }))],
+          }),
+        );
     else res.writeHead(200).end('ok');
   });
   await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
@@ -76,15 +91,19 @@ async function main(): Promise<void> {
   }
 
   try {
-    await idle(env);
-    const agent = await startAgentProc(env);
-    try {
-      await statusTime(env);
-      await writeToEvent(env, ctx);
-      await driftToReapplied(env, ctx, url);
-      await burst(env, ctx);
-    } finally {
-      await agent.stop();
+    if (!MEMORY_ONLY) await idle(env);
+    await memory(env, ctx);
+    if (COMPARE_FLAGS) await memory(env, ctx, ['--no-lite-mode']);
+    if (!MEMORY_ONLY) {
+      const agent = await startAgentProc(env);
+      try {
+        await statusTime(env);
+        await writeToEvent(env, ctx);
+        await driftToReapplied(env, ctx, url);
+        await burst(env, ctx);
+      } finally {
+        await agent.stop();
+      }
     }
   } finally {
     gw.close();
@@ -288,6 +307,73 @@ async function idle(env: Record<string, string>): Promise<void> {
       measured: `${used.toFixed(0)} ms (${watches} inotify watches)`,
       target: 'no polling',
       ok: used < IDLE_SECONDS * 5,
+    });
+  } finally {
+    await agent.stop();
+  }
+}
+
+/** VmRSS of a process, in MiB (Linux). */
+function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+}
+
+/**
+ * The agent's resident memory as a user meets it: idle, then with one tool taken over (the
+ * takeover's gateway calls loaded the HTTP client), then after CHURN_SECONDS of 10 edits/s to
+ * another tool's file (each one a status change the agent computes and publishes).
+ */
+async function memory(env: Record<string, string>, ctx: { home: string; env: Record<string, string> }, flags: string[] = []): Promise<void> {
+  if (process.platform !== 'linux') return;
+  const agent = await startAgentProc(env, flags);
+  const label = flags.length ? ` (${flags.join(' ')})` : '';
+  try {
+    const pid = agent.hello.pid;
+    const cpu = () => {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(f[11]) + Number(f[12])) * 10; // utime+stime in clock ticks (100 Hz) → ms
+    };
+    await sleep(2000);
+    const idleRss = rssMiB(pid);
+    await execAsync(process.execPath, [GWCTL_BIN, 'takeover', 'claude-code', '--force'], { env });
+    await sleep(1000);
+    const takenOver = rssMiB(pid);
+    const a = adapter('codex');
+    const texts = [configPointingAt(a, ctx, 'https://a.example.com'), configPointingAt(a, ctx, 'https://b.example.com')];
+    const samples: number[] = [];
+    const c0 = cpu();
+    const end = Date.now() + CHURN_SECONDS * 1000;
+    let edits = 0;
+    for (let i = 0; Date.now() < end; i++, edits++) {
+      writeFiles(texts[i % 2]!);
+      await sleep(100);
+      if (i % 50 === 0) samples.push(rssMiB(pid));
+    }
+    await sleep(1000);
+    const churnCpu = cpu() - c0;
+    const churned = rssMiB(pid);
+    await execAsync(process.execPath, [GWCTL_BIN, 'restore', 'claude-code'], { env });
+    // A takeover whose model list is 2,000 models long (opencode writes them all), through the agent.
+    gatewayModels = 2000;
+    const c1 = cpu();
+    const t = performance.now();
+    await execAsync(process.execPath, [GWCTL_BIN, 'takeover', 'opencode', '--force'], { env });
+    const bigMs = performance.now() - t;
+    const bigCpu = cpu() - c1;
+    gatewayModels = 2;
+    await execAsync(process.execPath, [GWCTL_BIN, 'restore', 'opencode'], { env });
+    const f = (x: number) => `${x.toFixed(1)} MiB`;
+    rows.push({
+      metric: `agent RSS${label}: idle / one tool taken over / after ${CHURN_SECONDS} s at 10 edits/s`,
+      measured: `${f(idleRss)} / ${f(takenOver)} / ${f(churned)} (max ${f(Math.max(...samples, churned))})`,
+      target: '≤ 64 MiB, flat',
+      ok: Math.max(idleRss, takenOver, churned) <= 64,
+    });
+    rows.push({
+      metric: `agent CPU${label}: ${edits} edits at 10/s; a 2,000-model takeover`,
+      measured: `${churnCpu.toFixed(0)} ms (${(churnCpu / edits).toFixed(2)} ms per edit); ${bigCpu.toFixed(0)} ms (${bigMs.toFixed(0)} ms wall)`,
+      target: '—',
+      ok: null,
     });
   } finally {
     await agent.stop();

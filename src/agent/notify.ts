@@ -13,7 +13,6 @@
  */
 import { redact } from '../shared/redact.ts';
 import { visible } from '../shared/terminal.ts';
-import { execFile } from 'node:child_process';
 import { NOTIFICATIONS, type AgentEvent, type NotifyKind } from '../ipc/schema.ts';
 import type { NotifySetting } from '../home/settings.ts';
 import type { AgentLog } from './log.ts';
@@ -130,6 +129,8 @@ export function makeNotifier(log: AgentLog, enabled: () => NotifySetting | undef
   const osascript = (title: string, message: string, first: string) => {
     const q = (s: string) => JSON.stringify(s.replace(/[\u0000-\u001f]/g, ' '));
     try {
+      // Loaded here, on macOS's fallback path, not with the agent.
+      const { execFile } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
       execFile('osascript', ['-e', `display notification ${q(message)} with title ${q(title)}`], { env: opts.env ?? process.env, timeout: 10_000 }, (err) => {
         if (!err) return result({ title, message, ok: true, via: 'osascript' });
         failed('terminal-notifier and osascript', `${first}; ${err.message}`);

@@ -5,9 +5,15 @@
  * package (the reference implementation) from each value's own source text, and the whole file is
  * checked with it too: what the editor sees is what JSON5 readers see.
  */
-import { parse as momoaParse, type AnyNode } from '@humanwhocodes/momoa';
-import JSON5 from 'json5';
+import type { AnyNode } from '@humanwhocodes/momoa';
+import type * as MomoaModule from '@humanwhocodes/momoa';
+import type JSON5Module from 'json5';
 import type { Node } from 'jsonc-parser';
+import { lazyPackage } from './lazy.ts';
+
+// Loaded on the first JSON5 file (OpenClaw's), not with this module.
+const json5 = lazyPackage<typeof JSON5Module>('json5');
+const momoa = lazyPackage<typeof MomoaModule>('@humanwhocodes/momoa');
 
 export interface Json5Tree {
   root: Node | undefined;
@@ -39,7 +45,7 @@ function convert(n: AnyNode, body: string, parent: Node | undefined): Node {
       node.children = n.elements.map((e) => convert(e.value, body, node));
       return node;
     default: {
-      const value: unknown = JSON5.parse(body.slice(start, end));
+      const value: unknown = json5().parse(body.slice(start, end));
       node.type = value === null ? 'null' : typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : 'boolean';
       node.value = value;
       return node;
@@ -64,7 +70,7 @@ export function parseJson5Tree(body: string): Json5Tree {
     // The reference reader first: it must agree that the whole file is JSON5, and only text it
     // accepts reaches momoa, whose tokenizer never returns on a string cut short after a
     // backslash at the end of the file (`{"a\\`: found by the fuzzer, momoa 3.x).
-    JSON5.parse(body);
+    json5().parse(body);
   } catch (e) {
     if (e instanceof RangeError) throw e;
     const at =
@@ -73,7 +79,7 @@ export function parseJson5Tree(body: string): Json5Tree {
   }
   let doc;
   try {
-    doc = momoaParse(body, { mode: 'json5', ranges: true, allowTrailingCommas: true });
+    doc = momoa().parse(body, { mode: 'json5', ranges: true, allowTrailingCommas: true });
   } catch (e) {
     if (e instanceof RangeError) throw e;
     const at = (e as { index?: number; offset?: number }).index ?? (e as { offset?: number }).offset ?? 0;

@@ -16,21 +16,15 @@
  * and insertions into flow collections, are refused with an error naming the file. After each
  * edit the new text is parsed again and must differ from the old one exactly in the slot.
  */
-import { load as jsYamlLoad, CORE_SCHEMA } from 'js-yaml';
-import {
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  parseAllDocuments,
-  visit,
-  type Document,
-  type Node as YNode,
-  type Pair,
-  type YAMLMap,
-  type YAMLSeq,
-} from 'yaml';
+import type * as JsYamlModule from 'js-yaml';
+import type { Document, Node as YNode, Pair, YAMLMap, YAMLSeq } from 'yaml';
+import type * as YamlModule from 'yaml';
+import { lazyPackage } from './lazy.ts';
+
+// Both parsers load on the first YAML file, not with this module: most users have no YAML config
+// (Continue's is the one), and the agent would otherwise carry 70 modules for it all day.
+const Y = lazyPackage<typeof YamlModule>('yaml');
+const jsYaml = lazyPackage<typeof JsYamlModule>('js-yaml');
 import { deepEqual, deleteIn, findIndex, formatPath, getIn, isObject, setIn } from './path.ts';
 import { ConfigFormatError, type FormatEditor, type JsonObject, type JsonValue, type PathSeg, type SlotPath } from './slot.ts';
 
@@ -123,7 +117,7 @@ function loadNow(text: string, file: string): Doc {
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
   const where = { body, file };
-  const docs = parseAllDocuments(body, { prettyErrors: false, uniqueKeys: true });
+  const docs = Y().parseAllDocuments(body, { prettyErrors: false, uniqueKeys: true });
   if (!Array.isArray(docs)) return { bom, body, ydoc: undefined, root: null, data: {}, file, style: detectStyle(body, null) };
   if (docs.length > 1)
     refuse(
@@ -138,9 +132,9 @@ function loadNow(text: string, file: string): Doc {
   // Only the error's code and position are used: the message may quote the file's text.
   if (err) refuse(where, err.pos[0], `is not valid YAML: ${ERROR_TEXT[err.code] ?? 'a syntax error'}`, FIX_SYNTAX);
   const root = doc.contents;
-  const emptyRoot = root === null || (isScalar(root) && root.value === null && root.range !== undefined && root.range[0] === root.range[1]);
-  if (!emptyRoot && !isMap(root)) {
-    const what = isSeq(root) ? 'a list' : 'a single value';
+  const emptyRoot = root === null || (Y().isScalar(root) && root.value === null && root.range !== undefined && root.range[0] === root.range[1]);
+  if (!emptyRoot && !Y().isMap(root)) {
+    const what = Y().isSeq(root) ? 'a list' : 'a single value';
     refuse(
       where,
       root?.range?.[0],
@@ -157,7 +151,7 @@ function loadNow(text: string, file: string): Doc {
     refuse(where, undefined, 'uses aliases (*name) too many times to read safely', 'expand the aliases by hand and run the command again');
   }
   try {
-    independent = body.trim() === '' ? {} : (jsYamlLoad(body, { schema: CORE_SCHEMA }) ?? {});
+    independent = body.trim() === '' ? {} : (jsYaml().load(body, { schema: jsYaml().CORE_SCHEMA }) ?? {});
   } catch (e) {
     if (e instanceof RangeError) throw e;
     const mark = (e as { mark?: { position?: number } }).mark;
@@ -171,7 +165,7 @@ function loadNow(text: string, file: string): Doc {
       'simplify the unusual part (merge keys <<, tags, YAML 1.1 values like yes/no written as booleans) and run the command again',
     );
   }
-  const map = isMap(root) ? root : null;
+  const map = Y().isMap(root) ? root : null;
   return { bom, body, ydoc: doc, root: map, data: data as JsonObject, file, style: detectStyle(body, map) };
 }
 
@@ -220,9 +214,9 @@ function range(n: YNode): [number, number] {
  * comment after its last value).
  */
 function contentEnd(body: string, n: YNode): number {
-  if ((isMap(n) || isSeq(n)) && !n.flow && n.items.length > 0) {
+  if ((Y().isMap(n) || Y().isSeq(n)) && !n.flow && n.items.length > 0) {
     const last = n.items[n.items.length - 1] as YNode | Pair | null;
-    if (isPair(last)) {
+    if (Y().isPair(last)) {
       const v = last.value as YNode | null;
       if (v && isNodeWithRange(v) && range(v)[1] > range(v)[0]) return contentEnd(body, v);
       if (isNodeWithRange(last.key)) return body.indexOf(':', range(last.key as YNode)[1]) + 1;
@@ -240,30 +234,30 @@ function detectStyle(body: string, root: YAMLMap | null): Style {
   let seqSeen = false;
   const visitColl = (c: Coll): void => {
     if (c.flow) return;
-    if (isMap(c)) {
+    if (Y().isMap(c)) {
       for (const p of c.items) {
         const k = p.key as YNode | null;
         const v = p.value as YNode | null;
         if (!k || !v || !isNodeWithRange(k) || !isNodeWithRange(v)) continue;
         const kc = column(body, range(k)[0]);
-        if (isMap(v) && !v.flow && v.items.length && !style.unit) {
+        if (Y().isMap(v) && !v.flow && v.items.length && !style.unit) {
           const first = v.items[0]!.key as YNode | null;
           if (first && isNodeWithRange(first) && lineStart(body, range(first)[0]) !== lineStart(body, range(k)[0])) {
             const d = column(body, range(first)[0]) - kc;
             if (d > 0) style.unit = d;
           }
         }
-        if (isSeq(v) && !v.flow && v.items.length && !seqSeen) {
+        if (Y().isSeq(v) && !v.flow && v.items.length && !seqSeen) {
           const dash = dashOf(body, v, 0);
           if (dash !== undefined) {
             seqSeen = true;
             style.indentSeqs = column(body, dash) > kc;
           }
         }
-        if (isMap(v) || isSeq(v)) visitColl(v);
+        if (Y().isMap(v) || Y().isSeq(v)) visitColl(v);
       }
     } else {
-      for (const it of c.items) if (isMap(it) || isSeq(it)) visitColl(it);
+      for (const it of c.items) if (Y().isMap(it) || Y().isSeq(it)) visitColl(it);
     }
   };
   if (root) visitColl(root);
@@ -368,7 +362,7 @@ function itemSuffix(v: JsonValue, indent: string, s: Style): string {
 
 function keyOf(p: Pair): string | undefined {
   const k = p.key;
-  if (isScalar(k)) return k.value === null ? '' : String(k.value);
+  if (Y().isScalar(k)) return k.value === null ? '' : String(k.value);
   return undefined;
 }
 
@@ -385,12 +379,12 @@ interface Step {
 /** The value a path segment selects inside collection `c`, with where it sits. */
 function stepInto(c: Coll, seg: PathSeg, docNode: Document.Parsed | undefined): Step | undefined {
   if (typeof seg === 'string') {
-    if (!isMap(c)) return undefined;
+    if (!Y().isMap(c)) return undefined;
     const pairs = c.items.filter((p) => keyOf(p) === seg);
     const pair = pairs[pairs.length - 1];
     return pair ? { node: pair.value as YNode | null, holder: { kind: 'pair', map: c, pair } } : undefined;
   }
-  if (!isSeq(c)) return undefined;
+  if (!Y().isSeq(c)) return undefined;
   const values = c.items.map((it) => jsOf(it, docNode));
   const i = findIndex(values, seg);
   return i < 0 ? undefined : { node: c.items[i] as YNode | null, holder: { kind: 'item', seq: c, index: i } };
@@ -400,10 +394,10 @@ function stepInto(c: Coll, seg: PathSeg, docNode: Document.Parsed | undefined): 
 function checkEditable(d: Doc, n: YNode | null, path: SlotPath, whole: boolean): void {
   if (!n) return;
   const problem = (m: YNode): string | undefined => {
-    if (isAlias(m)) return 'an alias (*name)';
+    if (Y().isAlias(m)) return 'an alias (*name)';
     if (m.anchor) return 'an anchor (&name)';
     if (m.tag) return 'a tag (!name)';
-    if (isScalar(m) && (m.type === 'BLOCK_LITERAL' || m.type === 'BLOCK_FOLDED') && whole) return 'a block scalar (| or >)';
+    if (Y().isScalar(m) && (m.type === 'BLOCK_LITERAL' || m.type === 'BLOCK_FOLDED') && whole) return 'a block scalar (| or >)';
     return undefined;
   };
   let found: { what: string; at: number | undefined } | undefined;
@@ -412,11 +406,11 @@ function checkEditable(d: Doc, n: YNode | null, path: SlotPath, whole: boolean):
     if (what && !found) found = { what, at: m.range?.[0] };
   };
   look(n);
-  if (whole && !found && (isMap(n) || isSeq(n))) {
-    visit(n, (_k, m) => {
-      if (isPair(m)) return undefined;
+  if (whole && !found && (Y().isMap(n) || Y().isSeq(n))) {
+    Y().visit(n, (_k, m) => {
+      if (Y().isPair(m)) return undefined;
       if (m && typeof m === 'object' && 'range' in m) look(m as YNode);
-      return found ? visit.BREAK : undefined;
+      return found ? Y().visit.BREAK : undefined;
     });
   }
   if (found) {
@@ -537,7 +531,7 @@ function insertMember(d: Doc, ctx: CollCtx, key: string | undefined, v: JsonValu
 
 /** Start of member `i` of block collection `c` (a pair's key, or an item's dash). */
 function memberStart(d: Doc, c: Coll, i: number): number {
-  if (isMap(c)) {
+  if (Y().isMap(c)) {
     const k = c.items[i]!.key as YNode;
     if (!isNodeWithRange(k)) refuse(d, undefined, 'has a mapping key gwctl cannot locate', FIX_SYNTAX);
     return range(k)[0];
@@ -550,7 +544,7 @@ function memberStart(d: Doc, c: Coll, i: number): number {
 
 function memberEnd(d: Doc, c: Coll, i: number): number {
   const m = c.items[i] as YNode | Pair;
-  if (isPair(m)) {
+  if (Y().isPair(m)) {
     const v = m.value as YNode | null;
     if (v && isNodeWithRange(v) && range(v)[1] > range(v)[0]) return contentEnd(d.body, v);
     const k = m.key as YNode;
@@ -564,8 +558,8 @@ function removeMember(d: Doc, ctx: CollCtx, i: number, path: SlotPath): string {
   const { body } = d;
   const c = ctx.coll!;
   const m = c.items[i] as YNode | Pair;
-  checkEditable(d, isPair(m) ? (m.value as YNode | null) : m, path, true);
-  if (isPair(m)) checkEditable(d, m.key as YNode, path, false);
+  checkEditable(d, Y().isPair(m) ? (m.value as YNode | null) : m, path, true);
+  if (Y().isPair(m)) checkEditable(d, m.key as YNode, path, false);
   if (c.flow)
     refuse(
       d,
@@ -574,7 +568,7 @@ function removeMember(d: Doc, ctx: CollCtx, i: number, path: SlotPath): string {
       'write it in block style (one entry per line) and run the command again',
     );
   if (c.items.length === 1 && ctx.holder) {
-    return patch(d, replacement(d, ctx.holder, ctx.node, isMap(c) ? {} : []));
+    return patch(d, replacement(d, ctx.holder, ctx.node, Y().isMap(c) ? {} : []));
   }
   const s = memberStart(d, c, i);
   const e = lineEnd(body, memberEnd(d, c, i));
@@ -607,7 +601,7 @@ function walk(d: Doc, path: SlotPath, upTo: number): { i: number; node: YNode | 
   let node: YNode | null = d.root;
   let holder: Holder | null = null;
   for (let i = 0; i < upTo; i++) {
-    if (!(isMap(node) || isSeq(node))) return { i, node, holder };
+    if (!(Y().isMap(node) || Y().isSeq(node))) return { i, node, holder };
     const step = stepInto(node, path[i]!, d.ydoc);
     if (!step) return { i, node, holder };
     checkEditable(d, step.node, path.slice(0, i + 1), false);
@@ -618,7 +612,7 @@ function walk(d: Doc, path: SlotPath, upTo: number): { i: number; node: YNode | 
 }
 
 function ctxOf(node: YNode | null, holder: Holder | null): CollCtx {
-  return { coll: isMap(node) || isSeq(node) ? node : null, holder, node };
+  return { coll: Y().isMap(node) || Y().isSeq(node) ? node : null, holder, node };
 }
 
 /** The edit must change exactly the slot: parse the result and compare. */
@@ -667,7 +661,7 @@ function set(text: string, path: SlotPath, value: JsonValue, file: string): stri
   const seg = path[i]!;
   const wantMap = typeof seg === 'string';
   const rest = setIn(undefined, path.slice(i + 1), value);
-  if (i === 0 || (wantMap ? isMap(node) : isSeq(node))) {
+  if (i === 0 || (wantMap ? Y().isMap(node) : Y().isSeq(node))) {
     const first = typeof seg !== 'string' && 'match' in seg && seg.first === true;
     return checked(d, insertMember(d, ctxOf(node, holder), wantMap ? seg : undefined, rest, path, first), expected, path);
   }
@@ -680,11 +674,11 @@ function del(text: string, path: SlotPath, file: string): string {
   const d = load(text, file);
   if (getIn(d.data, path) === undefined) return text;
   const { i, node, holder } = walk(d, path, path.length - 1);
-  if (i !== path.length - 1 || !(isMap(node) || isSeq(node))) return text;
+  if (i !== path.length - 1 || !(Y().isMap(node) || Y().isSeq(node))) return text;
   const seg = path[path.length - 1]!;
   let k: number;
   if (typeof seg === 'string') {
-    if (!isMap(node)) return text;
+    if (!Y().isMap(node)) return text;
     const idx = node.items.map((p, n) => (keyOf(p) === seg ? n : -1)).filter((n) => n >= 0);
     if (idx.length > 1)
       refuse(
@@ -695,7 +689,7 @@ function del(text: string, path: SlotPath, file: string): string {
       );
     k = idx[0] ?? -1;
   } else {
-    if (!isSeq(node)) return text;
+    if (!Y().isSeq(node)) return text;
     k = findIndex(
       node.items.map((it) => jsOf(it, d.ydoc)),
       seg,

@@ -163,12 +163,15 @@ export function socketLocation({
 export const GWCTL_BIN = fileURLToPath(new URL('../../bin/gwctl.js', import.meta.url));
 
 /**
- * Node flags for the long-running agent (service units use agentCommandLine() too). A 1 MiB
- * young generation instead of V8's default 16 MiB: the idle agent allocates little, and its RSS
- * with all nine tools watched drops from about 83 to 76 MiB. (`--lite-mode` would save more but
- * disables WebAssembly, which Node's fetch needs.)
+ * Node flags for the long-running agent (service units use agentCommandLine() too), measured with
+ * `node bench/agent.ts --memory-only` (issue 19):
+ * - `--max-semi-space-size=1`: a 1 MiB young generation instead of V8's default 16 MiB; the idle
+ *   agent allocates little (about 83 → 76 MiB when it was the only change).
+ * - `--lite-mode`: V8 without its optimizing compilers and their code; about 13 MiB less with
+ *   seventeen tools watched. It disables WebAssembly, which is why gateway calls do not use
+ *   Node's fetch (gateway/wire.ts). A burst of edits costs more CPU (see docs/performance.md).
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--lite-mode'];
 
 /** The command that runs the agent in the foreground: `node --max-semi-space-size=1 bin/gwctl.js agent run`. */
 export function agentCommandLine(): { file: string; args: string[] } {

@@ -482,6 +482,50 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify({ seen,
     }
   });
 
+  it("the agent loads neither conf, fetch, node:http, node-ipc's TLS transport nor an unused parser; it still serves, logs and takes over", async () => {
+    const hook = join(h.home, 'hook.mjs');
+    const out = join(h.home, 'loaded.json');
+    writeFileSync(
+      hook,
+      `const { registerHooks } = process.getBuiltinModule('node:module');
+const { writeFileSync } = process.getBuiltinModule('node:fs');
+const seen = [];
+// load, not resolve: the agent's own resolve hook, registered later, answers first for what it leans.
+registerHooks({ load(url, c, next) { seen.push(url); return next(url, c); } });
+process.on('exit', () => writeFileSync(${JSON.stringify(out)}, JSON.stringify({ seen, internal: process.moduleLoadList })));
+`,
+    );
+    mkdirSync(join(h.home, '.claude'));
+    writeFileSync(claudeSettings(), ORIGINAL);
+    const a = await startAgentProc(env, ['--import', hook]);
+    agents.push(a);
+    const ev = await subscribe();
+    const r = await gwctl(['takeover', 'claude-code', '--json'], env); // health, key mint, model list: the gateway client
+    expect(r.code, r.stderr).toBe(0);
+    writeFileSync(claudeSettings(), ORIGINAL);
+    await ev.waitFor((e) => e.type === 'drift');
+    expect(await a.stop('SIGTERM')).toBe(0);
+    const loaded: { seen: string[]; internal: string[] } = JSON.parse(readFileSync(out, 'utf8'));
+    expect(loaded.seen.some((u) => u.endsWith('/dist/agent/unused-module.js'))).toBe(true);
+    expect(loaded.seen.some((u) => u.includes('/node_modules/node-ipc/'))).toBe(true);
+    expect(loaded.seen.some((u) => u.includes('/node_modules/pino/'))).toBe(true);
+    for (const unused of ['/node_modules/conf/', '/node_modules/ajv/', '/node_modules/yaml/', '/node_modules/js-yaml/', '/node_modules/json5/', '/momoa/'])
+      expect(loaded.seen.filter((u) => u.includes(unused))).toEqual([]);
+    expect(loaded.internal).toContain('NativeModule net');
+    // (dgram, child_process and worker_threads are loaded by Node itself when a server listens.)
+    for (const unused of [
+      'NativeModule tls',
+      'NativeModule _tls_wrap',
+      'NativeModule http',
+      'NativeModule _http_client',
+      'NativeModule internal/deps/undici/undici',
+    ])
+      expect(loaded.internal).not.toContain(unused);
+    // pino still writes the log through its file destination.
+    const log = readFileSync(join(gwctlPaths({ home: h.home, env }).logDir, 'agent.log'), 'utf8');
+    expect(log).toMatch(/"msg":"agent started"/);
+  });
+
   it('status with no agent starts one in the background, says so, and answers like --no-agent', async () => {
     mkdirSync(join(h.home, '.claude'));
     mkdirSync(join(h.home, '.codex'));

@@ -45,8 +45,8 @@ export function spawnGwctl(
 }
 
 /** Start `gwctl agent run` and wait until it answers on its socket. */
-export async function startAgentProc(env: Record<string, string | undefined>): Promise<AgentProc> {
-  const p = spawnGwctl(['agent', 'run'], env, AGENT_NODE_FLAGS); // as autostart runs it
+export async function startAgentProc(env: Record<string, string | undefined>, extraNodeFlags: readonly string[] = []): Promise<AgentProc> {
+  const p = spawnGwctl(['agent', 'run'], env, [...AGENT_NODE_FLAGS, ...extraNodeFlags]); // as autostart runs it
   const loc = socketLocation({ home: env.HOME!, env });
   const end = Date.now() + 15_000;
   let code: number | null | undefined;
