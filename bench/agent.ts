@@ -66,14 +66,12 @@ async function main(): Promise<void> {
   // A local gateway: any answer on the root, an OpenAI model list.
   const gw = createServer((req, res) => {
     if (req.url === '/v1/models')
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            object: 'list',
-            data: [{ id: 'gpt-4o' }, { id: 'claude-sonnet-4-5' }, ...Array.from({ length: gatewayModels - 2 }, (_, i) => ({ id: `vendor/model-${i}` }))],
-          }),
-        );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          object: 'list',
+          data: [{ id: 'gpt-4o' }, { id: 'claude-sonnet-4-5' }, ...Array.from({ length: gatewayModels - 2 }, (_, i) => ({ id: `vendor/model-${i}` }))],
+        }),
+      );
     else res.writeHead(200).end('ok');
   });
   await new Promise<void>((r) => gw.listen(0, '127.0.0.1', r));
@@ -82,7 +80,10 @@ async function main(): Promise<void> {
   const h = tempHome('gwctl-bench-');
   const env: Record<string, string> = { ...h.env, GWCTL_GATEWAY_URL: url, GWCTL_GATEWAY_KEY: 'sk-bench-static-key-0001' };
   const ctx = { home: h.home, env };
-  writeSettings(h.home, env, { notify: false, autoReapply: true, agent: { reapplyPerMinute: 60 } });
+  // The gateway in the settings, as users set it; only the static key travels in the env of the
+  // commands that need it. `status` runs with no GWCTL_GATEWAY_* at all (statusEnv).
+  writeSettings(h.home, env, { notify: false, autoReapply: true, agent: { reapplyPerMinute: 60 }, gateway: { url, kind: 'servbay' } });
+  const statusEnv: Record<string, string> = { ...h.env };
   // Every tool present, each takeover tool pointing somewhere else (launch-only tools have no file).
   for (const a of allAdapters()) {
     mkdirSync(a.locate(ctx).dir, { recursive: true });
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     if (!MEMORY_ONLY) {
       const agent = await startAgentProc(env);
       try {
-        await statusTime(env);
+        await statusTime(statusEnv);
         await writeToEvent(env, ctx);
         await driftToReapplied(env, ctx, url);
         await burst(env, ctx);
@@ -154,15 +155,11 @@ process.stdout.write(JSON.stringify({ tools: r.reports }, null, 2) + '\\n');`;
   const b = pct(bare, 0.5);
   const a = pct(viaAgent, 0.5);
   rows.push({ metric: 'node -e 0 (p50)', measured: ms(b), target: '—', ok: null });
-  rows.push({ metric: 'gwctl status --json via agent (p50)', measured: `${ms(a)} (${(a / b).toFixed(2)}×)`, target: '≤ 1.6×', ok: a / b <= 1.6 });
+  rows.push({ metric: 'gwctl status --json, agent running (p50)', measured: `${ms(a)} (${(a / b).toFixed(2)}×)`, target: '≤ 1.2×', ok: a / b <= 1.2 });
   const c = pct(clientOnly, 0.5);
-  rows.push({ metric: '  the agent client alone (p50)', measured: `${ms(c)} (${(c / b).toFixed(2)}×)`, target: '≤ 1.6×', ok: c / b <= 1.6 });
-  rows.push({
-    metric: 'gwctl status --json --no-agent (p50)',
-    measured: `${ms(pct(inProcess, 0.5))} (${(pct(inProcess, 0.5) / b).toFixed(2)}×)`,
-    target: '—',
-    ok: null,
-  });
+  rows.push({ metric: '  the same through the socket (the agent client alone, p50)', measured: `${ms(c)} (${(c / b).toFixed(2)}×)`, target: '—', ok: null });
+  const n = pct(inProcess, 0.5);
+  rows.push({ metric: 'gwctl status --json --no-agent (p50)', measured: `${ms(n)} (${(n / b).toFixed(2)}×)`, target: '≤ 1.8×', ok: n / b <= 1.8 });
 }
 
 /** A `gwctl watch --json` child; resolves lines as they arrive. */

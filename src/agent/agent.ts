@@ -30,8 +30,9 @@ import { GatewayHealth } from './gateway-health.ts';
 import { openLog, type AgentLog } from './log.ts';
 import { makeNotifier, notifyEvent, type Notify } from './notify.ts';
 import { DriftPolicy } from './policy.ts';
-import { requestTable, type Handler, type RequestTable } from './requests.ts';
+import { requestTable, statusReports, type Handler, type RequestTable } from './requests.ts';
 import { ToolStates } from './tool-state.ts';
+import { StatusFile } from './status-file.ts';
 
 const STOP_DRAIN_MS = 10_000;
 
@@ -80,6 +81,7 @@ export class Agent implements AgentContext {
   private readonly gateway: GatewayHealth;
   private readonly policy: DriftPolicy;
   private readonly requests: RequestTable;
+  private readonly statusFile: StatusFile;
   private readonly listeners: Array<(e: AgentEvent) => void> = [];
   private readonly stopListeners: Array<() => void> = [];
   private seq = 0;
@@ -105,6 +107,14 @@ export class Agent implements AgentContext {
     this.gateway.fallback = new Fallback(this, this.tools);
     this.policy = new DriftPolicy(this, this.tools, this.gateway);
     this.tools.onChange = (tool, prev, now, o) => this.policy.onChange(tool, prev, now, o);
+    this.statusFile = new StatusFile(
+      this,
+      this.socket.dir,
+      () => this.tools.targets(),
+      (tools) => statusReports(this, tools),
+    );
+    this.tools.onRawEvent = () => this.statusFile.invalidate();
+    this.tools.onChecked = () => this.statusFile.schedule();
     this.requests = requestTable({
       ctx: this,
       tools: this.tools,
@@ -181,6 +191,7 @@ export class Agent implements AgentContext {
     try {
       // Holding the instance lock, any socket file there is a dead agent's.
       if (removeSocketFile(this.socket.path)) this.log.warn('removed a stale socket (the previous agent did not stop cleanly)', { socket: this.socket.path });
+      this.statusFile.invalidate(); // a killed predecessor's, if any
       this.server = await IpcServer.listen(this.socket, (req, peer) => this.handle(req, peer), this.log);
     } catch (e) {
       life.unlock();
@@ -201,6 +212,7 @@ export class Agent implements AgentContext {
       await this.tools.startWatching();
       this.readyResolve();
       this.tools.checkAllAtStartup();
+      this.statusFile.schedule();
       this.gateway.start();
       this.log.info('agent started', {
         version: this.version,
@@ -255,6 +267,7 @@ export class Agent implements AgentContext {
     this.stopped ??= (async () => {
       await this.starting?.catch(() => undefined);
       this.log.info('agent stopping', { reason });
+      this.statusFile.stop();
       this.gateway.stop();
       this.socketWatch?.close();
       await this.tools.stop(STOP_DRAIN_MS);
@@ -313,7 +326,12 @@ export class Agent implements AgentContext {
   private async handle(req: RequestFrame, peer: Peer): Promise<unknown> {
     // The socket is up before the tools are read; everything but hello and shutdown waits.
     if (req.method !== 'hello' && req.method !== 'shutdown') await this.ready;
-    return (this.requests[req.method] as Handler<Method>)(req.params, peer);
+    try {
+      return await (this.requests[req.method] as Handler<Method>)(req.params, peer);
+    } finally {
+      // A command may have written, and a status request means a caller found the file stale.
+      if (req.method === 'status' || req.method === 'takeover' || req.method === 'restore' || req.method === 'rotate') this.statusFile.schedule();
+    }
   }
 
   private hello(): HelloResult {

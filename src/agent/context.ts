@@ -14,6 +14,8 @@ export type NewEvent = Omit<AgentEvent, 'seq' | 'at'> & { notify?: boolean };
 
 export interface AgentContext {
   readonly home: string;
+  /** gwctl's version (the status file and hello carry it). */
+  readonly version: string;
   readonly env: Env;
   readonly paths: GwctlPaths;
   readonly log: AgentLog;

@@ -16,11 +16,11 @@ export function leanImports(): void {
   if (registered) return;
   const { registerHooks } = process.getBuiltinModule('node:module') as typeof import('node:module');
   if (typeof registerHooks !== 'function') return; // an older Node: everything loads, nothing breaks
-  const stub = new URL('./unused-module.js', import.meta.url).href;
+  // Beside this module, in its own extension (dist/ runs .js; the reliability tests run src/ .ts).
+  const stub = new URL(`./unused-module${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url).href;
   registerHooks({
     resolve(specifier, context, next) {
-      if ((specifier === 'node:tls' || specifier === 'tls') && context.parentURL?.includes('/node_modules/node-ipc/'))
-        return { url: stub, format: 'module', shortCircuit: true };
+      if ((specifier === 'node:tls' || specifier === 'tls') && context.parentURL?.includes('/node_modules/node-ipc/')) return { url: stub, shortCircuit: true };
       return next(specifier, context);
     },
   });

@@ -60,6 +60,12 @@ export function requestTable(d: RequestDeps): RequestTable {
   };
 }
 
+/** These tools' status as a caller without gateway overrides gets it (the agent's status file). */
+export function statusReports(ctx: AgentContext, tools: readonly ToolId[]): Promise<WireReport[]> {
+  const engine = ctx.engine(withoutGatewayOverrides(ctx.env));
+  return Promise.all(tools.map((id) => runOne(engine, 'status', id, {})));
+}
+
 /** Per tool: its ledger state, whether re-applies are paused, whether autoReapply covers it (the UI's markers). */
 async function marks({ ctx, policy }: RequestDeps): Promise<Partial<Record<ToolId, ToolMarks>>> {
   const { autoReapply } = ctx.settings();

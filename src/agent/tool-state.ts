@@ -40,6 +40,10 @@ export class ToolStates {
   private watcher: ConfigWatcher | undefined;
   /** Set by the agent: the drift policy. */
   onChange: OnChange = async () => undefined;
+  /** A raw file event for some tool, at once (the status file is invalidated). */
+  onRawEvent: (() => void) | undefined;
+  /** A tool's files were read after an event (the status file may be written again). */
+  onChecked: (() => void) | undefined;
 
   constructor(ctx: AgentContext) {
     this.ctx = ctx;
@@ -78,6 +82,7 @@ export class ToolStates {
       onUnwatched: (u) =>
         this.ctx.log.warn(`not watching ${u.dir}: ${u.reason}; checking it every ${u.pollSeconds} s instead`, { tools: u.tools.join(','), code: u.code }),
       onSettled: (tool) => this.background(tool, () => this.onFilesChanged(tool)),
+      onRaw: () => this.onRawEvent?.(),
       onError: (err) => this.ctx.log.warn('watcher error', { error: err.message }),
     });
     for (const t of targets) {
@@ -182,6 +187,7 @@ export class ToolStates {
     if (this.ctx.stopping() || !this.watcher) return;
     const { snap, changed, emptied } = await this.watcher.check(tool);
     this.ctx.log.debug('files settled', { tool, changed, startup });
+    this.onChecked?.();
     // Nothing new (a second event for the same write): a pending check of a half-written or
     // emptied file still stands.
     if (!changed && !startup) return;

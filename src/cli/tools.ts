@@ -11,7 +11,7 @@ import type { ToolId } from '../adapters/index.ts';
 import type { Command } from '../engine/commands.ts';
 import type { Engine } from '../engine/engine.ts';
 import { gwctlPaths, homeFrom } from '../home/paths.ts';
-import type { WireReport } from '../ipc/schema.ts';
+import { statusJsonOutput, type WireReport } from '../ipc/schema.ts';
 import type { Io } from '../shared/io.ts';
 import { redact } from '../shared/redact.ts';
 import { routeCommand } from './agent-client.ts';
@@ -93,7 +93,7 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
   }
 
   if (json) {
-    io.out(JSON.stringify({ tools: reports.map(toJson) }, null, 2));
+    io.out(statusJsonOutput(reports).text);
   } else {
     io.out(table(reports, home));
     for (const r of reports) for (const line of changeLines(r, home)) io.out(line);
@@ -200,21 +200,6 @@ export function summaryLine(command: Command, reports: readonly WireReport[]): s
   });
   const skipped = reports.length - acted.length;
   return `${parts.join(', ')}${skipped ? `; ${skipped} not detected or not acted on` : ''}`;
-}
-
-function toJson(r: WireReport) {
-  return {
-    id: r.id,
-    status: r.status ?? null,
-    configPath: r.configPath,
-    address: r.address,
-    ...(r.action ? { action: r.action } : {}),
-    ...(r.detail ? { detail: r.detail } : {}),
-    ...(r.notes?.length ? { notes: r.notes } : {}),
-    ...(r.changes?.length ? { changes: r.changes } : {}),
-    ...(r.suspendedSince !== undefined ? { suspended: true, suspendedSince: r.suspendedSince } : {}),
-    ...(r.error ? { error: r.error } : {}),
-  };
 }
 
 function table(reports: WireReport[], home: string): string {

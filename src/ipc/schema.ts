@@ -182,6 +182,51 @@ export interface WireReport {
   error?: string;
 }
 
+/** A report as `--json` prints it (the CLI, and the agent's status file). */
+export function reportJson(r: WireReport) {
+  return {
+    id: r.id,
+    status: r.status ?? null,
+    configPath: r.configPath,
+    address: r.address,
+    ...(r.action ? { action: r.action } : {}),
+    ...(r.detail ? { detail: r.detail } : {}),
+    ...(r.notes?.length ? { notes: r.notes } : {}),
+    ...(r.changes?.length ? { changes: r.changes } : {}),
+    ...(r.suspendedSince !== undefined ? { suspended: true, suspendedSince: r.suspendedSince } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
+/** `gwctl status --json`'s output for these reports, and its exit code. */
+export function statusJsonOutput(reports: WireReport[]): { text: string; code: number } {
+  return {
+    text: JSON.stringify({ tools: reports.map(reportJson) }, null, 2),
+    code: reports.some((r) => r.error !== undefined || r.action === 'failed' || r.action === 'refused') ? 1 : 0,
+  };
+}
+
+/**
+ * The agent's status file (`status.json` beside its socket, 0600): `gwctl status --json` as a
+ * caller without gateway overrides would get it, with what it was computed from, so the CLI can
+ * print it without a round trip when nothing it depends on has changed (cli/fast-status.ts).
+ */
+export const STATUS_FILE = 'status.json';
+export interface StatusFileData {
+  format: 1;
+  version: string;
+  protocol: number;
+  pid: number;
+  home: string;
+  /** The agent's tool-location variables (CODEX_HOME, …): a caller with others reads other files. */
+  toolEnv: Record<string, string>;
+  /** Every path the status was computed from: path, kind, and its stamp then (shared/stamp.ts). */
+  stamps: Array<[string, 'd' | 'f', string]>;
+  /** The exact `--json` text, and the exit code. */
+  output: string;
+  code: number;
+}
+
 /** One change a takeover made: a file created, or a slot added, changed or set aside. */
 export interface WireChange {
   file: string;

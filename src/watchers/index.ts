@@ -47,6 +47,8 @@ export interface WatcherOptions {
   debounceMs?: number;
   maxWaitMs?: number;
   onSettled: (tool: ToolId) => void;
+  /** Every raw event, at once (before the settle delay), with the tools it concerns. */
+  onRaw?: (tools: ToolId[]) => void;
   onError?: (err: Error) => void;
   /** How often directories the OS would not watch are checked instead (default 10 s). */
   pollMs?: number;
@@ -105,7 +107,7 @@ function isInside(root: string, p: string): boolean {
 export class ConfigWatcher {
   private readonly targets: Map<ToolId, WatchTarget>;
   private readonly roots: Root[] = [];
-  private readonly opts: Required<Omit<WatcherOptions, 'onError' | 'onUnwatched'>> & Pick<WatcherOptions, 'onError' | 'onUnwatched'>;
+  private readonly opts: Required<Omit<WatcherOptions, 'onError' | 'onUnwatched' | 'onRaw'>> & Pick<WatcherOptions, 'onError' | 'onUnwatched' | 'onRaw'>;
   private watcher: FSWatcher | undefined;
   private readonly timers = new Map<ToolId, { timer: NodeJS.Timeout; first: number }>();
   private readonly baselines = new Map<ToolId, ToolSnapshot>();
@@ -224,6 +226,7 @@ export class ConfigWatcher {
     const tools = this.toolsFor(path);
     if (tools.length === 0) return;
     this.stats.events++;
+    this.opts.onRaw?.(tools);
     for (const tool of tools) this.schedule(tool);
   }
 

@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { STATUS_FILE } from '../../src/ipc/schema.ts';
 import { startLiteLLM, type FakeLiteLLM } from '../helpers/gateways/litellm.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';
@@ -33,7 +34,8 @@ afterEach(() => h.cleanup());
 function snapshot(dir = h.home): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
+    // The agent's status file is its cache of `gwctl status --json`, rewritten whenever it likes.
+    if (!e.isFile() || e.name === STATUS_FILE) continue;
     const p = join(e.parentPath, e.name);
     out[p] = `${(statSync(p).mode & 0o777).toString(8)} ${readFileSync(p, 'utf8')}`;
   }

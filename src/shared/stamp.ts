@@ -1,0 +1,23 @@
+/**
+ * Floor: shared. What a path looks like now, as one string: for a file its device, inode, size
+ * and change times in nanoseconds; for a directory only that it is one (its times move with
+ * every file a tool creates in it, and a status depends only on its existence); for anything
+ * else why it could not be read (`error:ENOENT`). Two equal stamps mean the status computed from
+ * the path then still holds now: the agent's status file records them, the CLI compares them
+ * (cli/fast-status.ts). A rename-into-place (any atomic write) gives a new inode; a write in
+ * place moves ctime.
+ */
+// Not `import … from 'node:fs'`: on the `gwctl status` path (see ipc/client.ts).
+const { statSync } = process.getBuiltinModule('node:fs');
+
+export type StampKind = 'd' | 'f';
+
+export function pathStamp(path: string, kind: StampKind): string {
+  try {
+    const st = statSync(path, { bigint: true });
+    if (kind === 'd') return st.isDirectory() ? 'dir' : 'not-dir';
+    return `f:${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch (e) {
+    return `error:${(e as NodeJS.ErrnoException).code ?? 'unknown'}`;
+  }
+}
