@@ -290,6 +290,27 @@ describe('drift and re-apply', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(BROKEN_SETTLE_MS - 20);
   });
 
+  it('10 edits a second, each a rewrite in place (truncate, then write): every one is reported, in order, and nothing in between', async () => {
+    writeSettings(h.home, env, { notify: false, agent: { gatewayCheckSeconds: 0 } });
+    mkdirSync(join(h.home, '.claude'));
+    writeFileSync(claudeSettings(), ORIGINAL);
+    await agent();
+    const ev = await subscribe();
+    await sleep(200);
+    const a = adapter('claude-code');
+    const roots = ['https://one.example.com', 'https://two.example.com'];
+    const texts = roots.map((r) => configPointingAt(a, ctx(), r, { settings: ORIGINAL })[0]!.text);
+    const n = ev.length;
+    const EDITS = 60;
+    for (let i = 0; i < EDITS; i++) {
+      writeFileSync(claudeSettings(), texts[i % 2]!); // open(O_TRUNC), then write: what most tools do
+      await sleep(100);
+    }
+    await sleep(500);
+    const changes = ev.all.slice(n).filter((e) => e.type === 'status-changed' && e.tool === 'claude-code');
+    expect(changes.map((e) => `${e.status} ${e.address}`)).toEqual(Array.from({ length: EDITS }, (_, i) => `other-address ${roots[i % 2]}`));
+  });
+
   it('the loop guard stops re-applying after reapplyPerMinute and says so', async () => {
     const ev = await takenOver({ autoReapply: ['claude-code'], agent: { gatewayCheckSeconds: 0, reapplyPerMinute: 2 } });
     for (let i = 0; i < 2; i++) {
