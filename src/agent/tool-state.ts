@@ -55,12 +55,14 @@ export class ToolStates {
 
   /** Every tool's config dir and files. */
   targets(): WatchTarget[] {
-    const ctx = { home: this.ctx.home, env: this.ctx.env };
-    return allAdapters().map((a) => {
-      const loc = a.locate(ctx);
+    // The agent's HOME and environment are fixed for its life: located once.
+    this.located ??= allAdapters().map((a) => {
+      const loc = a.locate({ home: this.ctx.home, env: this.ctx.env });
       return { tool: a.id, dir: loc.dir, files: loc.files.map((f) => f.path) };
     });
+    return this.located;
   }
+  private located: WatchTarget[] | undefined;
 
   /** Directories the OS refused to watch (polled instead). */
   unwatched(): ReturnType<ConfigWatcher['unwatched']> {

@@ -17,7 +17,7 @@
  */
 import { watch, type FSWatcher } from 'chokidar';
 import { promises as fsp } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, join, normalize, relative } from 'node:path';
 import type { ToolId } from '../adapters/index.ts';
 import { fingerprint, readConfig } from '../configio/io.ts';
 
@@ -99,9 +99,25 @@ interface Root {
   relevant: Set<string>;
 }
 
+/**
+ * Whether `p` is `root` or inside it: string operations only, both paths absolute and normalized
+ * (see clean()). These run for every file event and every path chokidar considers: with
+ * path.relative they were a fifth of the agent's CPU under churn (V8 lite mode interprets them).
+ */
 function isInside(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return p === root || (p.startsWith(root) && (root.endsWith('/') || p.charCodeAt(root.length) === 47));
+}
+
+/** `p` relative to `root`, for a `p` inside it ('' for root itself). */
+function relInside(root: string, p: string): string {
+  return p === root ? '' : p.slice(root.endsWith('/') ? root.length : root.length + 1);
+}
+
+/** A path as join() would give it (no `//`, `/./`, `/../`, trailing `/`): untouched when already so. */
+function clean(p: string): string {
+  return p.includes('//') || p.includes('/./') || p.includes('/../') || p.endsWith('/.') || p.endsWith('/..') || (p.length > 1 && p.endsWith('/'))
+    ? normalize(p).replace(/(.)\/$/, '$1')
+    : p;
 }
 
 export class ConfigWatcher {
@@ -118,7 +134,8 @@ export class ConfigWatcher {
   constructor(targets: WatchTarget[], opts: WatcherOptions) {
     this.targets = new Map(targets.map((t) => [t.tool, t]));
     this.opts = { debounceMs: 5, maxWaitMs: 200, pollMs: 10_000, ...opts };
-    for (const t of targets) {
+    for (const target of targets) {
+      const t = { dir: clean(target.dir), files: target.files.map(clean), tool: target.tool };
       const dirs = new Set([t.dir, ...t.files.map((f) => dirname(f)).filter((d) => !isInside(t.dir, d))]);
       for (const d of dirs) {
         const relevant = new Set<string>(['']);
@@ -140,10 +157,11 @@ export class ConfigWatcher {
 
   /** Tools a path concerns: inside a root and relevant there, or an ancestor of a root. */
   toolsFor(path: string): ToolId[] {
+    path = clean(path);
     const out = new Set<ToolId>();
     for (const r of this.roots) {
       if (isInside(r.path, path)) {
-        if (r.relevant.has(relative(r.path, path))) out.add(r.tool);
+        if (r.relevant.has(relInside(r.path, path))) out.add(r.tool);
       } else if (isInside(path, r.path)) {
         out.add(r.tool);
       }
@@ -157,9 +175,10 @@ export class ConfigWatcher {
    * except as siblings of a waited-for dir, and those are ignored too.
    */
   private ignored = (path: string): boolean => {
+    path = clean(path);
     for (const r of this.roots) {
       if (isInside(r.path, path)) {
-        if (r.relevant.has(relative(r.path, path))) return false;
+        if (r.relevant.has(relInside(r.path, path))) return false;
       } else if (isInside(path, r.path)) {
         return false;
       }
@@ -198,7 +217,7 @@ export class ConfigWatcher {
   noteWatchFailure(err: NodeJS.ErrnoException): boolean {
     const code = err?.code;
     if (!code || !WATCH_LIMITS.has(code)) return false;
-    const at = typeof err.path === 'string' ? err.path : undefined;
+    const at = typeof err.path === 'string' ? clean(err.path) : undefined;
     const roots = at ? this.roots.filter((r) => isInside(r.path, at) || isInside(at, r.path)) : this.roots;
     for (const r of roots.length ? roots : this.roots) {
       const known = this.unwatchedRoots.get(r.path);

@@ -156,3 +156,31 @@ describe('ConfigWatcher', () => {
     expect(sameSnapshot(a, snap(true, { '/a': 'sha256:2', '/b': null }))).toBe(false);
   });
 });
+
+describe('which tools a path concerns (string matching, no path.relative)', () => {
+  const w = new ConfigWatcher(
+    [
+      { tool: 'claude-code' as ToolId, dir: '/h/.claude', files: ['/h/.claude/settings.json'] },
+      { tool: 'codex' as ToolId, dir: '/h/.codex/', files: ['/h/.codex//config.toml'] },
+      { tool: 'crush' as ToolId, dir: '/h/.config/crush', files: ['/h/.config/crush/crush.json', '/h/.local/share/crush/crush.json'] },
+    ],
+    { onSettled: () => undefined },
+  );
+  it('a root, its relevant files, and the directories above a root; never a sibling that shares a prefix', () => {
+    expect(w.toolsFor('/h/.claude')).toEqual(['claude-code']);
+    expect(w.toolsFor('/h/.claude/settings.json')).toEqual(['claude-code']);
+    expect(w.toolsFor('/h/.claude/projects/x.jsonl')).toEqual([]);
+    expect(w.toolsFor('/h/.claudex/settings.json')).toEqual([]);
+    expect(w.toolsFor('/h/.claude.json')).toEqual([]);
+    expect(w.toolsFor('/h')).toEqual(['claude-code', 'codex', 'crush']);
+    expect(w.toolsFor('/')).toEqual(['claude-code', 'codex', 'crush']);
+    expect(w.toolsFor('/h/.local/share/crush/crush.json')).toEqual(['crush']);
+    expect(w.toolsFor('/h/.local/share/crush/other.json')).toEqual([]);
+  });
+  it('paths that are not in normal form (a trailing slash, //, /./, /../) mean what they name', () => {
+    expect(w.toolsFor('/h/.codex/config.toml')).toEqual(['codex']);
+    expect(w.toolsFor('/h//.codex/./config.toml')).toEqual(['codex']);
+    expect(w.toolsFor('/h/.claude/')).toEqual(['claude-code']);
+    expect(w.toolsFor('/h/x/../.claude/settings.json')).toEqual(['claude-code']);
+  });
+});
