@@ -21,7 +21,7 @@ const arg = (name: string, def: string) => {
   return i > 0 ? process.argv[i + 1]! : def;
 };
 const N = Number(arg('models', '2000'));
-const tools = arg('tools', TOOL_IDS.join(',')).split(',') as ToolId[];
+const tools = arg('tools', TOOL_IDS.filter((t) => !adapterFor(t).launchOnly).join(',')).split(',') as ToolId[];
 const models = Array.from({ length: N }, (_, i) => `vendor/model-${i}-${'x'.repeat(i % 17)}`);
 
 const keys: KeySource = {

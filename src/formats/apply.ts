@@ -33,7 +33,8 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
   const applied: AppliedEdit[] = [];
   for (let i = 0; i < edits.length;) {
     // Many new siblings under one container (a model each): one pass, not one parse each.
-    const run = editor.insertMany ? siblingRun(edits, i, (e) => e.value !== undefined) : 0;
+    // (`first` members in one pass: only the YAML editor places them; elsewhere one at a time.)
+    const run = editor.insertMany ? siblingRun(edits, i, (e) => e.value !== undefined && (format === 'yaml' || !isFirstSeg(e.path[e.path.length - 1]!))) : 0;
     if (run) {
       const group = edits.slice(i, i + run);
       const doc = editor.parse(out, file);
@@ -122,6 +123,10 @@ function siblingRun<T extends { path: SlotPath }>(items: readonly T[], i: number
   return j - i >= BATCH_MIN ? j - i : 0;
 }
 
+function isFirstSeg(seg: PathSeg): boolean {
+  return typeof seg !== 'string' && 'match' in seg && seg.first === true;
+}
+
 /** 'key', 'item', or 'match:<fields>' (segments of one kind can share one lookup table). */
 function segKind(seg: PathSeg): string {
   if (typeof seg === 'string') return 'key';
@@ -181,7 +186,13 @@ function appendMembers(doc: JsonValue | undefined, parent: SlotPath, group: read
     for (const e of group) obj[last(e) as string] = e.value!;
     next = obj;
   } else {
-    next = [...(Array.isArray(cur) ? cur : []), ...group.map((e) => e.value!)];
+    const seg = last(group[0]!);
+    const items = Array.isArray(cur) ? cur : [];
+    // `first` members go in before the others, each in turn: the last one ends up on top.
+    next =
+      typeof seg !== 'string' && 'match' in seg && seg.first === true
+        ? [...group.map((e) => e.value!).reverse(), ...items]
+        : [...items, ...group.map((e) => e.value!)];
   }
   return parent.length ? setIn(doc, parent, next) : next;
 }

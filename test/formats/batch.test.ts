@@ -135,3 +135,64 @@ describe('a slot of many models is not one parse per model', () => {
     }
   });
 });
+
+describe('YAML: a model list as Continue gets it (entries inserted first, by name)', () => {
+  const YAML_DOCS: Array<[string, string]> = [
+    ['no models key', 'name: Local Config\nversion: 1.0.0\n# my rules\nrules:\n  - be brief\n'],
+    [
+      'user models, comments',
+      'name: Local Config\nversion: 1.0.0\nmodels:\n  # mine\n  - name: mine\n    provider: anthropic\n    model: claude\n  - name: other\n    model: x # keep\ncontext: []\n',
+    ],
+    ['indented dashes, CRLF', 'name: c\r\nversion: 1.0.0\r\nmodels:\r\n    - name: mine\r\n      model: a\r\n'],
+    ['no final line break', 'name: c\nversion: 1.0.0\nmodels:\n  - name: mine\n    model: a'],
+  ];
+  const edits = (n: number, first = true): Edit[] =>
+    models(n)
+      .reverse()
+      .map((m) => ({
+        file: 'f',
+        path: ['models', { match: { name: `servbay/${m}` }, ...(first ? { first: true } : {}) }],
+        value: { name: `servbay/${m}`, provider: 'openai', model: m, apiBase: `${ROOT}/v1`, roles: ['chat', 'edit'] },
+        guard: { kind: 'address', field: ['apiBase'] },
+      }));
+
+  it.each(YAML_DOCS)('%s: the batch gives the one-at-a-time text, and a restore gives the file back', (name, text) => {
+    for (const first of [true, false]) {
+      const e = edits(9, first);
+      const batched = applyEdits(text, 'yaml', e, 'f');
+      expect(batched.text, `first: ${first}`).toBe(oneByOne(text, 'yaml', e));
+      const back = revertRecords(batched.text, 'yaml', toSlotRecords(batched.applied), ROOT, 'f').text;
+      expect(back, `first: ${first}`).toBe(revertOne(batched.text, 'yaml', batched.applied));
+      if (!name.startsWith('no models')) expect(back).toBe(text);
+    }
+  });
+
+  it('a flow list is refused the same way, batched or not, and nothing is written', () => {
+    const text = 'name: c\nversion: 1.0.0\nmodels: [{ name: mine, model: a }]\n';
+    expect(() => applyEdits(text, 'yaml', edits(5), 'f')).toThrow(/flow style/);
+    expect(() => oneByOne(text, 'yaml', edits(5))).toThrow(/flow style/);
+  });
+
+  it('a restore keeps an entry the user changed, removes the rest in one pass', () => {
+    const text = YAML_DOCS[1]![1];
+    const batched = applyEdits(text, 'yaml', edits(6), 'f');
+    const changed = batched.text.replace('model: m-3\n    apiBase: http://127.0.0.1:11580/v1', 'model: m-3\n    apiBase: https://elsewhere.example.com/v1');
+    const r = revertRecords(changed, 'yaml', toSlotRecords(batched.applied), ROOT, 'f');
+    expect(r.kept).toHaveLength(1);
+    expect(r.text).toContain('apiBase: https://elsewhere.example.com/v1');
+    expect(r.text.match(/servbay\//g)).toHaveLength(1);
+  });
+
+  it('400 models take a fixed number of whole-document passes, takeover and restore', () => {
+    const editor = editorFor('yaml');
+    const spies = (['parse', 'get', 'set', 'delete'] as const).map((k) => vi.spyOn(editor, k));
+    try {
+      const { text, applied } = applyEdits(YAML_DOCS[1]![1], 'yaml', edits(400), 'f');
+      const back = revertRecords(text, 'yaml', toSlotRecords(applied), ROOT, 'f');
+      expect(back.text).toBe(YAML_DOCS[1]![1]);
+      expect(spies.reduce((n, s) => n + s.mock.calls.length, 0)).toBeLessThan(30);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  });
+});
