@@ -108,10 +108,16 @@ function changesOf(planned: ReadonlyArray<{ ledgerFile: LedgerFile }>, edits: re
     return text.length > CHANGE_VALUE_MAX ? `${text.slice(0, CHANGE_VALUE_MAX)}… (${text.length} characters)` : text;
   };
   const out: Change[] = [];
+  // Each edit by file and path, once (a lookup per record was quadratic: 1 s for 2,000 models).
+  const byPath = new Map<string, Edit>();
+  for (const x of edits) {
+    const k = `${x.file}\u0000${formatPath(x.path)}`;
+    if (!byPath.has(k)) byPath.set(k, x);
+  }
   for (const { ledgerFile: lf } of planned) {
     if (!lf.existedBefore) out.push({ file: lf.path, action: 'created' });
     for (const r of lf.records) {
-      const e = edits.find((x) => x.file === r.file && formatPath(x.path) === formatPath(r.path));
+      const e = byPath.get(`${r.file}\u0000${formatPath(r.path)}`);
       const last = r.path[r.path.length - 1];
       const name = typeof last === 'string' ? last : formatPath(r.path);
       const value = e?.value;
