@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/adapters/index.ts';
+import { STATUS_FILE } from '../../src/ipc/schema.ts';
 import { TOOL_IDS, type ToolId } from '../../src/adapters/index.ts';
 import { isSafeKey, isSafeName } from '../../src/shared/validate.ts';
 import { clearSecrets } from '../../src/shared/redact.ts';
@@ -65,6 +66,8 @@ async function startHostile(): Promise<Hostile> {
 /** Every file under HOME with its bytes (symlinks as their target). */
 function tree(dir: string, out: Record<string, string> = {}, base = dir): Record<string, string> {
   for (const name of readdirSync(dir)) {
+    // The agent's status file (and its temp) is its cache of `status --json`, rewritten as it likes.
+    if (name.startsWith(STATUS_FILE)) continue;
     const p = join(dir, name);
     const st = lstatSync(p);
     if (st.isDirectory()) tree(p, out, base);
