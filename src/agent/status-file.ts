@@ -15,7 +15,7 @@
  *   busy, the process stopped with Ctrl-Z) still sends it the slow, exact way.
  */
 import { join } from 'node:path';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { PROTOCOL_VERSION, STATUS_FILE, statusJsonOutput, type StatusFileData, type WireReport } from '../ipc/schema.ts';
 import { settingsPath } from '../home/settings.ts';
 import { pathStamp, type StampKind } from '../shared/stamp.ts';
@@ -141,7 +141,14 @@ export class StatusFile {
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
       rmSync(tmp, { force: true });
-      writeFileSync(tmp, JSON.stringify(data), { mode: 0o600, flag: 'wx' });
+      // A string straight to the descriptor: writeFileSync would make a Buffer of it, memory
+      // outside the heap on every edit that only a major GC gives back.
+      const fd = openSync(tmp, 'wx', 0o600);
+      try {
+        writeSync(fd, JSON.stringify(data));
+      } finally {
+        closeSync(fd);
+      }
       // A raw event between compute and here bumped the generation: do not publish.
       if (generation !== this.generation || this.stopped) return;
       renameSync(tmp, this.path);

@@ -64,7 +64,10 @@ export function readBounded(path: string, { max = MAX_READ_BYTES, noFollow = fal
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size - total, 64 * 1024), max + 1 - total));
+      // The size it has, plus one byte to see it grew; small reads come from Node's shared pool: a fresh
+      // 64 KiB buffer per read is memory outside the heap that only a major GC returns (the agent reads
+      // on every edit: 6 MiB of it under churn, issue 19).
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size - total + 1, 1024), max + 1 - total));
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       total += n;
