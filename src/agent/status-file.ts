@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { PROTOCOL_VERSION, STATUS_FILE, statusJsonOutput, type StatusFileData, type WireReport } from '../ipc/schema.ts';
 import { settingsPath } from '../home/settings.ts';
+import { ledgerPath } from '../engine/takeovers.ts';
 import { pathStamp, type StampKind } from '../shared/stamp.ts';
 import { toolLocationEnv } from '../shared/tool-env.ts';
 import type { WatchTarget } from '../watchers/index.ts';
@@ -34,6 +35,8 @@ export class StatusFile {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Whether a file of ours (or a killed predecessor's) may be there: a raw event costs no unlink otherwise. */
+  private present = true;
 
   private readonly ctx: AgentContext;
   private readonly targets: () => WatchTarget[];
@@ -99,7 +102,7 @@ export class StatusFile {
         [string, StampKind, string]
       >,
     }));
-    const shared = [settingsPath(this.ctx.paths.configDir), join(this.ctx.paths.stateDir, 'ledger.json')].map((f): [string, StampKind, string] => [
+    const shared = [settingsPath(this.ctx.paths.configDir), ledgerPath(this.ctx.paths.stateDir)].map((f): [string, StampKind, string] => [
       f,
       'f',
       pathStamp(f, 'f'),
@@ -152,14 +155,17 @@ export class StatusFile {
       // A raw event between compute and here bumped the generation: do not publish.
       if (generation !== this.generation || this.stopped) return;
       renameSync(tmp, this.path);
+      this.present = true;
     } finally {
       rmSync(tmp, { force: true });
     }
   }
 
   private remove(): void {
+    if (!this.present) return;
     try {
       rmSync(this.path, { force: true });
+      this.present = false;
     } catch (e) {
       this.ctx.log.warn('could not remove the status file', { file: this.path, error: (e as Error).message });
     }

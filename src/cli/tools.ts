@@ -11,7 +11,7 @@ import type { ToolId } from '../adapters/index.ts';
 import type { Command } from '../engine/commands.ts';
 import type { Engine } from '../engine/engine.ts';
 import { gwctlPaths, homeFrom } from '../home/paths.ts';
-import { statusJsonOutput, type WireReport } from '../ipc/schema.ts';
+import { anyFailed, statusJsonOutput, type WireReport } from '../ipc/schema.ts';
 import type { Io } from '../shared/io.ts';
 import { redact } from '../shared/redact.ts';
 import { routeCommand } from './agent-client.ts';
@@ -105,8 +105,7 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
     if (summary) io.out(summary);
     for (const e of sayOnce(reports.filter((r) => r.error).map((r) => ({ name: r.name, text: r.error! })))) io.err(`gwctl: ${e}`);
   }
-  const failed = reports.some((r) => r.error !== undefined || r.action === 'failed' || r.action === 'refused');
-  return failed ? 1 : 0;
+  return anyFailed(reports) ? 1 : 0;
 }
 
 /** Human values are cut shorter than --json's: a line per file stays readable. */

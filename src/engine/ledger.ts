@@ -93,12 +93,17 @@ export function emptyLedger(): Ledger {
   return { version: LEDGER_VERSION, tools: {}, backups: {}, pending: [] };
 }
 
+/** The ledger's file in gwctl's state dir (the agent's status file stamps it too). */
+export function ledgerPath(stateDir: string): string {
+  return join(stateDir, 'ledger.json');
+}
+
 export class LedgerStore {
   readonly path: string;
   readonly stateDir: string;
   constructor(stateDir: string) {
     this.stateDir = stateDir;
-    this.path = join(stateDir, 'ledger.json');
+    this.path = ledgerPath(stateDir);
   }
 
   async load(): Promise<Ledger> {

@@ -4,8 +4,9 @@
  */
 import type { ToolId } from '../adapters/index.ts';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LedgerStore, type LedgerEntry } from './ledger.ts';
+import { ledgerPath, LedgerStore, type LedgerEntry } from './ledger.ts';
+
+export { ledgerPath };
 
 export interface Takeover {
   /** 'applied' once every file is written (see LedgerEntry.state). */
@@ -51,7 +52,7 @@ export function recordedProviderId(stateDir: string, tool: ToolId): string | und
 /** A tool's ledger entry as status needs it (provider id, state, suspended since), read synchronously. */
 export function recordedTakeover(stateDir: string, tool: ToolId): { providerId?: string; state?: string; suspendedAt?: string } | undefined {
   try {
-    const data = JSON.parse(readFileSync(join(stateDir, 'ledger.json'), 'utf8')) as { tools?: Record<string, Record<string, unknown> | undefined> };
+    const data = JSON.parse(readFileSync(ledgerPath(stateDir), 'utf8')) as { tools?: Record<string, Record<string, unknown> | undefined> };
     const e = data.tools?.[tool];
     if (!e) return undefined;
     const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);

@@ -70,24 +70,7 @@ export function deleteIn(doc: JsonValue | undefined, path: SlotPath): JsonValue 
   return arr;
 }
 
-/** Structural equality; object key order does not matter, array order does. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-  }
-  // Dates and other scalars produced by TOML parsers: compare their string form.
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
-    return Object.getPrototypeOf(a) === Object.getPrototypeOf(b) && String(a) === String(b);
-  }
-  return false;
-}
+export { deepEqual } from '../shared/equal.ts';
 
 /** Canonical JSON (sorted keys) of a value; `undefined` → the literal 'undefined'. */
 export function canonical(v: unknown): string {

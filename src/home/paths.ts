@@ -173,7 +173,7 @@ export const GWCTL_BIN = fileURLToPath(new URL('../../bin/gwctl.js', import.meta
  */
 export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--lite-mode'];
 
-/** The command that runs the agent in the foreground: `node --max-semi-space-size=1 bin/gwctl.js agent run`. */
+/** The command that runs the agent in the foreground: `node <AGENT_NODE_FLAGS> bin/gwctl.js agent run`. */
 export function agentCommandLine(): { file: string; args: string[] } {
   return { file: process.execPath, args: [...AGENT_NODE_FLAGS, GWCTL_BIN, 'agent', 'run'] };
 }

@@ -11,6 +11,8 @@
  * silently half-checked. test/home/schema-check.test.ts compares the verdicts with conf's.
  */
 
+import { deepEqual } from '../shared/equal.ts';
+
 export type Schema = Record<string, unknown>;
 
 const KNOWN = new Set([
@@ -59,17 +61,6 @@ function typeOk(type: string, v: unknown): boolean {
   }
 }
 
-/** Deep equality of JSON values (uniqueItems). */
-function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => same(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && same(a[k], b[k]));
-  }
-  return false;
-}
-
 /**
  * The first violation of `schema` by `value`, as `where: rule` (`/agent/debounceMs: must be <=
  * 5000`), or undefined when it passes. Values are never quoted in the message.
@@ -101,7 +92,7 @@ export function schemaViolation(schema: Schema, value: unknown, where = ''): str
     }
     if (schema.uniqueItems === true) {
       for (let i = 0; i < value.length; i++)
-        for (let j = 0; j < i; j++) if (same(value[i], value[j])) return `${at}: must NOT have duplicate items (items ## ${j} and ${i} are identical)`;
+        for (let j = 0; j < i; j++) if (deepEqual(value[i], value[j])) return `${at}: must NOT have duplicate items (items ## ${j} and ${i} are identical)`;
     }
   }
   if (isObject(value)) {

@@ -242,7 +242,7 @@ type ConfInstance = {
 type ConfClass = new (opts: Record<string, unknown>) => ConfInstance;
 
 /**
- * The one way to write config.json (and the agent's validated reader). `conf` is passed in by
+ * The one way to write config.json (and a validated reader for `gwctl ui`). `conf` is passed in by
  * {@link openSettings}, which loads it only when needed, so readers of the plain file never
  * pay for it.
  */

@@ -198,12 +198,14 @@ export function reportJson(r: WireReport) {
   };
 }
 
+/** A command on these tools failed for one of them (its exit code is 1). */
+export function anyFailed(reports: readonly WireReport[]): boolean {
+  return reports.some((r) => r.error !== undefined || r.action === 'failed' || r.action === 'refused');
+}
+
 /** `gwctl status --json`'s output for these reports, and its exit code. */
 export function statusJsonOutput(reports: WireReport[]): { text: string; code: number } {
-  return {
-    text: JSON.stringify({ tools: reports.map(reportJson) }, null, 2),
-    code: reports.some((r) => r.error !== undefined || r.action === 'failed' || r.action === 'refused') ? 1 : 0,
-  };
+  return { text: JSON.stringify({ tools: reports.map(reportJson) }, null, 2), code: anyFailed(reports) ? 1 : 0 };
 }
 
 /**

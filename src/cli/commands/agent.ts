@@ -35,7 +35,7 @@ export async function agentCommand(sub: string | undefined, { json, version }: {
   try {
     switch (sub) {
       case 'run': {
-        // Before the agent's modules load: without the transports of node-ipc and pino it never uses.
+        // Before the agent's modules load: node-ipc without the TLS transport it never uses.
         (await import('../../agent/lean-imports.ts')).leanImports();
         const { runAgent } = await import('../../agent/run.ts');
         return await runAgent(io, { version });
