@@ -19,7 +19,8 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { markdownTable, writeDocSection } from '../scripts/doc-section.ts';
 import { allAdapters } from '../src/adapters/index.ts';
-import { GWCTL_BIN } from '../src/home/paths.ts';
+import { GWCTL_BIN, socketLocation } from '../src/home/paths.ts';
+import { AgentConnection } from '../src/ipc/client.ts';
 import type { AgentEvent } from '../src/ipc/schema.ts';
 import { tempHome } from '../test/helpers/home.ts';
 import { adapter, configPointingAt, Events, sleep, startAgentProc, writeFiles, writeSettings } from '../test/agent/helpers.ts';
@@ -380,14 +381,17 @@ async function memory(env: Record<string, string>, ctx: { home: string; env: Rec
     const churned = churnedAt;
     await execAsync(process.execPath, [GWCTL_BIN, 'restore', 'claude-code'], { env });
     // A takeover whose model list is 2,000 models long (opencode writes them all), through the agent.
+    // The agent's longest silence meanwhile: a `hello` round trip every 5 ms over its socket.
     gatewayModels = 2000;
     const c1 = cpu();
     const t = performance.now();
-    await execAsync(process.execPath, [GWCTL_BIN, 'takeover', 'opencode', '--force'], { env });
+    const bigLag = await answersWhile(env, execAsync(process.execPath, [GWCTL_BIN, 'takeover', 'opencode', '--force'], { env }));
     const bigMs = performance.now() - t;
     const bigCpu = cpu() - c1;
+    const bigBackLag = await answersWhile(env, execAsync(process.execPath, [GWCTL_BIN, 'restore', 'opencode'], { env }));
+    const yamlLag = await answersWhile(env, execAsync(process.execPath, [GWCTL_BIN, 'takeover', 'continue', '--force'], { env }));
+    const yamlBackLag = await answersWhile(env, execAsync(process.execPath, [GWCTL_BIN, 'restore', 'continue'], { env }));
     gatewayModels = 2;
-    await execAsync(process.execPath, [GWCTL_BIN, 'restore', 'opencode'], { env });
     const f = (x: number) => `${x.toFixed(1)} MiB`;
     rows.push({
       metric: `agent RSS${label}: idle / one tool taken over / after ${CHURN_SECONDS} s at 10 edits/s`,
@@ -401,9 +405,39 @@ async function memory(env: Record<string, string>, ctx: { home: string; env: Rec
       target: '—',
       ok: null,
     });
+    const worst = Math.max(bigLag, bigBackLag, yamlLag, yamlBackLag);
+    rows.push({
+      metric: `agent's slowest answer${label} during a 2,000-model takeover / restore: opencode (JSON); Continue (YAML)`,
+      measured: `${bigLag.toFixed(1)} / ${bigBackLag.toFixed(1)} ms; ${yamlLag.toFixed(1)} / ${yamlBackLag.toFixed(1)} ms`,
+      target: '≤ 50 ms (issue 18: no stretch over a few tens of ms)',
+      ok: worst <= 50,
+    });
   } finally {
     await agent.stop();
   }
+}
+
+/** The longest `hello` round trip to the agent while `work` runs (one every 5 ms), in ms. */
+async function answersWhile(env: Record<string, string>, work: Promise<unknown>): Promise<number> {
+  const conn = await AgentConnection.open(socketLocation({ home: env.HOME!, env }));
+  let done = false;
+  let worst = 0;
+  const probe = (async () => {
+    while (!done) {
+      const t = performance.now();
+      await conn.request('hello', {});
+      worst = Math.max(worst, performance.now() - t);
+      await sleep(5);
+    }
+  })();
+  try {
+    await work;
+  } finally {
+    done = true;
+    await probe;
+    conn.close();
+  }
+  return worst;
 }
 
 function inotifyWatches(pid: number): number {

@@ -121,6 +121,7 @@ export function changeLines(r: WireReport, home: string): string[] {
     const parts = byFile.get(c.file) ?? [];
     if (c.action === 'created') parts.unshift('file created');
     else if (c.action === 'set aside') parts.push(`${c.path} set aside`);
+    else if (c.action === 'added' && c.count !== undefined) parts.push(`${c.path}: ${c.count.toLocaleString('en-US')} added (${short(c.after ?? '')})`);
     else if (c.action === 'added') parts.push(`${c.path} = ${short(c.after ?? '')}`);
     else parts.push(`${c.path} ${short(c.before ?? '')} → ${short(c.after ?? '')}`);
     byFile.set(c.file, parts);

@@ -28,7 +28,8 @@ import {
   writeConfig,
   type ConfigFile,
 } from '../configio/io.ts';
-import { applyEdits, revertRecords, toSlotRecords, type SlotRecord } from '../formats/apply.ts';
+import { applyEdits, toSlotRecords, type SlotRecord } from '../formats/apply.ts';
+import { applyEditsOffThread, inspectOffThread, revertRecordsOffThread } from './off-thread.ts';
 import { editorFor } from '../formats/index.ts';
 import { formatPath, hashValue } from '../formats/path.ts';
 import { ConfigFormatError, type Edit } from '../formats/slot.ts';
@@ -84,6 +85,12 @@ export interface Change {
   /** The value written, masked (absent: the slot was set aside). */
   after?: string;
   action: 'created' | 'added' | 'changed' | 'set aside';
+  /**
+   * For many members added to one list or table (a model each): how many; `path` is then the
+   * container and `after` the first few. Listing 2,000 models one by one made an answer too
+   * large for the agent's socket and a line nobody reads.
+   */
+  count?: number;
 }
 
 /**
@@ -99,6 +106,8 @@ export function chooseModel(models: readonly string[], fallback: string, configu
 
 /** Values in `changes` are for people and scripts, not a copy of the file: long ones are cut. */
 const CHANGE_VALUE_MAX = 2000;
+/** More members than this added to one container are one change with a count. */
+const CHANGE_MEMBERS_MAX = 20;
 
 function changesOf(planned: ReadonlyArray<{ ledgerFile: LedgerFile }>, edits: readonly Edit[], key: string): Change[] {
   const show = (name: string, v: unknown, secret: boolean): string => {
@@ -116,7 +125,31 @@ function changesOf(planned: ReadonlyArray<{ ledgerFile: LedgerFile }>, edits: re
   }
   for (const { ledgerFile: lf } of planned) {
     if (!lf.existedBefore) out.push({ file: lf.path, action: 'created' });
+    // Members added to the same container, counted first: a long run becomes one change.
+    const added = new Map<string, SlotRecord[]>();
+    const parentOf = new Map<SlotRecord, string>();
     for (const r of lf.records) {
+      if (r.before !== undefined || r.path.length < 2 || byPath.get(`${r.file}\u0000${formatPath(r.path)}`)?.value === undefined) continue;
+      const parent = formatPath(r.path.slice(0, -1));
+      parentOf.set(r, parent);
+      const run = added.get(parent);
+      if (run) run.push(r);
+      else added.set(parent, [r]);
+    }
+    const counted = new Set<string>();
+    for (const r of lf.records) {
+      const parent = parentOf.get(r);
+      const run = parent === undefined ? undefined : added.get(parent);
+      if (parent !== undefined && run && run.length > CHANGE_MEMBERS_MAX) {
+        if (counted.has(parent)) continue;
+        counted.add(parent);
+        const names = run.slice(0, 3).map((x) => {
+          const last = x.path[x.path.length - 1]!;
+          return typeof last === 'string' ? last : formatPath([last]);
+        });
+        out.push({ file: lf.path, path: parent, after: show('', `${names.join(', ')}, …`, false), action: 'added', count: run.length });
+        continue;
+      }
       const e = byPath.get(`${r.file}\u0000${formatPath(r.path)}`);
       const last = r.path[r.path.length - 1];
       const name = typeof last === 'string' ? last : formatPath(r.path);
@@ -174,6 +207,8 @@ interface LoadedTool {
   detected: boolean;
   files: Map<string, ConfigFile>;
   texts: FileTexts;
+  /** Its inspection, once made, and for which gateway identity (the texts never change). */
+  inspected?: { gw: string; ins: Promise<Inspection> };
 }
 
 const MAX_ATTEMPTS = 4;
@@ -233,14 +268,24 @@ export class Engine {
     return recorded && recorded !== this.opts.gateway.providerId ? { ...this.opts.gateway, providerId: recorded } : this.opts.gateway;
   }
 
-  private inspect(t: LoadedTool): Inspection {
-    return t.adapter.inspect(t.texts, this.identityFor(t), t.ctx);
+  /**
+   * The tool's status from the texts it was loaded with: made once per load and gateway identity,
+   * and in a worker when the files are large (a parse of a 2,000-model file is 100-200 ms).
+   */
+  private inspect(t: LoadedTool): Promise<Inspection> {
+    const gw = this.identityFor(t);
+    const id = JSON.stringify(gw);
+    if (t.inspected?.gw === id) return t.inspected.ins;
+    const ins = inspectOffThread(t.adapter.id, t.texts, gw, t.ctx);
+    t.inspected = { gw: id, ins };
+    return ins;
   }
 
-  private report(t: LoadedTool, extra: Partial<ToolReport> = {}): ToolReport {
+  private async report(t: LoadedTool, extra: Partial<ToolReport> = {}): Promise<ToolReport> {
     const rec = recordedTakeover(this.opts.stateDir, t.adapter.id);
     const suspended = rec?.state === 'suspended' ? { suspendedSince: rec.suspendedAt ?? '' } : {};
-    return { ...reportFromTexts(t.adapter, t.ctx, this.identityFor(t), t.detected, t.texts), ...suspended, ...extra };
+    const ins = t.detected ? await this.inspect(t) : undefined;
+    return { ...reportFromTexts(t.adapter, t.ctx, this.identityFor(t), t.detected, t.texts, ins), ...suspended, ...extra };
   }
 
   /**
@@ -260,7 +305,7 @@ export class Engine {
 
   async status(id: ToolId): Promise<ToolReport> {
     const t = await this.load(id);
-    return this.report(t);
+    return await this.report(t);
   }
 
   /**
@@ -284,22 +329,22 @@ export class Engine {
     const t = await this.load(id);
     const notes: string[] = [];
     if (t.adapter.launchOnly) {
-      return this.report(t, {
+      return await this.report(t, {
         action: 'refused',
         error: `${t.adapter.name} is launch-only: it takes a gateway from its environment only, so there is nothing to take over. Run \`gwctl launch ${id}\` to start it pointed at the gateway.`,
       });
     }
     if (!t.detected) {
-      return this.report(t, {
+      return await this.report(t, {
         action: 'refused',
         error: `${t.adapter.name} is not detected: ${t.dir} does not exist. Install ${t.adapter.name} and run it once, then take it over.`,
       });
     }
-    const before = this.inspect(t);
+    const before = await this.inspect(t);
     const ledger = await this.ledger.load();
     const entry = ledger.tools[id];
     if (before.status === 'taken-over' && entry?.state === 'applied' && pointsAt(entry.gatewayRoot, this.opts.gateway.root)) {
-      return this.report(t, { action: 'already-taken-over' });
+      return await this.report(t, { action: 'already-taken-over' });
     }
     if (before.status === 'taken-over' && !entry) {
       // Taken over, but the ledger does not know it (moved aside, state dir cleaned): what the
@@ -308,13 +353,13 @@ export class Engine {
       const offer = baks.length
         ? `run \`gwctl restore ${id}\` to put back ${baks.join(', ')} (the copy from before the takeover, holding none of gwctl's settings)`
         : `run \`gwctl restore ${id}\` to remove gwctl's settings, then take it over again`;
-      return this.report(t, {
+      return await this.report(t, {
         action: 'refused',
         error: `${t.adapter.name} already points at this gateway (${this.primaryPath(t)}), but gwctl's ledger has no record of that takeover (was ${this.ledger.path} moved aside or the state directory cleaned?); nothing was written. To start again from your original, ${offer}`,
       });
     }
     if (before.status === 'other-address' && !force) {
-      return this.report(t, {
+      return await this.report(t, {
         action: 'refused',
         error: `${t.adapter.name} points at ${before.address ?? 'another address'} (${this.fileHolding(t, before)}); gwctl will not overwrite it. Run again with --force to take it over anyway (restore puts the old address back).`,
       });
@@ -327,8 +372,8 @@ export class Engine {
       const undone = await this.restoreOnce(id, { revoke: true, keepUserBackups: true });
       notes.push(...(undone.notes ?? []).map((n) => `earlier takeover undone: ${n}`));
       const again = await this.load(id);
-      if (this.inspect(again).status === 'taken-over') {
-        return this.report(again, {
+      if ((await this.inspect(again)).status === 'taken-over') {
+        return await this.report(again, {
           action: 'failed',
           error: `${t.adapter.name}: the earlier takeover could not be undone (${this.primaryPath(again)} still points at the gateway); nothing new was written. Run \`gwctl restore ${id}\`, then take it over again`,
           ...(notes.length ? { notes } : {}),
@@ -380,7 +425,7 @@ export class Engine {
     const t = await this.load(id);
     const notes: string[] = [];
     if (!t.detected) return { files: [], notes, refused: `${t.adapter.name} is not detected: ${t.dir} does not exist` };
-    const before = this.inspect(t);
+    const before = await this.inspect(t);
     if (before.status === 'taken-over') return { files: [], notes, refused: `${t.adapter.name} already points at this gateway` };
     if (before.status === 'other-address') {
       if (!force) notes.push(`it points at ${before.address ?? 'another address'}: a takeover needs --force (restore puts that address back)`);
@@ -409,7 +454,7 @@ export class Engine {
       modelsListed: listed,
       modelForced: gw.model !== undefined,
     };
-    const planned = this.renderWrites(t, t.adapter.plan(t.texts, target, t.ctx));
+    const planned = await this.renderWrites(t, t.adapter.plan(t.texts, target, t.ctx));
     return {
       files: planned.map((p) => ({ path: p.file.path, before: p.file.exists ? p.file.text : null, after: p.text })),
       notes,
@@ -568,7 +613,7 @@ export class Engine {
         l.tools[id] = entry;
       });
       const edits = t.adapter.plan(t.texts, await this.target(t, key), t.ctx);
-      const planned = this.renderWrites(t, edits);
+      const planned = await this.renderWrites(t, edits);
       changes = changesOf(planned, edits, key);
       for (const p of planned) {
         // A re-apply over an earlier takeover keeps what that one recorded of the user's own .bak files.
@@ -582,7 +627,7 @@ export class Engine {
         l.tools[id] = entry;
       });
       const ours = await this.knownKeyHashes();
-      const gwctlValues = this.inspect(t).status === 'taken-over';
+      const gwctlValues = (await this.inspect(t)).status === 'taken-over';
       const written: Array<{ file: ConfigFile; text: string; hash: string }> = [];
       try {
         for (const p of planned) {
@@ -640,17 +685,17 @@ export class Engine {
     // A takeover that does not take over says so: the status is computed again from disk, and
     // anything else than taken-over rolls gwctl's write back.
     const after = await this.load(id);
-    const ins = this.inspect(after);
+    const ins = await this.inspect(after);
     if (ins.status !== 'taken-over') {
       const undone = await this.restoreOnce(id, { revoke: true });
       const where = this.fileHolding(after, ins);
-      return this.report(await this.load(id), {
+      return await this.report(await this.load(id), {
         action: 'failed',
         error: `${t.adapter.name} is still ${STATUS_LABEL[ins.status]} after the takeover${ins.address ? ` (${ins.address}, set in ${where})` : ` (${where})`}${ins.detail ? `: ${ins.detail}` : ''}; gwctl's change was rolled back${force ? '' : ''}`,
         notes: [...notes, ...(undone.notes ?? [])],
       });
     }
-    return this.report(after, { action: 'taken-over', ...(notes.length ? { notes } : {}), ...(changes.length ? { changes } : {}) });
+    return await this.report(after, { action: 'taken-over', ...(notes.length ? { notes } : {}), ...(changes.length ? { changes } : {}) });
   }
 
   /** Hashes of every key gwctl minted and still knows about (entries and revoke-pending). */
@@ -712,7 +757,7 @@ export class Engine {
    * The new text of each file the edits touch (edits applied by the format editors and checked),
    * its mode, and the ledger record of what changed. Writes nothing.
    */
-  private renderWrites(t: LoadedTool, edits: Edit[]) {
+  private async renderWrites(t: LoadedTool, edits: Edit[]) {
     const byRole = new Map<string, Edit[]>();
     for (const e of edits) {
       if (!byRole.has(e.file)) byRole.set(e.file, []);
@@ -724,7 +769,7 @@ export class Engine {
       const file = t.files.get(role);
       if (!spec || !file) throw new Error(`internal: ${t.adapter.id} planned an edit to unknown file role '${role}'`);
       if (!spec.writable) throw new Error(`internal: ${t.adapter.id} planned an edit to read-only file ${spec.path}`);
-      const { text, applied } = applyEdits(file.text, spec.format, list, spec.path);
+      const { text, records } = await applyEditsOffThread(file.text, spec.format, list, spec.path);
       if (text === file.text) continue;
       const holdsKey = list.some((e) => e.secret);
       const mode = file.exists ? (holdsKey ? file.mode! & ~0o077 : file.mode!) : 0o600;
@@ -740,7 +785,7 @@ export class Engine {
           writtenHash: hashText(text),
           originalMode: file.mode,
           backupPath: file.exists ? `${spec.path}.bak` : null,
-          records: toSlotRecords(applied),
+          records,
         },
       });
     }
@@ -808,12 +853,12 @@ export class Engine {
   private async rotateOnce(id: ToolId): Promise<ToolReport> {
     const t = await this.load(id);
     const entry = (await this.ledger.load()).tools[id];
-    if (!t.detected || !entry || entry.state !== 'applied' || this.inspect(t).status !== 'taken-over') {
-      return this.report(t, { action: 'refused', error: `${t.adapter.name} is not taken over by gwctl; take it over first (gwctl takeover ${id})` });
+    if (!t.detected || !entry || entry.state !== 'applied' || (await this.inspect(t)).status !== 'taken-over') {
+      return await this.report(t, { action: 'refused', error: `${t.adapter.name} is not taken over by gwctl; take it over first (gwctl takeover ${id})` });
     }
     const old = entry.keyRef;
     if (this.opts.keys.mints === false || !old || (!old.alias && !old.id)) {
-      return this.report(t, {
+      return await this.report(t, {
         action: 'refused',
         error: `this gateway kind has no key API: nothing to rotate (${t.adapter.name} uses the configured key; change it in the gateway, then \`gwctl config set gateway.key\` and \`gwctl takeover ${id}\`)`,
       });
@@ -828,7 +873,7 @@ export class Engine {
     }
     let committed = false;
     try {
-      const planned = this.renderWrites(t, t.adapter.plan(t.texts, await this.target(t, key), t.ctx));
+      const planned = await this.renderWrites(t, t.adapter.plan(t.texts, await this.target(t, key), t.ctx));
       for (const p of planned) await checkWritable(p.file);
       const files = entry.files.map((f) => ({ ...f }));
       for (const p of planned) {
@@ -871,13 +916,13 @@ export class Engine {
     }
     const after = await this.load(id);
     if (!accepted) {
-      return this.report(after, {
+      return await this.report(after, {
         action: 'failed',
         notes,
         error: `the gateway refuses the new key written into ${this.primaryPath(after)} (GET ${this.opts.gateway.baseUrl.openai}/models answered 401/403); check the key in the gateway, then run gwctl rotate ${id} again`,
       });
     }
-    return this.report(after, { action: 'rotated', notes });
+    return await this.report(after, { action: 'rotated', notes });
   }
 
   /**
@@ -895,7 +940,7 @@ export class Engine {
       retryOnConcurrentWrite(async () => {
         const t = await this.load(id);
         const entry = (await this.ledger.load()).tools[id];
-        if (!entry || entry.state !== 'applied') return this.report(t, { action: 'refused', error: `${t.adapter.name} is not taken over` });
+        if (!entry || entry.state !== 'applied') return await this.report(t, { action: 'refused', error: `${t.adapter.name} is not taken over` });
         const key = findToolKey(id, this.opts.home, this.opts.env, entry.keyHash);
         if (key) await stashKey(this.opts.stateDir, id, key);
         const notes: string[] = [];
@@ -908,7 +953,7 @@ export class Engine {
             cur.suspendedAt = at;
           }
         });
-        return this.report(await this.load(id), {
+        return await this.report(await this.load(id), {
           action: 'restored',
           notes: [`suspended: back on its own settings while the gateway is down (key kept)`, ...notes],
         });
@@ -925,8 +970,8 @@ export class Engine {
     return this.locked(async () => {
       const t = await this.load(id);
       const entry = (await this.ledger.load()).tools[id];
-      if (!entry || entry.state !== 'suspended') return this.report(t, { action: 'refused', error: `${t.adapter.name} is not suspended` });
-      const ins = t.detected ? this.inspect(t) : undefined;
+      if (!entry || entry.state !== 'suspended') return await this.report(t, { action: 'refused', error: `${t.adapter.name} is not suspended` });
+      const ins = t.detected ? await this.inspect(t) : undefined;
       if (!ins || ins.status === 'other-address') {
         const ended = await this.restoreOnce(id, { revoke: true });
         return {
@@ -1024,7 +1069,7 @@ export class Engine {
       if (failed !== undefined && ref) l.pending.push(pendingOf(id, ref, entry.keyHash, entry.takenOverAt, failed));
     });
     if (failed === undefined && ref?.gateway) notes.push(...(await this.retryPendingAt(ref.gateway)));
-    return this.report(await this.load(id), { action: 'restored', ...(notes.length ? { notes } : {}) });
+    return await this.report(await this.load(id), { action: 'restored', ...(notes.length ? { notes } : {}) });
   }
 
   /**
@@ -1079,23 +1124,23 @@ export class Engine {
       notes.push(`${lf.path} is gone; nothing to put back${lf.backupPath ? ` (the original is in ${lf.backupPath})` : ''}`);
       return undefined;
     }
+    // The mode from before the takeover comes back, also when values changed since are kept: the
+    // takeover narrowed it only because it wrote a key, and that key is gone now.
+    const mode = lf.originalMode !== null ? lf.originalMode : current.mode!;
+    // Nothing else changed since the takeover: the original bytes go back exactly (nothing to
+    // parse or revert: a 2,000-model file is not read slot by slot to arrive at the same bytes).
+    if (current.hash === lf.writtenHash && lf.backupPath) {
+      const bak = await readConfig(lf.backupPath).catch(() => undefined);
+      if (bak?.exists && bak.hash === lf.originalHash) return { spec, current, text: bak.text, mode, remove: false, stillThere: [] };
+    }
     const gw: GatewayIdentity = { root: entry.gatewayRoot, baseUrl: this.opts.gateway.baseUrl, providerId: entry.providerId };
-    const res = revertRecords(current.text, spec.format, lf.records, entry.gatewayRoot, spec.path);
+    const res = await revertRecordsOffThread(current.text, spec.format, lf.records, entry.gatewayRoot, spec.path);
     let text = res.text;
     const sweep = (t.adapter.sweep?.({ ...t.texts, [lf.role]: text }, gw, entry.providerId, t.ctx) ?? []).filter((e) => e.file === lf.role);
     if (sweep.length) text = applyEdits(text, spec.format, sweep, spec.path).text;
     const editor = editorFor(spec.format);
     const stillThere = res.kept.filter((k) => editor.get(text, k.path, spec.path) !== undefined);
     for (const k of stillThere) notes.push(`${spec.path}: kept ${formatPath(k.path)} as it is (changed since the takeover)`);
-
-    // Nothing else changed since the takeover: put the original bytes back exactly.
-    if (current.hash === lf.writtenHash && lf.backupPath) {
-      const bak = await readConfig(lf.backupPath).catch(() => undefined);
-      if (bak?.exists && bak.hash === lf.originalHash) text = bak.text;
-    }
-    // The mode from before the takeover comes back, also when values changed since are kept: the
-    // takeover narrowed it only because it wrote a key, and that key is gone now.
-    const mode = lf.originalMode !== null ? lf.originalMode : current.mode!;
     const remove = !lf.existedBefore && isEmptyDocument(text, spec.format, spec.path);
     return { spec, current, text, mode, remove, stillThere };
   }
@@ -1109,7 +1154,7 @@ export class Engine {
     const entry = (await this.ledger.load()).tools[id];
     const notes: string[] = [];
     if (!entry) {
-      const ins = this.inspect(t);
+      const ins = await this.inspect(t);
       return {
         files: [],
         notes,
@@ -1187,9 +1232,9 @@ export class Engine {
    * before the takeover); else remove the slot (previous values unknown).
    */
   private async restoreWithoutLedger(t: LoadedTool): Promise<ToolReport> {
-    if (!t.detected) return this.report(t, { action: 'nothing-to-restore' });
-    const ins = this.inspect(t);
-    if (ins.status !== 'taken-over') return this.report(t, { action: 'nothing-to-restore' });
+    if (!t.detected) return await this.report(t, { action: 'nothing-to-restore' });
+    const ins = await this.inspect(t);
+    if (ins.status !== 'taken-over') return await this.report(t, { action: 'nothing-to-restore' });
     const baks = await this.cleanBackups(t);
     if (baks.length) {
       const notes: string[] = [];
@@ -1205,11 +1250,11 @@ export class Engine {
         );
       }
       const after = await this.load(t.adapter.id);
-      if (this.inspect(after).status !== 'taken-over') {
+      if ((await this.inspect(after)).status !== 'taken-over') {
         notes.push(
           `the key in the config was not revoked (gwctl had no record of it): if the gateway lists a gwctl-${t.adapter.id}-… key nobody uses, delete it there`,
         );
-        return this.report(after, { action: 'restored', notes });
+        return await this.report(after, { action: 'restored', notes });
       }
       t = after;
     }
@@ -1236,7 +1281,7 @@ export class Engine {
     for (const [role, records] of byRole) {
       const spec = t.specs.find((s) => s.role === role)!;
       const file = t.files.get(role)!;
-      let { text } = revertRecords(file.text, spec.format, records, gw.root, spec.path);
+      let { text } = await revertRecordsOffThread(file.text, spec.format, records, gw.root, spec.path);
       const sweep = (t.adapter.sweep?.({ ...t.texts, [role]: text }, gw, gw.providerId, t.ctx) ?? []).filter((e) => e.file === role);
       if (sweep.length) text = applyEdits(text, spec.format, sweep, spec.path).text;
       if (text !== file.text) {
@@ -1246,7 +1291,7 @@ export class Engine {
         );
       }
     }
-    return this.report(await this.load(t.adapter.id), { action: notes.length ? 'restored' : 'nothing-to-restore', ...(notes.length ? { notes } : {}) });
+    return await this.report(await this.load(t.adapter.id), { action: notes.length ? 'restored' : 'nothing-to-restore', ...(notes.length ? { notes } : {}) });
   }
 }
 
@@ -1261,11 +1306,18 @@ function configPathOf(specs: readonly FileSpec[], dir: string, texts: FileTexts)
  * A tool's report from its files' texts (`null`: missing). Pure: the engine uses it on what it
  * just read, the agent on exactly the bytes its watcher hashed.
  */
-export function reportFromTexts(adapter: ToolAdapter<ToolId>, ctx: AdapterEnv, gw: GatewayIdentity, detected: boolean, texts: FileTexts): ToolReport {
+export function reportFromTexts(
+  adapter: ToolAdapter<ToolId>,
+  ctx: AdapterEnv,
+  gw: GatewayIdentity,
+  detected: boolean,
+  texts: FileTexts,
+  inspected?: Inspection,
+): ToolReport {
   const loc = adapter.locate(ctx);
   const report: ToolReport = { id: adapter.id, name: adapter.name, status: 'not-detected', configPath: configPathOf(loc.files, loc.dir, texts), address: null };
   if (!detected) return report;
-  const ins = adapter.inspect(texts, gw, ctx);
+  const ins = inspected ?? adapter.inspect(texts, gw, ctx);
   return { ...report, status: ins.status, address: ins.address ?? null, ...(ins.detail ? { detail: ins.detail } : {}) };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ToolId } from '../adapters/index.ts';
 import { readFileSync } from 'node:fs';
+import { pathStamp } from '../shared/stamp.ts';
 import { ledgerPath, LedgerStore, type LedgerEntry } from './ledger.ts';
 
 export { ledgerPath };
@@ -49,21 +50,44 @@ export function recordedProviderId(stateDir: string, tool: ToolId): string | und
   return recordedTakeover(stateDir, tool)?.providerId;
 }
 
-/** A tool's ledger entry as status needs it (provider id, state, suspended since), read synchronously. */
-export function recordedTakeover(stateDir: string, tool: ToolId): { providerId?: string; state?: string; suspendedAt?: string } | undefined {
+type Recorded = { providerId?: string; state?: string; suspendedAt?: string };
+
+/**
+ * What status needs of each entry, from the ledger as it is on disk now: parsed again only when
+ * the file's stamp moved. Status asks for it two or three times per tool; a ledger that records a
+ * 2,000-model takeover is about half a megabyte, and parsing it each time held the agent's loop
+ * for 130 ms per status of all tools.
+ */
+let recent: { path: string; stamp: string; tools: Map<string, Recorded> } | undefined;
+
+function recordedEntries(stateDir: string): Map<string, Recorded> | undefined {
+  const path = ledgerPath(stateDir);
+  const stamp = pathStamp(path, 'f');
+  if (recent?.path === path && recent.stamp === stamp) return recent.tools;
   try {
-    const data = JSON.parse(readFileSync(ledgerPath(stateDir), 'utf8')) as { tools?: Record<string, Record<string, unknown> | undefined> };
-    const e = data.tools?.[tool];
-    if (!e) return undefined;
+    const data = JSON.parse(readFileSync(path, 'utf8')) as { tools?: Record<string, Record<string, unknown> | undefined> };
     const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-    const out: { providerId?: string; state?: string; suspendedAt?: string } = {};
-    if (str(e.providerId)) out.providerId = str(e.providerId)!;
-    if (str(e.state)) out.state = str(e.state)!;
-    if (str(e.suspendedAt)) out.suspendedAt = str(e.suspendedAt)!;
-    return out;
+    const tools = new Map<string, Recorded>();
+    for (const [tool, e] of Object.entries(data.tools ?? {})) {
+      if (!e || typeof e !== 'object') continue;
+      const out: Recorded = {};
+      if (str(e.providerId)) out.providerId = str(e.providerId)!;
+      if (str(e.state)) out.state = str(e.state)!;
+      if (str(e.suspendedAt)) out.suspendedAt = str(e.suspendedAt)!;
+      tools.set(tool, out);
+    }
+    // The stamp from before the read: a write meanwhile moves it, and the next call reads again.
+    recent = { path, stamp, tools };
+    return tools;
   } catch {
     return undefined;
   }
+}
+
+/** A tool's ledger entry as status needs it (provider id, state, suspended since), read synchronously. */
+export function recordedTakeover(stateDir: string, tool: ToolId): Recorded | undefined {
+  const e = recordedEntries(stateDir)?.get(tool);
+  return e ? { ...e } : undefined;
 }
 
 /** Tools the fallback moved back to their own settings (ledger state 'suspended'). */

@@ -5,7 +5,7 @@
  */
 import { editorFor } from './index.ts';
 import { pointsAt } from '../shared/address.ts';
-import { deepEqual, deleteIn, formatPath, getIn, hashValue, isObject, setIn } from './path.ts';
+import { deepEqual, deleteIn, formatPath, getIn, hashValue, indexer, isObject, setIn } from './path.ts';
 import { ConfigFormatError, type Edit, type Format, type Guard, type JsonObject, type JsonValue, type PathSeg, type SlotPath } from './slot.ts';
 
 export interface AppliedEdit {
@@ -31,36 +31,7 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
   let expected: JsonValue | undefined = oldDoc;
   let out = text;
   const applied: AppliedEdit[] = [];
-  for (let i = 0; i < edits.length;) {
-    // Many new siblings under one container (a model each): one pass, not one parse each.
-    // (`first` members in one pass: only the YAML editor places them; elsewhere one at a time.)
-    const run = editor.insertMany ? siblingRun(edits, i, (e) => e.value !== undefined && (format === 'yaml' || !isFirstSeg(e.path[e.path.length - 1]!))) : 0;
-    if (run) {
-      const group = edits.slice(i, i + run);
-      const doc = editor.parse(out, file);
-      const parent = group[0]!.path.slice(0, -1);
-      const container = getIn(doc, parent);
-      if (
-        allNew(
-          container,
-          group.map((e) => e.path[e.path.length - 1]!),
-        )
-      ) {
-        refuseNonContainerParent(doc, group[0]!, file);
-        const createdParent = container === undefined ? firstMissingPrefix(group[0]!.path, (p) => getIn(doc, p)) : undefined;
-        out = editor.insertMany!(
-          out,
-          parent,
-          group.map((e) => ({ seg: e.path[e.path.length - 1]!, value: e.value! })),
-          file,
-        );
-        expected = appendMembers(expected, parent, group);
-        group.forEach((edit, k) => applied.push(k === 0 && createdParent ? { edit, before: undefined, createdParent } : { edit, before: undefined }));
-        i += run;
-        continue;
-      }
-    }
-    const edit = edits[i++]!;
+  const one = (edit: Edit) => {
     refuseNonContainerParent(editor.parse(out, file), edit, file);
     const before = editor.get(out, edit.path, file);
     const createdParent = before === undefined ? firstMissingPrefix(edit.path, (p) => editor.get(out, p, file)) : undefined;
@@ -72,6 +43,46 @@ export function applyEdits(text: string, format: Format, edits: readonly Edit[],
       out = editor.set(out, edit.path, edit.value, file);
       expected = setIn(expected, edit.path, edit.value);
     }
+  };
+  for (let i = 0; i < edits.length;) {
+    // Many siblings under one container (a model each): the new ones in one pass, not one parse
+    // each. (`first` members in one pass: only the YAML editor places them; elsewhere one at a time.)
+    const run = editor.insertMany ? siblingRun(edits, i, (e) => e.value !== undefined && (format === 'yaml' || !isFirstSeg(e.path[e.path.length - 1]!))) : 0;
+    if (run) {
+      let group = edits.slice(i, i + run);
+      const parent = group[0]!.path.slice(0, -1);
+      const fresh = newMembers(
+        getIn(editor.parse(out, file), parent),
+        group.map((e) => e.path[e.path.length - 1]!),
+      );
+      if (fresh) {
+        // Up to the first repeat of a member (a gateway listing a model twice): the repeat
+        // starts the next run, where it is a member already there.
+        group = group.slice(0, fresh.length);
+        // Members already there are changed in place, one at a time (a change does not move a
+        // member, so the new ones land where they would have anyway); one of them in a list of
+        // 2,000 used to send the whole run the one-at-a-time way: minutes of parsing.
+        for (const [k, edit] of group.entries()) if (!fresh[k]) one(edit);
+        const added = group.filter((_, k) => fresh[k]);
+        if (added.length) {
+          const doc = editor.parse(out, file);
+          const container = getIn(doc, parent);
+          refuseNonContainerParent(doc, added[0]!, file);
+          const createdParent = container === undefined ? firstMissingPrefix(added[0]!.path, (p) => getIn(doc, p)) : undefined;
+          out = editor.insertMany!(
+            out,
+            parent,
+            added.map((e) => ({ seg: e.path[e.path.length - 1]!, value: e.value! })),
+            file,
+          );
+          expected = appendMembers(expected, parent, added);
+          added.forEach((edit, k) => applied.push(k === 0 && createdParent ? { edit, before: undefined, createdParent } : { edit, before: undefined }));
+        }
+        i += group.length;
+        continue;
+      }
+    }
+    one(edits[i++]!);
   }
   verify(editor.parse(out, file), expected ?? {}, file, edits);
   return { text: out, applied };
@@ -139,41 +150,34 @@ function memberIndex(container: JsonValue | undefined, kind: string): (seg: Path
   if (kind === 'key') {
     return (seg) => (isObject(container) && Object.prototype.hasOwnProperty.call(container, seg as string) ? container[seg as string] : undefined);
   }
-  const map = new Map<string, JsonValue>();
-  const fields: string[] = kind === 'item' ? [] : (JSON.parse(kind.slice(6)) as string[]);
-  const keyOf = (v: unknown): string | undefined => {
-    if (kind === 'item') return typeof v === 'object' && v !== null ? undefined : JSON.stringify([typeof v, v]);
-    if (!isObject(v)) return undefined;
-    // Only primitives can match (matches() compares with ===); a field that is absent never equals.
-    const vals = fields.map((f) => v[f]);
-    return vals.every((x) => x !== undefined && (x === null || typeof x !== 'object')) ? JSON.stringify(vals.map((x) => [typeof x, x])) : undefined;
-  };
-  if (Array.isArray(container)) {
-    for (const el of container) {
-      const k = keyOf(el);
-      if (k !== undefined && !map.has(k)) map.set(k, el);
-    }
-  }
+  if (!Array.isArray(container)) return () => undefined;
+  const at = indexer(container);
   return (seg) => {
     if (typeof seg === 'string') return undefined;
-    const k = 'item' in seg ? keyOf(seg.item) : JSON.stringify(fields.map((f) => [typeof seg.match[f], seg.match[f]]));
-    return k === undefined ? undefined : map.get(k);
+    const i = at(seg);
+    return i < 0 ? undefined : container[i];
   };
 }
 
-/** True when none of `segs` exists in `container` and no two are the same. */
-function allNew(container: JsonValue | undefined, segs: readonly PathSeg[]): boolean {
-  if (container !== undefined && !isObject(container) && !Array.isArray(container)) return false;
+/**
+ * For each of `segs` up to the first that repeats an earlier one (the second would change what
+ * the first added), whether it is a new member of `container` (true) or one already there;
+ * undefined for a container of another kind.
+ */
+function newMembers(container: JsonValue | undefined, segs: readonly PathSeg[]): boolean[] | undefined {
+  if (container !== undefined && !isObject(container) && !Array.isArray(container)) return undefined;
   const kind = segKind(segs[0]!);
-  if (Array.isArray(container) ? kind === 'key' : container !== undefined && kind !== 'key') return false;
+  if (Array.isArray(container) ? kind === 'key' : container !== undefined && kind !== 'key') return undefined;
   const lookup = memberIndex(container, kind);
   const seen = new Set<string>();
+  const out: boolean[] = [];
   for (const seg of segs) {
     const id = JSON.stringify(seg);
-    if (seen.has(id) || lookup(seg) !== undefined) return false;
+    if (seen.has(id)) break;
     seen.add(id);
+    out.push(lookup(seg) === undefined);
   }
-  return true;
+  return out;
 }
 
 /** `doc` with each edit's value added as a new member of the container at `parent`. */

@@ -15,7 +15,7 @@
  */
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { bareKeyOk, parseJson5Tree } from './json5.ts';
-import { deepEqual, findIndex, getIn, setIn } from './path.ts';
+import { deepEqual, findIndex, getIn, indexer, setIn } from './path.ts';
 import { ConfigFormatError, type Format, type FormatEditor, type JsonObject, type JsonValue, type SlotPath } from './slot.ts';
 
 const BOM = '\uFEFF';
@@ -686,11 +686,14 @@ function makeRawEditor(format: Format): FormatEditor {
       if (c.type === 'object') kids.forEach((p, i) => byName.set(p.children?.[0]?.value as string, i));
       else values = valueOf(c) as JsonValue[];
       const picked = new Set<number>();
+      const lookup = values ? indexer(values) : undefined;
       for (const seg of segs) {
-        const i = typeof seg === 'string' ? (c.type === 'object' ? (byName.get(seg) ?? -1) : -1) : values ? findIndex(values, seg) : -1;
+        const i = typeof seg === 'string' ? (c.type === 'object' ? (byName.get(seg) ?? -1) : -1) : lookup ? lookup(seg) : -1;
         if (i >= 0) picked.add(i);
       }
-      if (c.type === 'object' && segs.some((seg) => typeof seg === 'string' && propsNamed(c!, seg).length > 1)) {
+      const named = new Map<unknown, number>();
+      if (c.type === 'object') for (const p of kids) named.set(p.children?.[0]?.value, (named.get(p.children?.[0]?.value) ?? 0) + 1);
+      if (c.type === 'object' && segs.some((seg) => typeof seg === 'string' && (named.get(seg) ?? 0) > 1)) {
         let out = text;
         for (const seg of segs) out = raw.delete(out, [...parent, seg], file);
         return out;

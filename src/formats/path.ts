@@ -17,6 +17,47 @@ export function findIndex(arr: readonly unknown[], seg: Exclude<PathSeg, string>
   return arr.findIndex((el) => matches(el, seg));
 }
 
+/** A primitive's identity for a lookup table: what `===` tells apart (JSON data has no NaN). */
+const primKey = (v: unknown): string | undefined =>
+  v === undefined || (typeof v === 'object' && v !== null) ? undefined : typeof v === 'string' ? `s${v}` : `${typeof v}:${String(v)}`;
+
+/**
+ * `findIndex` for many segments of one array: a table per kind of segment (item, or the set of
+ * matched fields), built in one pass, so n lookups cost n instead of n² (a restore removes
+ * 2,000 models at once). Same answers as findIndex: the first element that matches.
+ */
+export function indexer(arr: readonly unknown[]): (seg: Exclude<PathSeg, string>) => number {
+  const tables = new Map<string, Map<string, number>>();
+  const table = (fields: readonly string[] | null): Map<string, number> => {
+    const id = fields === null ? '' : JSON.stringify(fields);
+    let t = tables.get(id);
+    if (t) return t;
+    t = new Map();
+    arr.forEach((el, i) => {
+      let k: string | undefined;
+      if (fields === null) k = primKey(el);
+      else if (isObject(el)) {
+        const parts = fields.map((f) => primKey(el[f]));
+        k = parts.every((p) => p !== undefined) ? JSON.stringify(parts) : undefined;
+      }
+      if (k !== undefined && !t!.has(k)) t!.set(k, i);
+    });
+    tables.set(id, t);
+    return t;
+  };
+  return (seg) => {
+    if ('item' in seg) {
+      const k = primKey(seg.item);
+      return k === undefined ? findIndex(arr, seg) : (table(null).get(k) ?? -1);
+    }
+    const fields = Object.keys(seg.match).sort();
+    const parts = fields.map((f) => primKey(seg.match[f]));
+    // An object (or absent) value only ever matches by identity: the plain way.
+    if (fields.length === 0 || parts.some((p) => p === undefined)) return findIndex(arr, seg);
+    return table(fields).get(JSON.stringify(parts)) ?? -1;
+  };
+}
+
 export function getIn(doc: unknown, path: SlotPath): JsonValue | undefined {
   let cur: unknown = doc;
   for (const seg of path) {

@@ -25,7 +25,7 @@ import { lazyPackage } from './lazy.ts';
 // (Continue's is the one), and the agent would otherwise carry 70 modules for it all day.
 const Y = lazyPackage<typeof YamlModule>('yaml');
 const jsYaml = lazyPackage<typeof JsYamlModule>('js-yaml');
-import { deepEqual, deleteIn, findIndex, formatPath, getIn, isObject, setIn } from './path.ts';
+import { deepEqual, deleteIn, findIndex, formatPath, getIn, indexer, isObject, setIn } from './path.ts';
 import { ConfigFormatError, type FormatEditor, type JsonObject, type JsonValue, type PathSeg, type SlotPath } from './slot.ts';
 
 const BOM = '\uFEFF';
@@ -761,10 +761,10 @@ function deleteMany(text: string, parent: SlotPath, segs: readonly PathSeg[], fi
       if (at.length) (picked.add(at[0]!), segOf.set(at[0]!, seg));
     }
   } else {
-    const values = c.items.map((it) => jsOf(it, d.ydoc));
+    const lookup = indexer(c.items.map((it) => jsOf(it, d.ydoc)));
     for (const seg of segs) {
       if (typeof seg === 'string') return one();
-      const k = findIndex(values, seg);
+      const k = lookup(seg);
       if (k >= 0) (picked.add(k), segOf.set(k, seg));
     }
   }
@@ -785,12 +785,20 @@ function deleteMany(text: string, parent: SlotPath, segs: readonly PathSeg[], fi
   }
   cuts.sort((a, b) => a.at - b.at);
   for (let k = 1; k < cuts.length; k++) if (cuts[k]!.at < cuts[k - 1]!.end) return one();
-  let body = d.body;
-  for (let k = cuts.length - 1; k >= 0; k--) body = body.slice(0, cuts[k]!.at) + cuts[k]!.text + body.slice(cuts[k]!.end);
+  // One pass over the text (cutting from the end one at a time copied it once per cut).
+  const pieces: string[] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    pieces.push(d.body.slice(from, cut.at), cut.text);
+    from = cut.end;
+  }
+  pieces.push(d.body.slice(from));
+  const body = pieces.join('');
   const cur = getIn(d.data, parent);
+  const gone = new Set([...picked].map((n) => segOf.get(n)));
   const next: JsonValue = Array.isArray(cur)
     ? cur.filter((_, n) => !picked.has(n))
-    : Object.fromEntries(Object.entries(cur as JsonObject).filter(([k]) => ![...picked].some((n) => segOf.get(n) === k)));
+    : Object.fromEntries(Object.entries(cur as JsonObject).filter(([k]) => !gone.has(k)));
   let out: string;
   try {
     out = checked(d, d.bom + body, parent.length ? setIn(d.data, parent, next) : next, parent);

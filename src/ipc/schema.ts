@@ -236,6 +236,8 @@ export interface WireChange {
   before?: string;
   after?: string;
   action: 'created' | 'added' | 'changed' | 'set aside';
+  /** Many members added to one container: how many (`path` is the container). */
+  count?: number;
 }
 
 export interface Methods {
