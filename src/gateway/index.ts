@@ -50,6 +50,8 @@ export interface ResolveOptions {
 
 export interface ResolvedGateway {
   settings: GatewaySettings;
+  /** The environment it was resolved from (which HOME's state, and so which writer lock). */
+  env: Env;
   keys: KeySource;
   kind: GatewayKind;
   /** Where each value came from, for `gwctl gateway status` / `config list`. */
@@ -153,6 +155,7 @@ export function resolveGateway(file: GatewaySettingsFile, env: Env, opts: Resolv
   const keys = keySource(kind, settings, deps);
   return {
     settings,
+    env,
     keys,
     kind,
     source: {

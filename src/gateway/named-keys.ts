@@ -84,7 +84,7 @@ export async function namedKey(gw: ResolvedGateway, configDir: string, name: str
   const live = (all: StoredNamedKey[]) => all.find((e) => e.name === name && sameGateway(e, gw) && !e.revokePending && !e.minting);
   const found = live(read(configDir));
   if (found) return { key: found.key, alias: found.alias, minted: false };
-  return withSecretsLock(configDir, async () => {
+  return withSecretsLock(configDir, gw.env, async () => {
     // Another gwctl may have minted it while we waited for the lock.
     const again = live(read(configDir));
     if (again) return { key: again.key, alias: again.alias, minted: false };
@@ -164,7 +164,7 @@ export interface RevokeResult {
  */
 export async function revokeNamedKey(gw: ResolvedGateway, configDir: string, name: string): Promise<RevokeResult> {
   checkKeyName(name);
-  return withSecretsLock(configDir, async () => {
+  return withSecretsLock(configDir, gw.env, async () => {
     const result: RevokeResult = { revoked: [], kept: [] };
     const all = read(configDir);
     const mine = all.filter((e) => e.name === name);

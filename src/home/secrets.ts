@@ -9,7 +9,8 @@ import { chmodSync, closeSync, openSync, readFileSync, renameSync, statSync, unl
 import { checkPrivateFile, ensurePrivateDir } from './private.ts';
 import { BoundedReadError, readBounded } from '../shared/read.ts';
 import { registerSecret } from '../shared/redact.ts';
-import { withLock } from './lock.ts';
+import { withWriterLock } from './lock.ts';
+import { gwctlPaths, homeFrom } from './paths.ts';
 import { join } from 'node:path';
 
 export const SECRET_NAMES = ['gateway.adminKey', 'gateway.key'] as const;
@@ -117,15 +118,16 @@ export function writeSecretSection(configDir: string, section: string, value: un
   save(configDir, data);
 }
 
-const LOCK_WAIT_MS = 15_000;
-
 /**
- * Run `fn` holding gwctl's secrets lock (`<configDir>/secrets.kernel.lock`), so that two gwctl
- * processes asking for the same named key mint it once. A kernel-released lock (home/lock.ts):
- * a holder that dies lets go at once, and a stopped one is never taken for dead (the pid file
- * this replaced could be unlinked by two waiters at once, each then holding "the" lock).
+ * Run `fn` holding gwctl's writer lock (home/lock.ts: `<stateDir>/writer.lock`, the HOME's in
+ * `env`): the one lock every writer of tool configs, the ledger and gwctl's settings and secrets
+ * takes, so that two gwctl processes asking for the same named key mint it once and a named key
+ * stored beside `gwctl config set gateway.key` never loses either write (they took two different
+ * locks before). Re-entrant within one call chain; a kernel-released lock.
  */
-export async function withSecretsLock<T>(configDir: string, fn: () => Promise<T>): Promise<T> {
+export async function withSecretsLock<T>(configDir: string, env: Readonly<Record<string, string | undefined>>, fn: () => Promise<T>): Promise<T> {
   ensurePrivateDir(configDir, "gwctl's settings directory");
-  return withLock(join(configDir, 'secrets.kernel.lock'), fn, { timeoutMs: LOCK_WAIT_MS });
+  const { stateDir } = gwctlPaths({ home: homeFrom(env), env });
+  ensurePrivateDir(stateDir, "gwctl's state directory");
+  return withWriterLock(stateDir, env, fn);
 }

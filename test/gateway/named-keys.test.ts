@@ -1,4 +1,5 @@
 /** Named keys (gateway/named-keys.ts): minted once per name and gateway, kept 0600, revoked by name. */
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gwctlPaths } from '../../src/home/paths.ts';
@@ -125,6 +126,42 @@ describe('litellm specifics', () => {
     const again = await revokeNamedKey(gw(f), configDir(), 'env');
     expect(again.revoked).toHaveLength(2);
     expect(listNamedKeys(configDir())).toEqual([]);
+  });
+
+  it('takes the writer lock every writer of gwctl state takes: another process holding it makes minting wait, then refuse', async () => {
+    // A second process (as `gwctl config set gateway.key`, a takeover or the agent would) holds
+    // the writer lock. The named key used to take a lock of its own, so both wrote secrets.json at
+    // once and one write could be lost.
+    const stateDir = gwctlPaths({ home: h.home, env: h.env }).stateDir;
+    const lockTs = new URL('../../src/home/lock.ts', import.meta.url).href;
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { withWriterLock } = await import(${JSON.stringify(lockTs)});
+         await withWriterLock(${JSON.stringify(stateDir)}, {}, async () => { process.stdout.write('held\\n'); await new Promise((r) => setTimeout(r, 3000)); });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+        holder.on('exit', (code) => reject(new Error(`the lock holder ended (${code})`)));
+      });
+      const asked = f.calls('generate').length;
+      const err = await namedKey(gw(f, { GWCTL_LOCK_TIMEOUT_MS: '300' }), configDir(), 'env').catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(new RegExp(`another gwctl is writing \\(pid ${holder.pid}\\)`));
+      expect(f.calls('generate')).toHaveLength(asked);
+      expect(listNamedKeys(configDir())).toEqual([]);
+      // Within the default wait it gets its turn once the holder lets go, and mints.
+      const t = Date.now();
+      const got = await namedKey(gw(f), configDir(), 'env');
+      expect(got.minted).toBe(true);
+      expect(Date.now() - t).toBeGreaterThan(500);
+    } finally {
+      holder.kill();
+    }
   });
 
   it('refuses names that are not simple', async () => {
