@@ -112,6 +112,7 @@ export class Agent implements AgentContext {
       this.socket.dir,
       () => this.tools.targets(),
       (tools) => statusReports(this, tools),
+      () => this.tools.busy(),
     );
     this.tools.onRawEvent = () => this.statusFile.invalidate();
     this.tools.onChecked = () => this.statusFile.schedule();

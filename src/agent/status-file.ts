@@ -46,10 +46,20 @@ export class StatusFile {
   /** The stamps of gwctl's own files (settings, ledger) the cached reports were computed with. */
   private sharedStamps = '';
 
-  constructor(ctx: AgentContext, socketDir: string, targets: () => WatchTarget[], compute: (tools: ToolId[]) => Promise<WireReport[]>) {
+  /** True while the agent works on a tool (a check, a re-apply): the file waits (see schedule). */
+  private readonly busy: () => boolean;
+
+  constructor(
+    ctx: AgentContext,
+    socketDir: string,
+    targets: () => WatchTarget[],
+    compute: (tools: ToolId[]) => Promise<WireReport[]>,
+    busy: () => boolean = () => false,
+  ) {
     this.ctx = ctx;
     this.targets = targets;
     this.compute = compute;
+    this.busy = busy;
     this.path = join(socketDir, STATUS_FILE);
   }
 
@@ -59,12 +69,17 @@ export class StatusFile {
     this.remove();
   }
 
-  /** Write the file again soon (coalesced). */
+  /**
+   * Write the file again soon (coalesced), once the agent is not working on a tool: a re-apply in
+   * progress would otherwise share the loop with recomputing every tool's stamps and status (the
+   * file is already removed, so waiting only sends callers to the socket a little longer).
+   */
   schedule(): void {
     if (this.stopped || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.refresh();
+      if (this.busy()) this.schedule();
+      else void this.refresh();
     }, COALESCE_MS);
     this.timer.unref();
   }

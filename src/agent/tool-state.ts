@@ -100,6 +100,11 @@ export class ToolStates {
     for (const t of this.targets()) this.background(t.tool, () => this.onFilesChanged(t.tool, { startup: true }));
   }
 
+  /** True while work for some tool is queued or running. */
+  busy(): boolean {
+    return this.queues.size > 0;
+  }
+
   /** Stop watching and let queued work finish (at most `drainMs`). */
   async stop(drainMs: number): Promise<void> {
     for (const t of this.brokenTimers.values()) clearTimeout(t);

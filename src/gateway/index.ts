@@ -237,8 +237,14 @@ async function mintKey(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps, label
   return { key: minted.key, ref: { ...minted.ref, gateway: gw.root } };
 }
 
+/** How long the model list health() read stands in for the same request from models(). */
+const LISTED_REUSE_MS = 5000;
+
 function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySource {
   const label = `${kind.label} at ${gw.root}`;
+  // The list health() just read with a key: the next models() for that key takes it instead of
+  // asking the same question again (one request less per takeover and re-apply with a configured key).
+  let listed: { key: string | undefined; ids: string[]; at: number } | undefined;
   return {
     mints: kind.keys !== undefined,
     async health() {
@@ -263,10 +269,13 @@ function keySource(kind: GatewayKind, gw: GatewaySettings, d: KeyDeps): KeySourc
           res.status,
         );
       }
-      modelIds(url, res.json());
+      listed = { key, ids: modelIds(url, res.json()), at: Date.now() };
     },
 
     async models(key) {
+      const fresh = listed;
+      listed = undefined;
+      if (fresh && fresh.key === key && Date.now() - fresh.at < LISTED_REUSE_MS) return [...fresh.ids];
       try {
         return await listModels(gw.baseUrl.openai, key, d.timeoutMs);
       } catch (e) {

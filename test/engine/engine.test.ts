@@ -46,6 +46,15 @@ afterEach(() => h.cleanup());
 const ledgerOf = () => new LedgerStore(gwctlPaths({ home: h.home, env }).stateDir).load();
 
 describe('takeover and restore (Claude Code)', () => {
+  it('asks the gateway each question once: its health, then one model list (the health check read it with the same key)', async () => {
+    gw.requests.length = 0;
+    const r = await gwctl(['takeover', 'claude-code', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const asked = gw.requests.map((q) => `${q.method} ${q.path}`);
+    expect(asked.filter((q) => q === 'GET /v1/models')).toHaveLength(1);
+    expect(asked.filter((q) => q === 'GET /')).toHaveLength(1);
+  });
+
   it('writes the slot, backs up first, narrows the mode, and restore puts every byte and the mode back', async () => {
     const r = await gwctl(['takeover', 'claude-code', '--json'], env);
     expect(r.code, r.stderr).toBe(0);
