@@ -33,6 +33,7 @@ import { DriftPolicy } from './policy.ts';
 import { requestTable, statusReports, type Handler, type RequestTable } from './requests.ts';
 import { ToolStates } from './tool-state.ts';
 import { StatusFile } from './status-file.ts';
+import { MemoryKeeper } from './memory.ts';
 
 const STOP_DRAIN_MS = 10_000;
 
@@ -82,6 +83,7 @@ export class Agent implements AgentContext {
   private readonly policy: DriftPolicy;
   private readonly requests: RequestTable;
   private readonly statusFile: StatusFile;
+  private readonly memory = new MemoryKeeper({ debug: (msg, extra) => this.logger?.debug(msg, extra) });
   private readonly listeners: Array<(e: AgentEvent) => void> = [];
   private readonly stopListeners: Array<() => void> = [];
   private seq = 0;
@@ -115,7 +117,10 @@ export class Agent implements AgentContext {
       () => this.tools.busy(),
     );
     this.tools.onRawEvent = () => this.statusFile.invalidate();
-    this.tools.onChecked = () => this.statusFile.schedule();
+    this.tools.onChecked = () => {
+      this.statusFile.schedule();
+      this.memory.activity();
+    };
     this.requests = requestTable({
       ctx: this,
       tools: this.tools,

@@ -170,8 +170,10 @@ export const GWCTL_BIN = fileURLToPath(new URL('../../bin/gwctl.js', import.meta
  * - `--lite-mode`: V8 without its optimizing compilers and their code; about 13 MiB less with
  *   seventeen tools watched. It disables WebAssembly, which is why gateway calls do not use
  *   Node's fetch (gateway/wire.ts). A burst of edits costs more CPU (see docs/performance.md).
+ * - `--expose-gc`: the agent runs a full collection itself when edits leave memory outside the heap
+ *   behind (agent/memory.ts): flat at about 64 MiB under 10 edits/s instead of growing to 71.
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--lite-mode'];
+export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--lite-mode', '--expose-gc'];
 
 /** The command that runs the agent in the foreground: `node <AGENT_NODE_FLAGS> bin/gwctl.js agent run`. */
 export function agentCommandLine(): { file: string; args: string[] } {

@@ -34,8 +34,9 @@ afterEach(() => h.cleanup());
 function snapshot(dir = h.home): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    // The agent's status file is its cache of `gwctl status --json`, rewritten whenever it likes.
-    if (!e.isFile() || e.name.startsWith(STATUS_FILE)) continue;
+    // The agent's status file is its cache of `gwctl status --json`, rewritten whenever it likes;
+    // its log may still be receiving the events of the takeover before (they follow its answer).
+    if (!e.isFile() || e.name.startsWith(STATUS_FILE) || /^agent(\.out)?\.log$/.test(e.name)) continue;
     const p = join(e.parentPath, e.name);
     out[p] = `${(statSync(p).mode & 0o777).toString(8)} ${readFileSync(p, 'utf8')}`;
   }
