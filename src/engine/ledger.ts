@@ -14,8 +14,15 @@ export type { KeyRef };
 
 export const LEDGER_VERSION = 1;
 
-/** In-process queue of ledger updates, per ledger file. */
+/** In-process queue of ledger writes, per ledger file. */
 const queues = new Map<string, Promise<void>>();
+/** Per ledger file, the updates waiting for the next write (see LedgerStore.update). */
+const batches = new Map<string, Pending[]>();
+interface Pending {
+  fn: (ledger: Ledger) => void;
+  resolve: (l: Ledger) => void;
+  reject: (e: unknown) => void;
+}
 
 export interface LedgerFile {
   role: string;
@@ -110,9 +117,14 @@ export class LedgerStore {
     checkPrivateFile(this.path, "gwctl's ledger");
     const file = await readConfig(this.path);
     if (!file.exists) return emptyLedger();
+    return this.parse(file.text);
+  }
+
+  /** The ledger in `text` (the file's bytes), checked. */
+  private parse(text: string): Ledger {
     let data: unknown;
     try {
-      data = JSON.parse(file.text);
+      data = JSON.parse(text);
     } catch {
       throw new ConfigIoError(
         this.path,
@@ -140,20 +152,41 @@ export class LedgerStore {
    * last guard.
    */
   update(fn: (ledger: Ledger) => void): Promise<Ledger> {
-    const prev = queues.get(this.path) ?? Promise.resolve();
-    const next = prev.then(
-      () => this.updateNow(fn),
-      () => this.updateNow(fn),
-    );
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    queues.set(this.path, settled);
-    void settled.then(() => {
-      if (queues.get(this.path) === settled) queues.delete(this.path);
-    });
-    return next;
+    // Group commit: updates that arrive while one is being written wait for it, then go out
+    // together in one write (applied in order to the same read, each resolved once that write is
+    // on disk). Sixteen tools taken over at once made about a hundred writes, each with its
+    // fsyncs; now a few dozen. An update whose change throws is retried alone, as before.
+    let waiting = batches.get(this.path);
+    if (!waiting) {
+      waiting = [];
+      batches.set(this.path, waiting);
+      const prev = queues.get(this.path) ?? Promise.resolve();
+      const batch = waiting;
+      const done = prev.then(() => {
+        if (batches.get(this.path) === batch) batches.delete(this.path);
+        return this.commit(batch);
+      });
+      queues.set(this.path, done);
+      void done.then(() => {
+        if (queues.get(this.path) === done) queues.delete(this.path);
+      });
+    }
+    return new Promise<Ledger>((resolve, reject) => waiting!.push({ fn, resolve, reject }));
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    if (batch.length > 1) {
+      try {
+        const ledger = await this.updateNow((l) => {
+          for (const p of batch) p.fn(l);
+        });
+        for (const p of batch) p.resolve(ledger);
+        return;
+      } catch {
+        // One of them threw (or the write failed): each on its own, so each gets its own answer.
+      }
+    }
+    for (const p of batch) await this.updateNow(p.fn).then(p.resolve, p.reject);
   }
 
   private async updateNow(fn: (ledger: Ledger) => void): Promise<Ledger> {
@@ -169,8 +202,9 @@ export class LedgerStore {
       );
     }
     for (let attempt = 0; ; attempt++) {
+      checkPrivateFile(this.path, "gwctl's ledger");
       const file = await readConfig(this.path);
-      const ledger = file.exists ? await this.load() : emptyLedger();
+      const ledger = file.exists ? this.parse(file.text) : emptyLedger();
       fn(ledger);
       try {
         await writeConfig(file, JSON.stringify(ledger, null, 2) + '\n', { expectHash: file.hash, mode: 0o600 });

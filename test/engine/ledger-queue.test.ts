@@ -29,3 +29,22 @@ it('30 concurrent updates in one process: none lost, none refused', async () => 
   expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
   expect(Object.keys((await store.load()).backups).length).toBe(30);
 });
+
+it('an update whose change throws is refused alone; the others of its batch are written', async () => {
+  const store = new LedgerStore(join(h.home, 'state'));
+  const results = await Promise.allSettled([
+    store.update((l) => {
+      l.backups['/a'] = 'sha256:a';
+    }),
+    store.update((l) => {
+      l.backups['/half'] = 'sha256:half';
+      throw new Error('boom');
+    }),
+    store.update((l) => {
+      l.backups['/b'] = 'sha256:b';
+    }),
+  ]);
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  expect((results[1] as PromiseRejectedResult).reason.message).toBe('boom');
+  expect(Object.keys((await store.load()).backups).sort()).toEqual(['/a', '/b']);
+});
