@@ -28,7 +28,7 @@ import {
   writeConfig,
   type ConfigFile,
 } from '../configio/io.ts';
-import { applyEdits, toSlotRecords, type SlotRecord } from '../formats/apply.ts';
+import { applyEdits, type SlotRecord } from '../formats/apply.ts';
 import { applyEditsOffThread, inspectOffThread, revertRecordsOffThread } from './off-thread.ts';
 import { editorFor } from '../formats/index.ts';
 import { formatPath, hashValue } from '../formats/path.ts';

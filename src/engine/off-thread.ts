@@ -11,7 +11,7 @@
 import type { Worker as WorkerType } from 'node:worker_threads';
 import { adapterFor, type ToolId } from '../adapters/index.ts';
 import type { AdapterEnv, FileTexts, GatewayIdentity, Inspection } from '../adapters/types.ts';
-import { applyEdits, revertRecords, toSlotRecords, type ApplyResult, type RevertResult, type SlotRecord } from '../formats/apply.ts';
+import { applyEdits, revertRecords, toSlotRecords, type RevertResult, type SlotRecord } from '../formats/apply.ts';
 import { ConfigFormatError, type Edit, type Format } from '../formats/slot.ts';
 
 /** At or above either, a job goes to the worker. */
@@ -25,16 +25,9 @@ export type Job =
   | { op: 'revert'; text: string; format: Format; records: readonly SlotRecord[]; gatewayRoot: string; file: string }
   | { op: 'inspect'; tool: ToolId; texts: FileTexts; gw: GatewayIdentity; ctx: AdapterEnv };
 
-/** What crosses back: indices instead of objects, so the caller gets its own edits and records back. */
+/** What crosses back (a revert's records as indices, so the caller gets its own objects back). */
 export type Answer =
-  | {
-      id: number;
-      apply: {
-        text: string;
-        applied: Array<{ i: number; before: ApplyResult['applied'][number]['before']; createdParent?: ApplyResult['applied'][number]['createdParent'] }>;
-        records: SlotRecord[];
-      };
-    }
+  | { id: number; apply: Applied }
   | { id: number; revert: { text: string; reverted: number[]; kept: number[] } }
   | { id: number; inspect: Inspection }
   | { id: number; error: { config: boolean; message: string; file?: string; line?: number; column?: number } };
@@ -44,19 +37,11 @@ export function runJob(id: number, job: Job): Answer {
   try {
     if (job.op === 'inspect') return { id, inspect: adapterFor(job.tool).inspect(job.texts, job.gw, job.ctx) };
     if (job.op === 'apply') {
-      const r = applyEdits(job.text, job.format, job.edits, job.file);
-      return {
-        id,
-        apply: {
-          text: r.text,
-          applied: r.applied.map((a) => ({ i: job.edits.indexOf(a.edit), before: a.before, ...(a.createdParent ? { createdParent: a.createdParent } : {}) })),
-          // The ledger's records too: hashing 2,000 written values is 10-20 ms of its own.
-          records: toSlotRecords(r.applied),
-        },
-      };
+      return { id, apply: applied(job.text, job.format, job.edits, job.file) };
     }
     const r = revertRecords(job.text, job.format, job.records, job.gatewayRoot, job.file);
-    return { id, revert: { text: r.text, reverted: r.reverted.map((x) => job.records.indexOf(x)), kept: r.kept.map((x) => job.records.indexOf(x)) } };
+    const at = new Map(job.records.map((x, i) => [x, i]));
+    return { id, revert: { text: r.text, reverted: r.reverted.map((x) => at.get(x)!), kept: r.kept.map((x) => at.get(x)!) } };
   } catch (e) {
     const err = e as Partial<ConfigFormatError>;
     return {
@@ -70,6 +55,17 @@ export function runJob(id: number, job: Job): Answer {
       },
     };
   }
+}
+
+/** The new text and the ledger's records of the edits (hashing 2,000 written values is 10-20 ms of its own). */
+export interface Applied {
+  text: string;
+  records: SlotRecord[];
+}
+
+function applied(text: string, format: Format, edits: readonly Edit[], file: string): Applied {
+  const r = applyEdits(text, format, edits, file);
+  return { text: r.text, records: toSlotRecords(r.applied) };
 }
 
 /** Values, counted up to `budget` (a model list can be one edit holding 2,000 entries). */
@@ -156,31 +152,13 @@ function thrown(a: Extract<Answer, { error: unknown }>): Error {
  * applyEdits and the ledger's records of it (toSlotRecords), in a worker when the file or the
  * edit list is large. Same result, same errors.
  */
-export async function applyEditsOffThread(
-  text: string,
-  format: Format,
-  edits: readonly Edit[],
-  file: string,
-  { force = false } = {},
-): Promise<ApplyResult & { records: SlotRecord[] }> {
-  if (
-    !force &&
-    !large(
-      text,
-      edits.map((e) => e.value),
-    )
-  ) {
-    const r = applyEdits(text, format, edits, file);
-    return { ...r, records: toSlotRecords(r.applied) };
-  }
+export async function applyEditsOffThread(text: string, format: Format, edits: readonly Edit[], file: string, { force = false } = {}): Promise<Applied> {
+  const values = edits.map((e) => e.value);
+  if (!force && !large(text, values)) return applied(text, format, edits, file);
   const a = await send({ op: 'apply', text, format, edits, file });
   if ('error' in a) throw thrown(a);
   if (!('apply' in a)) throw new Error('internal: the edit worker answered another job');
-  return {
-    text: a.apply.text,
-    applied: a.apply.applied.map((x) => ({ edit: edits[x.i]!, before: x.before, ...(x.createdParent ? { createdParent: x.createdParent } : {}) })),
-    records: a.apply.records,
-  };
+  return a.apply;
 }
 
 /** revertRecords, in a worker when the file or the record list is large. Same result, same errors. */

@@ -5,7 +5,7 @@
  */
 import { editorFor } from './index.ts';
 import { pointsAt } from '../shared/address.ts';
-import { deepEqual, deleteIn, formatPath, getIn, hashValue, indexer, isObject, setIn } from './path.ts';
+import { deepEqual, deleteIn, formatPath, getIn, hashValue, indexer, isFirstSeg, isObject, setIn } from './path.ts';
 import { ConfigFormatError, type Edit, type Format, type Guard, type JsonObject, type JsonValue, type PathSeg, type SlotPath } from './slot.ts';
 
 export interface AppliedEdit {
@@ -134,10 +134,6 @@ function siblingRun<T extends { path: SlotPath }>(items: readonly T[], i: number
   return j - i >= BATCH_MIN ? j - i : 0;
 }
 
-function isFirstSeg(seg: PathSeg): boolean {
-  return typeof seg !== 'string' && 'match' in seg && seg.first === true;
-}
-
 /** 'key', 'item', or 'match:<fields>' (segments of one kind can share one lookup table). */
 function segKind(seg: PathSeg): string {
   if (typeof seg === 'string') return 'key';
@@ -193,10 +189,7 @@ function appendMembers(doc: JsonValue | undefined, parent: SlotPath, group: read
     const seg = last(group[0]!);
     const items = Array.isArray(cur) ? cur : [];
     // `first` members go in before the others, each in turn: the last one ends up on top.
-    next =
-      typeof seg !== 'string' && 'match' in seg && seg.first === true
-        ? [...group.map((e) => e.value!).reverse(), ...items]
-        : [...items, ...group.map((e) => e.value!)];
+    next = isFirstSeg(seg) ? [...group.map((e) => e.value!).reverse(), ...items] : [...items, ...group.map((e) => e.value!)];
   }
   return parent.length ? setIn(doc, parent, next) : next;
 }

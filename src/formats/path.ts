@@ -12,6 +12,11 @@ function matches(el: unknown, seg: Exclude<PathSeg, string>): boolean {
   return Object.entries(seg.match).every(([k, v]) => el[k] === v);
 }
 
+/** A segment for a list member that goes in before the others when it is added. */
+export function isFirstSeg(seg: PathSeg): boolean {
+  return typeof seg !== 'string' && 'match' in seg && seg.first === true;
+}
+
 /** Index of the array element a non-string segment designates, or -1. */
 export function findIndex(arr: readonly unknown[], seg: Exclude<PathSeg, string>): number {
   return arr.findIndex((el) => matches(el, seg));

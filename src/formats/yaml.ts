@@ -25,7 +25,7 @@ import { lazyPackage } from './lazy.ts';
 // (Continue's is the one), and the agent would otherwise carry 70 modules for it all day.
 const Y = lazyPackage<typeof YamlModule>('yaml');
 const jsYaml = lazyPackage<typeof JsYamlModule>('js-yaml');
-import { deepEqual, deleteIn, findIndex, formatPath, getIn, indexer, isObject, setIn } from './path.ts';
+import { deepEqual, deleteIn, findIndex, formatPath, getIn, indexer, isFirstSeg, isObject, setIn } from './path.ts';
 import { ConfigFormatError, type FormatEditor, type JsonObject, type JsonValue, type PathSeg, type SlotPath } from './slot.ts';
 
 const BOM = '\uFEFF';
@@ -667,14 +667,12 @@ function set(text: string, path: SlotPath, value: JsonValue, file: string): stri
   const wantMap = typeof seg === 'string';
   const rest = setIn(undefined, path.slice(i + 1), value);
   if (i === 0 || (wantMap ? Y().isMap(node) : Y().isSeq(node))) {
-    const first = typeof seg !== 'string' && 'match' in seg && seg.first === true;
+    const first = isFirstSeg(seg);
     return checked(d, insertMember(d, ctxOf(node, holder), wantMap ? seg : undefined, rest, path, first), expected, path);
   }
   // The value in the way is not a container of the right kind (or `key:` with nothing): replace it.
   return checked(d, replaceValue(d, holder!, node, setIn(undefined, path.slice(i), value), path), expected, path);
 }
-
-const isFirst = (seg: PathSeg): boolean => typeof seg !== 'string' && 'match' in seg && seg.first === true;
 
 /**
  * Many new members of one container (a model each): the first through set(), the rest as ONE
@@ -692,8 +690,8 @@ function insertMany(text: string, parent: SlotPath, members: ReadonlyArray<{ seg
     return out;
   };
   const wantMap = typeof head.seg === 'string';
-  const first = isFirst(head.seg);
-  if (rest.some((m) => (typeof m.seg === 'string') !== wantMap || isFirst(m.seg) !== first)) return one();
+  const first = isFirstSeg(head.seg);
+  if (rest.some((m) => (typeof m.seg === 'string') !== wantMap || isFirstSeg(m.seg) !== first)) return one();
   const d = load(out, file);
   const { i, node } = walk(d, [...parent, head.seg], parent.length);
   const c = i === parent.length && (wantMap ? Y().isMap(node) : Y().isSeq(node)) ? (node as Coll) : null;

@@ -54,12 +54,10 @@ const CASES: Array<{ format: Format; text: string; edits: Edit[] }> = [
 
 describe('edits in a worker thread', () => {
   for (const c of CASES) {
-    it(`${c.format}: the same text, records and revert as in place; applied edits are the caller's own objects`, async () => {
+    it(`${c.format}: the same text, records and revert as in place; reverted records are the caller's own objects`, async () => {
       const here = applyEdits(c.text, c.format, c.edits, `/h/c.${c.format}`);
       const there = await applyEditsOffThread(c.text, c.format, c.edits, `/h/c.${c.format}`, { force: true });
       expect(there.text).toBe(here.text);
-      expect(there.applied.map((a) => ({ ...a, edit: undefined }))).toEqual(here.applied.map((a) => ({ ...a, edit: undefined })));
-      for (const [i, a] of there.applied.entries()) expect(a.edit).toBe(here.applied[i]!.edit);
       const records = toSlotRecords(here.applied);
       expect(there.records).toEqual(records);
       const back = revertRecords(here.text, c.format, records, ROOT, `/h/c.${c.format}`);
@@ -113,7 +111,7 @@ describe('edits in a worker thread', () => {
     setTimeout(() => (fired = true), 0);
     const r = await applyEditsOffThread(big.text, 'yaml', edits, '/h/c.yaml');
     expect(fired).toBe(true);
-    expect(r.applied.length).toBe(edits.length);
+    expect(r.records.length).toBe(edits.length);
     // A small one runs in place: nothing can run in between.
     let firedSmall = false;
     setTimeout(() => (firedSmall = true), 0);
