@@ -2,7 +2,7 @@
  * Agent benchmarks, all in one run, printed side by side with their targets:
  *
  *   node bench/agent.ts [--idle-seconds 60] [--edits 200] [--drifts 50] [--churn-seconds 60] [--write-docs]
- *   node bench/agent.ts --memory-only [--churn-seconds 60] [--compare-flags]
+ *   node bench/agent.ts --memory-only [--churn-seconds 60] [--compare-flags] [--flags "--node-flag ..."] [--smaps]
  *
  * --write-docs: the table also replaces the `bench-agent` section of docs/performance.md.
  *
@@ -12,14 +12,15 @@
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { markdownTable, writeDocSection } from '../scripts/doc-section.ts';
 import { allAdapters } from '../src/adapters/index.ts';
-import { GWCTL_BIN, socketLocation } from '../src/home/paths.ts';
+import { GWCTL_BIN, gwctlPaths, socketLocation } from '../src/home/paths.ts';
+import { RACY_MS, statusCachePath } from '../src/cli/status-cache.ts';
 import { AgentConnection } from '../src/ipc/client.ts';
 import type { AgentEvent } from '../src/ipc/schema.ts';
 import { tempHome } from '../test/helpers/home.ts';
@@ -38,6 +39,8 @@ const WRITE_DOCS = process.argv.includes('--write-docs');
 const MEMORY_ONLY = process.argv.includes('--memory-only');
 /** The memory rows again with V8's full compilers (`--no-lite-mode`), for the price of lite mode. */
 const COMPARE_FLAGS = process.argv.includes('--compare-flags');
+/** `--flags "--a --b"`: the memory rows again with these extra node flags for the agent (experiments). */
+const EXTRA_FLAGS = process.argv.includes('--flags') ? (process.argv[process.argv.indexOf('--flags') + 1] ?? '').split(/\s+/).filter(Boolean) : [];
 /** Tools a takeover can write (launch-only ones have no file). */
 const TAKEOVER_TOOLS = allAdapters().filter((a) => !a.launchOnly).length;
 /** How many models the local gateway lists (2 normally; 2,000 for the large takeover). */
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
     if (!MEMORY_ONLY) await idle(env);
     await memory(env, ctx);
     if (COMPARE_FLAGS) await memory(env, ctx, ['--no-lite-mode']);
+    if (EXTRA_FLAGS.length) await memory(env, ctx, EXTRA_FLAGS);
     if (!MEMORY_ONLY) {
       const agent = await startAgentProc(env);
       try {
@@ -167,12 +171,17 @@ async function statusTime(env: Record<string, string>): Promise<number> {
   const client = `const { routeCommand } = await import(${JSON.stringify(join(ROOT, 'dist', 'cli', 'agent-client.js'))});
 const r = await routeCommand('status', { tools: [], force: false, all: false }, { out: console.log, err: console.error, env: process.env }, { noAgent: false, noAutostart: true });
 process.stdout.write(JSON.stringify({ tools: r.reports }, null, 2) + '\\n');`;
+  const cold: number[] = [];
+  const cache = statusCachePath(gwctlPaths({ home: env.HOME!, env }).stateDir);
   for (let i = 0; i < 3; i++) wall([GWCTL_BIN, 'status', '--json'], env); // warm the file cache
+  await sleep(RACY_MS); // the files of the last takeover out of the --no-agent cache's racy window
   for (let i = 0; i < N; i++) {
     bare.push(wall(['-e', '0'], env));
     viaAgent.push(wall([GWCTL_BIN, 'status', '--json'], env));
     inProcess.push(wall([GWCTL_BIN, 'status', '--json', '--no-agent'], env));
     clientOnly.push(wall(['--input-type=module', '-e', client], env));
+    rmSync(cache, { force: true });
+    cold.push(wall([GWCTL_BIN, 'status', '--json', '--no-agent'], env));
   }
   const b = pct(bare, 0.5);
   const a = pct(viaAgent, 0.5);
@@ -182,6 +191,13 @@ process.stdout.write(JSON.stringify({ tools: r.reports }, null, 2) + '\\n');`;
   rows.push({ metric: '  the same through the socket (the agent client alone, p50)', measured: `${ms(c)} (${(c / b).toFixed(2)}×)`, target: '—', ok: null });
   const n = pct(inProcess, 0.5);
   rows.push({ metric: 'gwctl status --json --no-agent (p50)', measured: `${ms(n)} (${(n / b).toFixed(2)}×)`, target: '≤ 1.8×', ok: n / b <= 1.8 });
+  const k = pct(cold, 0.5);
+  rows.push({
+    metric: '  the same computed (its cache removed first: the first run after a change, p50)',
+    measured: `${ms(k)} (${(k / b).toFixed(2)}×)`,
+    target: '—',
+    ok: null,
+  });
   return b;
 }
 
@@ -336,6 +352,26 @@ async function idle(env: Record<string, string>): Promise<void> {
   }
 }
 
+/** `--smaps`: where the agent's resident memory is, by mapping (node binary, malloc heap, anonymous, …), in KiB. */
+const SMAPS = process.argv.includes('--smaps');
+function smaps(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = head[1] ? head[1].replace(/.*\//, '') : '[anon]';
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out.set(name, (out.get(name) ?? 0) + Number(rss[1]));
+  }
+  return out;
+}
+function printSmaps(label: string, a: Map<string, number>, b: Map<string, number>): void {
+  const names = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => (b.get(y) ?? 0) - (b.get(x) ?? 0));
+  console.log(`smaps ${label} (KiB, before → after):`);
+  for (const n of names)
+    if ((a.get(n) ?? 0) + (b.get(n) ?? 0) > 200) console.log(`  ${String(a.get(n) ?? 0).padStart(7)} → ${String(b.get(n) ?? 0).padStart(7)}  ${n}`);
+}
+
 /** VmRSS of a process, in MiB (Linux). */
 function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
@@ -358,6 +394,7 @@ async function memory(env: Record<string, string>, ctx: { home: string; env: Rec
     };
     await sleep(2000);
     const idleRss = rssMiB(pid);
+    const idleMaps = SMAPS ? smaps(pid) : undefined;
     await execAsync(process.execPath, [GWCTL_BIN, 'takeover', 'claude-code', '--force'], { env });
     await sleep(1000);
     const takenOver = rssMiB(pid);
@@ -377,6 +414,7 @@ async function memory(env: Record<string, string>, ctx: { home: string; env: Rec
     const churnedAt = rssMiB(pid);
     await sleep(30_000);
     const settled = rssMiB(pid);
+    if (idleMaps) printSmaps(`idle → 30 s after the churn${label}`, idleMaps, smaps(pid));
     console.log(`agent RSS every 5 s of churn${label}: ${samples.map((x) => x.toFixed(1)).join(' ')} MiB`);
     const churned = churnedAt;
     await execAsync(process.execPath, [GWCTL_BIN, 'restore', 'claude-code'], { env });

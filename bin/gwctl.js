@@ -17,9 +17,10 @@ if (major < 22 || (major === 22 && minor < 22)) {
 // runs all day, and the cache's buffers stay resident (0.7 MiB measured, issue 19).
 const argv = process.argv.slice(2);
 if (!(argv[0] === 'agent' && argv[1] === 'run')) process.getBuiltinModule('node:module').enableCompileCache?.();
-// `gwctl status --json` with an agent running: its status file, when it certainly holds now
-// (dist/cli/fast-status.js says when); otherwise, and for everything else, the CLI.
-const fast = argv[0] === 'status' && argv[1] === '--json' && argv.length === 2 ? (await import('../dist/cli/fast-status.js')).fastStatus(argv) : undefined;
+// `gwctl status --json` with an agent running: its status file; `status --json --no-agent`: the
+// cache the last such run left; either only when it certainly holds now (dist/cli/fast-status.js
+// says when). Otherwise, and for everything else, the CLI.
+const fast = argv[0] === 'status' && argv.length <= 3 && argv.includes('--json') ? (await import('../dist/cli/fast-status.js')).fastStatus(argv) : undefined;
 if (fast !== undefined) process.exitCode = fast;
 else {
   const { main } = await import('../dist/cli/main.js');

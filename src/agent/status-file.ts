@@ -19,7 +19,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { PROTOCOL_VERSION, STATUS_FILE, statusJsonOutput, type StatusFileData, type WireReport } from '../ipc/schema.ts';
 import { settingsPath } from '../home/settings.ts';
 import { ledgerPath } from '../engine/takeovers.ts';
-import { pathStamp, type StampKind } from '../shared/stamp.ts';
+import { pathStamp, targetStamps, type Stamped } from '../shared/stamp.ts';
 import { toolLocationEnv } from '../shared/tool-env.ts';
 import type { WatchTarget } from '../watchers/index.ts';
 import type { ToolId } from '../adapters/index.ts';
@@ -110,18 +110,9 @@ export class StatusFile {
   }
 
   /** Per tool, then gwctl's own files: every path a status reads, with its stamp now. */
-  private stamps(): { tools: Array<{ tool: ToolId; stamps: Array<[string, StampKind, string]> }>; shared: Array<[string, StampKind, string]> } {
-    const tools = this.targets().map((t) => ({
-      tool: t.tool,
-      stamps: [[t.dir, 'd', pathStamp(t.dir, 'd')], ...t.files.map((f): [string, StampKind, string] => [f, 'f', pathStamp(f, 'f')])] as Array<
-        [string, StampKind, string]
-      >,
-    }));
-    const shared = [settingsPath(this.ctx.paths.configDir), ledgerPath(this.ctx.paths.stateDir)].map((f): [string, StampKind, string] => [
-      f,
-      'f',
-      pathStamp(f, 'f'),
-    ]);
+  private stamps(): { tools: Array<{ tool: ToolId; stamps: Stamped[] }>; shared: Stamped[] } {
+    const tools = this.targets().map((t) => ({ tool: t.tool, stamps: targetStamps(t) }));
+    const shared = [settingsPath(this.ctx.paths.configDir), ledgerPath(this.ctx.paths.stateDir)].map((f): Stamped => [f, 'f', pathStamp(f, 'f')]);
     return { tools, shared };
   }
 
@@ -129,7 +120,7 @@ export class StatusFile {
     if (this.stopped || this.ctx.stopping()) return;
     const generation = this.generation;
     const before = this.stamps();
-    const key = (xs: Array<[string, StampKind, string]>) => xs.map((x) => x[2]).join('|');
+    const key = (xs: Stamped[]) => xs.map((x) => x[2]).join('|');
     const shared = key(before.shared);
     if (shared !== this.sharedStamps) this.reports.clear(); // the settings or ledger changed: every tool again
     const stale = before.tools.filter((t) => this.reports.get(t.tool)?.stamps !== key(t.stamps)).map((t) => t.tool);

@@ -16,8 +16,8 @@
  * dependency.
  */
 import { join } from 'node:path';
-import { homeFrom, socketLocation } from '../home/paths.ts';
-import { PROTOCOL_VERSION, STATUS_FILE, type StatusFileData } from '../ipc/schema.ts';
+import { gwctlPaths, homeFrom, socketLocation } from '../home/paths.ts';
+import { PROTOCOL_VERSION, STATUS_CACHE_FILE, STATUS_FILE, type StatusFileData } from '../ipc/schema.ts';
 import { pathStamp } from '../shared/stamp.ts';
 import { visible } from '../shared/terminal.ts';
 import { toolLocationEnv } from '../shared/tool-env.ts';
@@ -38,21 +38,20 @@ function privateToUs(st: { uid: number; mode: number }): boolean {
   return (uid === undefined || st.uid === uid) && (st.mode & 0o077) === 0;
 }
 
-/** The file's answer (text and exit code) when it holds now, else undefined. */
-export function statusFromFile(env: NodeJS.ProcessEnv): { text: string; code: number } | undefined {
-  if (env.GWCTL_NO_AGENT === '1') return undefined;
-  for (const k of Object.keys(env)) if (k.startsWith('GWCTL_GATEWAY_') && env[k] !== undefined) return undefined;
-  let home: string;
-  try {
-    home = homeFrom(env);
-  } catch {
-    return undefined;
-  }
-  const loc = socketLocation({ home, env });
-  if (loc.pending) return undefined;
-  const dir = lstatSync(loc.dir, { throwIfNoEntry: false });
-  if (!dir?.isDirectory() || !privateToUs(dir)) return undefined;
-  const path = join(loc.dir, STATUS_FILE);
+/** Whether a caller's environment overrides the gateway for this one command (GWCTL_GATEWAY_*). */
+export function gatewayOverridden(env: NodeJS.ProcessEnv): boolean {
+  for (const k of Object.keys(env)) if (k.startsWith('GWCTL_GATEWAY_') && env[k] !== undefined) return true;
+  return false;
+}
+
+/**
+ * A status file's answer when it holds now: a private file in a private directory, written by this
+ * version for this HOME and these tool-location variables, and every stamp equal now. `pid`: the
+ * agent's file also needs its writer alive (it is removed on every event only while the agent runs).
+ */
+function verifiedAnswer(dir: string, path: string, home: string, env: NodeJS.ProcessEnv, needsLiveWriter: boolean): { text: string; code: number } | undefined {
+  const d = lstatSync(dir, { throwIfNoEntry: false });
+  if (!d?.isDirectory() || !privateToUs(d)) return undefined;
   const st = lstatSync(path, { throwIfNoEntry: false });
   if (!st?.isFile() || !privateToUs(st) || st.size > MAX_BYTES) return undefined;
   let data: StatusFileData;
@@ -66,17 +65,47 @@ export function statusFromFile(env: NodeJS.ProcessEnv): { text: string; code: nu
   if (typeof data.output !== 'string' || (data.code !== 0 && data.code !== 1) || !Array.isArray(data.stamps) || typeof data.toolEnv !== 'object')
     return undefined;
   if (!sameEnv(data.toolEnv, toolLocationEnv(env))) return undefined;
-  if (!Number.isInteger(data.pid) || data.pid <= 0) return undefined;
-  try {
-    process.kill(data.pid, 0);
-  } catch {
-    return undefined; // gone: the usual path starts a new agent
+  if (needsLiveWriter) {
+    const pid = data.pid;
+    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return undefined; // gone: the usual path starts a new agent
+    }
   }
   for (const s of data.stamps) {
     if (!Array.isArray(s) || typeof s[0] !== 'string' || (s[1] !== 'd' && s[1] !== 'f')) return undefined;
     if (pathStamp(s[0], s[1]) !== s[2]) return undefined;
   }
   return { text: data.output, code: data.code };
+}
+
+/** The agent's file's answer (text and exit code) when it holds now, else undefined. */
+export function statusFromFile(env: NodeJS.ProcessEnv): { text: string; code: number } | undefined {
+  if (env.GWCTL_NO_AGENT === '1' || gatewayOverridden(env)) return undefined;
+  let home: string;
+  try {
+    home = homeFrom(env);
+  } catch {
+    return undefined;
+  }
+  const loc = socketLocation({ home, env });
+  if (loc.pending) return undefined;
+  return verifiedAnswer(loc.dir, join(loc.dir, STATUS_FILE), home, env, true);
+}
+
+/** `status --json --no-agent`'s own cache (cli/status-cache.ts) when it holds now, else undefined. */
+export function statusFromCache(env: NodeJS.ProcessEnv): { text: string; code: number } | undefined {
+  if (gatewayOverridden(env)) return undefined;
+  let home: string;
+  try {
+    home = homeFrom(env);
+  } catch {
+    return undefined;
+  }
+  const { stateDir } = gwctlPaths({ home, env });
+  return verifiedAnswer(stateDir, join(stateDir, STATUS_CACHE_FILE), home, env, false);
 }
 
 /**
@@ -104,8 +133,10 @@ function writeAll(fd: number, text: string): void {
 
 /** bin/gwctl.js's first question: answered (the exit code), or undefined for the usual path. */
 export function fastStatus(argv: string[], env: NodeJS.ProcessEnv = process.env): number | undefined {
-  if (argv.length !== 2 || argv[0] !== 'status' || argv[1] !== '--json') return undefined;
-  const answer = statusFromFile(env);
+  if (argv[0] !== 'status' || !argv.includes('--json')) return undefined;
+  const flags = argv.slice(1).filter((a) => a !== '--json');
+  if (flags.length > 1 || (flags.length === 1 && flags[0] !== '--no-agent')) return undefined;
+  const answer = flags.length === 1 || env.GWCTL_NO_AGENT === '1' ? statusFromCache(env) : statusFromFile(env);
   if (!answer) return undefined;
   writeAll(1, visible(answer.text) + '\n');
   return answer.code;

@@ -89,7 +89,13 @@ export async function runToolCommand(command: Command, args: Args, io: Io): Prom
     const ids: ToolId[] = tools.length ? tools : [...TOOL_IDS];
     // Tools run concurrently: a slow gateway costs one round trip per command, not one per tool;
     // a write holds the writer lock for the whole command.
-    reports = await runMany(engine, command, ids, { force, all });
+    const run = () => runMany(engine, command, ids, { force, all });
+    if (command === 'status' && !tools.length) {
+      // Every tool's status: kept for the next `status --json --no-agent` (cli/status-cache.ts).
+      const { withStatusCache } = await import('./status-cache.ts');
+      const { configDir, stateDir } = gwctlPaths({ home, env: io.env });
+      reports = await withStatusCache({ home, env: io.env, configDir, stateDir }, run);
+    } else reports = await run();
   }
 
   if (json) {

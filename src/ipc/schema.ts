@@ -214,11 +214,14 @@ export function statusJsonOutput(reports: WireReport[]): { text: string; code: n
  * print it without a round trip when nothing it depends on has changed (cli/fast-status.ts).
  */
 export const STATUS_FILE = 'status.json';
+/** In gwctl's state dir: what the last `gwctl status --json --no-agent` computed (cli/status-cache.ts), the same shape without a pid. */
+export const STATUS_CACHE_FILE = 'status-cache.json';
 export interface StatusFileData {
   format: 1;
   version: string;
   protocol: number;
-  pid: number;
+  /** The agent that keeps the file (absent in the CLI's cache: nothing keeps it, the stamps alone decide). */
+  pid?: number;
   home: string;
   /** The agent's tool-location variables (CODEX_HOME, …): a caller with others reads other files. */
   toolEnv: Record<string, string>;

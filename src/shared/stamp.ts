@@ -21,3 +21,27 @@ export function pathStamp(path: string, kind: StampKind): string {
     return `error:${(e as NodeJS.ErrnoException).code ?? 'unknown'}`;
   }
 }
+
+export type Stamped = [path: string, kind: StampKind, stamp: string];
+
+/** A tool's config dir and files, each with its stamp now. */
+export function targetStamps(t: { dir: string; files: readonly string[] }): Stamped[] {
+  return [[t.dir, 'd', pathStamp(t.dir, 'd')], ...t.files.map((f): Stamped => [f, 'f', pathStamp(f, 'f')])];
+}
+
+/**
+ * Whether a file's stamp shows a change (mtime or ctime) at or after `sinceMs` (ms since the
+ * epoch), or cannot say (not a file's stamp). File times come from a clock coarser than writes
+ * can be (a jiffy on Linux, a second on HFS+, two on FAT): two same-size writes in place within
+ * one tick leave equal stamps, so a stamp this recent does not prove the content unchanged later.
+ */
+export function changedSince(stamp: string, sinceMs: number): boolean {
+  if (!stamp.startsWith('f:')) return !stamp.startsWith('error:');
+  const parts = stamp.split(':');
+  const since = BigInt(Math.floor(sinceMs)) * 1_000_000n;
+  try {
+    return BigInt(parts[4]!) >= since || BigInt(parts[5]!) >= since;
+  } catch {
+    return true;
+  }
+}

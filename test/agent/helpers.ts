@@ -160,3 +160,38 @@ export function writeFiles(files: Array<{ path: string; text: string }>): void {
     writeFileSync(f.path, f.text);
   }
 }
+
+/**
+ * `gwctl ARGS` as installed (bin/gwctl.js in a process of its own), recording whether the CLI
+ * proper (dist/cli/main.js) was loaded: `viaFile` is true when a status file answered.
+ */
+export async function gwctlRecordingMain(
+  args: string[],
+  env: Record<string, string | undefined>,
+  scratchDir: string,
+): Promise<{ code: number | null; out: string; viaFile: boolean }> {
+  const hook = join(scratchDir, 'hook.mjs');
+  writeFileSync(
+    hook,
+    `const { registerHooks } = process.getBuiltinModule('node:module');
+let main = false;
+registerHooks({ load(url, c, next) { if (url.endsWith('/dist/cli/main.js')) main = true; return next(url, c); } });
+process.on('exit', () => process.stderr.write('MAIN ' + main + '\\n'));
+`,
+  );
+  const p = spawnGwctl(args, env, ['--import', hook]);
+  const code = await p.exited;
+  return { code, out: p.out(), viaFile: /MAIN false/.test(p.err()) };
+}
+
+/** Another process holding the writer lock at `lockPath` until release() (SIGKILL: the kernel frees it). */
+export async function holdWriterLock(lockPath: string): Promise<{ pid: number; release: () => void }> {
+  const lockModule = join(ROOT, 'src', 'home', 'lock.ts');
+  const src = `import { KernelLock } from ${JSON.stringify(lockModule)}; const l = new KernelLock(${JSON.stringify(lockPath)}); if (!l.tryLock()) process.exit(3); process.stdout.write('held\\n'); globalThis.held = l; setInterval(() => {}, 1000);`;
+  const holder = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout!.on('data', (b: Buffer) => b.toString().includes('held') && resolve());
+    holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+  });
+  return { pid: holder.pid!, release: () => holder.kill('SIGKILL') };
+}

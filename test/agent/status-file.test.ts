@@ -12,7 +12,18 @@ import { STATUS_FILE } from '../../src/ipc/schema.ts';
 import { startGateway, type FakeGateway } from '../helpers/gateway.ts';
 import { tempHome, type TempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';
-import { adapter, configPointingAt, ensureBuilt, sleep, spawnGwctl, startAgentProc, writeFiles, writeSettings, type AgentProc } from './helpers.ts';
+import {
+  adapter,
+  configPointingAt,
+  ensureBuilt,
+  gwctlRecordingMain,
+  sleep,
+  spawnGwctl,
+  startAgentProc,
+  writeFiles,
+  writeSettings,
+  type AgentProc,
+} from './helpers.ts';
 
 let gw: FakeGateway;
 let h: TempHome;
@@ -55,20 +66,7 @@ async function until<T>(fn: () => T | undefined, ms = 3000): Promise<T> {
 }
 
 /** `gwctl status --json`, recording whether the CLI proper (dist/cli/main.js) was loaded. */
-async function statusJson(extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; viaFile: boolean }> {
-  const hook = join(h.home, 'hook.mjs');
-  writeFileSync(
-    hook,
-    `const { registerHooks } = process.getBuiltinModule('node:module');
-let main = false;
-registerHooks({ load(url, c, next) { if (url.endsWith('/dist/cli/main.js')) main = true; return next(url, c); } });
-process.on('exit', () => process.stderr.write('MAIN ' + main + '\\n'));
-`,
-  );
-  const p = spawnGwctl(['status', '--json'], { ...env, ...extraEnv }, ['--import', hook]);
-  const code = await p.exited;
-  return { code, out: p.out(), viaFile: /MAIN false/.test(p.err()) };
-}
+const statusJson = (extraEnv: Record<string, string> = {}) => gwctlRecordingMain(['status', '--json'], { ...env, ...extraEnv }, h.home);
 
 describe("the agent's status file", () => {
   it('gives exactly the answer of the usual way (and of --no-agent), without loading the CLI, in 0600 beside the socket', async () => {

@@ -14,7 +14,6 @@
  * address set in settings.json, and --force reported "taken over" while the status stayed
  * "Connected (Other Address)".
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { gwctlPaths } from '../../src/home/paths.ts';
 import { startLiteLLM, type FakeLiteLLM } from '../helpers/gateways/litellm.ts';
 import { seedHome, tempHome, type TempHome } from '../helpers/home.ts';
 import { gwctl } from '../helpers/run.ts';
+import { holdWriterLock } from '../agent/helpers.ts';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
 let gw: FakeLiteLLM;
@@ -48,14 +48,8 @@ const liveKeys = () => [...gw.keys.values()].map((k) => k.key);
 
 describe('§4 one writer per HOME', () => {
   it('while another process holds the writer lock: every tool fails with "another gwctl is writing (pid N)", nothing written, no key minted', async () => {
-    const lock = join(gwctlPaths({ home: h.home, env: h.env }).stateDir, 'writer.lock');
-    const src = `import { KernelLock } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'home', 'lock.ts'))}; const l = new KernelLock(${JSON.stringify(lock)}); if (!l.tryLock()) process.exit(3); process.stdout.write('held\\n'); globalThis.held = l; setInterval(() => {}, 1000);`;
-    const holder = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = await holdWriterLock(join(gwctlPaths({ home: h.home, env: h.env }).stateDir, 'writer.lock'));
     try {
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout!.on('data', (b: Buffer) => b.toString().includes('held') && resolve());
-        holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
-      });
       const before = readFileSync(codex());
       const t0 = Date.now();
       const r = await gwctl(['takeover', '--all', '--json'], { ...h.env, GWCTL_LOCK_TIMEOUT_MS: '300' });
@@ -68,7 +62,7 @@ describe('§4 one writer per HOME', () => {
       expect(existsSync(`${codex()}.bak`)).toBe(false);
       expect(gw.keys.size).toBe(0);
     } finally {
-      holder.kill('SIGKILL');
+      holder.release();
     }
     // The holder died: the lock is free at once.
     expect((await gwctl(['takeover', 'codex'], h.env)).code).toBe(0);
