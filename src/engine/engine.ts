@@ -276,10 +276,22 @@ export class Engine {
     const gw = this.identityFor(t);
     const id = JSON.stringify(gw);
     if (t.inspected?.gw === id) return t.inspected.ins;
-    const ins = inspectOffThread(t.adapter.id, t.texts, gw, t.ctx);
+    // The same files (by hash) read again in this command inspect the same: a re-apply reads a
+    // tool four times (before, after undoing the earlier takeover, the report), and a 5 MB file's
+    // inspection is tens of milliseconds.
+    const key = `${t.adapter.id}\0${id}\0${[...t.files].map(([role, f]) => `${role}=${f.hash ?? '-'}`).join('\0')}`;
+    let ins = this.inspections.get(key);
+    if (!ins) {
+      ins = inspectOffThread(t.adapter.id, t.texts, gw, t.ctx);
+      ins.catch(() => this.inspections.delete(key));
+      this.inspections.set(key, ins);
+      if (this.inspections.size > 64) this.inspections.delete(this.inspections.keys().next().value!);
+    }
     t.inspected = { gw: id, ins };
     return ins;
   }
+  /** Inspections made by this engine, by tool, gateway identity and file hashes (at most 64). */
+  private readonly inspections = new Map<string, Promise<Inspection>>();
 
   private async report(t: LoadedTool, extra: Partial<ToolReport> = {}): Promise<ToolReport> {
     const rec = recordedTakeover(this.opts.stateDir, t.adapter.id);
@@ -632,11 +644,17 @@ export class Engine {
       try {
         for (const p of planned) {
           if (p.file.exists) {
-            // A .bak is only ever made from a file that holds none of gwctl's keys or settings.
-            if (gwctlValues || holdsKnownKey(p.file.text, ours)) {
+            const dest = p.ledgerFile.backupPath!;
+            // A re-apply keeps the .bak gwctl made whatever the file holds now, so the file need
+            // not be searched for keys (every token of a large file hashed: seconds in lite mode).
+            // A .bak that cannot be read is backup()'s to report, as before.
+            const existing = keepBackup ? await this.readBackup(dest).catch(() => undefined) : undefined;
+            const keptOurs = existing?.exists === true && (await this.ledger.load()).backups[dest] === existing.hash;
+            // Otherwise a .bak is only ever made from a file that holds none of gwctl's keys or settings.
+            if (!keptOurs && (gwctlValues || holdsKnownKey(p.file.text, ours))) {
               notes.push(`${p.file.path}: not backed up (it holds gwctl's own settings from an earlier takeover)`);
             } else {
-              const bak = await this.backup(p.file, p.ledgerFile.backupPath!, notes, keepBackup, p.ledgerFile);
+              const bak = await this.backup(p.file, dest, notes, keepBackup, p.ledgerFile, existing);
               if (bak) notes.push(bak);
               if (p.ledgerFile.userBackup) {
                 await this.ledger.update((l) => {
@@ -792,15 +810,27 @@ export class Engine {
     return out;
   }
 
-  /** Copy the pre-takeover file to `<file>.bak`; a foreign .bak is kept aside, never overwritten. */
-  private async backup(file: ConfigFile, dest: string, notes: string[], keepOurs: boolean, ledgerFile?: LedgerFile): Promise<string | undefined> {
-    const ledger = await this.ledger.load();
-    const existing = await readConfig(dest).catch((e) => {
+  /** What is at a .bak's place now (refused when it cannot be one). */
+  private readBackup(dest: string): Promise<ConfigFile> {
+    return readConfig(dest).catch((e) => {
       if (e instanceof ConfigIoError && (e.code === 'EISDIR' || e.code === 'NOT_A_FILE' || e.code === 'DANGLING_SYMLINK')) {
         throw new ConfigIoError(dest, e.code, `cannot hold gwctl's backup (${e.message.split(': ').slice(1).join(': ')})`);
       }
       throw e;
     });
+  }
+
+  /** Copy the pre-takeover file to `<file>.bak`; a foreign .bak is kept aside, never overwritten. `read`: the .bak as just read. */
+  private async backup(
+    file: ConfigFile,
+    dest: string,
+    notes: string[],
+    keepOurs: boolean,
+    ledgerFile?: LedgerFile,
+    read?: ConfigFile,
+  ): Promise<string | undefined> {
+    const ledger = await this.ledger.load();
+    const existing = read ?? (await this.readBackup(dest));
     if (existing.exists && existing.hash === file.hash) {
       await this.ledger.update((l) => {
         l.backups[dest] = existing.hash!;

@@ -21,6 +21,16 @@ describe('readConfig', () => {
     expect(f).toMatchObject({ exists: true, text: '{"a":1}\n', hash: hashText('{"a":1}\n'), mode: 0o640, symlink: false });
   });
 
+  it('the hash of the bytes read is hashText of the text, a BOM, CRLF, astral characters and U+2028 included (writes compare with either)', async () => {
+    const p = join(h.home, 'b.json');
+    for (const text of ['\uFEFF{"a": "\u00e9"}\r\n', '# 日本語 😀\n', 'a\u2028b\u0000', '']) {
+      writeFileSync(p, text);
+      const f = await readConfig(p);
+      expect(f.text).toBe(text);
+      expect(f.hash).toBe(hashText(text));
+    }
+  });
+
   it('a directory where the file should be is a clear error', async () => {
     const p = join(h.home, 'settings.json');
     mkdirSync(p);
