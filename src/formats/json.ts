@@ -609,7 +609,25 @@ function plainData(text: string, format: Format): JsonObject | undefined {
   } catch {
     return undefined;
   }
-  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as JsonObject) : undefined;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  // The platform parser reads any depth; gwctl's own walks (equality, hashing) recurse. A deeply
+  // nested file goes the tree's way, which refuses it by name when it is too deep (guardDepth).
+  return deeperThan(data, MAX_PLAIN_DEPTH) ? undefined : (data as JsonObject);
+}
+
+/** Deeper than this, data is read through the syntax tree (fuzzing found RangeErrors past ~3,000). */
+const MAX_PLAIN_DEPTH = 500;
+
+/** Whether any value in `v` is nested more than `limit` containers deep (iterative: no recursion). */
+function deeperThan(v: unknown, limit: number): boolean {
+  const stack: Array<{ v: unknown; d: number }> = [{ v, d: 1 }];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    if (top.d > limit) return true;
+    const x = top.v;
+    const kids = Array.isArray(x) ? x : Object.values(x as object);
+    for (const k of kids) if (typeof k === 'object' && k !== null) stack.push({ v: k, d: top.d + 1 });
+  }
+  return false;
 }
 
 /**

@@ -6,7 +6,9 @@
 import fc from 'fast-check';
 import { parseTree, type Node } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
+import { jsonEditor, jsoncEditor } from '../../src/formats/json.ts';
 import { plainJsonTree } from '../../src/formats/json-tree.ts';
+import { ConfigFormatError } from '../../src/formats/slot.ts';
 
 const RUNS = Math.max(1000, Number(process.env.GWCTL_PROP_RUNS ?? 0));
 
@@ -69,5 +71,30 @@ describe('plainJsonTree', () => {
     for (const text of ['{"a\\\\":"b\\\\\\"c","d":["\\\\","\\"",""]}', '"x"', '  -0.5e+10 ', '[true,false,null,{}]', '{"__proto__":{"a":1},"a":2,"a":3}']) {
       expect(shape(plainJsonTree(text)), text).toEqual(shape(parseTree(text)!));
     }
+  });
+
+  it("valid JSON nested thousands deep (JSON.parse reads it) is refused with the file named, by parse and get alike, never a RangeError: gwctl's own walks recurse", () => {
+    for (const depth of [3_000, 10_000, 100_000]) {
+      const text = `{"a": ${'['.repeat(depth)}${']'.repeat(depth)}, "env": {"X": "1"}}`;
+      expect(() => JSON.parse(text)).not.toThrow();
+      for (const editor of [jsonEditor, jsoncEditor]) {
+        for (const read of [() => editor.parse(text, '/h/settings.json'), () => editor.get(text, ['env', 'X'], '/h/settings.json')]) {
+          let err: unknown;
+          try {
+            read();
+          } catch (e) {
+            err = e;
+          }
+          // Deep enough to overflow a recursive walk: refused by name, never a RangeError.
+          if (depth >= 10_000 || err !== undefined) {
+            expect(err, `${depth}`).toBeInstanceOf(ConfigFormatError);
+            expect((err as Error).message).toMatch(/settings\.json: is nested too deeply/);
+          }
+        }
+      }
+    }
+    // 500 levels and less: read natively, the same data as the tree's.
+    const ok = `{"a": ${'['.repeat(400)}1${']'.repeat(400)}}`;
+    expect(jsonEditor.parse(ok, 'x')).toEqual(JSON.parse(ok));
   });
 });
