@@ -66,3 +66,11 @@ export function adapterFor(id: ToolId): ToolAdapter<ToolId> {
 export function allAdapters(): readonly ToolAdapter<ToolId>[] {
   return ADAPTERS;
 }
+
+/** Every tool's config dir and the files its status reads, for this HOME and environment. */
+export function locateAll(ctx: { home: string; env: Readonly<Record<string, string | undefined>> }): Array<{ tool: ToolId; dir: string; files: string[] }> {
+  return ADAPTERS.map((a) => {
+    const loc = a.locate(ctx);
+    return { tool: a.id, dir: loc.dir, files: loc.files.map((f) => f.path) };
+  });
+}

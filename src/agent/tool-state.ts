@@ -8,7 +8,7 @@
  * interleave, and after the agent's own write the watcher's baseline is set to what was written,
  * so those events compare equal by content and are dropped.
  */
-import { adapterFor, allAdapters } from '../adapters/index.ts';
+import { adapterFor, locateAll } from '../adapters/index.ts';
 import { STATUS_LABEL, type Status } from '../adapters/types.ts';
 import type { ToolId } from '../adapters/index.ts';
 import { ConfigIoError } from '../configio/io.ts';
@@ -56,10 +56,7 @@ export class ToolStates {
   /** Every tool's config dir and files. */
   targets(): WatchTarget[] {
     // The agent's HOME and environment are fixed for its life: located once.
-    this.located ??= allAdapters().map((a) => {
-      const loc = a.locate({ home: this.ctx.home, env: this.ctx.env });
-      return { tool: a.id, dir: loc.dir, files: loc.files.map((f) => f.path) };
-    });
+    this.located ??= locateAll({ home: this.ctx.home, env: this.ctx.env });
     return this.located;
   }
   private located: WatchTarget[] | undefined;

@@ -19,10 +19,10 @@
  */
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allAdapters } from '../adapters/index.ts';
+import { locateAll } from '../adapters/index.ts';
 import { ledgerPath } from '../engine/takeovers.ts';
 import { settingsPath } from '../home/settings.ts';
-import { LockBusyError, withLock, writerLockPath } from '../home/lock.ts';
+import { withLock, writerLockPath } from '../home/lock.ts';
 import { PROTOCOL_VERSION, STATUS_CACHE_FILE, statusJsonOutput, type StatusFileData, type WireReport } from '../ipc/schema.ts';
 import { changedSince, pathStamp, targetStamps, type Stamped } from '../shared/stamp.ts';
 import { toolLocationEnv } from '../shared/tool-env.ts';
@@ -44,10 +44,7 @@ export function statusCachePath(stateDir: string): string {
 }
 
 function stamps(ctx: StatusCacheContext): Stamped[] {
-  const tools = allAdapters().flatMap((a) => {
-    const loc = a.locate({ home: ctx.home, env: ctx.env });
-    return targetStamps({ dir: loc.dir, files: loc.files.map((f) => f.path) });
-  });
+  const tools = locateAll(ctx).flatMap(targetStamps);
   return [...tools, ...[settingsPath(ctx.configDir), ledgerPath(ctx.stateDir)].map((f): Stamped => [f, 'f', pathStamp(f, 'f')])];
 }
 
@@ -99,9 +96,8 @@ export async function withStatusCache(ctx: StatusCacheContext, compute: () => Pr
       { timeoutMs: 0 },
     );
   } catch (e) {
-    if (reports) return reports; // computed; only the cache could not be written
     if (failed) throw e; // the computation's own error
-    if (!(e instanceof LockBusyError)) return compute(); // the lock or the stamps failed: no cache this time
+    // Otherwise only the cache failed: another gwctl holds the writer lock, or the write failed.
   }
-  return reports ?? compute(); // another gwctl holds the writer lock: no cache this time
+  return reports ?? compute();
 }

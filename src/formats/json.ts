@@ -85,13 +85,9 @@ function loadNow(text: string, file: string, format: Format): Doc {
     return { bom, body, root: tree.root, strict: false, file };
   }
   // Valid JSON (most files, strict or not): the same tree built natively (json-tree.ts), ten
-  // times faster than parseTree in the agent's lite mode. Anything else: parseTree, for its errors.
-  let plain = true;
-  try {
-    JSON.parse(body);
-  } catch {
-    plain = false;
-  }
+  // times faster than parseTree in the agent's lite mode. Anything else, or nested deeper than
+  // gwctl's recursive walks are meant for: parseTree, for its errors and its depth refusal.
+  const plain = plainData(text, format) !== undefined;
   const errors: ParseError[] = [];
   const root = plain ? plainJsonTree(body) : parseTree(body, errors, { disallowComments: strict, allowTrailingComma: !strict, allowEmptyContent: true });
   const first = errors[0];

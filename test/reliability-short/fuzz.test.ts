@@ -20,6 +20,9 @@ describe('editor fuzzing (short)', () => {
         command: `npx vitest run test/reliability-short/fuzz.test.ts -t ${format}`,
       });
       expect(s.failures).toEqual([]);
+      // Fixed (the regression test below): a deeply nested file is refused by name, so no walk
+      // overflows, neither gwctl's nor the checks' own. A count here means a reader let depth through.
+      expect(s.knownBugs.deepNestingRangeError).toBe(0);
     },
     60_000,
   );
